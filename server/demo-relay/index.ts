@@ -1,0 +1,125 @@
+import "server-only";
+
+import * as grpc from "@grpc/grpc-js";
+import { observerServiceDefinition } from "@/server/grpc/service-definition";
+import type { EpochNs } from "@/lib/timestamp";
+import { DemoCluster } from "./cluster";
+import { createClock } from "./clock";
+import { observerServiceImplementation } from "./observer-service";
+import { ReplayFeeder } from "./replay-feeder";
+import { loadScenario } from "./scenario";
+import { SimulationFeeder } from "./simulation-feeder";
+import { TrafficSimulator } from "./simulator";
+
+export const DEFAULT_BUFFER_CAPACITY = 4095;
+const DEFAULT_HISTORY_S = 30n;
+const RELAY_NODE_NAME = "hubble-lens-demo-relay";
+
+export interface DemoRelayTls {
+  readonly certPem: string | Buffer;
+  readonly keyPem: string | Buffer;
+  /** CA that client certificates must chain to; with `requireClientCert`, the relay demands mTLS. */
+  readonly caPem?: string | Buffer;
+  readonly requireClientCert?: boolean;
+}
+
+export interface DemoRelayOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Scenario name (a file in server/demo-relay/scenarios) or path; default "shop". */
+  readonly scenario?: string;
+  /** Serve a recorded capture instead of a scenario. */
+  readonly replay?: string;
+  readonly loop?: boolean;
+  /** Cluster-wide events per second. */
+  readonly rate?: number;
+  readonly seed?: number;
+  /** Simulation start. The same scenario, seed, rate and epoch give the same flows with the same uuids. */
+  readonly epochNs?: EpochNs;
+  /** Per-node ring capacity, as `hubble-event-buffer-capacity`. */
+  readonly bufferCapacity?: number;
+  readonly tls?: DemoRelayTls;
+  readonly now?: () => EpochNs;
+}
+
+export interface RunningDemoRelay {
+  /** host:port to dial. */
+  readonly address: string;
+  readonly port: number;
+  readonly cluster: DemoCluster;
+  close(): Promise<void>;
+}
+
+export class DemoRelayOptionError extends Error {
+  override name = "DemoRelayOptionError";
+}
+
+/**
+ * Starts the embedded demo relay: a real gRPC server speaking observer.Observer over a simulated
+ * cluster (or a replayed capture), for development, tests and demos without a cluster.
+ */
+export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<RunningDemoRelay> {
+  const now = opts.now ?? createClock();
+  const capacity = opts.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY;
+  validateCapacity(capacity);
+  const rate = opts.rate ?? 200;
+  if (!(rate > 0 && Number.isFinite(rate))) throw new DemoRelayOptionError(`--rate must be a positive number, got ${rate}`);
+
+  const cluster = new DemoCluster(capacity, now);
+  const startedAtNs = now();
+  let feeder: { start(): void; stop(): void };
+  if (opts.replay) {
+    feeder = new ReplayFeeder(opts.replay, cluster, now, opts.loop ?? false);
+  } else {
+    const scenario = loadScenario(opts.scenario ?? "shop");
+    const epochNs = opts.epochNs ?? startedAtNs - DEFAULT_HISTORY_S * 1_000_000_000n;
+    const simulator = new TrafficSimulator(scenario, { seed: opts.seed ?? 7, rate, epochNs });
+    feeder = new SimulationFeeder(simulator, cluster, now);
+  }
+
+  const server = new grpc.Server({ "grpc.max_send_message_length": 16 * 1024 * 1024 });
+  server.addService(
+    observerServiceDefinition as unknown as grpc.ServiceDefinition,
+    observerServiceImplementation({ cluster, relayNodeName: RELAY_NODE_NAME, now, startedAtNs }),
+  );
+  const host = opts.host ?? "127.0.0.1";
+  const port = await bind(server, `${host.includes(":") ? `[${host}]` : host}:${opts.port ?? 0}`, credentials(opts.tls));
+  feeder.start();
+
+  return {
+    address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    cluster,
+    close: () =>
+      new Promise<void>((resolve) => {
+        feeder.stop();
+        server.forceShutdown();
+        resolve();
+      }),
+  };
+}
+
+function validateCapacity(capacity: number): void {
+  // Hubble requires 2^n - 1 (container.Capacity*).
+  if (!Number.isInteger(capacity) || capacity < 1 || ((capacity + 1) & capacity) !== 0 || capacity > 65535) {
+    throw new DemoRelayOptionError(
+      `buffer capacity must be 2^n-1 between 1 and 65535 (e.g. 4095, as hubble-event-buffer-capacity), got ${capacity}`,
+    );
+  }
+}
+
+function credentials(tls: DemoRelayTls | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(
+    tls.caPem ? Buffer.from(tls.caPem) : null,
+    [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }],
+    tls.requireClientCert ?? false,
+  );
+}
+
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}

@@ -1,0 +1,129 @@
+import "server-only";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create, fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
+import { FlowSchema } from "../../../proto/gen/flow/flow_pb";
+import { GetFlowsResponseSchema } from "../../../proto/gen/observer/observer_pb";
+import { loadScenario } from "../scenario/load";
+import { type SimulatedEvent, TrafficSimulator } from "./simulator";
+
+const EPOCH = 1_760_000_000_000_000_000n;
+const SECOND = 1_000_000_000n;
+const starwars = loadScenario("starwars");
+const shop = loadScenario("shop");
+
+function run(sim: TrafficSimulator, seconds: number, stepMs: number): SimulatedEvent[] {
+  const out: SimulatedEvent[] = [];
+  const end = EPOCH + BigInt(seconds) * SECOND;
+  for (let t = EPOCH; t < end; ) {
+    t += BigInt(stepMs) * 1_000_000n;
+    if (t > end) t = end;
+    out.push(...sim.advanceTo(t));
+  }
+  return out;
+}
+
+const json = (events: SimulatedEvent[]) =>
+  events.map((e) => JSON.stringify(toJson(GetFlowsResponseSchema, e.response, { useProtoFieldName: true })));
+
+const nanos = (e: SimulatedEvent) => e.response.time!.seconds * SECOND + BigInt(e.response.time!.nanos);
+
+describe("TrafficSimulator", () => {
+  it("is a pure function of (scenario, seed, rate, epoch)", () => {
+    const a = json(run(new TrafficSimulator(shop, { seed: 3, rate: 400, epochNs: EPOCH }), 5, 100)).slice(0, 500);
+    const b = json(run(new TrafficSimulator(shop, { seed: 3, rate: 400, epochNs: EPOCH }), 5, 100)).slice(0, 500);
+    assert.equal(a.length, 500);
+    assert.deepEqual(a, b);
+    const other = json(run(new TrafficSimulator(shop, { seed: 4, rate: 400, epochNs: EPOCH }), 5, 100)).slice(0, 500);
+    assert.notDeepEqual(a, other);
+  });
+
+  it("yields the same events whatever the step sizes of advanceTo", () => {
+    const coarse = json(run(new TrafficSimulator(starwars, { seed: 9, rate: 300, epochNs: EPOCH }), 12, 4000));
+    const fine = json(run(new TrafficSimulator(starwars, { seed: 9, rate: 300, epochNs: EPOCH }), 12, 7));
+    const jagged = new TrafficSimulator(starwars, { seed: 9, rate: 300, epochNs: EPOCH });
+    const steps: SimulatedEvent[] = [];
+    let t = EPOCH;
+    for (const ms of [1, 900, 3, 2500, 0, 17, 4000, 4579]) {
+      t += BigInt(ms) * 1_000_000n;
+      steps.push(...jagged.advanceTo(t));
+    }
+    assert.ok(coarse.length > 1000);
+    assert.deepEqual(fine, coarse);
+    assert.deepEqual(json(steps), coarse);
+  });
+
+  it("returns events in time order, each within (previous now, now]", () => {
+    const sim = new TrafficSimulator(shop, { seed: 1, rate: 2000, epochNs: EPOCH });
+    let prev = EPOCH;
+    let last = 0n;
+    for (let i = 1; i <= 50; i++) {
+      const now = EPOCH + BigInt(i) * 97_000_000n;
+      for (const e of sim.advanceTo(now)) {
+        const t = nanos(e);
+        assert.ok(t > prev && t <= now, `event at ${t} outside (${prev}, ${now}]`);
+        assert.ok(t >= last, "not time-ordered");
+        last = t;
+      }
+      prev = now;
+    }
+    assert.deepEqual(sim.advanceTo(prev), []);
+    assert.deepEqual(sim.advanceTo(prev - SECOND), []);
+  });
+
+  it("emits complete messages that round-trip through binary and hubble's JSON form", () => {
+    const zeroFlowKeys = Object.keys(create(FlowSchema));
+    for (const scenario of [starwars, shop]) {
+      const events = run(new TrafficSimulator(scenario, { seed: 5, rate: 500, epochNs: EPOCH }), 20, 250);
+      assert.ok(events.length > 5000);
+      for (const e of events) {
+        const r = e.response;
+        const bytes = toBinary(GetFlowsResponseSchema, r);
+        assert.deepEqual(toBinary(GetFlowsResponseSchema, fromBinary(GetFlowsResponseSchema, bytes)), bytes);
+        const j = toJson(GetFlowsResponseSchema, r, { useProtoFieldName: true }) as Record<string, any>;
+        assert.equal(e.nodeName, r.nodeName);
+        if (r.responseTypes.case === "flow") {
+          const f = r.responseTypes.value;
+          for (const key of zeroFlowKeys) assert.ok(key in f, `flow lacks ${key}`);
+          assert.equal(r.nodeName, f.nodeName);
+          assert.equal(r.time, f.time);
+          assert.match(f.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          assert.deepEqual(j.flow.emitter, { name: "Hubble", version: "1.19.1+gd0d0c879" });
+          assert.ok(j.flow.node_labels.length > 0 && j.flow.Summary);
+        } else {
+          assert.equal(r.responseTypes.case, "lostEvents");
+        }
+      }
+    }
+  });
+
+  it("names nodes cluster/node unless the cluster is 'default'", () => {
+    const sw = new TrafficSimulator(starwars, { seed: 1, rate: 10, epochNs: EPOCH });
+    assert.deepEqual(sw.nodes.map((n) => n.name), ["kind-kind/kind-control-plane", "kind-kind/kind-worker", "kind-kind/kind-worker2"]);
+    assert.equal(sw.nodes[1].address, "172.18.0.3:4244");
+    assert.ok(sw.nodes[1].labels.includes("kubernetes.io/hostname=kind-worker"));
+    const sh = new TrafficSimulator(shop, { seed: 1, rate: 10, epochNs: EPOCH });
+    assert.equal(sh.nodes[0].name, "shop-node-a1");
+    for (const e of run(sw, 10, 1000)) assert.ok(sw.nodes.some((n) => n.name === e.nodeName));
+  });
+
+  for (const [scenario, rate] of [[starwars, 1000], [shop, 1000], [shop, 40]] as const) {
+    it(`honours ${rate} flows/s within 10% over a simulated minute (${scenario.name})`, () => {
+      const n = run(new TrafficSimulator(scenario, { seed: 11, rate, epochNs: EPOCH }), 60, 1000).length;
+      const expected = rate * 60;
+      assert.ok(Math.abs(n - expected) <= expected * 0.1, `${n} events, expected ~${expected}`);
+    });
+  }
+
+  it("occasionally reports lost events, small and per node", () => {
+    const sim = new TrafficSimulator(shop, { seed: 2, rate: 5000, epochNs: EPOCH });
+    const lost = run(sim, 60, 1000).filter((e) => e.response.responseTypes.case === "lostEvents");
+    assert.ok(lost.length >= 1 && lost.length < 20, `${lost.length} lost-event notices`);
+    for (const e of lost) {
+      const l = e.response.responseTypes.value as { numEventsLost: bigint; source: number };
+      assert.ok(l.numEventsLost >= 1n && l.numEventsLost <= 40n);
+      assert.ok(l.source === 1 || l.source === 2);
+      assert.ok(sim.nodes.some((n) => n.name === e.nodeName));
+    }
+  });
+});
