@@ -1,0 +1,263 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createTestPki, type TestPki } from "@/server/relay-client/testing/certs";
+import { ConfigError, VARIABLES, describeConfig, loadServerConfig, renderConfigReference } from "./env";
+
+function problemsOf(env: Record<string, string>): Map<string, string> {
+  try {
+    loadServerConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return new Map(err.problems.map((p) => [p.variable, p.message]));
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("defaults mirror the hubble CLI and Hubble", () => {
+  it("an empty environment runs the demo relay with the documented defaults", () => {
+    const config = loadServerConfig({});
+    assert.deepEqual(config.relay, { kind: "demo" });
+    assert.equal(config.dialTimeoutMs, 5_000);
+    assert.equal(config.requestTimeoutMs, 12_000);
+    assert.equal(config.port, 3000);
+    assert.deepEqual(config.demo, { scenario: "shop", rate: 200, seed: 7, bufferCapacity: 4095, replay: null });
+    assert.deepEqual(config.warnings, []);
+  });
+
+  it("HUBBLE_SERVER and HUBBLE_TIMEOUT (the CLI's names) are accepted", () => {
+    const config = loadServerConfig({ HUBBLE_SERVER: "localhost:4245", HUBBLE_TIMEOUT: "2s" });
+    assert.deepEqual(config.relay, { kind: "external", address: "localhost:4245", tls: null });
+    assert.equal(config.dialTimeoutMs, 2_000);
+  });
+
+  it("the same value under both names is fine, different values are refused", () => {
+    assert.equal(loadServerConfig({ HUBBLE_RELAY_ADDR: "a:1", HUBBLE_SERVER: "a:1" }).relay.kind, "external");
+    const problems = problemsOf({ HUBBLE_RELAY_ADDR: "a:1", HUBBLE_SERVER: "b:1" });
+    assert.match(problems.get("HUBBLE_RELAY_ADDR")!, /HUBBLE_RELAY_ADDR and HUBBLE_SERVER are both set/);
+  });
+});
+
+describe("values are parsed the way Hubble users write them", () => {
+  const addresses: [string, string][] = [
+    ["localhost:4245", "localhost:4245"],
+    ["hubble-relay.kube-system.svc:80", "hubble-relay.kube-system.svc:80"],
+    ["10.0.0.5:4245", "10.0.0.5:4245"],
+    ["[::1]:4245", "[::1]:4245"],
+  ];
+  for (const [raw, address] of addresses) {
+    it(`address ${raw}`, () => {
+      const config = loadServerConfig({ HUBBLE_RELAY_ADDR: raw });
+      assert.deepEqual(config.relay, { kind: "external", address, tls: null });
+    });
+  }
+
+  it("durations use Go syntax", () => {
+    const config = loadServerConfig({ HUBBLE_DIAL_TIMEOUT: "1m30s", HUBBLE_REQUEST_TIMEOUT: "1500ms" });
+    assert.equal(config.dialTimeoutMs, 90_000);
+    assert.equal(config.requestTimeoutMs, 1_500);
+  });
+
+  it("booleans accept Go's strconv.ParseBool spellings", () => {
+    for (const raw of ["1", "t", "TRUE", "True", "true"]) {
+      const config = loadServerConfig({ HUBBLE_RELAY_ADDR: "a:1", HUBBLE_TLS: raw, HUBBLE_TLS_ALLOW_INSECURE: "1" });
+      assert.equal(config.relay.kind === "external" && config.relay.tls !== null, true, raw);
+    }
+    for (const raw of ["0", "f", "FALSE", "false"]) {
+      const config = loadServerConfig({ HUBBLE_RELAY_ADDR: "a:1", HUBBLE_TLS: raw });
+      assert.deepEqual(config.relay, { kind: "external", address: "a:1", tls: null }, raw);
+    }
+  });
+
+  it("empty and blank variables count as unset", () => {
+    assert.deepEqual(loadServerConfig({ HUBBLE_RELAY_ADDR: "  ", PORT: "" }).relay, { kind: "demo" });
+  });
+});
+
+describe("every bad variable is reported at once, with how to fix it", () => {
+  it("lists all problems in one ConfigError", () => {
+    const problems = problemsOf({
+      HUBBLE_RELAY_ADDR: "localhost",
+      HUBBLE_TLS: "yes please",
+      HUBBLE_DIAL_TIMEOUT: "5",
+      HUBBLE_REQUEST_TIMEOUT: "soon",
+      HUBBLE_LENS_DEMO_BUFFER: "4096",
+      HUBBLE_LENS_DEMO_RATE: "-1",
+      HUBBLE_LENS_DEMO_SEED: "x",
+      HUBBLE_LENS_DEMO_SCENARIO: "Shop Floor",
+      PORT: "70000",
+    });
+    assert.match(problems.get("HUBBLE_RELAY_ADDR")!, /must be host:port, e\.g\. localhost:4245/);
+    assert.match(problems.get("HUBBLE_TLS")!, /must be true or false \(got "yes please"\)/);
+    assert.match(problems.get("HUBBLE_DIAL_TIMEOUT")!, /Add a unit, e\.g\. 5s/);
+    assert.match(problems.get("HUBBLE_REQUEST_TIMEOUT")!, /duration such as 5s/);
+    assert.match(problems.get("HUBBLE_LENS_DEMO_BUFFER")!, /2\^n-1.*4095/);
+    assert.match(problems.get("HUBBLE_LENS_DEMO_RATE")!, /flows per second/);
+    assert.match(problems.get("HUBBLE_LENS_DEMO_SEED")!, /whole number/);
+    assert.match(problems.get("HUBBLE_LENS_DEMO_SCENARIO")!, /scenario name/);
+    assert.match(problems.get("PORT")!, /from 1 to 65535/);
+    assert.equal(problems.size, 9);
+  });
+
+  it("the error message names each variable on its own line", () => {
+    try {
+      loadServerConfig({ HUBBLE_RELAY_ADDR: "nope", PORT: "0" });
+      assert.fail("expected ConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /2 problems/);
+      assert.match(err.message, /\n {2}- HUBBLE_RELAY_ADDR: /);
+      assert.match(err.message, /\n {2}- PORT: /);
+    }
+  });
+
+  const badAddresses = ["localhost", "localhost:0", "localhost:99999", "http://relay:4245", "relay:42/x", ":4245"];
+  for (const raw of badAddresses) {
+    it(`refuses the address ${JSON.stringify(raw)}`, () => {
+      assert.match(problemsOf({ HUBBLE_RELAY_ADDR: raw }).get("HUBBLE_RELAY_ADDR")!, /host:port/);
+    });
+  }
+
+  it("a replay capture must be readable", () => {
+    const problems = problemsOf({ HUBBLE_LENS_DEMO_REPLAY: "/nonexistent/flows.json" });
+    assert.match(problems.get("HUBBLE_LENS_DEMO_REPLAY")!, /"\/nonexistent\/flows\.json" does not exist/);
+    assert.match(problemsOf({ HUBBLE_LENS_DEMO_REPLAY: "/tmp" }).get("HUBBLE_LENS_DEMO_REPLAY")!, /is a directory/);
+  });
+});
+
+describe("TLS settings", () => {
+  let pki: TestPki;
+  before(() => {
+    pki = createTestPki();
+    writeFileSync(join(pki.dir, "not-a-cert.pem"), "hello\n");
+  });
+  after(() => pki.cleanup());
+
+  it("plain TLS with system roots", () => {
+    const config = loadServerConfig({ HUBBLE_RELAY_ADDR: "relay:443", HUBBLE_TLS: "true" });
+    assert.equal(config.relay.kind, "external");
+    const tls = config.relay.kind === "external" ? config.relay.tls : null;
+    assert.deepEqual(tls, { caCertPem: null, caCertFiles: [], clientCert: null, serverName: null, allowInsecure: false });
+  });
+
+  it("the hubble CLI's tls:// prefix turns TLS on and is stripped from the address", () => {
+    const config = loadServerConfig({ HUBBLE_RELAY_ADDR: "tls://relay:443" });
+    assert.ok(config.relay.kind === "external" && config.relay.tls !== null);
+    assert.equal(config.relay.address, "relay:443");
+  });
+
+  it("CA files (comma- or space-separated) are read and concatenated at start", () => {
+    const config = loadServerConfig({
+      HUBBLE_RELAY_ADDR: "relay:443",
+      HUBBLE_TLS_CA_CERT_FILES: `${pki.path("ca.crt")}, ${pki.path("other-ca.crt")}`,
+    });
+    assert.ok(config.relay.kind === "external" && config.relay.tls, "CA files imply TLS");
+    const pem = config.relay.tls.caCertPem!.toString();
+    assert.equal(pem.match(/BEGIN CERTIFICATE/g)!.length, 2);
+    assert.deepEqual(config.relay.tls.caCertFiles, [pki.path("ca.crt"), pki.path("other-ca.crt")]);
+    const spaced = loadServerConfig({
+      HUBBLE_RELAY_ADDR: "relay:443",
+      HUBBLE_TLS_CA_CERT_FILES: `${pki.path("ca.crt")} ${pki.path("other-ca.crt")}`,
+    });
+    assert.ok(spaced.relay.kind === "external");
+    assert.deepEqual(spaced.relay.tls?.caCertFiles, [pki.path("ca.crt"), pki.path("other-ca.crt")]);
+  });
+
+  it("a client certificate and key together give mutual TLS", () => {
+    const config = loadServerConfig({
+      HUBBLE_RELAY_ADDR: "relay:443",
+      HUBBLE_TLS_CLIENT_CERT_FILE: pki.path("client.crt"),
+      HUBBLE_TLS_CLIENT_KEY_FILE: pki.path("client.key"),
+      HUBBLE_TLS_SERVER_NAME: "ui.hubble-relay.cilium.io",
+    });
+    assert.ok(config.relay.kind === "external" && config.relay.tls?.clientCert);
+    assert.deepEqual(config.relay.tls.clientCert.certPem, pki.pem("client.crt"));
+    assert.equal(config.relay.tls.serverName, "ui.hubble-relay.cilium.io");
+  });
+
+  it("a key without its certificate (and the reverse) is refused", () => {
+    const keyOnly = problemsOf({ HUBBLE_RELAY_ADDR: "relay:443", HUBBLE_TLS_CLIENT_KEY_FILE: pki.path("client.key") });
+    assert.match(keyOnly.get("HUBBLE_TLS_CLIENT_CERT_FILE")!, /needs both a client certificate and its key/);
+    const certOnly = problemsOf({ HUBBLE_RELAY_ADDR: "relay:443", HUBBLE_TLS_CLIENT_CERT_FILE: pki.path("client.crt") });
+    assert.match(certOnly.get("HUBBLE_TLS_CLIENT_KEY_FILE")!, /only HUBBLE_TLS_CLIENT_CERT_FILE is set/);
+  });
+
+  it("a key that does not belong to the certificate is refused", () => {
+    const problems = problemsOf({
+      HUBBLE_RELAY_ADDR: "relay:443",
+      HUBBLE_TLS_CLIENT_CERT_FILE: pki.path("client.crt"),
+      HUBBLE_TLS_CLIENT_KEY_FILE: pki.path("server.key"),
+    });
+    assert.match(problems.get("HUBBLE_TLS_CLIENT_KEY_FILE")!, /is not the private key of the certificate/);
+  });
+
+  it("unreadable or non-PEM files are refused at start, naming the file", () => {
+    const problems = problemsOf({
+      HUBBLE_RELAY_ADDR: "relay:443",
+      HUBBLE_TLS_CA_CERT_FILES: `${pki.path("ca.crt")},${join(pki.dir, "missing.crt")},${join(pki.dir, "not-a-cert.pem")}`,
+      HUBBLE_TLS_CLIENT_CERT_FILE: join(pki.dir, "not-a-cert.pem"),
+      HUBBLE_TLS_CLIENT_KEY_FILE: pki.path("client.crt"),
+    });
+    // Two CA problems share a variable; the map keeps the last one, so check the message list.
+    assert.match(problems.get("HUBBLE_TLS_CA_CERT_FILES")!, /not-a-cert\.pem" holds no PEM certificate/);
+    assert.match(problems.get("HUBBLE_TLS_CLIENT_CERT_FILE")!, /holds no PEM certificate/);
+    assert.match(problems.get("HUBBLE_TLS_CLIENT_KEY_FILE")!, /holds no PEM private key/);
+    try {
+      loadServerConfig({ HUBBLE_RELAY_ADDR: "relay:443", HUBBLE_TLS_CA_CERT_FILES: join(pki.dir, "missing.crt") });
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.problems[0].message, /missing\.crt" does not exist; point it at a PEM CA certificate file/);
+    }
+  });
+
+  it("HUBBLE_TLS=false contradicting other TLS settings is refused", () => {
+    const problems = problemsOf({
+      HUBBLE_RELAY_ADDR: "tls://relay:443",
+      HUBBLE_TLS: "false",
+      HUBBLE_TLS_SERVER_NAME: "relay.example",
+    });
+    assert.match(problems.get("HUBBLE_TLS")!, /is false, but the tls:\/\/ prefix.*HUBBLE_TLS_SERVER_NAME ask for TLS/);
+  });
+
+  it("skipping verification works but comes with a loud warning", () => {
+    const config = loadServerConfig({ HUBBLE_RELAY_ADDR: "relay:443", HUBBLE_TLS_ALLOW_INSECURE: "true" });
+    assert.ok(config.relay.kind === "external" && config.relay.tls?.allowInsecure);
+    assert.equal(config.warnings.length, 1);
+    assert.match(config.warnings[0], /NOT verified/);
+  });
+
+  it("TLS settings without a relay address are ignored with a warning (demo relay)", () => {
+    const config = loadServerConfig({ HUBBLE_TLS: "true" });
+    assert.deepEqual(config.relay, { kind: "demo" });
+    assert.match(config.warnings[0], /HUBBLE_TLS ignored: HUBBLE_RELAY_ADDR is not set/);
+  });
+});
+
+describe("describeConfig is the configuration reference", () => {
+  it("has one row per variable, in table order, with aliases and defaults", () => {
+    const rows = describeConfig();
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      Object.keys(VARIABLES),
+    );
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    assert.deepEqual(byName.get("HUBBLE_RELAY_ADDR")!.aliases, ["HUBBLE_SERVER"]);
+    assert.equal(byName.get("HUBBLE_DIAL_TIMEOUT")!.default, "5s");
+    assert.equal(byName.get("HUBBLE_REQUEST_TIMEOUT")!.default, "12s");
+    assert.equal(byName.get("HUBBLE_LENS_DEMO_BUFFER")!.default, "4095");
+    for (const row of rows) assert.ok(row.description.length > 20, row.name);
+  });
+
+  it("every default in the table is itself valid", () => {
+    assert.doesNotThrow(() => loadServerConfig({}));
+  });
+});
+
+describe("server/config/README.md", () => {
+  it("shows exactly renderConfigReference()", () => {
+    const readme = readFileSync(join(__dirname, "README.md"), "utf8");
+    const table = /<!-- config-reference:start -->\n([\s\S]*?)<!-- config-reference:end -->/.exec(readme)?.[1];
+    assert.equal(table, renderConfigReference(), "regenerate the table from renderConfigReference()");
+  });
+});

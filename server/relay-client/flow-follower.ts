@@ -1,0 +1,309 @@
+import "server-only";
+import { create } from "@bufbuild/protobuf";
+import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
+import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
+import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
+import { NodeState } from "@/proto/gen/relay/relay_pb";
+import { type EpochNs, msToNs, nsToTimestamp, timestampToNs } from "@/lib/timestamp";
+import { type BackoffPolicy, DEFAULT_BACKOFF, abortableSleep, backoffDelay } from "./backoff";
+import { BoundedKeySet, FlowDeduplicator, flowKey, lostEventKey } from "./dedup";
+import { RelayError, classifyNodeError, classifyRelayError } from "./errors";
+import type { FlowSource } from "./relay-client";
+
+// Follows GetFlows(follow=true) for as long as it is asked to, across relay restarts and network
+// failures. After a retryable failure it backs off (exponential, full jitter) and resumes with
+// `since` = newest flow time seen - overlap, then drops the flows it already delivered, so the
+// consumer sees neither a gap nor a duplicate (see README.md for the exact guarantee).
+// Sharp edge: the consumer callback is awaited, so a slow consumer slows the stream (that is
+// the backpressure); a consumer that throws stops the follower in the "failed" state.
+
+export type FollowerState =
+  | { kind: "connecting" }
+  | { kind: "live"; since: Date }
+  | { kind: "reconnecting"; attempt: number; nextTryAt: Date; lastError: string }
+  | { kind: "failed"; reason: string };
+
+export interface FollowRequest {
+  whitelist?: FlowFilter[];
+  blacklist?: FlowFilter[];
+  /** Field mask paths (proto names). uuid, time and node_name are added: resuming needs them. */
+  fieldMask?: readonly string[];
+  /** Initial history: flows since this time (first connection only). */
+  since?: Date | EpochNs;
+  /** Initial history: the last N flows per node (first connection only). */
+  number?: number | bigint;
+}
+
+export interface FlowFollowerOptions {
+  source: FlowSource;
+  request?: FollowRequest;
+  /** Receives flows, lost events and node status events in relay order. Awaited. */
+  onResponse: (response: GetFlowsResponse) => void | Promise<void>;
+  /** How far before the newest flow a resumed stream starts; covers the relay's sort window. */
+  overlapMs?: number;
+  backoff?: BackoffPolicy;
+  /** A connection live at least this long resets the backoff to its first step. */
+  stableAfterMs?: number;
+  maxDedupKeys?: number;
+  random?: () => number;
+  /** Wall clock in ms (for `live.since`, `nextTryAt` and stability). */
+  now?: () => number;
+  /** Must resolve (not reject) early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface FollowerStats {
+  delivered: number;
+  duplicatesDropped: number;
+  connects: number;
+}
+
+const DEFAULT_OVERLAP_MS = 2_000;
+/** Keys live a little longer than the overlap, for safety. */
+const DEDUP_MARGIN_MS = 1_000;
+const DEFAULT_STABLE_AFTER_MS = 5_000;
+const LOST_EVENT_KEYS = 4_096;
+const REQUIRED_MASK_PATHS = ["uuid", "time", "node_name"];
+
+class ConsumerFailure extends Error {
+  override name = "ConsumerFailure";
+}
+
+export class FlowFollower {
+  private readonly opts: FlowFollowerOptions;
+  private readonly overlapNs: EpochNs;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly flowKeys: FlowDeduplicator;
+  private readonly lostKeys = new BoundedKeySet(LOST_EVENT_KEYS);
+  private readonly listeners = new Set<(state: FollowerState) => void>();
+
+  private currentState: FollowerState = { kind: "connecting" };
+  private lastFailure: RelayError | Error | null = null;
+  private newestFlowNs: EpochNs | null = null;
+  private connectedAtNs: EpochNs | null = null;
+  private counters: FollowerStats = { delivered: 0, duplicatesDropped: 0, connects: 0 };
+
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private attemptAbort: AbortController | null = null;
+  private wake = new AbortController();
+
+  constructor(opts: FlowFollowerOptions) {
+    this.opts = opts;
+    this.overlapNs = msToNs(opts.overlapMs ?? DEFAULT_OVERLAP_MS);
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? abortableSleep;
+    this.flowKeys = new FlowDeduplicator({
+      windowNs: this.overlapNs + msToNs(DEDUP_MARGIN_MS),
+      maxKeys: opts.maxDedupKeys,
+    });
+  }
+
+  get state(): FollowerState {
+    return this.currentState;
+  }
+
+  /** The classified cause of the last failure or reconnect, for logs and error codes. */
+  get lastError(): RelayError | Error | null {
+    return this.lastFailure;
+  }
+
+  get stats(): Readonly<FollowerStats> {
+    return { ...this.counters };
+  }
+
+  /** Calls `listener` on every state change; returns the unsubscribe function. */
+  onStateChange(listener: (state: FollowerState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.run();
+  }
+
+  /**
+   * Tries again now: from "failed" (after the user fixed something) or during a backoff wait.
+   * Delivered flows stay remembered, so a restart neither repeats nor skips flows.
+   */
+  restart(): void {
+    if (this.stopped) return;
+    if (!this.running) return this.start();
+    // Only a wait can be cut short; a live or connecting stream is left alone.
+    if (this.currentState.kind === "failed" || this.currentState.kind === "reconnecting") this.wake.abort();
+  }
+
+  /** Cancels the stream and any wait; resolves when nothing is left running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.attemptAbort?.abort();
+    this.wake.abort();
+    await this.running;
+    this.listeners.clear();
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      const outcome = await this.follow();
+      if (this.stopped) return;
+      this.lastFailure = outcome.error;
+      if (outcome.liveForMs !== null && outcome.liveForMs >= (this.opts.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS)) {
+        attempt = 0;
+      }
+      if (outcome.error instanceof ConsumerFailure || !(outcome.error as RelayError).retryable) {
+        this.setState({ kind: "failed", reason: outcome.error.message });
+        await this.waitForWake(Infinity);
+        attempt = 0;
+        continue;
+      }
+      attempt += 1;
+      const delay = backoffDelay(attempt, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+      this.setState({
+        kind: "reconnecting",
+        attempt,
+        nextTryAt: new Date(this.now() + delay),
+        lastError: outcome.error.message,
+      });
+      if (await this.waitForWake(delay)) attempt = 0; // restart() during the wait
+    }
+  }
+
+  /** One connection: returns why it ended. */
+  private async follow(): Promise<{ error: RelayError | ConsumerFailure; liveForMs: number | null }> {
+    const abort = new AbortController();
+    this.attemptAbort = abort;
+    this.setState({ kind: "connecting" });
+    let liveAtMs: number | null = null;
+    const goLive = () => {
+      if (liveAtMs !== null || abort.signal.aborted) return;
+      liveAtMs = this.now();
+      this.counters.connects += 1;
+      this.setState({ kind: "live", since: new Date(liveAtMs) });
+    };
+    const liveFor = () => (liveAtMs === null ? null : this.now() - liveAtMs);
+
+    let flowsThisAttempt = 0;
+    const nodeErrors: string[] = [];
+    let sawTime = false;
+    try {
+      const stream = this.opts.source.getFlows(this.nextRequest(), { signal: abort.signal, onConnected: goLive });
+      for await (const response of stream) {
+        goLive();
+        const kind = response.responseTypes.case;
+        if (!sawTime && response.time) {
+          // The relay's clock when this stream started: where to resume if no flow comes.
+          sawTime = true;
+          this.connectedAtNs = timestampToNs(response.time);
+        }
+        if (kind === "flow") {
+          if (!this.admitFlow(response)) continue;
+          flowsThisAttempt += 1;
+        } else if (kind === "lostEvents") {
+          const key = lostEventKey(response.responseTypes.value, response.nodeName, timestampToNs(response.time));
+          if (!this.lostKeys.admit(key)) continue;
+        } else if (kind === "nodeStatus" && response.responseTypes.value.stateChange === NodeState.NODE_ERROR) {
+          nodeErrors.push(response.responseTypes.value.message);
+        }
+        await this.deliver(response);
+      }
+      return { error: endOfStreamError(flowsThisAttempt, nodeErrors), liveForMs: liveFor() };
+    } catch (err) {
+      if (err instanceof ConsumerFailure) return { error: err, liveForMs: liveFor() };
+      return { error: classifyRelayError(err), liveForMs: liveFor() };
+    } finally {
+      abort.abort(); // ends the call if the loop left early
+      this.attemptAbort = null;
+    }
+  }
+
+  private admitFlow(response: GetFlowsResponse): boolean {
+    if (response.responseTypes.case !== "flow") return true;
+    const flow = response.responseTypes.value;
+    const timeNs = timestampToNs(flow.time ?? response.time);
+    const key = flowKey(flow, response.nodeName);
+    if (key !== null && !this.flowKeys.admit(key, timeNs)) {
+      this.counters.duplicatesDropped += 1;
+      return false;
+    }
+    if (timeNs > 0n && (this.newestFlowNs === null || timeNs > this.newestFlowNs)) this.newestFlowNs = timeNs;
+    return true;
+  }
+
+  private async deliver(response: GetFlowsResponse): Promise<void> {
+    try {
+      await this.opts.onResponse(response);
+    } catch (err) {
+      throw new ConsumerFailure(
+        `Hubble Lens failed to process the flow stream: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    this.counters.delivered += 1;
+  }
+
+  /** The first request carries the caller's history; later ones resume just before the newest flow. */
+  private nextRequest(): GetFlowsRequest {
+    const req = this.opts.request ?? {};
+    const request = create(GetFlowsRequestSchema, {
+      follow: true,
+      whitelist: req.whitelist ?? [],
+      blacklist: req.blacklist ?? [],
+    });
+    if (req.fieldMask && req.fieldMask.length > 0) {
+      const paths = [...req.fieldMask];
+      for (const path of REQUIRED_MASK_PATHS) if (!paths.includes(path)) paths.push(path);
+      request.fieldMask = create(FieldMaskSchema, { paths });
+    }
+    const resumeFrom = this.newestFlowNs ?? this.connectedAtNs;
+    if (resumeFrom !== null) {
+      request.since = nsToTimestamp(resumeFrom - this.overlapNs);
+    } else {
+      if (req.since !== undefined) {
+        request.since = nsToTimestamp(req.since instanceof Date ? msToNs(req.since.getTime()) : req.since);
+      }
+      if (req.number !== undefined) request.number = BigInt(req.number);
+    }
+    return request;
+  }
+
+  /** Waits `ms` or until restart()/stop(); true when woken early. */
+  private async waitForWake(ms: number): Promise<boolean> {
+    if (this.stopped) return true;
+    const signal = this.wake.signal;
+    if (ms === Infinity) {
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) return resolve();
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+    } else {
+      await this.sleep(ms, signal);
+    }
+    const woken = signal.aborted;
+    if (woken && !this.stopped) this.wake = new AbortController();
+    return woken;
+  }
+
+  private setState(state: FollowerState): void {
+    if (this.stopped) return;
+    this.currentState = state;
+    for (const listener of this.listeners) listener(state);
+  }
+}
+
+/**
+ * A follow stream should never end. When it ends after the relay reported only errors and no
+ * flow, the request itself is bad (the relay wraps filter errors into NODE_ERROR events and ends
+ * normally); otherwise the relay went away and we retry.
+ */
+function endOfStreamError(flows: number, nodeErrors: string[]): RelayError {
+  if (flows === 0 && nodeErrors.length > 0) {
+    const classified = nodeErrors.map(classifyNodeError);
+    const permanent = classified.find((e) => !e.retryable);
+    if (permanent && classified.every((e) => !e.retryable)) return permanent;
+  }
+  return new RelayError("relay_connection_lost", "Hubble Relay ended the flow stream.", {
+    detail: nodeErrors.length > 0 ? `node errors: ${nodeErrors.join("; ")}` : "end of stream",
+  });
+}

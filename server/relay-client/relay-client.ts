@@ -1,0 +1,209 @@
+import "server-only";
+import * as grpc from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import {
+  type GetFlowsRequest,
+  type GetFlowsResponse,
+  type GetNamespacesResponse,
+  type GetNodesResponse,
+  type ServerStatusResponse,
+  GetNamespacesRequestSchema,
+  GetNodesRequestSchema,
+  ServerStatusRequestSchema,
+} from "@/proto/gen/observer/observer_pb";
+import type { RelayTlsSettings, ServerConfig } from "@/server/config/env";
+import { type ObserverClient, ObserverClientConstructor } from "@/server/grpc/service-definition";
+import { classifyRelayError } from "./errors";
+
+// The one gRPC client in front of Hubble Relay (observer.Observer). Every failure leaves here as
+// a classified RelayError (see errors.ts). Resilience (reconnect, resume, de-duplication) is the
+// FlowFollower's job, not this class's.
+
+export interface RelayConnection {
+  /** host:port */
+  address: string;
+  tls: RelayTlsSettings | null;
+  /** A stream that has not connected by then fails with relay_unreachable. */
+  dialTimeoutMs: number;
+  /** Deadline of the unary calls, as the hubble CLI's --request-timeout. */
+  requestTimeoutMs: number;
+}
+
+/** The connection settings for the configured relay, or for the embedded demo relay's address. */
+export function relayConnectionFromConfig(config: ServerConfig, demoRelayAddress?: string): RelayConnection {
+  const timeouts = { dialTimeoutMs: config.dialTimeoutMs, requestTimeoutMs: config.requestTimeoutMs };
+  if (config.relay.kind === "external") return { address: config.relay.address, tls: config.relay.tls, ...timeouts };
+  if (!demoRelayAddress) throw new Error("relayConnectionFromConfig: the demo relay's address is required");
+  return { address: demoRelayAddress, tls: null, ...timeouts };
+}
+
+export interface GetFlowsOptions {
+  signal?: AbortSignal;
+  /** Called once the relay has answered (response headers or a first message). */
+  onConnected?: () => void;
+}
+
+/** The part of RelayClient the FlowFollower needs; tests can hand in a fake. */
+export interface FlowSource {
+  getFlows(req: GetFlowsRequest, opts?: GetFlowsOptions): AsyncIterable<GetFlowsResponse>;
+}
+
+// Go gRPC servers (the relay) by default answer client pings more often than every 5 minutes
+// with GOAWAY "too_many_pings", so keepalive stays just above that.
+const KEEPALIVE_TIME_MS = 5 * 60_000 + 30_000;
+const KEEPALIVE_TIMEOUT_MS = 20_000;
+const MAX_RECEIVE_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export class RelayClient implements FlowSource {
+  readonly address: string;
+  private readonly client: ObserverClient;
+  private readonly conn: RelayConnection;
+  private readonly calls = new Set<grpc.Call>();
+  private readonly transport: "plaintext" | "tls" | "mtls";
+  private closed = false;
+
+  constructor(conn: RelayConnection) {
+    this.conn = conn;
+    this.transport = !conn.tls ? "plaintext" : conn.tls.clientCert ? "mtls" : "tls";
+    this.address = conn.address;
+    this.client = new ObserverClientConstructor(conn.address, channelCredentials(conn.tls), channelOptions(conn.tls));
+  }
+
+  /**
+   * GetFlows as an async iterable. The call is cancelled when `signal` aborts (the iteration then
+   * throws the signal's reason) or when the consumer stops iterating. A normal end of stream
+   * (non-follow requests, or a relay ending a follow stream) ends the iteration.
+   */
+  getFlows(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> {
+    return { [Symbol.asyncIterator]: () => this.streamFlows(req, opts)[Symbol.asyncIterator]() };
+  }
+
+  private async *streamFlows(req: GetFlowsRequest, opts: GetFlowsOptions): AsyncGenerator<GetFlowsResponse> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    this.assertOpen();
+    const call = this.client.getFlows(req, new grpc.Metadata(), {});
+    this.calls.add(call);
+
+    let connected = false;
+    let dialTimedOut = false;
+    const markConnected = () => {
+      if (connected) return;
+      connected = true;
+      opts.onConnected?.();
+    };
+    call.once("metadata", markConnected);
+    // grpc-js queues a call while the channel is connecting; an address that swallows packets
+    // would keep it waiting. The dial timeout bounds that wait, like the hubble CLI's --timeout.
+    const channel = this.client.getChannel();
+    const dialTimer = setTimeout(() => {
+      if (!connected && channel.getConnectivityState(false) !== grpc.connectivityState.READY) {
+        dialTimedOut = true;
+        call.cancel();
+      }
+    }, this.conn.dialTimeoutMs);
+    const onAbort = () => {
+      clearTimeout(dialTimer);
+      call.cancel();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+
+    try {
+      for await (const response of call as AsyncIterable<GetFlowsResponse>) {
+        markConnected();
+        yield response;
+      }
+    } catch (err) {
+      signal?.throwIfAborted();
+      if (this.closed) throw closedError();
+      throw classifyRelayError(err, { dialTimedOut, dialTimeoutMs: this.conn.dialTimeoutMs, transport: this.transport });
+    } finally {
+      clearTimeout(dialTimer);
+      signal?.removeEventListener("abort", onAbort);
+      call.cancel(); // no-op when the call already ended
+      this.calls.delete(call);
+    }
+  }
+
+  serverStatus(opts: { signal?: AbortSignal } = {}): Promise<ServerStatusResponse> {
+    return this.unary((md, co, cb) => this.client.serverStatus(create(ServerStatusRequestSchema), md, co, cb), opts);
+  }
+
+  getNodes(opts: { signal?: AbortSignal } = {}): Promise<GetNodesResponse> {
+    return this.unary((md, co, cb) => this.client.getNodes(create(GetNodesRequestSchema), md, co, cb), opts);
+  }
+
+  getNamespaces(opts: { signal?: AbortSignal } = {}): Promise<GetNamespacesResponse> {
+    return this.unary((md, co, cb) => this.client.getNamespaces(create(GetNamespacesRequestSchema), md, co, cb), opts);
+  }
+
+  /** Cancels calls in flight and closes the channel. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const call of this.calls) call.cancel();
+    this.calls.clear();
+    this.client.close();
+  }
+
+  private unary<T>(
+    start: (md: grpc.Metadata, options: Partial<grpc.CallOptions>, cb: grpc.requestCallback<T>) => grpc.ClientUnaryCall,
+    { signal }: { signal?: AbortSignal },
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      if (this.closed) return reject(closedError());
+      const onAbort = () => call.cancel();
+      const call = start(new grpc.Metadata(), { deadline: Date.now() + this.conn.requestTimeoutMs }, (err, value) => {
+        signal?.removeEventListener("abort", onAbort);
+        this.calls.delete(call);
+        if (signal?.aborted) reject(signal.reason);
+        else if (err) reject(classifyRelayError(err, { transport: this.transport }));
+        else resolve(value as T);
+      });
+      this.calls.add(call);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError();
+  }
+}
+
+function closedError(): Error {
+  return new Error("RelayClient is closed");
+}
+
+function channelCredentials(tls: RelayTlsSettings | null): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  // HUBBLE_TLS_ALLOW_INSECURE: skip the chain and the host name check, like Go's InsecureSkipVerify.
+  const verify: grpc.VerifyOptions = tls.allowInsecure
+    ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
+    : {};
+  return grpc.credentials.createSsl(
+    tls.caCertPem,
+    tls.clientCert?.keyPem ?? null,
+    tls.clientCert?.certPem ?? null,
+    verify,
+  );
+}
+
+function channelOptions(tls: RelayTlsSettings | null): grpc.ChannelOptions {
+  const options: grpc.ChannelOptions = {
+    "grpc.keepalive_time_ms": KEEPALIVE_TIME_MS,
+    "grpc.keepalive_timeout_ms": KEEPALIVE_TIMEOUT_MS,
+    "grpc.keepalive_permit_without_calls": 0,
+    "grpc.max_receive_message_length": MAX_RECEIVE_MESSAGE_BYTES,
+    // Reconnect quickly after a relay restart; the FlowFollower adds its own jittered backoff.
+    "grpc.initial_reconnect_backoff_ms": 250,
+    "grpc.max_reconnect_backoff_ms": 5_000,
+    "grpc.primary_user_agent": "hubble-lens",
+  };
+  if (tls?.serverName) {
+    // Verify the certificate against this name and send it as SNI and :authority.
+    options["grpc.ssl_target_name_override"] = tls.serverName;
+    options["grpc.default_authority"] = tls.serverName;
+  }
+  return options;
+}
