@@ -254,10 +254,16 @@ describe("describeConfig is the configuration reference", () => {
   });
 });
 
-describe("server/config/README.md", () => {
-  it("shows exactly renderConfigReference()", () => {
+describe("the configuration reference in the READMEs", () => {
+  it("server/config/README.md shows exactly renderConfigReference()", () => {
     const readme = readFileSync(join(__dirname, "README.md"), "utf8");
     const table = /<!-- config-reference:start -->\n([\s\S]*?)<!-- config-reference:end -->/.exec(readme)?.[1];
+    assert.equal(table, renderConfigReference(), "regenerate the table from renderConfigReference()");
+  });
+
+  it("the project README shows exactly renderConfigReference()", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const table = /<!-- config-table:start -->\n([\s\S]*?)<!-- config-table:end -->/.exec(readme)?.[1];
     assert.equal(table, renderConfigReference(), "regenerate the table from renderConfigReference()");
   });
 });

@@ -156,6 +156,13 @@ export const VARIABLES = {
     description: "HTTP port of the Hubble Lens web server.",
     schema: portValue,
   }),
+  HUBBLE_LENS_LOG_LEVEL: variable({
+    default: "info",
+    description: "Server log level: debug, info, warn or error.",
+    schema: z.enum(["debug", "info", "warn", "error"], {
+      error: (issue) => `must be debug, info, warn or error (got ${quote(String(issue.input))})`,
+    }),
+  }),
 } as const;
 
 type VariableName = keyof typeof VARIABLES;

@@ -1,0 +1,20 @@
+import { getRuntime } from "@/server/runtime";
+import { classifyRelayError } from "@/server/relay-client/errors";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+/** Namespaces with flows in the last hour, from the relay's GetNamespaces. */
+export async function GET(): Promise<Response> {
+  const { client } = await getRuntime();
+  try {
+    const res = await client.getNamespaces();
+    return Response.json(
+      { namespaces: res.namespaces.map((n) => ({ cluster: n.cluster, namespace: n.namespace })) },
+      { headers: { "Cache-Control": "no-store" } },
+    );
+  } catch (err) {
+    const e = classifyRelayError(err);
+    return Response.json({ error: { code: e.code, message: e.message } }, { status: e.httpStatus });
+  }
+}

@@ -1,0 +1,121 @@
+"use client";
+
+import { FlowBuffer, type FlowBufferSnapshot } from "@/lib/flow-buffer";
+import { parseEventData, type RelayStateView, type StreamEvent } from "@/lib/sse";
+
+export interface FlowStreamState {
+  readonly connection: "connecting" | "open" | "closed" | "error";
+  readonly relay: RelayStateView | undefined;
+  readonly nodes: { readonly connected: readonly string[]; readonly problems: readonly string[] };
+  readonly command: string;
+  readonly lost: number;
+  readonly missed: number;
+  readonly errors: readonly string[];
+  readonly ended: boolean;
+  readonly flows: FlowBufferSnapshot;
+}
+
+const EVENT_NAMES: StreamEvent["type"][] = ["ready", "flows", "lost", "missed", "nodes", "relay", "error", "end"];
+const MAX_ERRORS = 20;
+
+/**
+ * The high-rate part of the page's state: one EventSource on /api/flows and a bounded flow buffer,
+ * read by React through useSyncExternalStore. Changes are published at most once per animation
+ * frame, however fast batches arrive.
+ */
+export class FlowStreamStore {
+  private readonly buffer: FlowBuffer;
+  private source: EventSource | undefined;
+  private listeners = new Set<() => void>();
+  private state: FlowStreamState;
+  private scheduled = false;
+
+  constructor(capacity = 100_000) {
+    this.buffer = new FlowBuffer(capacity);
+    this.state = initialState(this.buffer.snapshot);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): FlowStreamState => this.state;
+
+  open(query: string): void {
+    this.close();
+    this.buffer.clear();
+    this.state = initialState(this.buffer.snapshot);
+    const source = new EventSource(`/api/flows${query ? `?${query}` : ""}`);
+    this.source = source;
+    source.onopen = () => this.update({ connection: "open" });
+    source.onerror = () => {
+      // EventSource reconnects by itself unless the server ended the stream.
+      this.update({ connection: this.state.ended ? "closed" : "error" });
+    };
+    for (const name of EVENT_NAMES) {
+      source.addEventListener(name, (e) => {
+        const event = parseEventData(name, (e as MessageEvent<string>).data);
+        if (event) this.apply(event);
+      });
+    }
+  }
+
+  close(): void {
+    this.source?.close();
+    this.source = undefined;
+  }
+
+  private apply(event: StreamEvent): void {
+    const s = this.state;
+    switch (event.type) {
+      case "ready":
+        return this.update({ command: event.command, ended: false });
+      case "flows":
+        this.buffer.add(event.flows);
+        return this.update({ flows: this.buffer.snapshot });
+      case "lost":
+        return this.update({ lost: s.lost + event.count });
+      case "missed":
+        return this.update({ missed: s.missed + event.count });
+      case "nodes":
+        if (event.state === "NODE_CONNECTED") return this.update({ nodes: { ...s.nodes, connected: event.nodes } });
+        return this.update({
+          nodes: { ...s.nodes, problems: [`${event.state}: ${event.nodes.join(", ")} ${event.message ?? ""}`.trim()] },
+        });
+      case "relay":
+        return this.update({ relay: event.state });
+      case "error":
+        return this.update({ errors: [...s.errors, event.message].slice(-MAX_ERRORS) });
+      case "end":
+        this.close();
+        return this.update({ ended: true, connection: "closed" });
+    }
+  }
+
+  private update(patch: Partial<FlowStreamState>): void {
+    this.state = { ...this.state, ...patch };
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const publish = () => {
+      this.scheduled = false;
+      for (const l of this.listeners) l();
+    };
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(publish);
+    else setTimeout(publish, 16);
+  }
+}
+
+function initialState(flows: FlowBufferSnapshot): FlowStreamState {
+  return {
+    connection: "connecting",
+    relay: undefined,
+    nodes: { connected: [], problems: [] },
+    command: "",
+    lost: 0,
+    missed: 0,
+    errors: [],
+    ended: false,
+    flows,
+  };
+}

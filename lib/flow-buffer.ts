@@ -1,0 +1,64 @@
+// A bounded, newest-first buffer of flow rows for the browser, keyed by flow id so a reconnect
+// that replays history never shows a flow twice. Pure; the React side reads it through
+// useSyncExternalStore.
+
+import type { JsonObject } from "@bufbuild/protobuf";
+import { type FlowRow, toFlowRow } from "./flow-model";
+
+export interface FlowBufferSnapshot {
+  /** Newest first. */
+  readonly rows: readonly FlowRow[];
+  /** Raw Hubble JSON by row id, for the details drawer and export. */
+  readonly raw: ReadonlyMap<string, JsonObject>;
+  /** Rows added by the last change; 0 after a reset. */
+  readonly appended: number;
+  readonly evicted: number;
+}
+
+export class FlowBuffer {
+  private rows: FlowRow[] = [];
+  private raw = new Map<string, JsonObject>();
+  private snapshotCache: FlowBufferSnapshot;
+  evictedTotal = 0;
+
+  constructor(readonly capacity: number) {
+    this.snapshotCache = { rows: [], raw: this.raw, appended: 0, evicted: 0 };
+  }
+
+  get snapshot(): FlowBufferSnapshot {
+    return this.snapshotCache;
+  }
+
+  /** Adds flows (any order); returns how many were new. */
+  add(flows: readonly JsonObject[]): number {
+    const fresh: FlowRow[] = [];
+    for (const json of flows) {
+      const row = toFlowRow(json);
+      if (this.raw.has(row.id)) continue;
+      this.raw.set(row.id, json);
+      fresh.push(row);
+    }
+    if (fresh.length === 0) return 0;
+    fresh.sort((a, b) => b.timeMs - a.timeMs);
+    let merged: FlowRow[];
+    const newestKept = this.rows[0]?.timeMs ?? -Infinity;
+    if (fresh[fresh.length - 1].timeMs >= newestKept) merged = fresh.concat(this.rows);
+    else merged = fresh.concat(this.rows).sort((a, b) => b.timeMs - a.timeMs);
+    let evicted = 0;
+    if (merged.length > this.capacity) {
+      for (const row of merged.slice(this.capacity)) this.raw.delete(row.id);
+      evicted = merged.length - this.capacity;
+      merged = merged.slice(0, this.capacity);
+      this.evictedTotal += evicted;
+    }
+    this.rows = merged;
+    this.snapshotCache = { rows: merged, raw: this.raw, appended: fresh.length, evicted };
+    return fresh.length;
+  }
+
+  clear(): void {
+    this.rows = [];
+    this.raw = new Map();
+    this.snapshotCache = { rows: [], raw: this.raw, appended: 0, evicted: 0 };
+  }
+}

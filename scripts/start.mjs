@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `npm start`: builds the app when there is no build yet (or the sources changed since), then
+// serves it with `next start`. One command for a fresh clone.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const buildId = join(root, ".next", "BUILD_ID");
+const sources = ["app", "components", "lib", "server", "proto", "instrumentation.ts", "next.config.js", "package.json"];
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) {
+    if (name === "node_modules" || name.startsWith(".")) continue;
+    newest = Math.max(newest, newestMtime(join(path, name)));
+  }
+  return newest;
+}
+
+const needsBuild =
+  !existsSync(buildId) || sources.some((s) => newestMtime(join(root, s)) > statSync(buildId).mtimeMs);
+const next = join(root, "node_modules", "next", "dist", "bin", "next");
+if (needsBuild) {
+  console.log("hubble-lens: building the app (first start or sources changed)…");
+  const build = spawnSync(process.execPath, [next, "build"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+const port = process.env.PORT ?? "3000";
+const start = spawnSync(process.execPath, [next, "start", "-p", port], { cwd: root, stdio: "inherit" });
+process.exit(start.status ?? 0);

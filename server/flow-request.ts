@@ -1,0 +1,97 @@
+import "server-only";
+
+import { compileFlowFilters, FilterBuildError } from "@/lib/filters";
+import {
+  type FlowQuery,
+  InvalidFlowQueryError,
+  parseFlowQueryParams,
+  toHubbleFilters,
+  toHubbleObserveCommand,
+} from "@/lib/filter-model";
+import { parseHubbleTimestamp } from "@/lib/time";
+import { timestampToNs, type EpochNs } from "@/lib/timestamp";
+import { DEFAULT_HUB_OPTIONS, type FlowSubscriptionRequest } from "@/server/hub/hub";
+
+/** A request parameter that is wrong, and why; routes answer it with HTTP 400. */
+export interface ParamProblem {
+  readonly param: string;
+  readonly value: string;
+  readonly message: string;
+}
+
+export type ParsedFlowRequest =
+  | { ok: true; query: FlowQuery; subscription: FlowSubscriptionRequest }
+  | { ok: false; problem: ParamProblem };
+
+/**
+ * Turns `/api/flows` query parameters into a hub subscription: the view (namespaces, verdicts,
+ * filter entries, since/until), checked the way the relay would check the filters it builds, so a
+ * bad request fails here with a 400 rather than later inside the stream.
+ */
+export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlowRequest {
+  const parsed = parseFlowQueryParams(params);
+  if (!parsed.ok) return { ok: false, problem: parsed.error };
+  const query = parsed.query;
+
+  const followRaw = params.get("follow");
+  if (followRaw !== null && followRaw !== "true" && followRaw !== "false") {
+    return { ok: false, problem: { param: "follow", value: followRaw, message: "follow must be true or false" } };
+  }
+
+  let sinceNs: EpochNs | undefined;
+  let untilNs: EpochNs | undefined;
+  for (const param of ["since", "until"] as const) {
+    const raw = query[param];
+    if (raw === undefined) continue;
+    try {
+      const ns = timestampToNs(parseHubbleTimestamp(raw, now));
+      if (param === "since") sinceNs = ns;
+      else untilNs = ns;
+    } catch (err) {
+      return { ok: false, problem: { param, value: raw, message: (err as Error).message } };
+    }
+  }
+  if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
+    return { ok: false, problem: { param: "until", value: query.until ?? "", message: "until is before since" } };
+  }
+
+  let filters;
+  try {
+    filters = toHubbleFilters(query);
+    compileFlowFilters(filters.whitelist, filters.blacklist);
+  } catch (err) {
+    if (err instanceof InvalidFlowQueryError) {
+      const first = err.issues[0];
+      return { ok: false, problem: { param: first?.param ?? "filter", value: "", message: err.message } };
+    }
+    if (err instanceof FilterBuildError) {
+      return { ok: false, problem: { param: "filter", value: "", message: err.message } };
+    }
+    throw err;
+  }
+
+  // Like the hubble CLI, `until` means a bounded query: it never follows past it.
+  const follow = followRaw === "false" || untilNs !== undefined ? false : true;
+  return {
+    ok: true,
+    query,
+    subscription: {
+      filters,
+      sinceNs,
+      untilNs,
+      follow,
+      // The hub starts a view without `since` with the last N flows per node, as `--last N` does.
+      command: toHubbleObserveCommand(query, {
+        follow,
+        ...(sinceNs === undefined ? { last: DEFAULT_HUB_OPTIONS.defaultHistoryPerNode } : {}),
+      }),
+    },
+  };
+}
+
+export function badRequest(problem: ParamProblem): Response {
+  return Response.json(
+    { error: { code: "invalid-query", param: problem.param, value: problem.value, message: `${problem.param}: ${problem.message}` } },
+    { status: 400 },
+  );
+}

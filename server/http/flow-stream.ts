@@ -1,0 +1,56 @@
+import "server-only";
+
+import { HEARTBEAT } from "@/lib/sse";
+import { badRequest, parseFlowRequest } from "@/server/flow-request";
+import type { FlowHub } from "@/server/hub/hub";
+
+const HEARTBEAT_MS = 15_000;
+
+/** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
+export function flowStreamResponse(request: Request, hub: FlowHub, now = new Date()): Response {
+  const parsed = parseFlowRequest(new URL(request.url).searchParams, now);
+  if (!parsed.ok) return badRequest(parsed.problem);
+  const sub = hub.subscribe(parsed.subscription);
+  const encoder = new TextEncoder();
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        heartbeat = setInterval(() => {
+          try {
+            controller.enqueue(encoder.encode(HEARTBEAT));
+          } catch {
+            clearInterval(heartbeat);
+          }
+        }, HEARTBEAT_MS);
+        request.signal.addEventListener("abort", () => sub.close(), { once: true });
+      },
+      // Pulled only when the client's connection takes more: a slow client backs up its own
+      // bounded queue in the hub, nobody else's.
+      async pull(controller) {
+        const frame = await sub.next();
+        if (frame === undefined) {
+          clearInterval(heartbeat);
+          controller.close();
+          return;
+        }
+        controller.enqueue(encoder.encode(frame));
+      },
+      cancel() {
+        clearInterval(heartbeat);
+        sub.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    },
+  });
+}

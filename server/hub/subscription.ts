@@ -1,0 +1,107 @@
+import "server-only";
+
+import { encodeEvent, type StreamEvent } from "@/lib/sse";
+
+export interface SubscriptionLimits {
+  /** Most flow frames held for a slow client; older ones are dropped first. */
+  readonly maxQueuedFlowFrames: number;
+}
+
+interface QueuedFrame {
+  readonly text: string;
+  /** Flows in the frame; 0 for control frames, which are never dropped. */
+  readonly flows: number;
+  /** Set on the marker that stands where dropped flow frames were: how many flows they held. */
+  missed?: number;
+}
+
+/**
+ * One browser's outbound queue. Bounded: when the client reads too slowly, its oldest flow batches
+ * are dropped (never control events), and a `missed` event with the count takes their place in the
+ * stream, so `ready` stays first and `end` last. Nothing here blocks the producer, so one slow
+ * client never stalls the others.
+ */
+export class Subscription {
+  private queue: QueuedFrame[] = [];
+  private flowFrames = 0;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private readonly onClose: Array<() => void> = [];
+
+  constructor(private readonly limits: SubscriptionLimits) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Total flows dropped for this client so far (reported and not yet reported). */
+  missedTotal = 0;
+
+  send(event: StreamEvent): void {
+    this.push({ text: encodeEvent(event), flows: 0 });
+  }
+
+  /** Queues a pre-encoded `flows` frame shared with other subscribers. */
+  sendFlowsFrame(text: string, flows: number): void {
+    if (this.closed) return;
+    this.push({ text, flows });
+    this.flowFrames++;
+    while (this.flowFrames > this.limits.maxQueuedFlowFrames) this.dropOldestFlowFrame();
+  }
+
+  /** Waits for the next frame; undefined once closed and drained. */
+  async next(): Promise<string | undefined> {
+    for (;;) {
+      const frame = this.queue.shift();
+      if (frame) {
+        if (frame.missed !== undefined) return encodeEvent({ type: "missed", count: frame.missed });
+        if (frame.flows > 0) this.flowFrames--;
+        return frame.text;
+      }
+      if (this.closed) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Ends the stream after what is queued (e.g. after an `end` event). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.signal();
+    for (const fn of this.onClose.splice(0)) fn();
+  }
+
+  /** Called once when the subscription closes (client gone or stream ended). */
+  whenClosed(fn: () => void): void {
+    if (this.closed) fn();
+    else this.onClose.push(fn);
+  }
+
+  private push(frame: QueuedFrame): void {
+    if (this.closed) return;
+    this.queue.push(frame);
+    this.signal();
+  }
+
+  private dropOldestFlowFrame(): void {
+    const i = this.queue.findIndex((f) => f.flows > 0);
+    if (i < 0) return;
+    const dropped = this.queue[i];
+    const before = this.queue[i - 1];
+    // Consecutive drops share one marker, so the markers stay fewer than the control frames.
+    if (before?.missed !== undefined) {
+      before.missed += dropped.flows;
+      this.queue.splice(i, 1);
+    } else {
+      this.queue[i] = { text: "", flows: 0, missed: dropped.flows };
+    }
+    this.flowFrames--;
+    this.missedTotal += dropped.flows;
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

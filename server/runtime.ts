@@ -1,0 +1,116 @@
+import "server-only";
+
+import type { RelayStateView } from "@/lib/sse";
+import { getServerConfig, type ServerConfig } from "@/server/config/env";
+import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
+import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
+import type { OpenLiveFeed } from "@/server/hub/upstream";
+import { log } from "@/server/log";
+import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
+import { RelayClient, relayConnectionFromConfig } from "@/server/relay-client/relay-client";
+import { StatusMonitor } from "@/server/status-monitor";
+
+/** Everything the route handlers share, created once per server process. */
+export interface Runtime {
+  readonly config: ServerConfig;
+  readonly client: RelayClient;
+  readonly hub: FlowHub;
+  readonly status: StatusMonitor;
+  readonly demoRelay: RunningDemoRelay | undefined;
+  close(): Promise<void>;
+}
+
+// Next.js bundles route handlers and instrumentation separately, so module state is not shared
+// between them: the runtime lives on globalThis.
+const KEY = Symbol.for("hubble-lens.runtime");
+type Holder = { [KEY]?: Promise<Runtime> };
+
+export function getRuntime(): Promise<Runtime> {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= createRuntime(getServerConfig()).catch((err: unknown) => {
+    delete holder[KEY];
+    throw err;
+  });
+  return holder[KEY];
+}
+
+export async function createRuntime(config: ServerConfig): Promise<Runtime> {
+  for (const w of config.warnings) log.warn(w);
+  let demoRelay: RunningDemoRelay | undefined;
+  if (config.relay.kind === "demo") {
+    const d = config.demo;
+    demoRelay = await startDemoRelay({
+      scenario: d.replay ? undefined : d.scenario,
+      replay: d.replay ?? undefined,
+      loop: d.replay ? true : undefined,
+      rate: d.rate,
+      seed: d.seed,
+      bufferCapacity: d.bufferCapacity,
+    });
+    log.info(`HUBBLE_RELAY_ADDR is unset: embedded demo relay on ${demoRelay.address}`, {
+      scenario: d.replay ? undefined : d.scenario,
+      replay: d.replay ?? undefined,
+      rate: d.rate,
+      seed: d.seed,
+    });
+  }
+  const client = new RelayClient(relayConnectionFromConfig(config, demoRelay?.address));
+  const address = client.address;
+
+  const openLive = (filters: HubbleFilters): OpenLiveFeed => (sink) => {
+    const follower = new FlowFollower({
+      source: client,
+      request: { whitelist: [...filters.whitelist], blacklist: [...filters.blacklist] },
+      onResponse: (r) => sink.response(r),
+    });
+    const off = follower.onStateChange((s) => {
+      sink.state(stateView(address, s));
+      if (s.kind === "reconnecting") log.warn(`relay stream reconnecting: ${s.lastError}`, { attempt: s.attempt });
+    });
+    sink.state(stateView(address, follower.state));
+    follower.start();
+    return {
+      stop: () => {
+        off();
+        void follower.stop();
+      },
+    };
+  };
+
+  const hub = new FlowHub({
+    openLive,
+    queryHistory: (req, signal) => client.getFlows(req, { signal }),
+  });
+  const status = new StatusMonitor(client, demoRelay !== undefined);
+  return {
+    config,
+    client,
+    hub,
+    status,
+    demoRelay,
+    async close() {
+      hub.shutdown();
+      client.close();
+      await demoRelay?.close();
+    },
+  };
+}
+
+export function stateView(address: string, s: FollowerState): RelayStateView {
+  switch (s.kind) {
+    case "connecting":
+      return { kind: "connecting", address };
+    case "live":
+      return { kind: "live", address, since: s.since.toISOString() };
+    case "reconnecting":
+      return {
+        kind: "reconnecting",
+        address,
+        attempt: s.attempt,
+        nextTryAt: s.nextTryAt.toISOString(),
+        lastError: s.lastError,
+      };
+    case "failed":
+      return { kind: "failed", address, reason: s.reason };
+  }
+}

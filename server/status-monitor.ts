@@ -1,0 +1,148 @@
+import "server-only";
+
+import { create } from "@bufbuild/protobuf";
+import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
+import { NodeState } from "@/proto/gen/relay/relay_pb";
+import { nsToRfc3339, timestampToNs } from "@/lib/timestamp";
+import type { RelayClient } from "@/server/relay-client/relay-client";
+import { classifyRelayError } from "@/server/relay-client/errors";
+
+export interface NodeStatusView {
+  readonly name: string;
+  readonly state: string;
+  readonly address: string;
+  readonly version: string;
+  readonly numFlows: number;
+  readonly maxFlows: number;
+  readonly seenFlows: number;
+  readonly uptimeSeconds: number;
+}
+
+/** What `GET /api/status` answers. */
+export interface RelayStatusView {
+  readonly relay: {
+    readonly address: string;
+    readonly demo: boolean;
+    readonly reachable: boolean;
+    readonly version: string;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly checkedAt: string;
+  };
+  readonly nodes: {
+    readonly connected: number;
+    readonly unavailable: number;
+    readonly unavailableNames: readonly string[];
+    readonly list: readonly NodeStatusView[];
+  };
+  readonly flows: {
+    /** Flows per second over the last minute, summed over nodes. */
+    readonly rate: number;
+    readonly numFlows: number;
+    readonly maxFlows: number;
+    readonly seenFlows: number;
+    /** numFlows / maxFlows, 0..1. */
+    readonly bufferFill: number;
+    /** The oldest flow the relay's buffers still hold, and how long ago that was. */
+    readonly oldestFlowTime?: string;
+    readonly bufferAgeSeconds?: number;
+  };
+}
+
+const CACHE_MS = 2000;
+
+/**
+ * Answers "what does the relay look like now" from ServerStatus, GetNodes and the oldest flow in
+ * the buffers (GetFlows first=true number=1: one per node). Cached briefly so many open browsers
+ * cost the relay one round of calls every couple of seconds.
+ */
+export class StatusMonitor {
+  private cached: { at: number; value: Promise<RelayStatusView> } | undefined;
+
+  constructor(
+    private readonly client: RelayClient,
+    private readonly demo: boolean,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  status(): Promise<RelayStatusView> {
+    const now = this.nowMs();
+    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.value;
+    const value = this.collect(now);
+    this.cached = { at: now, value };
+    return value;
+  }
+
+  private async collect(now: number): Promise<RelayStatusView> {
+    const checkedAt = new Date(now).toISOString();
+    try {
+      const [status, nodes, oldestNs] = await Promise.all([
+        this.client.serverStatus(),
+        this.client.getNodes().catch(() => undefined),
+        this.oldestFlowNs(),
+      ]);
+      const numFlows = Number(status.numFlows);
+      const maxFlows = Number(status.maxFlows);
+      return {
+        relay: { address: this.client.address, demo: this.demo, reachable: true, version: status.version, checkedAt },
+        nodes: {
+          connected: status.numConnectedNodes ?? 0,
+          unavailable: status.numUnavailableNodes ?? 0,
+          unavailableNames: status.unavailableNodes,
+          list: (nodes?.nodes ?? []).map((n) => ({
+            name: n.name,
+            state: NodeState[n.state] ?? String(n.state),
+            address: n.address,
+            version: n.version,
+            numFlows: Number(n.numFlows),
+            maxFlows: Number(n.maxFlows),
+            seenFlows: Number(n.seenFlows),
+            uptimeSeconds: Math.round(Number(n.uptimeNs) / 1e9),
+          })),
+        },
+        flows: {
+          rate: status.flowsRate,
+          numFlows,
+          maxFlows,
+          seenFlows: Number(status.seenFlows),
+          bufferFill: maxFlows > 0 ? numFlows / maxFlows : 0,
+          ...(oldestNs !== undefined
+            ? {
+                oldestFlowTime: nsToRfc3339(oldestNs),
+                bufferAgeSeconds: Math.max(0, Math.round(now / 1000 - Number(oldestNs / 1_000_000n) / 1000)),
+              }
+            : {}),
+        },
+      };
+    } catch (err) {
+      const e = classifyRelayError(err);
+      return {
+        relay: {
+          address: this.client.address,
+          demo: this.demo,
+          reachable: false,
+          version: "",
+          error: { code: e.code, message: e.message },
+          checkedAt,
+        },
+        nodes: { connected: 0, unavailable: 0, unavailableNames: [], list: [] },
+        flows: { rate: 0, numFlows: 0, maxFlows: 0, seenFlows: 0, bufferFill: 0 },
+      };
+    }
+  }
+
+  private async oldestFlowNs(): Promise<bigint | undefined> {
+    const req = create(GetFlowsRequestSchema, { first: true, number: 1n });
+    let oldest: bigint | undefined;
+    const signal = AbortSignal.timeout(5000);
+    try {
+      for await (const r of this.client.getFlows(req, { signal })) {
+        if (r.responseTypes.case !== "flow") continue;
+        const t = timestampToNs(r.time);
+        if (oldest === undefined || t < oldest) oldest = t;
+      }
+    } catch {
+      // The buffer age is a nicety; ServerStatus decides reachability.
+    }
+    return oldest;
+  }
+}
