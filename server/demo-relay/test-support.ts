@@ -167,7 +167,7 @@ export function openGetFlows(client: ObserverClient, init: GetFlowsInit): OpenSt
 }
 
 /** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
