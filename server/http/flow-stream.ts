@@ -24,7 +24,15 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
             clearInterval(heartbeat);
           }
         }, HEARTBEAT_MS);
-        request.signal.addEventListener("abort", () => sub.close(), { once: true });
+        request.signal.addEventListener(
+          "abort",
+          () => {
+            // The body may never be pulled or cancelled again: stop the heartbeat here too.
+            clearInterval(heartbeat);
+            sub.close();
+          },
+          { once: true },
+        );
       },
       // Pulled only when the client's connection takes more: a slow client backs up its own
       // bounded queue in the hub, nobody else's.

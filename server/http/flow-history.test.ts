@@ -1,0 +1,99 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { getFlowsResponseToJson, parseGetFlowsResponseJson } from "@/lib/flow-json";
+import { loadServerConfig } from "@/server/config/env";
+import { captureDir, getFlows, startRelayWithClient } from "@/server/demo-relay/test-support";
+import { RelayClient } from "@/server/relay-client/relay-client";
+import { createRuntime, type Runtime } from "@/server/runtime";
+import { flowHistoryResponse } from "./flow-history";
+import { closedPort, predicateOf } from "./testing";
+
+// GET /api/flows/history over a real runtime: `hubble observe -o jsonpb` lines that the demo
+// relay's --replay reads back unchanged.
+
+function history(client: RelayClient, query: string): Promise<Response> {
+  return flowHistoryResponse(new Request(`http://lens.test/api/flows/history?${query}`), client);
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((l) => l !== "");
+}
+
+describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
+  let runtime: Runtime;
+  const dir = captureDir();
+  before(async () => {
+    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DEMO_SCENARIO: "starwars", HUBBLE_LENS_DEMO_SEED: "7" }));
+  });
+  after(async () => {
+    await runtime.close();
+    dir.cleanup();
+  });
+
+  it("answers jsonpb lines that parse, match the filter, and replay through the demo relay intact", async () => {
+    const query = "filter=to:pod=default/deathstar";
+    const res = await history(runtime.client, `${query}&limit=300`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/x-ndjson; charset=utf-8");
+    const written = lines(await res.text());
+    assert.equal(written.length, 300);
+    const matches = predicateOf(query);
+    for (const line of written) {
+      const r = parseGetFlowsResponseJson(line);
+      assert.equal(r.responseTypes.case, "flow", "files hold flows (and lost events), no node status");
+      if (r.responseTypes.case === "flow") assert.ok(matches(r.responseTypes.value));
+    }
+
+    const file = dir.write("history.jsonl", written.map((l) => JSON.parse(l) as Record<string, unknown>));
+    const replay = await startRelayWithClient({ replay: file });
+    try {
+      const replayed = (await getFlows(replay.client, { number: 0n }))
+        .filter((r) => r.responseTypes.case !== "nodeStatus")
+        .map(getFlowsResponseToJson);
+      assert.deepEqual([...replayed].sort(), [...written].sort());
+    } finally {
+      await replay.close();
+    }
+  });
+
+  it("limit bounds the number of flows", async () => {
+    const res = await history(runtime.client, "limit=5");
+    assert.equal(res.status, 200);
+    assert.equal(lines(await res.text()).length, 5);
+  });
+
+  const BAD = [
+    { query: "limit=0", param: "limit" },
+    { query: "limit=ten", param: "limit" },
+    { query: "limit=100001", param: "limit" },
+    { query: "limit=1.5", param: "limit" },
+    { query: "verdict=NOPE", param: "verdict" },
+    { query: "filter=http-path=(", param: "filter" },
+  ];
+  for (const { query, param } of BAD) {
+    it(`an invalid parameter gets a 400 naming it: ${query}`, async () => {
+      const res = await history(runtime.client, query);
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { error: { param: string } };
+      assert.equal(body.error.param, param);
+    });
+  }
+});
+
+describe("GET /api/flows/history with the relay unreachable", () => {
+  let client: RelayClient;
+  before(async () => {
+    client = new RelayClient({ address: `127.0.0.1:${await closedPort()}`, tls: null, dialTimeoutMs: 300, requestTimeoutMs: 1000 });
+  });
+  after(() => client.close());
+
+  it("answers 503 with a JSON error, not a 200 stream", async () => {
+    const res = await history(client, "verdict=DROPPED");
+    assert.equal(res.status, 503);
+    assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "relay_unreachable");
+    assert.match(body.error.message, /not reachable/);
+    assert.doesNotMatch(body.error.message, /ECONNREFUSED|rpc error/, "no internals in the message");
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { encodeEvent, SseParser, type StreamEvent } from "@/lib/sse";
+import { Subscription } from "./subscription";
+
+function flowsFrame(name: string, n: number): string {
+  return encodeEvent({ type: "flows", flows: Array.from({ length: n }, (_, i) => ({ uuid: `${name}.${i}` })) });
+}
+
+/** Reads until the subscription is closed and drained. */
+async function readAll(sub: Subscription): Promise<string[]> {
+  const parser = new SseParser();
+  const events: StreamEvent[] = [];
+  for (let frame = await sub.next(); frame !== undefined; frame = await sub.next()) events.push(...parser.push(frame));
+  return events.map((e) =>
+    e.type === "flows" ? String(e.flows[0].uuid).split(".")[0] : e.type === "missed" ? `missed ${e.count}` : e.type,
+  );
+}
+
+describe("Subscription queue", () => {
+  it("drops the oldest flow frames beyond the limit and puts one missed event where they were", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 2 });
+    sub.send({ type: "ready", command: "", follow: true });
+    for (const [name, n] of [["a", 3], ["b", 4], ["c", 1], ["d", 1]] as const) sub.sendFlowsFrame(flowsFrame(name, n), n);
+    sub.send({ type: "end", reason: "complete" });
+    sub.close();
+    assert.equal(sub.missedTotal, 7);
+    assert.deepEqual(await readAll(sub), ["ready", "missed 7", "c", "d", "end"]);
+  });
+
+  it("never drops control events; drops on either side of one get their own missed events", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 1 });
+    sub.sendFlowsFrame(flowsFrame("a", 2), 2);
+    sub.send({ type: "relay", state: { kind: "connecting", address: "x" } });
+    sub.sendFlowsFrame(flowsFrame("b", 3), 3);
+    sub.sendFlowsFrame(flowsFrame("c", 1), 1);
+    sub.close();
+    assert.deepEqual(await readAll(sub), ["missed 2", "relay", "missed 3", "c"]);
+  });
+
+  it("a frame read in time is not missed", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 1 });
+    sub.sendFlowsFrame(flowsFrame("a", 1), 1);
+    assert.ok((await sub.next())?.includes("a.0"));
+    sub.sendFlowsFrame(flowsFrame("b", 1), 1);
+    sub.close();
+    assert.deepEqual(await readAll(sub), ["b"]);
+    assert.equal(sub.missedTotal, 0);
+  });
+
+  it("a waiting reader wakes for the next frame, and gets undefined after close", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 4 });
+    const waiting = sub.next();
+    sub.send({ type: "missed", count: 1 });
+    assert.ok((await waiting)?.startsWith("event: missed"));
+    const ended = sub.next();
+    sub.close();
+    assert.equal(await ended, undefined);
+  });
+
+  it("nothing is queued after close, and close callbacks run once", () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 4 });
+    let calls = 0;
+    sub.whenClosed(() => calls++);
+    sub.close();
+    sub.close();
+    sub.whenClosed(() => calls++);
+    assert.equal(calls, 2);
+    sub.sendFlowsFrame(flowsFrame("a", 1), 1);
+    sub.send({ type: "end", reason: "complete" });
+    return sub.next().then((f) => assert.equal(f, undefined));
+  });
+});
