@@ -15,6 +15,10 @@ function history(client: RelayClient, query: string): Promise<Response> {
   return flowHistoryResponse(new Request(`http://lens.test/api/flows/history?${query}`), client);
 }
 
+function timeOf(line: string): string {
+  return (JSON.parse(line) as { time: string }).time;
+}
+
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
 }
@@ -60,6 +64,21 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
     const res = await history(runtime.client, "limit=5");
     assert.equal(res.status, 200);
     assert.equal(lines(await res.text()).length, 5);
+  });
+
+  it("without since, limit keeps the newest flows, like hubble observe --last", async () => {
+    const all = lines(await (await history(runtime.client, "limit=100000")).text()).map(timeOf);
+    const newest5 = lines(await (await history(runtime.client, "limit=5")).text()).map(timeOf);
+    const cutoff = [...all].sort().at(-40)!; // the relay keeps streaming: allow for flows added meanwhile
+    for (const t of newest5) assert.ok(t >= cutoff, `${t} is not among the newest flows`);
+  });
+
+  it("with since, limit keeps the first flows from then on", async () => {
+    const since = new Date(Date.now() - 20_000).toISOString();
+    const all = lines(await (await history(runtime.client, `since=${since}&limit=100000`)).text()).map(timeOf).sort();
+    const first5 = lines(await (await history(runtime.client, `since=${since}&limit=5`)).text()).map(timeOf);
+    assert.equal(first5.length, 5);
+    for (const t of first5) assert.ok(t >= since && t <= all[15], `${t} is not among the first flows after ${since}`);
   });
 
   const BAD = [

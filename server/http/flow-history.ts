@@ -10,11 +10,13 @@ import type { RelayClient } from "@/server/relay-client/relay-client";
 
 const DEFAULT_LIMIT = 10_000;
 const MAX_LIMIT = 100_000;
-const DEFAULT_PER_NODE = 1000n;
+const MAX_LOST_KEPT = 1000;
 
 /**
  * The bounded, non-following form of /api/flows: flows as `hubble observe -o jsonpb` lines
- * (GetFlowsResponse per line), which the demo relay's --replay reads back. `limit` caps the lines.
+ * (GetFlowsResponse per line), which the demo relay's --replay reads back. `limit` caps the flows:
+ * without `since` they are the newest `limit` (like `hubble observe --last`), with `since` the first
+ * `limit` from then on (like `--since … --first`).
  */
 export async function flowHistoryResponse(request: Request, client: RelayClient): Promise<Response> {
   const params = new URL(request.url).searchParams;
@@ -30,7 +32,9 @@ export async function flowHistoryResponse(request: Request, client: RelayClient)
     whitelist: [...filters.whitelist],
     blacklist: [...filters.blacklist],
     follow: false,
-    ...(sinceNs !== undefined ? { since: nsToTimestamp(sinceNs) } : { number: DEFAULT_PER_NODE }),
+    // Per node, as the relay counts it; the overall cap is applied below.
+    number: BigInt(limit),
+    ...(sinceNs !== undefined ? { since: nsToTimestamp(sinceNs) } : {}),
     ...(untilNs !== undefined ? { until: nsToTimestamp(untilNs) } : {}),
   });
   const iterator = client.getFlows(req, { signal: request.signal })[Symbol.asyncIterator]();
@@ -45,31 +49,19 @@ export async function flowHistoryResponse(request: Request, client: RelayClient)
   }
 
   const encoder = new TextEncoder();
-  let sent = 0;
-  let pending: IteratorResult<GetFlowsResponse> | undefined = first;
+  const lines = sinceNs === undefined ? newest(iterator, first, limit) : oldest(iterator, first, limit);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        for (;;) {
-          const next = pending ?? (await iterator.next());
-          pending = undefined;
-          if (next.done || sent >= limit) {
-            await iterator.return?.();
-            controller.close();
-            return;
-          }
-          const r = next.value;
-          // Node status goes to stderr in the CLI; files hold flows and lost events only.
-          if (r.responseTypes.case === "nodeStatus") continue;
-          if (r.responseTypes.case === "flow") sent++;
-          controller.enqueue(encoder.encode(`${getFlowsResponseToJson(r)}\n`));
-          return;
-        }
+        const next = await lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(`${getFlowsResponseToJson(next.value)}\n`));
       } catch (err) {
         controller.error(err);
       }
     },
     async cancel() {
+      await lines.return(undefined);
       await iterator.return?.();
     },
   });
@@ -80,4 +72,39 @@ export async function flowHistoryResponse(request: Request, client: RelayClient)
       "Cache-Control": "no-store",
     },
   });
+}
+
+type Responses = AsyncIterator<GetFlowsResponse>;
+
+/** Files hold flows and lost events; node status goes to stderr in the CLI. */
+function kept(r: GetFlowsResponse): boolean {
+  return r.responseTypes.case === "flow" || r.responseTypes.case === "lostEvents";
+}
+
+/** The first `limit` flows (and the lost events among them), streamed as they come. */
+async function* oldest(it: Responses, first: IteratorResult<GetFlowsResponse>, limit: number): AsyncGenerator<GetFlowsResponse> {
+  let sent = 0;
+  for (let next = first; !next.done && sent < limit; next = await it.next()) {
+    if (!kept(next.value)) continue;
+    if (next.value.responseTypes.case === "flow") sent++;
+    yield next.value;
+  }
+  await it.return?.();
+}
+
+/** The newest `limit` flows: read to the end keeping a bounded window, then oldest first. */
+async function* newest(it: Responses, first: IteratorResult<GetFlowsResponse>, limit: number): AsyncGenerator<GetFlowsResponse> {
+  const flows: GetFlowsResponse[] = [];
+  const lost: GetFlowsResponse[] = [];
+  for (let next = first; !next.done; next = await it.next()) {
+    const r = next.value;
+    if (r.responseTypes.case === "flow") {
+      flows.push(r);
+      if (flows.length > 2 * limit) flows.splice(0, flows.length - limit);
+    } else if (r.responseTypes.case === "lostEvents" && lost.length < MAX_LOST_KEPT) {
+      lost.push(r);
+    }
+  }
+  yield* lost;
+  yield* flows.slice(-limit);
 }
