@@ -1,5 +1,6 @@
 import "server-only";
 
+import type { Endpoint } from "@/proto/gen/flow/flow_pb";
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { timestampToNs, type EpochNs } from "@/lib/timestamp";
 import { RingBuffer } from "./ring-buffer";
@@ -38,6 +39,7 @@ export class DemoCluster {
   private readonly byName = new Map<string, NodeAgent>();
   private readonly namespaces = new Map<string, { cluster: string; namespace: string; lastNs: EpochNs }>();
   private readonly perSecond = new Map<number, number>();
+  private readonly endpointKeys = new WeakMap<Endpoint, string>();
   private waiters: Array<() => void> = [];
 
   constructor(
@@ -73,16 +75,22 @@ export class DemoCluster {
     // Like the agents, namespaces and the rate are tracked by when a flow was seen, not by its own
     // timestamp, so a replayed old capture still lists its namespaces.
     const seenAt = this.now();
+    let flows = 0;
+    let node: NodeAgent | undefined;
     for (const { nodeName, response } of events) {
-      const node = this.byName.get(nodeName) ?? this.addNode({ name: nodeName, address: "" });
+      if (node?.name !== nodeName) node = this.byName.get(nodeName) ?? this.addNode({ name: nodeName, address: "" });
       const isLost = response.responseTypes.case === "lostEvents";
       const timeNs = timestampToNs(response.time);
       node.ring.push({ timeNs, response, isLost });
       if (!isLost) {
         node.seenFlows++;
-        this.track(response, seenAt);
+        if (this.track(response, seenAt)) flows++;
       }
       any = true;
+    }
+    if (flows > 0) {
+      const second = Math.floor(Number(seenAt / 1_000_000_000n));
+      this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + flows);
     }
     if (any) this.wake();
   }
@@ -130,21 +138,29 @@ export class DemoCluster {
     return total / RATE_WINDOW_S;
   }
 
-  private track(response: GetFlowsResponse, seenAt: EpochNs): void {
-    if (response.responseTypes.case !== "flow") return;
+  /** Notes the flow's namespaces; true if it is a flow (counted in the rate by the caller). */
+  private track(response: GetFlowsResponse, seenAt: EpochNs): boolean {
+    if (response.responseTypes.case !== "flow") return false;
     const flow = response.responseTypes.value;
-    for (const ep of [flow.source, flow.destination]) {
-      if (!ep?.namespace) continue;
-      const key = `${ep.clusterName}/${ep.namespace}`;
-      const entry = this.namespaces.get(key);
-      if (entry) {
-        entry.lastNs = seenAt;
-      } else {
-        this.namespaces.set(key, { cluster: ep.clusterName, namespace: ep.namespace, lastNs: seenAt });
-      }
+    this.trackEndpoint(flow.source, seenAt);
+    this.trackEndpoint(flow.destination, seenAt);
+    return true;
+  }
+
+  private trackEndpoint(ep: Endpoint | undefined, seenAt: EpochNs): void {
+    if (!ep?.namespace) return;
+    // Endpoints are shared between flows: the map key is built once per Endpoint object.
+    let key = this.endpointKeys.get(ep);
+    if (key === undefined) {
+      key = `${ep.clusterName}/${ep.namespace}`;
+      this.endpointKeys.set(ep, key);
     }
-    const second = Math.floor(Number(seenAt / 1_000_000_000n));
-    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + 1);
+    const entry = this.namespaces.get(key);
+    if (entry) {
+      entry.lastNs = seenAt;
+    } else {
+      this.namespaces.set(key, { cluster: ep.clusterName, namespace: ep.namespace, lastNs: seenAt });
+    }
   }
 
   private wake(): void {

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { FlowSchema, LostEventSchema, LostEventSource } from "@/proto/gen/flow/flow_pb";
 import {
   type GetFlowsRequest,
@@ -12,11 +12,15 @@ import { applyFieldMask, validateFieldMask } from "@/lib/field-mask";
 import { compileFlowFilters } from "@/lib/filters";
 import { nsToTimestamp, timestampToNs, type EpochNs } from "@/lib/timestamp";
 import type { DemoCluster, RingEntry } from "./cluster";
+import { encodeGetFlowsResponse } from "./fast-encode";
 import { type AgentQuery, byTime, flowOf, type NodeCursor, readForward, startSeq } from "./history";
 
-/** Where a stream's responses go; `write` resolves once the transport can take more. */
+/**
+ * Where a stream's responses go. `write` returns a promise that resolves once the transport can
+ * take more, or nothing when it can right away (no promise and microtask per response at 50k/s).
+ */
 export interface ResponseSink {
-  write(response: GetFlowsResponse | Uint8Array): Promise<void>;
+  write(response: GetFlowsResponse | Uint8Array): Promise<void> | void;
   readonly signal: AbortSignal;
 }
 
@@ -59,7 +63,8 @@ export async function serveGetFlows(
   history.sort(byTime);
   for (const e of history) {
     if (sink.signal.aborted) return;
-    await sink.write(encode(e));
+    const wait = sink.write(encode(e));
+    if (wait) await wait;
   }
   if (!query.follow) return;
 
@@ -84,7 +89,8 @@ export async function serveGetFlows(
     batch.sort(byTime);
     for (const e of batch) {
       if (sink.signal.aborted) return;
-      await sink.write(encode(e));
+      const wait = sink.write(encode(e));
+      if (wait) await wait;
     }
   }
 }
@@ -134,7 +140,8 @@ function encodeEntry(e: RingEntry, mask: readonly string[] | undefined): GetFlow
       time: masked.time,
     });
   }
-  e.encoded ??= toBinary(GetFlowsResponseSchema, e.response);
+  // Once per ring entry, shared by every stream; sub-messages shared between flows are encoded once.
+  e.encoded ??= encodeGetFlowsResponse(e.response);
   return e.encoded;
 }
 

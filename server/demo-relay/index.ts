@@ -12,7 +12,9 @@ import { SimulationFeeder } from "./simulation-feeder";
 import { TrafficSimulator } from "./simulator";
 
 export const DEFAULT_BUFFER_CAPACITY = 4095;
-const DEFAULT_HISTORY_S = 30n;
+const DEFAULT_HISTORY_S = 30;
+/** History beyond what fits in the rings is generated only to be overwritten: at high rates, less. */
+const HISTORY_RING_FILLS = 4;
 const RELAY_NODE_NAME = "hubble-lens-demo-relay";
 
 export interface DemoRelayTls {
@@ -73,7 +75,7 @@ export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<Runni
     feeder = new ReplayFeeder(opts.replay, cluster, now, opts.loop ?? false);
   } else {
     const scenario = loadScenario(opts.scenario ?? "shop");
-    const epochNs = opts.epochNs ?? startedAtNs - DEFAULT_HISTORY_S * 1_000_000_000n;
+    const epochNs = opts.epochNs ?? startedAtNs - BigInt(defaultHistoryS(capacity, scenario.nodes.length, rate)) * 1_000_000_000n;
     const simulator = new TrafficSimulator(scenario, { seed: opts.seed ?? 7, rate, epochNs });
     feeder = new SimulationFeeder(simulator, cluster, now);
   }
@@ -98,6 +100,15 @@ export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<Runni
         resolve();
       }),
   };
+}
+
+/**
+ * Seconds of simulated history at start: 30, or, when the rings cannot hold that much (at 50,000
+ * events/s a 4095-entry ring per node holds well under a second), enough to fill them a few times
+ * over. Catching up on 30 s at 50k/s would take as long as it simulates, to be thrown away.
+ */
+function defaultHistoryS(capacity: number, nodes: number, rate: number): number {
+  return Math.min(DEFAULT_HISTORY_S, Math.max(1, Math.ceil((HISTORY_RING_FILLS * capacity * nodes) / rate)));
 }
 
 function validateCapacity(capacity: number): void {

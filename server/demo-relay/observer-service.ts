@@ -141,8 +141,8 @@ function writableSink(call: grpc.ServerWritableStream<GetFlowsRequest, GetFlowsR
   return {
     signal: controller.signal,
     write(response) {
-      if (controller.signal.aborted) return Promise.resolve();
-      if (call.write(response)) return Promise.resolve();
+      if (controller.signal.aborted) return;
+      if (call.write(response)) return;
       return new Promise<void>((resolve) => {
         const done = () => {
           call.off("drain", done);

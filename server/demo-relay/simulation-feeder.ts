@@ -5,10 +5,18 @@ import type { DemoCluster } from "./cluster";
 import type { TrafficSimulator } from "./simulator";
 
 const TICK_MS = 50;
+/**
+ * Simulated time one tick may cover after the start. A machine too slow for the rate then lags
+ * behind the clock (the same events, later) and serves its readers between ticks, instead of
+ * building ever larger catch-up batches until it runs out of memory.
+ */
+const MAX_TICK_STEP_NS = 250_000_000n;
 
 /** Drives the traffic simulator with the wall clock and appends what it emits to the cluster's rings. */
 export class SimulationFeeder {
   private timer: NodeJS.Timeout | undefined;
+  /** Where the simulation has been advanced to. */
+  private simulatedNs: EpochNs | undefined;
 
   constructor(
     private readonly simulator: TrafficSimulator,
@@ -31,6 +39,10 @@ export class SimulationFeeder {
   }
 
   private tick(): void {
-    this.cluster.append(this.simulator.advanceTo(this.now()));
+    const now = this.now();
+    const to = this.simulatedNs === undefined || now - this.simulatedNs <= MAX_TICK_STEP_NS ? now : this.simulatedNs + MAX_TICK_STEP_NS;
+    if (this.simulatedNs !== undefined && to <= this.simulatedNs) return;
+    this.simulatedNs = to;
+    this.cluster.append(this.simulator.advanceTo(to));
   }
 }
