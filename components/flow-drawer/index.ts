@@ -1,0 +1,1 @@
+export { FlowDrawer, type FlowDrawerProps } from "./flow-drawer";

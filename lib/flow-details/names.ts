@@ -1,0 +1,118 @@
+// Names for the numbers a flow carries (event types, trace points, policy match types, DNS rcodes),
+// as the hubble CLI and Cilium's monitor API spell them. Pure and dependency-free, so the flow
+// table can import it without pulling in the protobuf schemas.
+
+/** Cilium monitor message types (`event_type.type`), by the names `hubble observe --type` takes. */
+export const EVENT_TYPE_NAME: Readonly<Record<number, string>> = {
+  1: "drop",
+  2: "debug",
+  3: "capture",
+  4: "trace",
+  5: "policy-verdict",
+  7: "trace-sock",
+  129: "l7",
+  130: "agent",
+};
+
+/** Trace observation points (`event_type.sub_type` of a trace event). */
+export const TRACE_POINT_NAME: Readonly<Record<number, string>> = {
+  0: "to-endpoint",
+  1: "to-proxy",
+  2: "to-host",
+  3: "to-stack",
+  4: "to-overlay",
+  5: "from-endpoint",
+  6: "from-proxy",
+  7: "from-host",
+  8: "from-stack",
+  9: "from-overlay",
+  10: "from-network",
+  11: "to-network",
+  12: "from-crypto",
+  13: "to-crypto",
+};
+
+const TRACE = 4;
+const DROP = 1;
+
+/**
+ * `trace:to-endpoint`, `drop:133`, `policy-verdict`, `l7`: the event type as `hubble observe --type`
+ * spells it. The sub type is shown for trace (the observation point) and drop (the reason number)
+ * events, where it says something; other types print their name alone unless the sub type is set.
+ */
+export function eventTypeName(type: number, subType: number): string {
+  const name = EVENT_TYPE_NAME[type] ?? String(type);
+  if (type === TRACE) return `${name}:${TRACE_POINT_NAME[subType] ?? String(subType)}`;
+  if (type === DROP) return `${name}:${subType}`;
+  return subType ? `${name}:${subType}` : name;
+}
+
+/** policy_match_type (pkg/monitor/api/types.go). Careful: 1 is L3-Only, 2 is L3-L4. */
+export const POLICY_MATCH_TYPE_NAME: Readonly<Record<number, string>> = {
+  0: "none",
+  1: "L3-Only",
+  2: "L3-L4",
+  3: "L4-Only",
+  4: "all",
+  5: "L3-Proto",
+  6: "Proto-Only",
+};
+
+export function policyMatchTypeName(value: number): string {
+  return POLICY_MATCH_TYPE_NAME[value] ?? `unknown (${value})`;
+}
+
+/** DNS response codes (RFC 1035, 2136, 2845, 6895). */
+export const DNS_RCODE_NAME: Readonly<Record<number, string>> = {
+  0: "NOERROR",
+  1: "FORMERR",
+  2: "SERVFAIL",
+  3: "NXDOMAIN",
+  4: "NOTIMP",
+  5: "REFUSED",
+  6: "YXDOMAIN",
+  7: "YXRRSET",
+  8: "NXRRSET",
+  9: "NOTAUTH",
+  10: "NOTZONE",
+  11: "DSOTYPENI",
+  16: "BADSIG",
+  17: "BADKEY",
+  18: "BADTIME",
+  19: "BADMODE",
+  20: "BADNAME",
+  21: "BADALG",
+  22: "BADTRUNC",
+  23: "BADCOOKIE",
+};
+
+export function dnsRcodeName(rcode: number): string {
+  return DNS_RCODE_NAME[rcode] ?? `RCODE${rcode}`;
+}
+
+/** Reserved security identities (cilium pkg/identity). */
+export const RESERVED_IDENTITY_NAME: Readonly<Record<number, string>> = {
+  1: "host",
+  2: "world",
+  3: "unmanaged",
+  4: "health",
+  5: "init",
+  6: "remote-node",
+  7: "kube-apiserver",
+  8: "ingress",
+  9: "world-ipv4",
+  10: "world-ipv6",
+};
+
+/** "12 ms", "1.25 s", "850 µs" from nanoseconds. */
+export function formatLatency(ns: number): string {
+  if (!Number.isFinite(ns) || ns < 0) return "";
+  if (ns >= 1e9) return `${trim(ns / 1e9)} s`;
+  if (ns >= 1e6) return `${trim(ns / 1e6)} ms`;
+  if (ns >= 1e3) return `${trim(ns / 1e3)} µs`;
+  return `${ns} ns`;
+}
+
+function trim(n: number): string {
+  return n >= 100 ? String(Math.round(n)) : n >= 10 ? n.toFixed(1).replace(/\.0$/, "") : n.toFixed(2).replace(/\.?0+$/, "");
+}
