@@ -4,6 +4,8 @@ import { defineConfig } from "@playwright/test";
 // production build with the embedded demo relay on a fixed seed. PLAYWRIGHT_CHROMIUM overrides
 // the browser path.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
+const HOSTILE_PORT = Number(process.env.E2E_HOSTILE_PORT ?? 3101);
+const COMMON_ENV = { HUBBLE_LENS_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" };
 
 export default defineConfig({
   testDir: "e2e",
@@ -29,20 +31,25 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: "node scripts/start.mjs",
-    url: `http://127.0.0.1:${PORT}/api/status`,
-    timeout: 300_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      PORT: String(PORT),
-      HUBBLE_LENS_DEMO_SCENARIO: "shop",
-      HUBBLE_LENS_DEMO_SEED: "7",
-      HUBBLE_LENS_DEMO_RATE: "200",
-      HUBBLE_LENS_LOG_LEVEL: "warn",
-      NEXT_TELEMETRY_DISABLED: "1",
+  // Started one after the other: the first builds the app when needed, the second reuses the build.
+  webServer: [
+    {
+      command: "node scripts/start.mjs",
+      url: `http://127.0.0.1:${PORT}/api/status`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...COMMON_ENV, PORT: String(PORT), HUBBLE_LENS_DEMO_SCENARIO: "shop", HUBBLE_LENS_DEMO_SEED: "7", HUBBLE_LENS_DEMO_RATE: "200" },
     },
-  },
+    {
+      command: "node scripts/start.mjs",
+      url: `http://127.0.0.1:${HOSTILE_PORT}/api/status`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...COMMON_ENV, PORT: String(HOSTILE_PORT), HUBBLE_LENS_DEMO_REPLAY: "e2e/fixtures/hostile.jsonl" },
+    },
+  ],
 });

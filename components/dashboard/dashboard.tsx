@@ -1,0 +1,179 @@
+"use client";
+
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import type { FilterEntry } from "@/lib/filter-model";
+import { flowQueryToParams, toHubbleObserveCommand } from "@/lib/filter-model";
+import type { FlowRow } from "@/lib/flow-model";
+import { rowMatchesEdge, rowMatchesNode } from "@/lib/service-map";
+import { shareableViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
+import { FlowDrawer } from "@/components/flow-drawer";
+import { FlowTable } from "@/components/flow-table";
+import { ExportButtons } from "@/components/flow-table/export-buttons";
+import { ServiceMap } from "@/components/service-map";
+import { EmptyState } from "@/components/top-bar/empty-state";
+import { RelayBanner } from "@/components/top-bar/relay-banner";
+import { TopBar } from "@/components/top-bar/top-bar";
+import { FlowStreamStore } from "@/components/flow-stream-store";
+import { useSelectedFlow } from "./use-selected-flow";
+import { useShortcuts } from "./use-shortcuts";
+import { useTheme } from "./use-theme";
+import { useViewState } from "./use-view-state";
+
+/**
+ * The page people open every day. State owners: the URL owns the view (useViewState); the flow
+ * stream store owns the high-rate flows; React Query owns status and namespaces; this component
+ * only wires them together.
+ */
+export function Dashboard() {
+  const { view, problem, setView } = useViewState();
+  const store = useMemo(() => new FlowStreamStore(), []);
+  const streamQuery = useMemo(() => flowQueryToParams(view.query).toString(), [view.query]);
+  useEffect(() => {
+    store.open(streamQuery);
+    return () => store.close();
+  }, [store, streamQuery]);
+  const live = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+
+  const [paused, setPaused] = useState(false);
+  const frozen = useRef(live.flows);
+  if (!paused) frozen.current = live.flows;
+  const flows = paused ? frozen.current : live.flows;
+
+  const [following, setFollowing] = useState(true);
+  const [theme, toggleTheme] = useTheme();
+  const [notice, setNotice] = useState<string>();
+  const filterInput = useRef<HTMLInputElement>(null);
+
+  const focusedRows = useMemo(() => {
+    const { node, edge, group } = view;
+    if (!node && !edge) return flows.rows;
+    return flows.rows.filter((r: FlowRow) =>
+      edge ? rowMatchesEdge(r, edge, group) : rowMatchesNode(r, node!, group),
+    );
+  }, [flows.rows, view]);
+
+  const selectedRow = view.flow ? flows.rows.find((r) => r.id === view.flow) : undefined;
+  const selected = useSelectedFlow(view.flow, view.flow ? flows.raw.get(view.flow) : undefined, view.query);
+
+  const update = useCallback((patch: Partial<ViewState>) => setView({ ...view, ...patch }), [setView, view]);
+  const addFilter = useCallback(
+    (entry: FilterEntry) => update({ query: { ...view.query, filters: [...view.query.filters, entry] } }),
+    [update, view.query],
+  );
+  const say = useCallback((text: string) => {
+    setNotice(text);
+    window.setTimeout(() => setNotice(undefined), 4000);
+  }, []);
+  const copy = useCallback(
+    async (text: string, what: string) => {
+      try {
+        await navigator.clipboard.writeText(text);
+        say(`${what} copied to the clipboard.`);
+      } catch {
+        say(`Could not copy: ${text}`);
+      }
+    },
+    [say],
+  );
+  const share = useCallback(() => {
+    const shared = shareableViewState(view, new Date());
+    const url = `${window.location.origin}${window.location.pathname}?${viewStateToParams(shared)}`;
+    void copy(url, "Link to this view");
+  }, [copy, view]);
+
+  useShortcuts({
+    filterInput,
+    onEscape: useCallback(() => {
+      if (view.flow) update({ flow: undefined, panel: undefined });
+      else if (view.node || view.edge) update({ node: undefined, edge: undefined });
+    }, [update, view.flow, view.node, view.edge]),
+    onTogglePause: useCallback(() => setPaused((p) => !p), []),
+  });
+
+  const l7Seen = useMemo(() => flows.rows.some((r) => r.l7 !== undefined), [flows.rows]);
+
+  return (
+    <div className="flex h-screen min-h-[720px] flex-col">
+      <TopBar
+        view={view}
+        onChange={setView}
+        rows={flows.rows}
+        relay={live.relay}
+        paused={paused}
+        onPauseChange={setPaused}
+        onShare={share}
+        onCopyCommand={() => void copy(toHubbleObserveCommand(view.query), "hubble observe command")}
+        filterInputRef={filterInput}
+        exportSlot={<ExportButtons rows={focusedRows} raw={flows.raw} />}
+        themeSlot={
+          <button
+            type="button"
+            onClick={toggleTheme}
+            aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
+            className="rounded border border-slate-300 px-2 py-1 text-xs dark:border-slate-700"
+          >
+            {theme === "dark" ? "Light" : "Dark"}
+          </button>
+        }
+      />
+      <RelayBanner relay={live.relay} />
+      {problem && (
+        <p role="alert" className="bg-amber-50 px-4 py-1 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          Part of the link was not understood and was left out ({problem.param}: {problem.message}).
+        </p>
+      )}
+      {notice && (
+        <p role="status" className="fixed bottom-4 left-1/2 z-50 -translate-x-1/2 rounded bg-slate-900 px-3 py-2 text-sm text-white shadow">
+          {notice}
+        </p>
+      )}
+      <main className="flex min-h-0 flex-1">
+        <div className="flex min-w-0 flex-1 flex-col">
+          <section aria-label="Service map" className="h-[45%] min-h-[240px] border-b border-slate-200 dark:border-slate-800">
+            <ServiceMap
+              rows={flows.rows}
+              grouping={view.group}
+              selectedNodeId={view.node}
+              selectedEdgeId={view.edge}
+              onSelectNode={(node) => update({ node, edge: undefined })}
+              onSelectEdge={(edge) => update({ edge, node: undefined })}
+              storageKey={`map:${view.query.namespaces.join(",")}:${view.group}`}
+            />
+          </section>
+          <section aria-label="Flows" className="min-h-0 flex-1">
+            <FlowTable
+              rows={focusedRows}
+              selectedId={view.flow}
+              onSelect={(flow) => update({ flow, panel: "details" })}
+              following={following && !paused}
+              onFollowChange={setFollowing}
+              emptyMessage={
+                <EmptyState
+                  relay={live.relay}
+                  view={view}
+                  rowsTotalBeforeFocus={flows.rows.length}
+                  l7Seen={l7Seen}
+                />
+              }
+            />
+          </section>
+        </div>
+        {view.flow && (
+          <FlowDrawer
+            raw={selected.state === "found" ? selected.raw : undefined}
+            row={selectedRow}
+            notFound={
+              selected.state === "loading"
+                ? "Looking for this flow in the relay's buffers…"
+                : selected.state === "gone"
+                  ? selected.reason
+                  : undefined
+            }
+            onClose={() => update({ flow: undefined, panel: undefined })}
+            onAddFilter={addFilter}
+          />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,1 @@
+export { ServiceMap, type ServiceMapProps } from "./service-map";

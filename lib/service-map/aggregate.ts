@@ -1,0 +1,586 @@
+// The service map's aggregation: flow rows in, nodes and edges out. Incremental both ways — `add`
+// new rows and `remove` rows that left the window — each returning what changed (added / updated /
+// removed per node and edge id), so a live map does work proportional to the new flows, not to
+// the window. `snapshot()` reuses the objects of nodes and edges that did not change, so React can
+// skip them.
+//
+// Invariants:
+// - Node and edge ids are computed from the row alone (./ids.ts); the table filters with the same
+//   functions, so a map selection and the filtered table always agree.
+// - Replies (isReply === true) are swapped back and counted for the request's edge: a TCP reply
+//   or an HTTP/DNS response belongs to the connection its request opened. They count in `flows`
+//   and in the verdict mix (a dropped reply is still a drop on that connection) and, for L7,
+//   carry the status codes, rcodes and latencies. Rows with isReply undefined keep their direction.
+// - Everything is bounded (`ServiceMapLimits`): nodes, edges, port edges per node pair (extra ports
+//   fold into one `*` edge), tracked HTTP endpoints and DNS names per node, identities per node,
+//   label length. What the bounds leave out is counted in `snapshot().truncated` / `…Overflow`.
+// - `remove` must be given rows that were given to `add` (the same objects); counts never go
+//   below zero, and a node or edge disappears when its last row is removed.
+
+import type { FlowEndpointView, FlowRow } from "../flow-model";
+import type { Grouping } from "../view-state";
+import { endpointMethod, endpointPath } from "./http-endpoints";
+import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, worldNameOf } from "./ids";
+import { LatencyHistogram } from "./latency";
+import type {
+  ChangeKind,
+  DnsNameSummary,
+  EdgeVerdictMix,
+  HttpEndpointSummary,
+  ServiceMapChanges,
+  ServiceMapEdge,
+  ServiceMapNode,
+  ServiceMapNodeKind,
+  ServiceMapSnapshot,
+} from "./types";
+
+export interface ServiceMapLimits {
+  readonly maxNodes: number;
+  readonly maxEdges: number;
+  /** Distinct destination ports per source→destination pair before they fold into `*`. */
+  readonly maxPortsPerPair: number;
+  /** HTTP endpoints tracked per node (method + grouped path). */
+  readonly maxEndpointsPerNode: number;
+  readonly maxDnsNamesPerNode: number;
+  /** How many of the tracked endpoints / names a snapshot lists per node. */
+  readonly listedPerNode: number;
+  readonly maxIdentitiesPerNode: number;
+  readonly maxLabel: number;
+}
+
+export const DEFAULT_LIMITS: ServiceMapLimits = {
+  maxNodes: 2000,
+  maxEdges: 10_000,
+  maxPortsPerPair: 16,
+  maxEndpointsPerNode: 100,
+  maxDnsNamesPerNode: 100,
+  listedPerNode: 20,
+  maxIdentitiesPerNode: 16,
+  maxLabel: 80,
+};
+
+const MAX_DNS_NAME = 253;
+
+const enum V {
+  Forwarded,
+  Dropped,
+  Audit,
+  Redirected,
+  Error,
+  Other,
+}
+
+function verdictIndex(verdict: string): V {
+  switch (verdict) {
+    case "FORWARDED":
+      return V.Forwarded;
+    case "DROPPED":
+      return V.Dropped;
+    case "AUDIT":
+      return V.Audit;
+    case "REDIRECTED":
+      return V.Redirected;
+    case "ERROR":
+      return V.Error;
+    default:
+      return V.Other;
+  }
+}
+
+interface EndpointAcc {
+  method: string;
+  path: string;
+  requests: number;
+  responses: number;
+  status5xx: number;
+}
+
+interface DnsAcc {
+  name: string;
+  queries: number;
+  responses: number;
+  errors: number;
+}
+
+interface NodeAcc {
+  readonly id: string;
+  readonly kind: ServiceMapNodeKind;
+  readonly entity: FlowEndpointView["entity"];
+  readonly label: string;
+  readonly namespace: string;
+  readonly workloadKind: string;
+  readonly kubeDns: boolean;
+  identities: number[];
+  refs: number;
+  flowsIn: number;
+  flowsOut: number;
+  endpoints: Map<string, EndpointAcc> | undefined;
+  endpointsOverflow: number;
+  dns: Map<string, DnsAcc> | undefined;
+  dnsOverflow: number;
+  snap: ServiceMapNode | undefined;
+  epoch: number;
+}
+
+interface EdgeAcc {
+  readonly id: string;
+  readonly pair: string;
+  readonly source: string;
+  readonly target: string;
+  readonly port: number | undefined;
+  readonly protocol: string;
+  /** The `*` edge of a pair with more ports than `maxPortsPerPair`. */
+  readonly folded: boolean;
+  flows: number;
+  replies: number;
+  readonly verdicts: number[];
+  http: { requests: number; responses: number; s4xx: number; s5xx: number; latency: LatencyHistogram } | undefined;
+  dns: { queries: number; responses: number; errors: number } | undefined;
+  lastSeenMs: number;
+  snap: ServiceMapEdge | undefined;
+  epoch: number;
+}
+
+export class ServiceMapModel {
+  readonly limits: ServiceMapLimits;
+  private nodes = new Map<string, NodeAcc>();
+  private edges = new Map<string, EdgeAcc>();
+  /** Explicit-port edges per `source|target` pair. */
+  private pairPorts = new Map<string, number>();
+  /** Rows left out by the bounds, and rows counted for a folded edge, so `remove` undoes exactly. */
+  private skippedRows = new WeakSet<FlowRow>();
+  private foldedRows = new WeakSet<FlowRow>();
+  private truncated = { rows: 0, nodes: 0, edges: 0 };
+  private minMs = Infinity;
+  private maxMs = -Infinity;
+  private version = 0;
+  private epoch = 0;
+  private changes = new Map<string, ChangeKind>();
+  private edgeChanges = new Map<string, ChangeKind>();
+  private sortedNodes: NodeAcc[] | undefined;
+  private sortedEdges: EdgeAcc[] | undefined;
+  private cached: ServiceMapSnapshot | undefined;
+
+  constructor(
+    readonly grouping: Grouping = "workload",
+    limits: Partial<ServiceMapLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  get edgeCount(): number {
+    return this.edges.size;
+  }
+
+  reset(): void {
+    this.nodes = new Map();
+    this.edges = new Map();
+    this.pairPorts = new Map();
+    this.skippedRows = new WeakSet();
+    this.foldedRows = new WeakSet();
+    this.truncated = { rows: 0, nodes: 0, edges: 0 };
+    this.minMs = Infinity;
+    this.maxMs = -Infinity;
+    this.sortedNodes = undefined;
+    this.sortedEdges = undefined;
+    this.version++;
+  }
+
+  add(rows: readonly FlowRow[]): ServiceMapChanges {
+    this.begin();
+    for (const row of rows) this.addRow(row);
+    return this.end();
+  }
+
+  remove(rows: readonly FlowRow[]): ServiceMapChanges {
+    this.begin();
+    for (const row of rows) this.removeRow(row);
+    return this.end();
+  }
+
+  snapshot(options: { windowMs?: number } = {}): ServiceMapSnapshot {
+    const windowMs = Math.max(1000, options.windowMs ?? (this.maxMs > this.minMs ? this.maxMs - this.minMs : 0));
+    const prev = this.cached;
+    if (prev && prev.version === this.version && prev.windowMs === windowMs) return prev;
+    if (!this.sortedNodes) this.sortedNodes = [...this.nodes.values()].sort((a, b) => cmp(a.id, b.id));
+    if (!this.sortedEdges) this.sortedEdges = [...this.edges.values()].sort((a, b) => cmp(a.id, b.id));
+    const namespaces = new Set<string>();
+    const nodes = this.sortedNodes.map((n) => {
+      if (n.namespace) namespaces.add(n.namespace);
+      return (n.snap ??= this.nodeSnapshot(n));
+    });
+    const edges = this.sortedEdges.map((e) => (e.snap ??= edgeSnapshot(e)));
+    this.cached = {
+      grouping: this.grouping,
+      nodes,
+      edges,
+      namespaces: [...namespaces].sort(cmp),
+      windowMs,
+      truncated: { ...this.truncated },
+      version: this.version,
+    };
+    return this.cached;
+  }
+
+  // --- rows ---
+
+  private addRow(row: FlowRow): void {
+    const { from, to } = orientedEndpoints(row);
+    const srcId = nodeIdOf(from, this.grouping);
+    const dstId = nodeIdOf(to, this.grouping);
+    const newNodes = (this.nodes.has(srcId) ? 0 : 1) + (this.nodes.has(dstId) || dstId === srcId ? 0 : 1);
+    if (newNodes > 0 && this.nodes.size + newNodes > this.limits.maxNodes) {
+      this.truncated.nodes += newNodes;
+      this.skip(row);
+      return;
+    }
+    const edge = this.edgeFor(row, srcId, dstId, to.port);
+    if (!edge) {
+      this.truncated.edges++;
+      this.skip(row);
+      return;
+    }
+    const src = this.nodeFor(srcId, from);
+    const dst = this.nodeFor(dstId, to);
+    src.refs++;
+    dst.refs++;
+    src.flowsOut++;
+    dst.flowsIn++;
+    this.touchNode(src);
+    this.touchNode(dst);
+
+    edge.flows++;
+    if (row.isReply === true) edge.replies++;
+    edge.verdicts[verdictIndex(row.verdict)]++;
+    if (row.timeMs > edge.lastSeenMs) edge.lastSeenMs = row.timeMs;
+    if (row.timeMs > 0) {
+      if (row.timeMs < this.minMs) this.minMs = row.timeMs;
+      if (row.timeMs > this.maxMs) this.maxMs = row.timeMs;
+    }
+    this.countL7(row, edge, dst, 1);
+    this.touchEdge(edge);
+  }
+
+  private removeRow(row: FlowRow): void {
+    if (this.skippedRows.has(row)) {
+      this.skippedRows.delete(row);
+      this.truncated.rows = Math.max(0, this.truncated.rows - 1);
+      return;
+    }
+    const { from, to } = orientedEndpoints(row);
+    const srcId = nodeIdOf(from, this.grouping);
+    const dstId = nodeIdOf(to, this.grouping);
+    const src = this.nodes.get(srcId);
+    const dst = this.nodes.get(dstId);
+    const folded = this.foldedRows.has(row);
+    if (folded) this.foldedRows.delete(row);
+    const edge = this.edges.get(edgeId(srcId, dstId, folded ? FOLDED_PORT : portPart(to.port), row.l4Protocol));
+    if (!src || !dst || !edge) return;
+    src.refs--;
+    dst.refs--;
+    src.flowsOut = Math.max(0, src.flowsOut - 1);
+    dst.flowsIn = Math.max(0, dst.flowsIn - 1);
+    edge.flows--;
+    if (row.isReply === true) edge.replies = Math.max(0, edge.replies - 1);
+    const v = verdictIndex(row.verdict);
+    edge.verdicts[v] = Math.max(0, edge.verdicts[v] - 1);
+    this.countL7(row, edge, dst, -1);
+    if (edge.flows <= 0) this.dropEdge(edge);
+    else this.touchEdge(edge);
+    for (const node of srcId === dstId ? [src] : [src, dst]) {
+      if (node.refs <= 0) this.dropNode(node);
+      else this.touchNode(node);
+    }
+  }
+
+  private skip(row: FlowRow): void {
+    this.truncated.rows++;
+    this.skippedRows.add(row);
+  }
+
+  private countL7(row: FlowRow, edge: EdgeAcc, dst: NodeAcc, delta: 1 | -1): void {
+    const l7 = row.l7;
+    if (!l7) return;
+    const isResponse = l7.type === "RESPONSE";
+    if (l7.kind === "http") {
+      const h = (edge.http ??= { requests: 0, responses: 0, s4xx: 0, s5xx: 0, latency: new LatencyHistogram() });
+      const code = l7.httpCode ?? 0;
+      const is5xx = isResponse && code >= 500;
+      if (isResponse) {
+        h.responses = nonNeg(h.responses + delta);
+        if (code >= 400 && code < 500) h.s4xx = nonNeg(h.s4xx + delta);
+        if (is5xx) h.s5xx = nonNeg(h.s5xx + delta);
+        if (l7.latencyNs !== undefined && l7.latencyNs > 0) h.latency.add(l7.latencyNs, delta);
+      } else {
+        h.requests = nonNeg(h.requests + delta);
+      }
+      this.countEndpoint(dst, endpointMethod(l7.httpMethod), endpointPath(l7.httpPath ?? ""), isResponse, is5xx, delta);
+    } else if (l7.kind === "dns") {
+      const d = (edge.dns ??= { queries: 0, responses: 0, errors: 0 });
+      const isError = isResponse && (l7.dnsRcode ?? 0) !== 0;
+      if (isResponse) d.responses = nonNeg(d.responses + delta);
+      else d.queries = nonNeg(d.queries + delta);
+      if (isError) d.errors = nonNeg(d.errors + delta);
+      if (l7.dnsQuery) this.countDnsName(dst, l7.dnsQuery, isResponse, isError, delta);
+    }
+  }
+
+  private countEndpoint(node: NodeAcc, method: string, path: string, isResponse: boolean, is5xx: boolean, delta: 1 | -1): void {
+    const key = `${method} ${path}`;
+    const map = (node.endpoints ??= new Map());
+    let ep = map.get(key);
+    if (!ep) {
+      if (delta < 0 || map.size >= this.limits.maxEndpointsPerNode) {
+        if (!isResponse) node.endpointsOverflow = nonNeg(node.endpointsOverflow + delta);
+        return;
+      }
+      ep = { method, path, requests: 0, responses: 0, status5xx: 0 };
+      map.set(key, ep);
+    }
+    if (isResponse) ep.responses = nonNeg(ep.responses + delta);
+    else ep.requests = nonNeg(ep.requests + delta);
+    if (is5xx) ep.status5xx = nonNeg(ep.status5xx + delta);
+    if (ep.requests === 0 && ep.responses === 0) map.delete(key);
+  }
+
+  private countDnsName(node: NodeAcc, query: string, isResponse: boolean, isError: boolean, delta: 1 | -1): void {
+    const normalised = normaliseDnsName(query);
+    const name = normalised.length > MAX_DNS_NAME ? `${normalised.slice(0, MAX_DNS_NAME - 1)}…` : normalised;
+    const map = (node.dns ??= new Map());
+    let acc = map.get(name);
+    if (!acc) {
+      if (delta < 0 || map.size >= this.limits.maxDnsNamesPerNode) {
+        if (!isResponse) node.dnsOverflow = nonNeg(node.dnsOverflow + delta);
+        return;
+      }
+      acc = { name, queries: 0, responses: 0, errors: 0 };
+      map.set(name, acc);
+    }
+    if (isResponse) acc.responses = nonNeg(acc.responses + delta);
+    else acc.queries = nonNeg(acc.queries + delta);
+    if (isError) acc.errors = nonNeg(acc.errors + delta);
+    if (acc.queries === 0 && acc.responses === 0) map.delete(name);
+  }
+
+  // --- nodes and edges ---
+
+  private nodeFor(id: string, ep: FlowEndpointView): NodeAcc {
+    let node = this.nodes.get(id);
+    if (node) {
+      if (ep.identity > 0 && node.identities.length < this.limits.maxIdentitiesPerNode && !node.identities.includes(ep.identity)) {
+        node.identities.push(ep.identity);
+        node.snap = undefined;
+      }
+      return node;
+    }
+    node = {
+      id,
+      ...describeNode(id, ep, this.limits.maxLabel),
+      identities: ep.identity > 0 ? [ep.identity] : [],
+      refs: 0,
+      flowsIn: 0,
+      flowsOut: 0,
+      endpoints: undefined,
+      endpointsOverflow: 0,
+      dns: undefined,
+      dnsOverflow: 0,
+      snap: undefined,
+      epoch: 0,
+    };
+    this.nodes.set(id, node);
+    this.sortedNodes = undefined;
+    this.changes.set(id, "added");
+    node.epoch = this.epoch;
+    return node;
+  }
+
+  private edgeFor(row: FlowRow, srcId: string, dstId: string, port: number | undefined): EdgeAcc | undefined {
+    const pair = `${srcId}|${dstId}`;
+    const explicitId = edgeId(srcId, dstId, portPart(port), row.l4Protocol);
+    const existing = this.edges.get(explicitId);
+    if (existing) return existing;
+    const ports = this.pairPorts.get(pair) ?? 0;
+    const fold = ports >= this.limits.maxPortsPerPair;
+    const id = fold ? edgeId(srcId, dstId, FOLDED_PORT, row.l4Protocol) : explicitId;
+    if (fold) this.foldedRows.add(row);
+    const folded = fold ? this.edges.get(id) : undefined;
+    if (folded) return folded;
+    if (this.edges.size >= this.limits.maxEdges) {
+      if (fold) this.foldedRows.delete(row);
+      return undefined;
+    }
+    if (!fold) this.pairPorts.set(pair, ports + 1);
+    const edge: EdgeAcc = {
+      id,
+      pair,
+      source: srcId,
+      target: dstId,
+      port: fold || !port ? undefined : port,
+      protocol: row.l4Protocol,
+      folded: fold,
+      flows: 0,
+      replies: 0,
+      verdicts: [0, 0, 0, 0, 0, 0],
+      http: undefined,
+      dns: undefined,
+      lastSeenMs: 0,
+      snap: undefined,
+      epoch: this.epoch,
+    };
+    this.edges.set(id, edge);
+    this.sortedEdges = undefined;
+    this.edgeChanges.set(id, "added");
+    return edge;
+  }
+
+  private dropNode(node: NodeAcc): void {
+    this.nodes.delete(node.id);
+    this.sortedNodes = undefined;
+    this.changes.set(node.id, "removed");
+  }
+
+  private dropEdge(edge: EdgeAcc): void {
+    this.edges.delete(edge.id);
+    this.sortedEdges = undefined;
+    if (!edge.folded) {
+      const left = (this.pairPorts.get(edge.pair) ?? 1) - 1;
+      if (left > 0) this.pairPorts.set(edge.pair, left);
+      else this.pairPorts.delete(edge.pair);
+    }
+    this.edgeChanges.set(edge.id, "removed");
+  }
+
+  private touchNode(node: NodeAcc): void {
+    node.snap = undefined;
+    if (node.epoch === this.epoch) return;
+    node.epoch = this.epoch;
+    if (!this.changes.has(node.id)) this.changes.set(node.id, "updated");
+  }
+
+  private touchEdge(edge: EdgeAcc): void {
+    edge.snap = undefined;
+    if (edge.epoch === this.epoch) return;
+    edge.epoch = this.epoch;
+    if (!this.edgeChanges.has(edge.id)) this.edgeChanges.set(edge.id, "updated");
+  }
+
+  private begin(): void {
+    this.epoch++;
+    this.changes = new Map();
+    this.edgeChanges = new Map();
+  }
+
+  private end(): ServiceMapChanges {
+    if (this.changes.size > 0 || this.edgeChanges.size > 0) this.version++;
+    return { nodes: this.changes, edges: this.edgeChanges };
+  }
+
+  private nodeSnapshot(n: NodeAcc): ServiceMapNode {
+    const listed = this.limits.listedPerNode;
+    const httpEndpoints: HttpEndpointSummary[] = n.endpoints
+      ? [...n.endpoints.values()]
+          .sort((a, b) => b.requests + b.responses - (a.requests + a.responses) || cmp(a.path, b.path) || cmp(a.method, b.method))
+          .slice(0, listed)
+          .map((e) => ({ ...e }))
+      : [];
+    const dnsNames: DnsNameSummary[] = n.dns
+      ? [...n.dns.values()]
+          .sort((a, b) => b.queries - a.queries || cmp(a.name, b.name))
+          .slice(0, listed)
+          .map((d) => ({ name: d.name, queries: d.queries, errors: d.errors }))
+      : [];
+    return {
+      id: n.id,
+      kind: n.kind,
+      entity: n.entity,
+      label: n.label,
+      namespace: n.namespace,
+      workloadKind: n.workloadKind,
+      kubeDns: n.kubeDns,
+      identities: [...n.identities],
+      flowsIn: n.flowsIn,
+      flowsOut: n.flowsOut,
+      httpEndpoints,
+      httpEndpointsOverflow: n.endpointsOverflow,
+      dnsNames,
+      dnsNamesOverflow: n.dnsOverflow,
+    };
+  }
+}
+
+/** Flows per second of an edge over the snapshot's window. */
+export function edgeFlowsPerSecond(edge: ServiceMapEdge, windowMs: number): number {
+  return edge.flows / (Math.max(1000, windowMs) / 1000);
+}
+
+function edgeSnapshot(e: EdgeAcc): ServiceMapEdge {
+  const [forwarded, dropped, audit, redirected, error, other] = e.verdicts;
+  const h = e.http;
+  return {
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    port: e.port,
+    protocol: e.protocol,
+    folded: e.folded,
+    flows: e.flows,
+    replies: e.replies,
+    verdicts: { forwarded, dropped, audit, redirected, error, other },
+    mix: verdictMix(e.verdicts),
+    http: h && {
+      requests: h.requests,
+      responses: h.responses,
+      status4xx: h.s4xx,
+      status5xx: h.s5xx,
+      errorPercent: h.responses > 0 ? (h.s5xx / h.responses) * 100 : undefined,
+      p50Ms: h.latency.quantileMs(0.5),
+      p95Ms: h.latency.quantileMs(0.95),
+    },
+    dns: e.dns && { ...e.dns },
+    lastSeenMs: e.lastSeenMs,
+  };
+}
+
+function verdictMix(v: readonly number[]): EdgeVerdictMix {
+  const passed = v[V.Forwarded] + v[V.Redirected];
+  const present = [passed, v[V.Dropped], v[V.Audit], v[V.Error]].filter((n) => n > 0).length;
+  const dominant: EdgeVerdictMix["dominant"] =
+    v[V.Dropped] > 0 ? "dropped" : v[V.Error] > 0 ? "error" : v[V.Audit] > 0 ? "audit" : passed > 0 ? "forwarded" : "other";
+  return { dominant, mixed: present > 1 };
+}
+
+function describeNode(
+  id: string,
+  ep: FlowEndpointView,
+  maxLabel: number,
+): Pick<NodeAcc, "kind" | "entity" | "label" | "namespace" | "workloadKind" | "kubeDns"> {
+  const bound = (s: string) => (s.length > maxLabel ? `${s.slice(0, maxLabel - 1)}…` : s);
+  if (id.startsWith("world:")) return entityNode("world", bound(worldNameOf(ep)));
+  if (id.startsWith("entity:")) {
+    const kind = id.slice("entity:".length);
+    return { ...entityNode(kind === "world" ? "world" : kind === "unknown" ? "unknown" : "entity", kind), entity: ep.entity };
+  }
+  const base = { entity: undefined, kubeDns: isKubeDns(ep), workloadKind: bound(ep.workloadKind) };
+  const namespace = bound(namespaceOf(ep));
+  if (id.startsWith("wl:")) return { ...base, kind: "workload", label: bound(ep.workload), namespace };
+  if (id.startsWith("app:")) return { ...base, kind: "app", label: bound(appLabelOf(ep.labels)), namespace };
+  const name = appLabelOf(ep.labels) || ep.workload;
+  // An identity is cluster-wide in principle, but a pod's identity includes its namespace label.
+  return { ...base, kind: "identity", label: bound(name || `identity ${ep.identity}`), namespace };
+}
+
+function entityNode(kind: ServiceMapNodeKind, label: string) {
+  return { kind, entity: kind === "world" ? ("world" as const) : undefined, label, namespace: "", workloadKind: "", kubeDns: false };
+}
+
+function nonNeg(n: number): number {
+  return n < 0 ? 0 : n;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,17 @@
+// The service map's pure side: aggregation, ids and table matching, stable layout, edge geometry.
+// See README.md in this folder.
+export { DEFAULT_LIMITS, edgeFlowsPerSecond, ServiceMapModel, type ServiceMapLimits } from "./aggregate";
+export { edgeGeometry, edgeLanes, type EdgeGeometry, type Point } from "./geometry";
+export { edgeIdOf, nodeIdOf, rowMatchesEdge, rowMatchesNode, selectionMatcher } from "./ids";
+export {
+  contentBounds,
+  MapLayout,
+  type NamespaceBox,
+  namespaceBoxes,
+  type NodePosition,
+  type Rect,
+  type SerializedLayout,
+  type ViewportSize,
+} from "./layout";
+export { diffRows, type RowDiff, rowsSpanMs } from "./row-diff";
+export type * from "./types";
