@@ -49,7 +49,7 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: "pipe",
       stderr: "pipe",
-      env: { ...COMMON_ENV, PORT: String(HOSTILE_PORT), HUBBLE_LENS_DEMO_REPLAY: "e2e/fixtures/hostile.jsonl" },
+      env: { ...COMMON_ENV, PORT: String(HOSTILE_PORT), HUBBLE_LENS_DEMO_REPLAY: "e2e/fixtures/capture-and-hostile.jsonl" },
     },
   ],
 });
