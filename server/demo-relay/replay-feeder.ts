@@ -135,11 +135,22 @@ function shifted(response: GetFlowsResponse, atNs: EpochNs, pass: number): GetFl
   return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: copy }, nodeName: response.nodeName, time });
 }
 
-/** A stable, distinct uuid for pass N of a looping replay (v4 layout, derived from the original). */
-function passUuid(uuid: string, pass: number): string {
-  const hex = uuid.replace(/-/g, "").padEnd(32, "0").slice(0, 32).split("");
-  const tail = pass.toString(16).padStart(8, "0").slice(-8);
-  for (let i = 0; i < 8; i++) hex[24 + i] = tail[i];
-  const s = hex.join("");
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+/**
+ * A stable uuid for pass N of a looping replay, derived from the original by hashing, so passes
+ * never collide with each other or with other flows' uuids (v4 layout).
+ */
+export function passUuid(uuid: string, pass: number): string {
+  let hex = "";
+  for (let seed = 0; hex.length < 32; seed++) hex += fnv1a(`${seed}/${pass}/${uuid}`).toString(16).padStart(8, "0");
+  const v4 = `${hex.slice(0, 12)}4${hex.slice(13, 16)}${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 32)}`;
+  return `${v4.slice(0, 8)}-${v4.slice(8, 12)}-${v4.slice(12, 16)}-${v4.slice(16, 20)}-${v4.slice(20)}`;
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
