@@ -40,10 +40,10 @@ export class FlowBuffer {
     }
     if (fresh.length === 0) return 0;
     fresh.sort((a, b) => b.timeMs - a.timeMs);
-    let merged: FlowRow[];
     const newestKept = this.rows[0]?.timeMs ?? -Infinity;
-    if (fresh[fresh.length - 1].timeMs >= newestKept) merged = fresh.concat(this.rows);
-    else merged = fresh.concat(this.rows).sort((a, b) => b.timeMs - a.timeMs);
+    // Usually every new flow is newer than what is kept (a prepend); flows from several nodes can
+    // arrive slightly out of order, and then a linear merge keeps the order without a full sort.
+    let merged = fresh[fresh.length - 1].timeMs >= newestKept ? fresh.concat(this.rows) : mergeNewestFirst(fresh, this.rows);
     let evicted = 0;
     if (merged.length > this.capacity) {
       for (const row of merged.slice(this.capacity)) this.raw.delete(row.id);
@@ -61,4 +61,16 @@ export class FlowBuffer {
     this.raw = new Map();
     this.snapshotCache = { rows: [], raw: this.raw, appended: 0, evicted: 0 };
   }
+}
+
+/** Merges two newest-first lists; on equal times the kept rows stay first. */
+function mergeNewestFirst(fresh: readonly FlowRow[], kept: readonly FlowRow[]): FlowRow[] {
+  const out = new Array<FlowRow>(fresh.length + kept.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < fresh.length && j < kept.length) out[k++] = fresh[i].timeMs > kept[j].timeMs ? fresh[i++] : kept[j++];
+  while (i < fresh.length) out[k++] = fresh[i++];
+  while (j < kept.length) out[k++] = kept[j++];
+  return out;
 }
