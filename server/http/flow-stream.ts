@@ -5,6 +5,25 @@ import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import type { FlowHub } from "@/server/hub/hub";
 
 const HEARTBEAT_MS = 15_000;
+const ENCODED_FRAMES_KEPT = 64;
+const encodedFrames = new Map<string, Uint8Array>();
+const sharedEncoder = new TextEncoder();
+
+/**
+ * UTF-8 bytes of a frame. A batch's frame is one string shared by every subscriber of its
+ * upstream, so it is encoded once and the bytes reused (Map lookups by the same string are cheap:
+ * V8 caches a string's hash).
+ */
+function frameBytes(frame: string): Uint8Array {
+  let bytes = encodedFrames.get(frame);
+  if (bytes) return bytes;
+  bytes = sharedEncoder.encode(frame);
+  if (frame.length > 4096) {
+    encodedFrames.set(frame, bytes);
+    if (encodedFrames.size > ENCODED_FRAMES_KEPT) encodedFrames.delete(encodedFrames.keys().next().value!);
+  }
+  return bytes;
+}
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
 export function flowStreamResponse(request: Request, hub: FlowHub, now = new Date()): Response {
@@ -43,7 +62,7 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
           controller.close();
           return;
         }
-        controller.enqueue(encoder.encode(frame));
+        controller.enqueue(frameBytes(frame));
       },
       cancel() {
         clearInterval(heartbeat);
