@@ -25,4 +25,7 @@ async function main(): Promise<void> {
   });
 }
 
+// Exit through process.exit so `--cpu-prof` writes its profile.
+process.on("SIGINT", () => process.exit(0));
+
 void main();
