@@ -148,7 +148,7 @@ export const VARIABLES = {
   HUBBLE_LENS_DEMO_REPLAY: variable({
     description:
       "Demo relay only: replay a capture (`hubble observe -o jsonpb` output or a Hubble exporter file) " +
-      "instead of simulating a scenario.",
+      "instead of simulating a scenario, in a loop with times shifted to now (fresh uuids each pass).",
     schema: PATH,
   }),
   PORT: variable({
