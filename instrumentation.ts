@@ -3,6 +3,6 @@
 // a bad configuration.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getRuntime } = await import("./server/runtime");
-  await getRuntime();
+  const { startRuntimeOrExit } = await import("./server/runtime");
+  await startRuntimeOrExit();
 }

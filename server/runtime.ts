@@ -1,7 +1,7 @@
 import "server-only";
 
 import type { RelayStateView } from "@/lib/sse";
-import { getServerConfig, type ServerConfig } from "@/server/config/env";
+import { ConfigError, getServerConfig, type ServerConfig } from "@/server/config/env";
 import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
 import type { OpenLiveFeed } from "@/server/hub/upstream";
@@ -32,6 +32,23 @@ export function getRuntime(): Promise<Runtime> {
     throw err;
   });
   return holder[KEY];
+}
+
+/**
+ * Server start (instrumentation): brings the runtime up, or, on a bad configuration, prints what
+ * to fix and exits, so a misconfigured dashboard never serves half-working pages.
+ */
+export async function startRuntimeOrExit(): Promise<void> {
+  try {
+    await getRuntime();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hubble-lens: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`hubble-lens: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
 }
 
 export async function createRuntime(config: ServerConfig): Promise<Runtime> {
