@@ -11,7 +11,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { clone, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
-import { getFlowsResponseToJson, parseJsonLines } from "@/lib/flow-json";
+import { flowToJsonObject, getFlowsResponseToJson, parseJsonLines } from "@/lib/flow-json";
+import { flowToBoundedJson } from "@/lib/flow-json-fast";
+import { boundFlowJson } from "@/lib/flow-model";
+import type { Flow } from "@/proto/gen/flow/flow_pb";
 import { loadScenario } from "@/server/demo-relay/scenario";
 import { TrafficSimulator } from "@/server/demo-relay/simulator";
 import { encodeGetFlowsResponse } from "@/server/demo-relay/fast-encode";
@@ -105,6 +108,15 @@ function bench(name: string, msgs: GetFlowsResponse[], fresh: () => GetFlowsResp
   row.toJson = measure(msgs.length, () => {
     for (const m of msgs) sink += getFlowsResponseToJson(m).length;
   });
+  // The server's per-flow JSON (server/hub/batch.ts flowJson): reflective toJson + bound, and
+  // the descriptor-specialised converter, on the same flows.
+  const flows: Flow[] = msgs.flatMap((m) => (m.responseTypes.case === "flow" ? [m.responseTypes.value] : []));
+  row.flowJson = measure(flows.length, () => {
+    for (const f of flows) sink += Object.keys(boundFlowJson(flowToJsonObject(f)) as object).length;
+  });
+  row.flowJsonFast = measure(flows.length, () => {
+    for (const f of flows) sink += Object.keys(flowToBoundedJson(f)).length;
+  });
   if (sink === 42) process.stdout.write("");
   return row;
 }
@@ -124,12 +136,12 @@ const rows = sets.filter(([, m]) => m.length > 0).map(([name, m, fresh]) => benc
 const fmt = (v: number | string) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : String(v));
 process.stdout.write(`load: ${readFileSync("/proc/loadavg", "utf8").trim()}\n\n`);
 process.stdout.write(
-  "| set | n | avg bytes | toBinary k/s | fastEncode first sight k/s | fastEncode warm k/s | first/toBinary | warm/toBinary | fromBinary k/s | toJson k/s |\n",
+  "| set | n | avg bytes | toBinary k/s | fastEncode first sight k/s | fastEncode warm k/s | first/toBinary | warm/toBinary | fromBinary k/s | toJson k/s | flowJson k/s | flowJsonFast k/s | fast/flowJson |\n",
 );
-process.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+process.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 for (const r of rows) {
   const ratio = (k: string) => `${((r[k] as number) / (r.toBinary as number)).toFixed(1)}×`;
   process.stdout.write(
-    `| ${r.set} | ${r.n} | ${r.avgBytes} | ${fmt(r.toBinary)} | ${fmt(r.fastFirst)} | ${fmt(r.fastEncode)} | ${ratio("fastFirst")} | ${ratio("fastEncode")} | ${fmt(r.fromBinary)} | ${fmt(r.toJson)} |\n`,
+    `| ${r.set} | ${r.n} | ${r.avgBytes} | ${fmt(r.toBinary)} | ${fmt(r.fastFirst)} | ${fmt(r.fastEncode)} | ${ratio("fastFirst")} | ${ratio("fastEncode")} | ${fmt(r.fromBinary)} | ${fmt(r.toJson)} | ${fmt(r.flowJson)} | ${fmt(r.flowJsonFast)} | ${((r.flowJsonFast as number) / (r.flowJson as number)).toFixed(1)}× |\n`,
   );
 }
