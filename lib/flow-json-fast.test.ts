@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
@@ -12,16 +12,7 @@ import { flowToJsonObject, parseJsonLines } from "./flow-json";
 import { flowToBoundedJson, flowToBoundedJsonFastOnly } from "./flow-json-fast";
 import { MAX_LIST, MAX_TEXT, boundFlowJson } from "./flow-model";
 
-const capturesDir =
-  process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../shared/data/hubble-captures");
-
-function captureFiles(): string[] {
-  if (!existsSync(capturesDir)) return [];
-  return readdirSync(capturesDir)
-    .filter((name) => name.endsWith(".jsonl"))
-    .sort()
-    .map((name) => path.join(capturesDir, name));
-}
+import { capturesDir, captureFiles } from "@/lib/testing/captures";
 
 function slow(flow: Flow): string {
   return JSON.stringify(boundFlowJson(flowToJsonObject(flow)));

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, Verdict } from "@/proto/gen/flow/flow_pb";
@@ -13,17 +13,7 @@ import {
   parseJsonLines,
 } from "./flow-json";
 
-// The captures live in the shared folder beside the repo; CI may point elsewhere.
-const capturesDir =
-  process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../shared/data/hubble-captures");
-
-function captureFiles(): string[] {
-  if (!existsSync(capturesDir)) return [];
-  return readdirSync(capturesDir)
-    .filter((name) => name.endsWith(".jsonl"))
-    .sort()
-    .map((name) => path.join(capturesDir, name));
-}
+import { capturesDir, captureFiles } from "@/lib/testing/captures";
 
 /** JSON text → message → binary → message → JSON text, as a relay would relay it. */
 function roundTrip(line: string): string {

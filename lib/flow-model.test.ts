@@ -1,19 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { flowToJsonObject, parseGetFlowsResponseJson } from "./flow-json";
 import { boundFlowJson, contentKey, MAX_LIST, MAX_TEXT, toFlowRow, urlPath } from "./flow-model";
 
-// The captures live in the shared folder beside the repo; CI may point elsewhere.
-const capturesDir =
-  process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../shared/data/hubble-captures");
-
-function captureLines(name: string): string[] {
-  const file = path.join(capturesDir, name);
-  return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
-}
+import { capturesDir, captureLines } from "@/lib/testing/captures";
 
 /** A capture line's flow as the server sends it: parsed into the proto, back to Hubble's JSON. */
 function serverJson(line: string): JsonObject {

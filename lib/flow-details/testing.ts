@@ -1,6 +1,6 @@
 // Test-only helpers: capture lines as the server sends them, and "does this entry select this flow".
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { FlowSchema } from "@/proto/gen/flow/flow_pb";
@@ -10,16 +10,9 @@ import { toHubbleFilters } from "../filter-model/hubble-filters";
 import type { FilterEntry } from "../filter-model/entry";
 import { compileFlowFilters } from "../filters";
 
-// The captures live in the shared folder beside the repo; CI may point elsewhere.
-export const capturesDir = process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../../shared/data/hubble-captures");
+import { captureFiles } from "@/lib/testing/captures";
 
-export function captureFiles(): string[] {
-  if (!existsSync(capturesDir)) return [];
-  return readdirSync(capturesDir)
-    .filter((name) => name.endsWith(".jsonl"))
-    .sort()
-    .map((name) => path.join(capturesDir, name));
-}
+export { capturesDir, captureFiles } from "@/lib/testing/captures";
 
 /** Every flow of every capture, as the server hands it to the browser (Go key order, bounded). */
 export function captureFlows(): { file: string; line: number; raw: JsonObject }[] {

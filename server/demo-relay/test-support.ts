@@ -4,7 +4,7 @@ import "server-only";
 // timestamps we choose, a relay plus client on a random port, and stream readers that wait for
 // conditions (never for fixed times).
 
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -19,17 +19,7 @@ import type { DemoRelayOptions, RunningDemoRelay } from "./index";
 // ---------------------------------------------------------------------------------------------
 // Real captures
 
-/** The recorded captures live in the shared folder beside the repo; CI may point elsewhere. */
-export const capturesDir =
-  process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../../shared/data/hubble-captures");
-
-export function captureFiles(): string[] {
-  if (!existsSync(capturesDir)) return [];
-  return readdirSync(capturesDir)
-    .filter((name) => name.endsWith(".jsonl"))
-    .sort()
-    .map((name) => path.join(capturesDir, name));
-}
+export { capturesDir, captureFiles } from "@/lib/testing/captures";
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic captures
