@@ -15,9 +15,17 @@ function history(client: RelayClient, query: string): Promise<Response> {
   return flowHistoryResponse(new Request(`http://lens.test/api/flows/history?${query}`), client);
 }
 
-function timeOf(line: string): string {
-  return (JSON.parse(line) as { time: string }).time;
+/** A line's flow time in ns since the epoch (RFC 3339 strings with different fraction lengths do not compare as text). */
+function timeOf(line: string): bigint {
+  return rfc3339Ns((JSON.parse(line) as { time: string }).time);
 }
+
+function rfc3339Ns(text: string): bigint {
+  const [whole, frac = ""] = text.replace(/Z$/, "").split(".");
+  return BigInt(Date.parse(`${whole}Z`)) * 1_000_000n + BigInt(frac.padEnd(9, "0").slice(0, 9));
+}
+
+const byNs = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
@@ -69,16 +77,17 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
   it("without since, limit keeps the newest flows, like hubble observe --last", async () => {
     const all = lines(await (await history(runtime.client, "limit=100000")).text()).map(timeOf);
     const newest5 = lines(await (await history(runtime.client, "limit=5")).text()).map(timeOf);
-    const cutoff = [...all].sort().at(-40)!; // the relay keeps streaming: allow for flows added meanwhile
+    const cutoff = [...all].sort(byNs).at(-40)!; // the relay keeps streaming: allow for flows added meanwhile
     for (const t of newest5) assert.ok(t >= cutoff, `${t} is not among the newest flows`);
   });
 
   it("with since, limit keeps the first flows from then on", async () => {
     const since = new Date(Date.now() - 20_000).toISOString();
-    const all = lines(await (await history(runtime.client, `since=${since}&limit=100000`)).text()).map(timeOf).sort();
+    const sinceNs = rfc3339Ns(since);
+    const all = lines(await (await history(runtime.client, `since=${since}&limit=100000`)).text()).map(timeOf).sort(byNs);
     const first5 = lines(await (await history(runtime.client, `since=${since}&limit=5`)).text()).map(timeOf);
     assert.equal(first5.length, 5);
-    for (const t of first5) assert.ok(t >= since && t <= all[15], `${t} is not among the first flows after ${since}`);
+    for (const t of first5) assert.ok(t >= sinceNs && t <= all[15], `${t} is not among the first flows after ${since}`);
   });
 
   const BAD = [
