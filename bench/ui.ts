@@ -19,6 +19,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { type Browser, type CDPSession, chromium, type Page } from "@playwright/test";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/chromium";
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +32,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "7" },
     path: { type: "string", default: "/" },
     "profile-seconds": { type: "string", default: "0" },
-    chromium: { type: "string", default: process.env.PLAYWRIGHT_CHROMIUM ?? "/usr/bin/chromium" },
+    chromium: { type: "string", default: CHROMIUM_PATH },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -40,16 +41,6 @@ const INTERVAL = Number(values.interval);
 const PORT = Number(values.port);
 const PROFILE_SECONDS = Number(values["profile-seconds"]);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
-// The same flags as playwright.config.ts.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 const log = (msg: string) => process.stderr.write(`bench:ui ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
