@@ -1,4 +1,5 @@
 import "server-only";
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import {
   booleanValue,
@@ -11,6 +12,8 @@ import {
   serverNameValue,
 } from "./values";
 import { checkReadable, readCaFile, readClientCert } from "./files";
+import { parseSettingAssignments } from "@/lib/policy/settings";
+import type { ClusterSettings } from "@/lib/policy/types";
 
 // Server configuration, read from the environment once at start and validated with zod.
 // The Hubble variables use the hubble CLI's own names (viper maps `--tls-server-name` to
@@ -67,6 +70,36 @@ const FLOW_RATE = z.string().transform((raw, ctx) => {
 });
 
 const PATH = z.string();
+
+const POLICY_SOURCE = z.enum(["auto", "kubernetes", "directory", "demo", "none"], {
+  error: (issue) => `must be auto, kubernetes, directory, demo or none (got ${quote(String(issue.input))})`,
+});
+
+const CILIUM_SETTINGS = z.string().transform((raw, ctx): ClusterSettings => {
+  const result = parseSettingAssignments(raw.split(/[\s,]+/));
+  if (!result.ok) {
+    ctx.addIssue({ code: "custom", message: result.message });
+    return z.NEVER;
+  }
+  return result.settings;
+});
+
+const DATABASE_URL = z.string().transform((raw, ctx) => {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (url === null || !["postgres:", "postgresql:"].includes(url.protocol)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be a PostgreSQL connection URL such as postgres://user:password@db:5432/hubble_lens",
+    });
+    return z.NEVER;
+  }
+  return raw;
+});
 
 export const VARIABLES = {
   HUBBLE_RELAY_ADDR: variable({
@@ -151,6 +184,45 @@ export const VARIABLES = {
       "instead of simulating a scenario, in a loop with times shifted to now (fresh uuids each pass).",
     schema: PATH,
   }),
+  HUBBLE_LENS_POLICY_SOURCE: variable({
+    default: "auto",
+    description:
+      "Where the network policies the explainer uses come from: kubernetes (list and watch through the " +
+      "Kubernetes API, from KUBECONFIG, ~/.kube/config or the in-cluster service account), directory " +
+      "(HUBBLE_LENS_POLICIES), demo (the demo scenario's policies) or none. auto: directory when " +
+      "HUBBLE_LENS_POLICIES is set, else demo with the demo relay, else kubernetes when a kubeconfig or " +
+      "service account is found, else none.",
+    schema: POLICY_SOURCE,
+  }),
+  HUBBLE_LENS_POLICIES: variable({
+    description:
+      "A directory (searched recursively) or file of policy YAML, multi-document as kubectl apply takes it: " +
+      "CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy, and Namespace objects for " +
+      "namespace labels. Re-read when files change.",
+    schema: PATH,
+  }),
+  HUBBLE_LENS_CILIUM_SETTINGS: variable({
+    defaultText: "Cilium's defaults",
+    description:
+      "cilium-agent options that change policy outcomes, as key=value separated by commas: " +
+      "policy-enforcement-mode (default|always|never), enable-host-firewall (true|false), " +
+      "allow-localhost (auto|always|policy), enable-non-default-deny-policies (true|false).",
+    schema: CILIUM_SETTINGS,
+  }),
+  HUBBLE_LENS_DATA_DIR: variable({
+    default: "data",
+    description:
+      "Directory of the embedded SQLite database that stores shared investigations (created if missing; " +
+      "relative to the working directory). Not used when DATABASE_URL is set.",
+    schema: PATH,
+  }),
+  DATABASE_URL: variable({
+    defaultText: "unset: SQLite in HUBBLE_LENS_DATA_DIR",
+    description:
+      "PostgreSQL URL (postgres://user:password@host:5432/db) for investigations, so several Hubble Lens " +
+      "replicas behind a load balancer share them. Schema migrations run at start.",
+    schema: DATABASE_URL,
+  }),
   PORT: variable({
     default: "3000",
     description: "HTTP port of the Hubble Lens web server.",
@@ -232,8 +304,22 @@ export interface DemoRelaySettings {
   replay: string | null;
 }
 
+export interface PolicySourceSettings {
+  source: "auto" | "kubernetes" | "directory" | "demo" | "none";
+  /** HUBBLE_LENS_POLICIES. */
+  path: string | null;
+  settings: ClusterSettings;
+}
+
+export interface StoreSettings {
+  dataDir: string;
+  databaseUrl: string | null;
+}
+
 export interface ServerConfig {
   port: number;
+  policies: PolicySourceSettings;
+  store: StoreSettings;
   relay: RelaySource;
   dialTimeoutMs: number;
   requestTimeoutMs: number;
@@ -287,6 +373,13 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
   const relay = resolveRelay(values, given, problems, warnings);
   const replay = values.HUBBLE_LENS_DEMO_REPLAY;
   if (replay !== undefined) checkReadable("HUBBLE_LENS_DEMO_REPLAY", replay, "a capture file", problems);
+  const policyPath = values.HUBBLE_LENS_POLICIES;
+  if (policyPath !== undefined && !existsSync(policyPath)) {
+    problems.push({ variable: "HUBBLE_LENS_POLICIES", message: `${quote(policyPath)} does not exist; give a directory or file of policy YAML` });
+  }
+  if (values.HUBBLE_LENS_POLICY_SOURCE === "directory" && policyPath === undefined) {
+    problems.push({ variable: "HUBBLE_LENS_POLICIES", message: "missing: HUBBLE_LENS_POLICY_SOURCE=directory needs the policy directory" });
+  }
   if (relay?.kind === "external") {
     const demoVars = [...given].filter((n) => n.startsWith("HUBBLE_LENS_DEMO_"));
     if (demoVars.length > 0) {
@@ -300,6 +393,12 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
   return {
     port: v.PORT,
     relay: relay!,
+    policies: {
+      source: v.HUBBLE_LENS_POLICY_SOURCE,
+      path: policyPath ?? null,
+      settings: v.HUBBLE_LENS_CILIUM_SETTINGS ?? parseDefaultSettings(),
+    },
+    store: { dataDir: v.HUBBLE_LENS_DATA_DIR, databaseUrl: v.DATABASE_URL ?? null },
     dialTimeoutMs: v.HUBBLE_DIAL_TIMEOUT,
     requestTimeoutMs: v.HUBBLE_REQUEST_TIMEOUT,
     demo: {
@@ -311,6 +410,12 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     },
     warnings,
   };
+}
+
+function parseDefaultSettings(): ClusterSettings {
+  const r = parseSettingAssignments([]);
+  if (!r.ok) throw new Error(r.message);
+  return r.settings;
 }
 
 let cached: ServerConfig | undefined;

@@ -1,0 +1,100 @@
+// The policy explainer's contract: what goes in (policy objects, namespace labels, cluster
+// settings, one flow in its `hubble observe -o json` form) and what comes out (an Explanation,
+// in exactly the JSON form the README documents). Pure types and constants; shared by the
+// explainer (lib/policy), the policy sources (server/policies), the API, the CLI and the UI.
+
+export const POLICY_KINDS = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** Which policy, as Hubble names it in `*_allowed_by` / `*_denied_by` (namespace "" for CCNP). */
+export interface PolicyId {
+  readonly kind: PolicyKind;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** One network policy object as a user wrote it (kubectl YAML, or an object from the API). */
+export interface PolicyObject extends PolicyId {
+  /** `metadata.uid` and `metadata.resourceVersion` when the object came from the Kubernetes API. */
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  /** Where it came from: "file policies/shop.yaml (document 3)", "kubernetes", "scenario shop". */
+  readonly origin: string;
+  /** The object as parsed (apiVersion, kind, metadata, spec / specs), untouched. */
+  readonly object: Readonly<Record<string, unknown>>;
+  /** The object as YAML, for display (the source document when there was one). */
+  readonly yaml: string;
+}
+
+/** An object that could not be used, and why; reported and skipped, never fatal. */
+export interface PolicyProblem {
+  /** File and document, or kind/namespace/name. */
+  readonly where: string;
+  readonly message: string;
+}
+
+/** Namespace name → its labels (namespace selectors and `io.cilium.k8s.namespace.labels.*`). */
+export type NamespaceLabels = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** The cilium-agent options that change outcomes, by their agent flag names. */
+export interface ClusterSettings {
+  readonly "policy-enforcement-mode": "default" | "always" | "never";
+  readonly "enable-host-firewall": boolean;
+  readonly "allow-localhost": "auto" | "always" | "policy";
+  readonly "enable-non-default-deny-policies": boolean;
+}
+
+/** Cilium's defaults for those options (Cilium 1.19). */
+export const DEFAULT_SETTINGS: ClusterSettings = {
+  "policy-enforcement-mode": "default",
+  "enable-host-firewall": false,
+  "allow-localhost": "auto",
+  "enable-non-default-deny-policies": true,
+};
+
+/** Everything the explainer needs besides the flow. */
+export interface PolicySet {
+  readonly policies: readonly PolicyObject[];
+  readonly namespaceLabels: NamespaceLabels;
+  readonly settings: ClusterSettings;
+}
+
+export type ExplanationVerdict = "allowed" | "denied";
+export type ExplanationDecision = "allow-rule" | "deny-rule" | "default-deny" | "l7-deny" | "not-enforced" | "implicit-allow";
+export type Direction = "ingress" | "egress";
+
+export interface RuleRef extends PolicyId {
+  /** 0-based path in the policy: `ingress[0]`, `egressDeny[1]`, `ingress[0].toPorts[0].rules.http[2]`,
+   * `specs[1].ingress[0]` for a multi-rule CNP; `spec.ingress[0].from[1]` for a NetworkPolicy. */
+  readonly rule: string;
+}
+
+export interface IsolatingPolicy extends PolicyId {
+  readonly direction: Direction;
+}
+
+export interface NearMiss extends RuleRef {
+  /** Which parts of the rule did not match. */
+  readonly failed: readonly ("peer" | "port" | "protocol" | "l7")[];
+  readonly why: string;
+}
+
+/** The explainer's answer for one flow; the JSON the CLI prints and POST /api/explain returns. */
+export interface Explanation {
+  readonly verdict: ExplanationVerdict;
+  readonly decision: ExplanationDecision;
+  readonly evidence: "hubble" | "policies";
+  /** Where the decision was taken; null when neither side is a Cilium endpoint. */
+  readonly enforcementPoint: { readonly endpoint: string; readonly direction: Direction } | null;
+  readonly decisive: RuleRef | null;
+  readonly isolating: readonly IsolatingPolicy[];
+  readonly nearMisses: readonly NearMiss[];
+  readonly reason: string;
+  /** The smallest change that would allow a denied flow; null for allowed flows. */
+  readonly suggestion: { readonly summary: string; readonly yaml: string } | null;
+}
+
+/** "CiliumNetworkPolicy/ns/name", "CiliumClusterwideNetworkPolicy/name": one key per policy. */
+export function policyKey(p: PolicyId): string {
+  return p.kind === "CiliumClusterwideNetworkPolicy" ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`;
+}
