@@ -9,6 +9,8 @@ import { log } from "@/server/log";
 import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
 import { RelayClient, relayConnectionFromConfig } from "@/server/relay-client/relay-client";
 import { StatusMonitor } from "@/server/status-monitor";
+import { createPolicyService, type PolicyService } from "@/server/policies";
+import { openInvestigationStore, type InvestigationStore } from "@/server/investigations";
 
 /** Everything the route handlers share, created once per server process. */
 export interface Runtime {
@@ -17,6 +19,10 @@ export interface Runtime {
   readonly hub: FlowHub;
   readonly status: StatusMonitor;
   readonly demoRelay: RunningDemoRelay | undefined;
+  /** The network policies the explainer uses, with their history. */
+  readonly policies: PolicyService;
+  /** Shared investigations (SQLite, or PostgreSQL with DATABASE_URL). */
+  readonly investigations: InvestigationStore;
   close(): Promise<void>;
 }
 
@@ -99,16 +105,21 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     queryHistory: (req, signal) => client.getFlows(req, { signal }),
   });
   const status = new StatusMonitor(client, demoRelay !== undefined);
+  const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
+  const policies = await createPolicyService(config, demoScenario);
+  const investigations = await openInvestigationStore(config.store);
   return {
     config,
     client,
     hub,
     status,
     demoRelay,
+    policies,
+    investigations,
     async close() {
       hub.shutdown();
       client.close();
-      await demoRelay?.close();
+      await Promise.all([demoRelay?.close(), policies.close(), investigations.close()]);
     },
   };
 }
