@@ -5,6 +5,8 @@
 //   node=<map node id>, edge=<map edge id>    — focus on the service map
 //   panel=details|drops|status                — the open side panel
 //   group=workload|app|identity               — service map grouping key (default workload)
+//   policy=<policyKey>                        — only the drops that policy explains (client-side:
+//                                               no Hubble filter can say "dropped by policy X")
 //
 // Ownership: the URL owns this state; components read it through `parseViewState` and change it
 // only by writing a new URL from `viewStateToParams`.
@@ -33,6 +35,8 @@ export interface ViewState {
   readonly edge?: string;
   readonly panel?: Panel;
   readonly group: Grouping;
+  /** `policyKey` of a policy: the table and the map show only the drops it explains. */
+  readonly policy?: string;
 }
 
 export type ViewStateParseResult =
@@ -59,6 +63,7 @@ export function parseViewState(params: URLSearchParams): ViewStateParseResult {
     ...idParam(params, "flow"),
     ...idParam(params, "node"),
     ...idParam(params, "edge"),
+    ...idParam(params, "policy"),
     ...((PANELS as readonly string[]).includes(panel ?? "") ? { panel: panel as Panel } : {}),
   };
   if (!parsedQuery.ok) return { ok: false, param: parsedQuery.error.param, message: parsedQuery.error.message, view };
@@ -74,6 +79,7 @@ export function viewStateToParams(view: ViewState): URLSearchParams {
   if (view.edge) p.set("edge", view.edge);
   if (view.panel) p.set("panel", view.panel);
   if (view.group !== "workload") p.set("group", view.group);
+  if (view.policy) p.set("policy", view.policy);
   return p;
 }
 
@@ -94,7 +100,7 @@ export function shareableViewState(view: ViewState, now: Date): ViewState {
   return { ...view, query: { ...view.query, since: since.toISOString(), until: now.toISOString() } };
 }
 
-function idParam(params: URLSearchParams, name: "flow" | "node" | "edge"): Partial<ViewState> {
+function idParam(params: URLSearchParams, name: "flow" | "node" | "edge" | "policy"): Partial<ViewState> {
   const value = params.get(name);
   if (!value || value.length > MAX_ID) return {};
   return { [name]: value };
