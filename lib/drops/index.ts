@@ -1,0 +1,6 @@
+// The policy-drop investigation's pure side; see README.md in this folder.
+export { attributeDrop, attributedKeys, type AttributionSource, type DropAttribution, isInvestigatedDrop, policyLongName, policyShortName } from "./attribution";
+export { DEFAULT_CACHE_CAPACITY, ExplanationCache } from "./explanation-cache";
+export { type DropGroup, type DropGroups, type DropSelection, groupDrops, type GroupOptions } from "./group";
+export { applyDropSelection, isDropSelectionActive } from "./selection";
+export { bucketIndex, DEFAULT_BUCKETS, sparklinePath, type TimeWindowMs, windowOfRows } from "./sparkline";
