@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { openInvestigationStore } from "./index";
+import { SQLITE_FILE } from "./sqlite";
+import { investigationStoreContract } from "./testing/contract";
+import { newInvestigation } from "./testing/fixtures";
+
+const temps: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "hubble-lens-sqlite-"));
+  temps.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+investigationStoreContract("sqlite", async () => {
+  const dataDir = join(tempDir(), "data");
+  return {
+    open: () => openInvestigationStore({ dataDir, databaseUrl: null }),
+    async appliedMigrations() {
+      const db = new Database(join(dataDir, SQLITE_FILE), { readonly: true });
+      try {
+        return db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all() as number[];
+      } finally {
+        db.close();
+      }
+    },
+    cleanup: async () => {},
+  };
+});
+
+describe("SQLite investigation store", () => {
+  it("creates a missing data directory, nested, and uses WAL", async () => {
+    const dataDir = join(tempDir(), "a", "b", "c");
+    const store = await openInvestigationStore({ dataDir, databaseUrl: null });
+    await store.save(newInvestigation());
+    await store.close();
+    const db = new Database(join(dataDir, SQLITE_FILE), { readonly: true });
+    assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+    db.close();
+  });
+
+  it("names HUBBLE_LENS_DATA_DIR when the directory cannot be used", async () => {
+    // A path through a regular file fails even for root, who may write anywhere.
+    const file = join(tempDir(), "not-a-dir");
+    writeFileSync(file, "x");
+    await assert.rejects(openInvestigationStore({ dataDir: join(file, "data"), databaseUrl: null }), (err: Error) => {
+      assert.match(err.message, /^HUBBLE_LENS_DATA_DIR: cannot use .*not-a-dir\/data/);
+      return true;
+    });
+  });
+
+  it("refuses a database whose schema is newer than this code", async () => {
+    const dataDir = tempDir();
+    await (await openInvestigationStore({ dataDir, databaseUrl: null })).close();
+    const db = new Database(join(dataDir, SQLITE_FILE));
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '')").run();
+    db.close();
+    await assert.rejects(openInvestigationStore({ dataDir, databaseUrl: null }), /schema version 99, newer than this Hubble Lens knows/);
+  });
+});

@@ -1,0 +1,145 @@
+import "server-only";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { newInvestigationId } from "../ids";
+import { MAX_FLOWS, InvestigationInputError, type InvestigationStore } from "../store";
+import { flowLines, HOSTILE, newInvestigation, policySnapshot } from "./fixtures";
+
+// The one contract every backend keeps, run by sqlite.test.ts and postgres.test.ts.
+
+export interface ContractBackend {
+  /** A new store instance on the suite's database (the same database on every call). */
+  open(): Promise<InvestigationStore>;
+  /** schema_migrations versions, read directly from the database. */
+  appliedMigrations(): Promise<number[]>;
+  cleanup(): Promise<void>;
+}
+
+export function investigationStoreContract(kind: "sqlite" | "postgres", setup: () => Promise<ContractBackend>): void {
+  describe(`investigation store contract (${kind})`, () => {
+    let backend: ContractBackend;
+    let store: InvestigationStore;
+
+    before(async () => {
+      backend = await setup();
+      store = await backend.open();
+    });
+    after(async () => {
+      await store?.close();
+      await backend?.cleanup();
+    });
+
+    it("is the backend it says", () => {
+      assert.equal(store.kind, kind);
+    });
+
+    it("gives back every field as saved, under a 22-char base64url id", async () => {
+      const input = newInvestigation();
+      const saved = await store.save(input);
+      assert.match(saved.id, /^[A-Za-z0-9_-]{22}$/);
+      assert.ok(!Number.isNaN(Date.parse(saved.createdAt)) && saved.createdAt.endsWith("Z"), saved.createdAt);
+      assert.deepEqual(saved, {
+        id: saved.id,
+        title: input.title,
+        note: input.note,
+        view: input.view,
+        selectedFlow: input.selectedFlow,
+        createdAt: saved.createdAt,
+        flowCount: 20,
+        policies: input.policies,
+      });
+      assert.deepEqual(await store.get(saved.id), saved);
+      assert.deepEqual(await store.flows(saved.id), input.flows);
+    });
+
+    it("keeps 50,000 flows in order and saves them in a few seconds", async () => {
+      const flows = flowLines(2, MAX_FLOWS);
+      const started = performance.now();
+      const saved = await store.save(newInvestigation({ flows }));
+      const saveMs = performance.now() - started;
+      assert.ok(saveMs < 5_000, `save took ${Math.round(saveMs)} ms`);
+      assert.equal(saved.flowCount, MAX_FLOWS);
+      assert.equal((await store.get(saved.id))?.flowCount, MAX_FLOWS);
+      const back = await store.flows(saved.id);
+      assert.equal(back?.length, MAX_FLOWS);
+      assert.deepEqual(back, flows);
+    });
+
+    it("keeps an investigation without flows", async () => {
+      const saved = await store.save(newInvestigation({ flows: [], selectedFlow: null }));
+      assert.deepEqual(await store.flows(saved.id), []);
+      assert.equal((await store.get(saved.id))?.selectedFlow, null);
+    });
+
+    it("keeps hostile and unicode text verbatim in every field", async () => {
+      const flow = JSON.stringify({ flow: { time: "2026-01-15T10:00:00Z", Summary: HOSTILE, node_name: "\u2028\u2029" } });
+      const policies = { ...policySnapshot(), namespaceLabels: { [HOSTILE]: { k: HOSTILE } } };
+      const input = newInvestigation({ title: `  ${HOSTILE.slice(0, 150)}  `, note: HOSTILE, view: `filter=${encodeURIComponent(HOSTILE)}`, selectedFlow: HOSTILE, flows: [flow], policies });
+      const saved = await store.save(input);
+      const got = await store.get(saved.id);
+      assert.equal(got?.title, HOSTILE.slice(0, 150).trim());
+      assert.equal(got?.note, HOSTILE);
+      assert.equal(got?.view, input.view);
+      assert.equal(got?.selectedFlow, HOSTILE);
+      assert.deepEqual(got?.policies, policies);
+      assert.deepEqual(await store.flows(saved.id), [flow]);
+    });
+
+    it("answers undefined, never an error, for unknown and malformed ids", async () => {
+      const ids = [newInvestigationId(), "", "x", "../../etc/passwd", "' OR '1'='1", "a".repeat(100_000), "AAAAAAAAAAAAAAAAAAAAAB", "AAAAAAAAAAAAAAAAAAAA%2", "\u0000"];
+      for (const id of ids) {
+        assert.equal(await store.get(id), undefined, JSON.stringify(id.slice(0, 40)));
+        assert.equal(await store.flows(id), undefined, JSON.stringify(id.slice(0, 40)));
+      }
+    });
+
+    it("refuses out-of-bounds input and saves nothing for it", async () => {
+      const before = (await store.list(500)).length;
+      const bad = [
+        newInvestigation({ title: "   " }),
+        newInvestigation({ title: "t".repeat(201) }),
+        newInvestigation({ note: "n".repeat(10_001) }),
+        newInvestigation({ view: "v".repeat(8 * 1024 + 1) }),
+        newInvestigation({ note: "nul \u0000 inside" }),
+        newInvestigation({ title: "lone \uD800 surrogate" }),
+        newInvestigation({ flows: ["{}", "two\nlines"] }),
+        newInvestigation({ flows: flowLines(3, MAX_FLOWS + 1) }),
+      ];
+      for (const inv of bad) await assert.rejects(store.save(inv));
+      await assert.rejects(store.save(newInvestigation({ title: "" })), InvestigationInputError);
+      assert.equal((await store.list(500)).length, before);
+    });
+
+    it("lists newest first, without policies, up to the limit", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await store.save(newInvestigation({ title: `list ${i}`, flows: flowLines(4, i) }))).id);
+      const list = await store.list(2);
+      assert.deepEqual(
+        list.map((s) => s.id),
+        [ids[2], ids[1]],
+      );
+      assert.equal(list[0].flowCount, 2);
+      assert.equal(list[0].title, "list 2");
+      assert.ok(!("policies" in list[0]));
+      const all = await store.list();
+      for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].createdAt >= all[i].createdAt);
+    });
+
+    it("saves concurrently without losing or mixing investigations", async () => {
+      const saved = await Promise.all(Array.from({ length: 8 }, (_, i) => store.save(newInvestigation({ title: `parallel ${i}`, flows: flowLines(10 + i, 1000 + i) }))));
+      assert.equal(new Set(saved.map((s) => s.id)).size, 8);
+      for (const [i, s] of saved.entries()) assert.deepEqual(await store.flows(s.id), flowLines(10 + i, 1000 + i));
+    });
+
+    it("survives close and reopen, and migrations run once", async () => {
+      const saved = await store.save(newInvestigation({ title: "before restart" }));
+      await store.close();
+      store = await backend.open();
+      const again = await backend.open();
+      await again.close();
+      assert.deepEqual(await store.get(saved.id), saved);
+      assert.deepEqual(await store.flows(saved.id), newInvestigation().flows);
+      assert.deepEqual(await backend.appliedMigrations(), [1]);
+    });
+  });
+}
