@@ -13,5 +13,16 @@ export {
   type SerializedLayout,
   type ViewportSize,
 } from "./layout";
+export {
+  edgeDropPolicies,
+  type EdgeDropPolicies,
+  type EdgeDropPolicy,
+  edgeDropText,
+  type NodeEndpoint,
+  nodeEndpoints,
+  type NodeLock,
+  nodeLocks,
+  nodeLockText,
+} from "./policy-annotations";
 export { diffRows, type RowDiff, rowsSpanMs } from "./row-diff";
 export type * from "./types";
