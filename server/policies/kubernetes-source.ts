@@ -3,7 +3,7 @@ import "server-only";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { ConfigurationOptions, KubeConfig, PromiseConfigurationOptions } from "@kubernetes/client-node";
+import type { ConfigurationOptions, KubeConfig } from "@kubernetes/client-node";
 import { policyFromObject } from "@/lib/policy";
 import type { PolicyObject, PolicyProblem } from "@/lib/policy/types";
 import { log } from "@/server/log";
@@ -125,6 +125,12 @@ export class KubernetesSource implements PolicySource {
 
   private emitNow(): void {
     if (this.abort.signal.aborted || !this.sink) return;
+    // Nothing listed yet (API unreachable): an empty set would become the oldest version and be
+    // used for every earlier flow; stay at the placeholder, the status says why.
+    if (!this.resources.some((l) => l.listed)) {
+      this.reportStatus();
+      return;
+    }
     const policies: PolicyObject[] = [];
     const problems: PolicyProblem[] = [];
     const namespaceLabels: Record<string, Record<string, string>> = {};
@@ -185,6 +191,8 @@ class ResourceLoop {
   readonly objects = new Map<string, RawObject>();
   failure: ClassifiedFailure | null = null;
   attempted = false;
+  /** Listed successfully at least once. */
+  listed = false;
   private nextTryAt = 0;
   private state: ResourceStatus["state"] = "loading";
 
@@ -234,6 +242,7 @@ class ResourceLoop {
   private succeeded(): void {
     const wasFailing = this.failure !== null;
     this.failure = null;
+    this.listed = true;
     this.state = "ready";
     this.markAttempted();
     this.events.changed();
@@ -345,23 +354,18 @@ async function makeClient(given: KubeConfig | undefined, watchTimeoutSeconds: nu
   const watcher = new k8s.Watch(kc);
 
   // Bound each list: a black-holed API server would otherwise hold the loop for minutes.
-  // (The object-parameter API's typings name observable middleware, but it wraps what it is given
-  // as promise middleware at run time; hence the cast.)
-  const withSignal = (signal: AbortSignal): ConfigurationOptions => {
-    const options: PromiseConfigurationOptions = {
-      middleware: [
-        {
-          pre: async (ctx) => {
-            ctx.setSignal(AbortSignal.any([signal, AbortSignal.timeout(30_000)]));
-            return ctx;
-          },
-          post: async (res) => res,
+  const withSignal = (signal: AbortSignal): ConfigurationOptions => ({
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(AbortSignal.any([signal, AbortSignal.timeout(30_000)]));
+          return new k8s.Observable(Promise.resolve(ctx));
         },
-      ],
-      middlewareMergeStrategy: "append",
-    };
-    return options as unknown as ConfigurationOptions;
-  };
+        post: (res) => new k8s.Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  });
 
   return {
     server,
