@@ -7,14 +7,16 @@ import type { NewInvestigation } from "../store";
 
 const BASE_MS = Date.UTC(2026, 0, 15, 10, 0, 0);
 
-/** One `hubble observe -o jsonpb` line, deterministic in (seed, i), ~700 bytes like a real drop. */
+/**
+ * One `hubble observe -o jsonpb` line, deterministic in (seed, i), ~700 bytes like a real drop; in
+ * protojson's own form (declaration order, no zero fraction), so it survives a re-encode unchanged.
+ */
 export function flowLine(seed: number, i: number): string {
-  const time = new Date(BASE_MS + seed * 1000 + i).toISOString();
+  const time = new Date(BASE_MS + seed * 1000 + i).toISOString().replace(".000Z", "Z");
   const flow = {
     time,
     uuid: `${seed.toString(16).padStart(8, "0")}-0000-4000-8000-${i.toString(16).padStart(12, "0")}`,
     verdict: i % 7 === 0 ? "DROPPED" : "FORWARDED",
-    ...(i % 7 === 0 ? { drop_reason_desc: "POLICY_DENIED" } : {}),
     IP: { source: `10.0.${seed % 250}.${i % 250}`, destination: "10.0.9.9", ipVersion: "IPv4" },
     l4: { TCP: { source_port: 30000 + (i % 30000), destination_port: 8080, flags: { SYN: true } } },
     source: { ID: 100 + (i % 50), identity: 5000 + (i % 40), namespace: "shop", labels: ["k8s:app=frontend", `k8s:n=${i}`], pod_name: `frontend-${i % 9}` },
@@ -23,6 +25,7 @@ export function flowLine(seed: number, i: number): string {
     node_name: `kind-worker${i % 3}`,
     event_type: { type: 1, sub_type: 133 },
     traffic_direction: "INGRESS",
+    ...(i % 7 === 0 ? { drop_reason_desc: "POLICY_DENIED" } : {}),
     Summary: `TCP Flags: SYN seed=${seed} i=${i}`,
   };
   return JSON.stringify({ flow, node_name: flow.node_name, time });
