@@ -1,0 +1,241 @@
+// One enforcement point: endpoint E, direction D, the remote peer, L4 and (maybe) an L7
+// request → what the policies decide there (policy-semantics.md §1 steps 2-8).
+
+import { selectingBlocks } from "./compile";
+import type { FlowFacts, FlowSide, L4, L7 } from "./flow";
+import { httpRuleMatches, kafkaRuleMatches } from "./l7";
+import { formatLabel } from "./labels";
+import { type AllowRule, type CompiledPolicySet, type DnsRule, type HttpRule, type KafkaRule, type L7Rules, type PortEntry, portMatches, type RuleBlock } from "./model";
+import type { Direction } from "./types";
+
+export interface RuleMatch {
+  readonly block: RuleBlock;
+  readonly rule: AllowRule;
+  /** Matching port entries; empty when the rule has no toPorts (all ports) or matched via icmps. */
+  readonly ports: readonly PortEntry[];
+  readonly specificity: number;
+}
+
+export interface NearMissFound {
+  readonly block: RuleBlock;
+  readonly rule: AllowRule;
+  readonly failed: readonly ("peer" | "port" | "protocol" | "l7")[];
+  readonly why: string;
+  readonly path: string;
+}
+
+export type L7Outcome =
+  | { readonly kind: "none" } // no L7 rules apply (void or none written)
+  | { readonly kind: "pending"; readonly rules: readonly L7Rules[] } // L3/L4 record of a proxied port
+  | { readonly kind: "allowed"; readonly rulePath: string; readonly text: string }
+  | { readonly kind: "denied"; readonly rules: readonly L7Rules[]; readonly tried: readonly (HttpRule | DnsRule | KafkaRule)[] }
+  | { readonly kind: "unsupported"; readonly what: string };
+
+export type SideResult =
+  | { readonly kind: "not-enforced"; readonly why: "mode-never" | "host-firewall-off" | "no-policy" | "default-deny-disabled"; readonly selecting: readonly RuleBlock[]; readonly matches: readonly RuleMatch[] }
+  | { readonly kind: "deny-rule"; readonly match: RuleMatch }
+  | { readonly kind: "implicit-allow"; readonly why: "localhost" }
+  | { readonly kind: "allowed"; readonly primary: RuleMatch; readonly matches: readonly RuleMatch[]; readonly l7: L7Outcome; readonly caveats: readonly string[] }
+  | { readonly kind: "l7-deny"; readonly primary: RuleMatch; readonly l7: Extract<L7Outcome, { kind: "denied" }>; readonly enforced: boolean }
+  | { readonly kind: "default-deny"; readonly isolating: readonly RuleBlock[]; readonly always: boolean; readonly nearMisses: readonly NearMissFound[]; readonly caveats: readonly string[] };
+
+export interface Side {
+  readonly endpoint: FlowSide;
+  readonly direction: Direction;
+  readonly peer: FlowSide;
+}
+
+/** Blocks selecting the endpoint with rules in this direction. */
+export function blocksFor(c: CompiledPolicySet, endpoint: FlowSide, direction: Direction): RuleBlock[] {
+  if (endpoint.kind === "other") return [];
+  const key = endpoint.rawLabels.length ? endpoint.rawLabels.join("\n") : endpoint.labels.labels.map(formatLabel).join("\n");
+  return selectingBlocks(c, endpoint.labels, endpoint.kind, key).filter((b) => b.hasRules[direction]);
+}
+
+export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts): SideResult {
+  const settings = c.set.settings;
+  const mode = settings["policy-enforcement-mode"];
+  const { endpoint, direction: dir, peer } = side;
+  if (mode === "never") return { kind: "not-enforced", why: "mode-never", selecting: [], matches: [] };
+  if (endpoint.kind === "host" && !settings["enable-host-firewall"]) return { kind: "not-enforced", why: "host-firewall-off", selecting: [], matches: [] };
+  const blocks = blocksFor(c, endpoint, dir);
+  const l4 = facts.l4;
+  for (const b of blocks) {
+    for (const r of b.deny[dir]) {
+      const m = ruleMatch(b, r, peer, l4);
+      if (m) return { kind: "deny-rule", match: m };
+    }
+  }
+  const enforced = mode === "always" || blocks.some((b) => b.defaultDeny[dir]);
+  if (dir === "ingress" && endpoint.kind === "pod" && peer.kind === "host" && settings["allow-localhost"] !== "policy") {
+    return { kind: "implicit-allow", why: "localhost" };
+  }
+  const matches: RuleMatch[] = [];
+  for (const b of blocks) {
+    for (const r of b.allow[dir]) {
+      const m = ruleMatch(b, r, peer, l4);
+      if (m) matches.push(m);
+    }
+  }
+  matches.sort((a, b) => b.specificity - a.specificity);
+  const request = facts.isReply === true ? undefined : facts.l7;
+  if (matches.length > 0) {
+    const l7 = l7Outcome(matches, l4, request, facts.l7Type);
+    const primary = l7.kind === "allowed" ? (matches.find((m) => m.ports.some((p) => l7.rulePath.startsWith(`${p.path}.`))) ?? matches[0]!) : matches[0]!;
+    // enableDefaultDeny: false does not switch L7 rules off (D-intro): a proxied port still refuses.
+    if (l7.kind === "denied") return { kind: "l7-deny", primary, l7, enforced };
+    if (!enforced) return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };
+    return { kind: "allowed", primary, matches, l7, caveats: namedPortCaveats(blocks, dir, peer) };
+  }
+  if (!enforced) return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };
+  const isolating = blocks.filter((b) => b.defaultDeny[dir]);
+  return {
+    kind: "default-deny",
+    isolating,
+    always: mode === "always",
+    nearMisses: nearMisses(blocks, dir, peer, l4),
+    caveats: [...namedPortCaveats(blocks, dir, peer), ...peerCaveats(blocks, dir)],
+  };
+}
+
+/** L3L4+L7 > L3L4 > L4-only > L3-only > all (policy-semantics.md §12). */
+function specificity(r: AllowRule, ports: readonly PortEntry[]): number {
+  const l3 = r.peers !== null && !r.peers.some((p) => p.all);
+  const l4 = r.ports !== null || r.icmps !== null;
+  if (l3 && l4) return ports.some((p) => p.l7) ? 5 : 4;
+  if (l4) return 3;
+  if (l3) return 2;
+  return 1;
+}
+
+export function peerMatches(r: AllowRule, peer: FlowSide): boolean {
+  return r.peers === null || r.peers.some((m) => m.matches(peer));
+}
+
+function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4): RuleMatch | undefined {
+  if (!peerMatches(r, peer)) return undefined;
+  if (r.ports === null && r.icmps === null) return { block, rule: r, ports: [], specificity: specificity(r, []) };
+  if (r.icmps !== null) {
+    if (l4.proto !== "ICMPv4" && l4.proto !== "ICMPv6") return undefined;
+    const fam = l4.proto === "ICMPv4" ? "IPv4" : "IPv6";
+    return r.icmps.some((i) => i.family === fam && i.type === l4.type) ? { block, rule: r, ports: [], specificity: specificity(r, []) } : undefined;
+  }
+  const ports = r.ports!.filter((p) => portMatches(p, l4) === "yes");
+  return ports.length ? { block, rule: r, ports, specificity: specificity(r, ports) } : undefined;
+}
+
+/**
+ * §1 step 7: L7 rules apply only when every matching allow rule restricts this port with L7
+ * rules; one L3/L4-only match voids them. Then the request must match one rule of the union.
+ */
+function l7Outcome(matches: readonly RuleMatch[], l4: L4, request: L7 | undefined, l7Type: FlowFacts["l7Type"]): L7Outcome {
+  if (l4.proto !== "TCP" && l4.proto !== "UDP" && l4.proto !== "SCTP") return { kind: "none" };
+  const sections: L7Rules[] = [];
+  for (const m of matches) {
+    if (m.ports.length === 0) return { kind: "none" };
+    for (const p of m.ports) {
+      if (!p.l7) return { kind: "none" };
+      sections.push(p.l7);
+    }
+  }
+  const unsupported = sections.find((s) => s.unsupported);
+  if (unsupported) return { kind: "unsupported", what: unsupported.unsupported! };
+  if (!request || (l7Type !== undefined && l7Type !== "REQUEST" && l7Type !== "UNKNOWN")) return { kind: "pending", rules: sections };
+  const tried: (HttpRule | DnsRule | KafkaRule)[] = [];
+  for (const s of sections) {
+    if (request.kind === "http" && s.http) {
+      for (const h of s.http) {
+        if (httpRuleMatches(h, request)) return { kind: "allowed", rulePath: h.path, text: h.text };
+        tried.push(h);
+      }
+    } else if (request.kind === "dns" && s.dns) {
+      for (const d of s.dns) {
+        if (d.matches(request.query)) return { kind: "allowed", rulePath: d.path, text: d.text };
+        tried.push(d);
+      }
+    } else if (request.kind === "kafka" && s.kafka) {
+      for (const k of s.kafka) {
+        if (kafkaRuleMatches(k, request)) return { kind: "allowed", rulePath: k.path, text: k.text };
+        tried.push(k);
+      }
+    }
+  }
+  if (tried.length === 0) return { kind: "pending", rules: sections }; // the record's protocol has no rules here
+  return { kind: "denied", rules: sections, tried };
+}
+
+function portsText(ports: readonly PortEntry[]): string {
+  return `[${ports.map((p) => p.text).join(", ")}]`;
+}
+
+export function l4Text(l4: L4): string {
+  switch (l4.proto) {
+    case "TCP":
+    case "UDP":
+    case "SCTP":
+      return `${l4.port}/${l4.proto}`;
+    case "ICMPv4":
+    case "ICMPv6":
+      return `${l4.proto} type ${l4.type}`;
+    case "other":
+      return l4.name;
+    case "none":
+      return "unknown protocol";
+  }
+}
+
+function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, l4: L4): NearMissFound[] {
+  const out: NearMissFound[] = [];
+  for (const b of blocks) {
+    for (const r of b.allow[dir]) {
+      if (r.peers !== null && r.peers.length === 0) continue; // `{}`: the deny-all idiom, never near
+      const peerOk = peerMatches(r, peer);
+      let portFail: "port" | "protocol" | undefined;
+      let why = "";
+      if (r.icmps !== null) {
+        const isIcmp = l4.proto === "ICMPv4" || l4.proto === "ICMPv6";
+        if (!isIcmp || !r.icmps.some((i) => i.type === l4.type)) {
+          portFail = isIcmp ? "port" : "protocol";
+          why = `${l4Text(l4)} is not among the allowed ICMP types [${r.icmps.map((i) => `${i.family} ${i.type}`).join(", ")}]`;
+        }
+      } else if (r.ports !== null) {
+        const res = r.ports.map((p) => portMatches(p, l4));
+        if (!res.includes("yes")) {
+          portFail = res.includes("protocol") && l4.proto !== "ICMPv4" && l4.proto !== "ICMPv6" ? "protocol" : "port";
+          const named = r.ports.filter((p) => p.named !== undefined);
+          why =
+            portFail === "protocol"
+              ? `protocol ${l4Text(l4)} is not in ${portsText(r.ports)}`
+              : l4.proto === "TCP" || l4.proto === "UDP" || l4.proto === "SCTP"
+                ? `port ${l4.port} is not in ${portsText(r.ports)}${named.length ? ` (named ports are not resolved)` : ""}`
+                : `${l4Text(l4)} is not in ${portsText(r.ports)}`;
+        }
+      }
+      const failed: ("peer" | "port" | "protocol")[] = [];
+      if (!peerOk) failed.push("peer");
+      if (portFail) failed.push(portFail);
+      if (failed.length !== 1) continue;
+      if (!peerOk) why = r.peers!.map((m) => m.whyNot(peer)).join("; ");
+      out.push({ block: b, rule: r, failed, why, path: r.path });
+      if (out.length >= 5) return out;
+    }
+  }
+  return out;
+}
+
+function namedPortCaveats(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide): string[] {
+  const out = new Set<string>();
+  for (const b of blocks) {
+    for (const r of b.allow[dir]) {
+      if (!r.ports || !peerMatches(r, peer)) continue;
+      for (const p of r.ports) if (p.named !== undefined) out.add(`named port ${JSON.stringify(p.named)} in ${r.path} is not resolved to a number`);
+    }
+  }
+  return [...out];
+}
+
+function peerCaveats(blocks: readonly RuleBlock[], dir: Direction): string[] {
+  const out = new Set<string>();
+  for (const b of blocks) for (const r of b.allow[dir]) for (const m of r.peers ?? []) if (m.caveat) out.add(m.caveat);
+  return [...out];
+}
