@@ -14,6 +14,7 @@ import { EmptyState } from "@/components/top-bar/empty-state";
 import { RelayBanner } from "@/components/top-bar/relay-banner";
 import { TopBar } from "@/components/top-bar/top-bar";
 import { FlowStreamStore } from "@/components/flow-stream-store";
+import { DropsToggle, DropsView, PolicyPanel, usePolicyCell, usePolicyExplainer, usePolicyFilteredRows } from "@/components/policy";
 import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
 import { useTheme } from "./use-theme";
@@ -44,13 +45,18 @@ export function Dashboard() {
   const [notice, setNotice] = useState<string>();
   const filterInput = useRef<HTMLInputElement>(null);
 
+  // The policy explainer (one per page) and its client-side `policy=` filter, before the map focus.
+  const explainer = usePolicyExplainer(flows.raw);
+  const policyCell = usePolicyCell(explainer);
+  const viewRows = usePolicyFilteredRows(flows.rows, view.policy, explainer);
+
   const focusedRows = useMemo(() => {
     const { node, edge, group } = view;
-    if (!node && !edge) return flows.rows;
-    return flows.rows.filter((r: FlowRow) =>
+    if (!node && !edge) return viewRows;
+    return viewRows.filter((r: FlowRow) =>
       edge ? rowMatchesEdge(r, edge, group) : rowMatchesNode(r, node!, group),
     );
-  }, [flows.rows, view]);
+  }, [viewRows, view]);
 
   const selectedRow = view.flow ? flows.rows.find((r) => r.id === view.flow) : undefined;
   const selected = useSelectedFlow(view.flow, view.flow ? flows.raw.get(view.flow) : undefined, view.query);
@@ -131,7 +137,8 @@ export function Dashboard() {
         <div className="flex min-w-0 flex-1 flex-col">
           <section aria-label="Service map" className="h-[45%] min-h-[240px] border-b border-slate-200 dark:border-slate-800">
             <ServiceMap
-              rows={flows.rows}
+              rows={viewRows}
+              policy={explainer}
               grouping={view.group}
               selectedNodeId={view.node}
               selectedEdgeId={view.edge}
@@ -147,6 +154,15 @@ export function Dashboard() {
               onSelect={(flow) => update({ flow, panel: "details" })}
               following={following && !paused}
               onFollowChange={setFollowing}
+              policyOf={policyCell}
+              toolbar={
+                <DropsToggle
+                  open={view.panel === "drops" && !view.flow}
+                  onToggle={() => update({ panel: view.panel === "drops" && !view.flow ? undefined : "drops", flow: undefined })}
+                  policy={view.policy}
+                  onClearPolicy={() => update({ policy: undefined })}
+                />
+              }
               emptyMessage={
                 <EmptyState
                   relay={live.relay}
@@ -171,7 +187,19 @@ export function Dashboard() {
             }
             onClose={() => update({ flow: undefined, panel: undefined })}
             onAddFilter={addFilter}
+            policySlot={
+              <PolicyPanel
+                key={view.flow}
+                explainer={explainer}
+                flowId={view.flow}
+                raw={selected.state === "found" ? selected.raw : undefined}
+                row={selectedRow}
+              />
+            }
           />
+        )}
+        {!view.flow && view.panel === "drops" && (
+          <DropsView rows={flows.rows} explainer={explainer} view={view} onChange={setView} onClose={() => update({ panel: undefined })} />
         )}
       </main>
     </div>

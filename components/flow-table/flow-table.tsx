@@ -48,6 +48,11 @@ export interface FlowTableProps {
   emptyMessage?: ReactNode;
   /** Extra controls for the toolbar above the table (e.g. the export buttons). */
   toolbar?: ReactNode;
+  /**
+   * The policy cell for rows Hubble names no policy for (the policy explainer's answer for drops).
+   * A new function re-renders the rows in view: change it only when its answers change.
+   */
+  policyOf?: (row: FlowRow) => { text: string; title: string } | undefined;
   /** The grid's accessible name; "Flows" by default. */
   label?: string;
   className?: string;
@@ -106,6 +111,7 @@ export function FlowTable({
   onFollowChange,
   emptyMessage = "No flows.",
   toolbar,
+  policyOf,
   label = "Flows",
   className = "",
 }: FlowTableProps) {
@@ -325,6 +331,7 @@ export function FlowTable({
                     visible={visible}
                     selected={row.id === selectedId}
                     active={focused && item.index === activeIndex}
+                    policyOf={policyOf}
                   />
                 );
               })
@@ -378,10 +385,13 @@ interface RowProps {
   template: string;
   selected: boolean;
   active: boolean;
+  policyOf: FlowTableProps["policyOf"];
 }
 
-const FlowTableRow = memo(function FlowTableRow({ domId, row, index, start, visible, template, selected, active }: RowProps) {
+const FlowTableRow = memo(function FlowTableRow({ domId, row, index, start, visible, template, selected, active, policyOf }: RowProps) {
   const d = flowDisplay(row);
+  // Hubble's own *_denied_by / *_allowed_by come first; the explainer fills the cell otherwise.
+  const explained = policyOf && visible.includes("policy") && !d.policyNames ? policyOf(row) : undefined;
   return (
     <div
       id={domId}
@@ -397,6 +407,13 @@ const FlowTableRow = memo(function FlowTableRow({ domId, row, index, start, visi
     >
       {visible.map((id) => {
         const col = COLUMNS[id];
+        if (id === "policy" && explained) {
+          return (
+            <div key={id} role="gridcell" data-policy-source="explainer" title={explained.title} className={`truncate px-2 ${POLICY_CLASS.denied}`}>
+              {explained.text}
+            </div>
+          );
+        }
         const text = col.text(d);
         if (id === "verdict") {
           return (

@@ -3,7 +3,7 @@
 import { type KeyboardEvent, memo } from "react";
 import { edgeGeometry, type Point } from "@/lib/service-map/geometry";
 import type { EdgeVerdictMix, ServiceMapEdge } from "@/lib/service-map/types";
-import { edgeAriaLabel, edgeLabelParts } from "./format";
+import { clip, edgeAriaLabel, edgeLabelParts } from "./format";
 import type { Emphasis } from "./map-node";
 
 export interface EdgeHandlers {
@@ -62,6 +62,7 @@ export const MapEdge = memo(function MapEdge({
   labelWindowMs,
   sourceLabel,
   targetLabel,
+  dropText,
   markerPrefix,
   handlers,
 }: {
@@ -75,6 +76,8 @@ export const MapEdge = memo(function MapEdge({
   labelWindowMs: number | undefined;
   sourceLabel: string;
   targetLabel: string;
+  /** "dropped by payments/default-deny": the policy charged with the edge's drops; "" if none. */
+  dropText: string;
   markerPrefix: string;
   handlers: EdgeHandlers;
 }) {
@@ -90,9 +93,10 @@ export const MapEdge = memo(function MapEdge({
   return (
     <g
       data-edge-id={edge.id}
+      data-drop-policy={dropText || undefined}
       role="button"
       tabIndex={focusable ? 0 : undefined}
-      aria-label={edgeAriaLabel(edge, sourceLabel, targetLabel)}
+      aria-label={dropText ? `${edgeAriaLabel(edge, sourceLabel, targetLabel)}, ${dropText}` : edgeAriaLabel(edge, sourceLabel, targetLabel)}
       aria-pressed={emphasis === "selected"}
       className={`cursor-pointer outline-none ${emphasis === "dim" ? "opacity-15" : ""}`}
       onClick={(e) => {
@@ -105,6 +109,7 @@ export const MapEdge = memo(function MapEdge({
       onFocus={() => handlers.onHover(edge.id)}
       onBlur={() => handlers.onHover(undefined)}
     >
+      {dropText && <title>{dropText}</title>}
       <path d={g.d} fill="none" stroke="transparent" strokeWidth={12} style={{ pointerEvents: "stroke" }} />
       <path
         d={g.d}
@@ -114,7 +119,7 @@ export const MapEdge = memo(function MapEdge({
         markerEnd={`url(#${markerId(markerPrefix, edge.mix.dominant)})`}
         className={`${EDGE_STROKE[edge.mix.dominant]} pointer-events-none`}
       />
-      {labelWindowMs !== undefined && <EdgeLabel edge={edge} at={g.label} windowMs={labelWindowMs} />}
+      {labelWindowMs !== undefined && <EdgeLabel edge={edge} at={g.label} windowMs={labelWindowMs} dropText={dropText} />}
     </g>
   );
 });
@@ -122,8 +127,20 @@ export const MapEdge = memo(function MapEdge({
 const CHAR_W = 6.1;
 
 /** Port, flows/s, HTTP 5xx share and p50/p95, on a small plate at the middle of the edge. */
-export function EdgeLabel({ edge, at, windowMs, emphasised = false }: { edge: ServiceMapEdge; at: Point; windowMs: number; emphasised?: boolean }) {
-  const text = edgeLabelParts(edge, windowMs).join(" · ");
+export function EdgeLabel({
+  edge,
+  at,
+  windowMs,
+  dropText = "",
+  emphasised = false,
+}: {
+  edge: ServiceMapEdge;
+  at: Point;
+  windowMs: number;
+  dropText?: string;
+  emphasised?: boolean;
+}) {
+  const text = clip([...edgeLabelParts(edge, windowMs), ...(dropText ? [dropText] : [])].join(" · "), 120);
   const w = text.length * CHAR_W + 10;
   return (
     <g transform={`translate(${at.x},${at.y})`} className="pointer-events-none select-none">

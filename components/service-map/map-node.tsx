@@ -2,6 +2,7 @@
 
 import { type KeyboardEvent, memo } from "react";
 import { NODE_H, NODE_W } from "@/lib/service-map/layout";
+import { type NodeLock, nodeLockText } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapNode } from "@/lib/service-map/types";
 import { clip, kindLetter, nodeAriaLabel, nodeSubtitle } from "./format";
 
@@ -43,6 +44,7 @@ export const MapNode = memo(function MapNode({
   pinned,
   emphasis,
   detailed,
+  lock,
   handlers,
 }: {
   node: ServiceMapNode;
@@ -51,6 +53,8 @@ export const MapNode = memo(function MapNode({
   pinned: boolean;
   emphasis: Emphasis;
   detailed: boolean;
+  /** Set when the node's endpoints are in default deny in some direction. */
+  lock?: NodeLock;
   handlers: NodeHandlers;
 }) {
   const onKeyDown = (e: KeyboardEvent) => {
@@ -67,7 +71,7 @@ export const MapNode = memo(function MapNode({
       transform={`translate(${x},${y})`}
       role="button"
       tabIndex={0}
-      aria-label={nodeAriaLabel(node)}
+      aria-label={lock ? `${nodeAriaLabel(node)}; ${lockSummary(lock)}` : nodeAriaLabel(node)}
       aria-pressed={emphasis === "selected"}
       className={`group cursor-pointer outline-none ${emphasis === "dim" ? "opacity-35" : ""}`}
       onClick={(e) => {
@@ -113,6 +117,7 @@ export const MapNode = memo(function MapNode({
           <title>Pinned</title>
         </circle>
       )}
+      {lock && <LockMarkers lock={lock} />}
       {lines.length > 0 && (
         <g className="pointer-events-none select-none" transform={`translate(${-NODE_W / 2 + 4},${NODE_H / 2 + 13})`}>
           {lines.map((line, i) => (
@@ -125,6 +130,33 @@ export const MapNode = memo(function MapNode({
     </g>
   );
 });
+
+function lockSummary(lock: NodeLock): string {
+  const locked = [lock.ingress.length > 0 ? "ingress" : "", lock.egress.length > 0 ? "egress" : ""].filter(Boolean);
+  return `default deny: ${locked.join(" and ")}`;
+}
+
+/**
+ * One small lock per direction in default deny, on the card's top edge (ingress left, egress
+ * right of it); its tooltip names the isolating policies.
+ */
+function LockMarkers({ lock }: { lock: NodeLock }) {
+  const marks = (["ingress", "egress"] as const).filter((d) => (d === "ingress" ? lock.ingress : lock.egress).length > 0);
+  return (
+    <g transform={`translate(${NODE_W / 2 - 18 - (marks.length - 1) * 34},${-NODE_H / 2 - 7})`}>
+      {marks.map((d, i) => (
+        <g key={d} data-lock={d} transform={`translate(${i * 34 - 14},0)`} className="select-none">
+          <title>{nodeLockText(lock, d)}</title>
+          <rect x={0} y={0} width={32} height={14} rx={7} className="fill-amber-100 stroke-amber-500 dark:fill-amber-900 dark:stroke-amber-500" strokeWidth={1} />
+          <path d="M5,7.5h6v4.5h-6z M6.2,7.5v-1.6a1.8,1.8 0 0 1 3.6,0v1.6" className="fill-none stroke-amber-700 dark:stroke-amber-300" strokeWidth={1.1} />
+          <text x={13} y={10.5} className="fill-amber-800 text-[9px] font-semibold dark:fill-amber-200">
+            {d === "ingress" ? "in" : "out"}
+          </text>
+        </g>
+      ))}
+    </g>
+  );
+}
 
 function inlineLines(node: ServiceMapNode): string[] {
   const out: string[] = [];

@@ -1,6 +1,7 @@
 "use client";
 
 import { NODE_H, NODE_W } from "@/lib/service-map/layout";
+import type { NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapNode } from "@/lib/service-map/types";
 import { clip, formatPercent } from "./format";
 
@@ -10,10 +11,22 @@ const LINE = 14;
 
 /**
  * The card under a hovered or selected node: its HTTP endpoints (method + grouped path) and the
- * DNS names queried from it, bounded. Drawn in the overlay layer, above edges and other nodes.
+ * DNS names queried from it, and the directions in default deny with the policies that isolate
+ * it, bounded. Drawn in the overlay layer, above edges and other nodes.
  */
-export function NodeDetails({ node, at }: { node: ServiceMapNode; at: { x: number; y: number } }) {
+export function NodeDetails({ node, at, lock }: { node: ServiceMapNode; at: { x: number; y: number }; lock?: NodeLock }) {
   const lines: { key: string; left: string; right: string; heading?: boolean; bad?: boolean }[] = [];
+  if (lock) {
+    lines.push({ key: "l", left: "Default deny", right: "isolated by", heading: true });
+    for (const d of ["ingress", "egress"] as const) {
+      const list = d === "ingress" ? lock.ingress : lock.egress;
+      if (list.length === 0) continue;
+      for (const [i, p] of list.slice(0, 4).entries()) {
+        lines.push({ key: `l${d}${i}`, left: i === 0 ? `${d} locked` : "", right: clip(`${p.kind === "NetworkPolicy" ? "KNP" : p.kind === "CiliumNetworkPolicy" ? "CNP" : "CCNP"} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`, 30), bad: true });
+      }
+      if (list.length > 4) lines.push({ key: `l${d}m`, left: "", right: `… ${list.length - 4} more` });
+    }
+  }
   if (node.httpEndpoints.length > 0) {
     lines.push({ key: "h", left: "HTTP endpoints", right: "req · 5xx", heading: true });
     for (const e of node.httpEndpoints.slice(0, MAX_LINES)) {

@@ -10,6 +10,7 @@ import { type KeyboardEvent, memo, type ReactNode, useCallback, useEffect, useId
 import type { FlowRow } from "@/lib/flow-model";
 import { edgeGeometry, edgeLanes } from "@/lib/service-map/geometry";
 import { BOX_LABEL, contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, type NodePosition } from "@/lib/service-map/layout";
+import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapEdge, ServiceMapNode, ServiceMapSnapshot } from "@/lib/service-map/types";
 import type { Grouping } from "@/lib/view-state";
 import { clip } from "./format";
@@ -18,6 +19,7 @@ import { EdgeLabel, type EdgeHandlers, EdgeMarkers, MapEdge } from "./map-edge";
 import { type Emphasis, MapNode, type NodeHandlers } from "./map-node";
 import { NodeDetails } from "./node-details";
 import { useServiceMapSnapshot } from "./use-map-snapshot";
+import { type MapPolicyLens, useMapPolicy } from "./use-map-policy";
 
 export interface ServiceMapProps {
   /** The flows to map, newest first (the flow buffer's order); the map aggregates them itself. */
@@ -34,6 +36,8 @@ export interface ServiceMapProps {
   /** Shown instead of the default text when there are no rows (say why, if the parent knows). */
   readonly emptyMessage?: ReactNode;
   readonly className?: string;
+  /** The page's policy explainer: dropped edges name their policy, default-deny nodes a lock. */
+  readonly policy?: MapPolicyLens;
 }
 
 /** From this zoom on, destination cards list their endpoints and DNS names. */
@@ -57,8 +61,9 @@ const NO_POSITIONS: ReadonlyMap<string, NodePosition> = new Map();
 
 type Hover = { readonly kind: "node" | "edge"; readonly id: string } | undefined;
 
-export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMessage, ...rest }: ServiceMapProps) {
+export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMessage, policy, ...rest }: ServiceMapProps) {
   const snapshot = useServiceMapSnapshot(rows, grouping);
+  const { edgeDrops, locks } = useMapPolicy(rows, snapshot, grouping, policy);
   // The parent re-renders with every batch of rows; the canvas only with a new snapshot or view.
   const callbacks = useRef({ onSelectNode, onSelectEdge });
   useEffect(() => {
@@ -71,6 +76,8 @@ export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMe
     <MapCanvas
       {...rest}
       snapshot={snapshot}
+      edgeDrops={edgeDrops}
+      locks={locks}
       grouping={grouping}
       onSelectNode={selectNode}
       onSelectEdge={selectEdge}
@@ -80,13 +87,17 @@ export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMe
   );
 }
 
-interface MapCanvasProps extends Omit<ServiceMapProps, "rows"> {
+interface MapCanvasProps extends Omit<ServiceMapProps, "rows" | "policy"> {
   readonly snapshot: ServiceMapSnapshot;
+  readonly edgeDrops: ReadonlyMap<string, EdgeDropPolicies>;
+  readonly locks: ReadonlyMap<string, NodeLock>;
   readonly empty: boolean;
 }
 
 const MapCanvas = memo(function MapCanvas({
   snapshot,
+  edgeDrops,
+  locks,
   empty,
   grouping,
   selectedNodeId,
@@ -344,6 +355,7 @@ const MapCanvas = memo(function MapCanvas({
                   labelWindowMs={zoomLevel === 2 && em !== "dim" ? snapshot.windowMs : undefined}
                   sourceLabel={nodeById.get(e.source)?.label ?? e.source}
                   targetLabel={nodeById.get(e.target)?.label ?? e.target}
+                  dropText={e.verdicts.dropped + e.verdicts.audit > 0 ? edgeDropText(edgeDrops.get(e.id)) : ""}
                   markerPrefix={markerPrefix}
                   handlers={edgeHandlers}
                 />
@@ -354,7 +366,19 @@ const MapCanvas = memo(function MapCanvas({
             {snapshot.nodes.map((n) => {
               const p = shown.get(n.id);
               if (!p) return null;
-              return <MapNode key={n.id} node={n} x={p.x} y={p.y} pinned={p.pinned} emphasis={emphasis.node(n.id)} detailed={detailed} handlers={nodeHandlers} />;
+              return (
+                <MapNode
+                  key={n.id}
+                  node={n}
+                  x={p.x}
+                  y={p.y}
+                  pinned={p.pinned}
+                  emphasis={emphasis.node(n.id)}
+                  detailed={detailed}
+                  lock={locks.get(n.id)}
+                  handlers={nodeHandlers}
+                />
+              );
             })}
           </g>
           <g aria-hidden="true">
@@ -364,9 +388,10 @@ const MapCanvas = memo(function MapCanvas({
               const b = e && shown.get(e.target);
               if (!e || !a || !b) return null;
               const g = edgeGeometry(e.source, e.target, a, b, lanes.get(e.id) ?? 0);
-              return <EdgeLabel key={id} edge={e} at={g.label} windowMs={snapshot.windowMs} emphasised />;
+              const dropText = e.verdicts.dropped + e.verdicts.audit > 0 ? edgeDropText(edgeDrops.get(e.id)) : "";
+              return <EdgeLabel key={id} edge={e} at={g.label} windowMs={snapshot.windowMs} dropText={dropText} emphasised />;
             })}
-            {detailNode && shown.get(detailNode.id) && !dragging && <NodeDetails node={detailNode} at={shown.get(detailNode.id)!} />}
+            {detailNode && shown.get(detailNode.id) && !dragging && <NodeDetails node={detailNode} at={shown.get(detailNode.id)!} lock={locks.get(detailNode.id)} />}
           </g>
         </g>
       </svg>

@@ -71,3 +71,25 @@ function unique(list: readonly PolicyId[]): PolicyId[] {
   }
   return out;
 }
+
+/** Whether the drop is charged to the policy with this `policyKey` (the `policy=` view filter). */
+export function chargedTo(a: DropAttribution, key: string): boolean {
+  return a.policies.some((p) => policyKey(p) === key);
+}
+
+/** The table's policy cell for a drop: short names, and the kinds and the role in the title. */
+export function policyCell(a: DropAttribution): { text: string; title: string } | undefined {
+  if (a.policies.length === 0) return undefined;
+  const how = a.role === "isolating" ? "default deny, isolated by" : a.role === "decisive" ? "denied by" : "denied by (Hubble)";
+  return { text: a.policies.map(policyShortName).join(", "), title: a.policies.map((p) => `${how} ${policyLongName(p)}`).join("\n") };
+}
+
+/** The inverse of `policyKey`; undefined for text that is not a policy key. */
+export function parsePolicyKey(key: string): PolicyId | undefined {
+  const parts = key.split("/");
+  const kind = parts[0];
+  if (!(POLICY_KINDS as readonly string[]).includes(kind)) return undefined;
+  const k = kind as PolicyKind;
+  if (k === "CiliumClusterwideNetworkPolicy") return parts.length === 2 && parts[1] ? { kind: k, namespace: "", name: parts[1] } : undefined;
+  return parts.length === 3 && parts[1] && parts[2] ? { kind: k, namespace: parts[1], name: parts[2] } : undefined;
+}

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { FlowRow } from "../flow-model";
 import { defaultViewState } from "../view-state";
 import { flow, pod, T0, world } from "../service-map/testing";
-import { attributeDrop, attributedKeys, ExplanationCache, applyDropSelection, groupDrops, isDropSelectionActive, type DropAttribution } from "./index";
+import { attributeDrop, attributedKeys, chargedTo, ExplanationCache, applyDropSelection, groupDrops, isDropSelectionActive, parsePolicyKey, policyCell, type DropAttribution } from "./index";
 import { allowed, defaultDeny, denyRule } from "./testing";
 import { bucketIndex, sparklinePath, windowOfRows } from "./sparkline";
 
@@ -155,4 +155,19 @@ test("sparkline: buckets clamp times outside the window; the path spans the box"
   assert.equal(bucketIndex(5000, w, 10), 9);
   assert.equal(sparklinePath([0, 2, 1], 40, 10), "M0,10L20,0L40,5");
   assert.equal(sparklinePath([0, 0], 40, 10), "M0,10L40,10");
+});
+
+test("policy keys: parsePolicyKey inverts policyKey and refuses anything else", () => {
+  for (const p of [KNP, CNP, CCNP]) assert.deepEqual(parsePolicyKey(`${p.kind}/${p.namespace ? `${p.namespace}/` : ""}${p.name}`), p);
+  assert.equal(parsePolicyKey("Bogus/x/y"), undefined);
+  assert.equal(parsePolicyKey("NetworkPolicy/onlyname"), undefined);
+  assert.equal(parsePolicyKey("CiliumClusterwideNetworkPolicy/a/b"), undefined);
+});
+
+test("policy cell and filter: short names in the cell, kinds and role in the title; chargedTo matches keys", () => {
+  const a = attributeDrop(dropped(), defaultDeny([{ ...KNP, direction: "ingress" }]));
+  assert.deepEqual(policyCell(a), { text: "payments/default-deny", title: "default deny, isolated by NetworkPolicy payments/default-deny" });
+  assert.equal(chargedTo(a, "NetworkPolicy/payments/default-deny"), true);
+  assert.equal(chargedTo(a, "NetworkPolicy/payments/other"), false);
+  assert.equal(policyCell(attributeDrop(dropped(), undefined)), undefined);
 });

@@ -1,5 +1,16 @@
 // The policy-drop investigation's pure side; see README.md in this folder.
-export { attributeDrop, attributedKeys, type AttributionSource, type DropAttribution, isInvestigatedDrop, policyLongName, policyShortName } from "./attribution";
+export {
+  attributeDrop,
+  attributedKeys,
+  type AttributionSource,
+  chargedTo,
+  type DropAttribution,
+  isInvestigatedDrop,
+  parsePolicyKey,
+  policyCell,
+  policyLongName,
+  policyShortName,
+} from "./attribution";
 export { DEFAULT_CACHE_CAPACITY, ExplanationCache } from "./explanation-cache";
 export { type DropGroup, type DropGroups, type DropSelection, groupDrops, type GroupOptions } from "./group";
 export { applyDropSelection, isDropSelectionActive } from "./selection";

@@ -1,0 +1,163 @@
+"use client";
+
+// The Drops view (panel=drops): dropped and audited flows grouped by the policy they are charged
+// to, by drop reason and by namespace pair, each with a count and a sparkline over the window.
+// A click applies the group as a filter through the URL view (lib/drops/selection), so the table
+// and the map both narrow to it. Recomputed at most once a second, not per batch.
+
+import { useEffect, useId, useMemo, useState } from "react";
+import { applyDropSelection, type DropGroup, groupDrops, isDropSelectionActive, sparklinePath, type TimeWindowMs, windowOfRows } from "@/lib/drops";
+import type { FlowRow } from "@/lib/flow-model";
+import type { ViewState } from "@/lib/view-state";
+import { PolicyStatus } from "./policy-status";
+import type { PolicyExplainer } from "./use-policy-explainer";
+
+const RECOMPUTE_MS = 1000;
+
+export interface DropsViewProps {
+  /** The flows of the current stream, newest first. */
+  readonly rows: readonly FlowRow[];
+  readonly explainer: PolicyExplainer;
+  readonly view: ViewState;
+  readonly onChange: (view: ViewState) => void;
+  readonly onClose: () => void;
+}
+
+/** The value as it was at most `ms` ago: lets a view follow a stream without redoing work per frame. */
+function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  useEffect(() => {
+    if (shown === value) return;
+    const t = window.setTimeout(() => setShown(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, shown, ms]);
+  return shown;
+}
+
+export function DropsView({ rows, explainer, view, onChange, onClose }: DropsViewProps) {
+  const titleId = useId();
+  const throttled = useThrottled(rows, RECOMPUTE_MS);
+  // Before the first throttle tick, or when the stream was replaced, use the rows as they are.
+  const source = throttled.length === 0 || rows.length === 0 ? rows : throttled;
+  const groups = useMemo(() => groupDrops(source, (r) => explainer.attribution(r), windowOfRows(source)), [source, explainer]);
+  const [notice, setNotice] = useState("");
+
+  const select = (g: DropGroup) => {
+    if (!g.select) return;
+    const next = applyDropSelection(view, g.select);
+    if (!next) {
+      setNotice(`"${g.label}" cannot be turned into a filter.`);
+      return;
+    }
+    setNotice("");
+    onChange(next);
+  };
+
+  return (
+    <aside
+      data-testid="drops-view"
+      aria-labelledby={titleId}
+      className="flex h-full w-[26rem] max-w-[40vw] shrink-0 flex-col border-l border-slate-200 bg-white text-sm dark:border-slate-800 dark:bg-slate-950"
+    >
+      <header className="flex items-start gap-2 border-b border-slate-200 px-4 py-3 dark:border-slate-800">
+        <div className="min-w-0 flex-1">
+          <h2 id={titleId} className="text-base font-semibold">
+            Drops
+          </h2>
+          <p className="text-xs text-slate-500 dark:text-slate-400">
+            {groups.total.toLocaleString("en-US")} dropped or audited {groups.total === 1 ? "flow" : "flows"} in view
+            {groups.unattributed > 0 ? ` · ${groups.unattributed.toLocaleString("en-US")} not charged to a policy` : ""}. Click a row to filter.
+          </p>
+        </div>
+        <button
+          type="button"
+          onClick={onClose}
+          aria-label="Close the Drops view"
+          className="rounded px-2 py-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-slate-800 dark:hover:text-slate-100"
+        >
+          ✕
+        </button>
+      </header>
+      <div className="min-h-0 flex-1 space-y-3 overflow-y-auto px-4 py-2">
+        <PolicyStatus policies={explainer.policies} compact />
+        {notice && (
+          <p role="status" className="text-xs text-amber-800 dark:text-amber-300">
+            {notice}
+          </p>
+        )}
+        <DropGroupList title="By policy" grouping="policy" groups={groups.byPolicy} window={groups.window} view={view} onSelect={select} />
+        <DropGroupList title="By drop reason" grouping="reason" groups={groups.byReason} window={groups.window} view={view} onSelect={select} />
+        <DropGroupList title="By namespace pair" grouping="namespaces" groups={groups.byNamespacePair} window={groups.window} view={view} onSelect={select} />
+      </div>
+    </aside>
+  );
+}
+
+function DropGroupList({
+  title,
+  grouping,
+  groups,
+  window,
+  view,
+  onSelect,
+}: {
+  title: string;
+  grouping: string;
+  groups: readonly DropGroup[];
+  window: TimeWindowMs;
+  view: ViewState;
+  onSelect: (g: DropGroup) => void;
+}) {
+  const headingId = useId();
+  const max = groups.reduce((m, g) => Math.max(m, ...g.buckets), 0);
+  return (
+    <section aria-labelledby={headingId} data-grouping={grouping}>
+      <h3 id={headingId} className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+        {title}
+      </h3>
+      {groups.length === 0 ? (
+        <p className="text-xs text-slate-500 dark:text-slate-400">No drops in view.</p>
+      ) : (
+        <ul className="space-y-px">
+          {groups.map((g) => {
+            const active = isDropSelectionActive(view, g.select);
+            return (
+              <li key={g.key}>
+                <button
+                  type="button"
+                  data-testid="drops-row"
+                  data-grouping={grouping}
+                  data-key={g.key}
+                  disabled={!g.select}
+                  aria-pressed={active}
+                  onClick={() => onSelect(g)}
+                  title={`${g.title}${g.audited > 0 ? ` · ${g.dropped} dropped, ${g.audited} audited` : ""}`}
+                  className={`grid w-full grid-cols-[minmax(0,1fr)_3.5rem_4.5rem] items-center gap-2 rounded px-1.5 py-1 text-left text-xs focus-visible:outline-2 focus-visible:outline-sky-500 disabled:cursor-default ${
+                    active ? "bg-sky-100 dark:bg-sky-900/50" : "enabled:hover:bg-slate-100 dark:enabled:hover:bg-slate-800"
+                  }`}
+                >
+                  <span className="truncate font-mono">{g.label}</span>
+                  <span className="text-right tabular-nums text-red-700 dark:text-red-400">{g.count.toLocaleString("en-US")}</span>
+                  <Sparkline counts={g.buckets} max={max} window={window} />
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+const SPARK_W = 72;
+const SPARK_H = 16;
+
+function Sparkline({ counts, max, window }: { counts: readonly number[]; max: number; window: TimeWindowMs }) {
+  const seconds = Math.max(1, Math.round((window.endMs - window.startMs) / 1000));
+  return (
+    <svg width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} aria-hidden="true" className="overflow-visible">
+      <title>{`Over the last ${seconds} s of the window`}</title>
+      <path d={sparklinePath(counts, SPARK_W, SPARK_H - 1, max)} fill="none" strokeWidth={1.25} className="stroke-red-500 dark:stroke-red-400" />
+    </svg>
+  );
+}

@@ -1,0 +1,71 @@
+"use client";
+
+// The policies in force, as `GET /api/policies` serves them, owned by React Query (refetched every
+// 15 s; the server's `version` says when they changed). Compiled once per version.
+
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
+import type { ClusterSettings, NamespaceLabels, PolicyObject, PolicyProblem } from "@/lib/policy/types";
+
+export interface PoliciesResponse {
+  readonly source: "kubernetes" | "directory" | "demo" | "none";
+  readonly status: string;
+  readonly version: number;
+  readonly since: string;
+  readonly policies: readonly PolicyObject[];
+  readonly namespaceLabels: NamespaceLabels;
+  readonly settings: ClusterSettings;
+  readonly problems: readonly PolicyProblem[];
+  readonly history: readonly { version: number; since: string; added: string[]; changed: string[]; removed: string[] }[];
+}
+
+export const POLICIES_QUERY_KEY = ["policies"] as const;
+export const POLICIES_REFETCH_MS = 15_000;
+
+async function getPolicies(signal: AbortSignal): Promise<PoliciesResponse> {
+  const res = await fetch("/api/policies", { signal, headers: { accept: "application/json" }, cache: "no-store" });
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const e = (body as { error?: unknown } | undefined)?.error;
+    const message = typeof e === "string" ? e : typeof (e as { message?: unknown } | undefined)?.message === "string" ? (e as { message: string }).message : "";
+    throw new Error(message || `/api/policies answered HTTP ${res.status}`);
+  }
+  if (!body || typeof body !== "object" || !Array.isArray((body as PoliciesResponse).policies)) throw new Error("/api/policies answered something that is not a policy list");
+  return body as PoliciesResponse;
+}
+
+export interface LoadedPolicies {
+  readonly state: "loading" | "error" | "ready";
+  readonly error: string | undefined;
+  readonly data: PoliciesResponse | undefined;
+  /** Compiled for `data.version`; undefined until loaded, or when no policy source is configured. */
+  readonly compiled: CompiledPolicySet | undefined;
+  /** Changes whenever what the explainer answers may change: "<source>:<version>". */
+  readonly version: string;
+}
+
+export function usePolicies(): LoadedPolicies {
+  const q = useQuery({
+    queryKey: POLICIES_QUERY_KEY,
+    queryFn: ({ signal }) => getPolicies(signal),
+    refetchInterval: POLICIES_REFETCH_MS,
+  });
+  const data = q.data;
+  const version = data ? `${data.source}:${data.version}` : "none";
+  // React Query keeps the same data object while the answer is unchanged; the version is the key.
+  const compiled = useMemo(
+    () => (data && data.source !== "none" ? compilePolicySet({ policies: data.policies, namespaceLabels: data.namespaceLabels, settings: data.settings }) : undefined),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one compile per version, not per refetch
+    [version],
+  );
+  const state = data ? "ready" : q.isError ? "error" : "loading";
+  const error = q.error ? q.error.message : undefined;
+  // A stable object while nothing changed, so what depends on it does not recompute per render.
+  return useMemo(() => ({ state, error, data, compiled, version }), [state, error, data, compiled, version]);
+}
