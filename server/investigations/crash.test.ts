@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { waitUntil } from "@/server/http/testing";
@@ -18,6 +19,7 @@ import { startTestPostgres, type TestPostgres } from "./testing/postgres";
 // come back whole, and every investigation in the database must be complete.
 
 const ROUNDS = 3;
+const SAVE_LOOP = join(dirname(fileURLToPath(import.meta.url)), "testing", "save-loop.ts");
 
 interface Reported {
   id: string;
@@ -27,7 +29,7 @@ interface Reported {
 
 /** Runs the save loop until it has reported `saves` ids, then kills it after a random delay. */
 async function saveThenKill(firstSeed: number, args: string[], saves: number): Promise<Reported[]> {
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", join(import.meta.dirname, "testing", "save-loop.ts"), String(firstSeed), ...args], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", SAVE_LOOP, String(firstSeed), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, HUBBLE_LENS_LOG_LEVEL: "error" },
   });

@@ -4,7 +4,7 @@ import pg from "pg";
 import { closedPort } from "@/server/http/testing";
 import { openInvestigationStore } from "./index";
 import { investigationStoreContract } from "./testing/contract";
-import { newInvestigation } from "./testing/fixtures";
+import { flowLines, newInvestigation } from "./testing/fixtures";
 import { startTestPostgres, type TestPostgres } from "./testing/postgres";
 
 // Against a real, throwaway PostgreSQL server (testing/postgres.ts); fails, never skips, when the
@@ -69,6 +69,26 @@ describe("PostgreSQL investigation store", () => {
       );
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("writes an investigation and all its flow chunks in one transaction", async () => {
+    const isolated = await (await postgres()).createDatabase();
+    const store = await openInvestigationStore({ dataDir: "unused", databaseUrl: isolated });
+    const client = new pg.Client({ connectionString: isolated });
+    await client.connect();
+    try {
+      // The second chunk's insert fails after the row and the first chunk went in.
+      await client.query(`
+        CREATE FUNCTION fail_second_chunk() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.chunk = 1 THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER fail_second_chunk BEFORE INSERT ON investigation_flows FOR EACH ROW EXECUTE FUNCTION fail_second_chunk();`);
+      await assert.rejects(store.save(newInvestigation({ title: "half", flows: flowLines(1, 6_000) })), /disk on fire/);
+      assert.deepEqual(await store.list(), []);
+      assert.equal((await client.query("SELECT count(*)::int AS n FROM investigation_flows")).rows[0].n, 0);
+    } finally {
+      await client.end();
+      await store.close();
     }
   });
 

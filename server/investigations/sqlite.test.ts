@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { openInvestigationStore } from "./index";
 import { SQLITE_FILE } from "./sqlite";
 import { investigationStoreContract } from "./testing/contract";
-import { newInvestigation } from "./testing/fixtures";
+import { flowLines, newInvestigation } from "./testing/fixtures";
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -54,6 +54,21 @@ describe("SQLite investigation store", () => {
       assert.match(err.message, /^HUBBLE_LENS_DATA_DIR: cannot use .*not-a-dir\/data/);
       return true;
     });
+  });
+
+  it("writes an investigation and all its flow chunks in one transaction", async () => {
+    const dataDir = tempDir();
+    const store = await openInvestigationStore({ dataDir, databaseUrl: null });
+    // The second chunk's insert fails after the row and the first chunk went in.
+    const db = new Database(join(dataDir, SQLITE_FILE));
+    db.exec("CREATE TRIGGER fail_second_chunk BEFORE INSERT ON investigation_flows WHEN NEW.chunk = 1 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    db.close();
+    await assert.rejects(store.save(newInvestigation({ title: "half", flows: flowLines(1, 6_000) })), /disk on fire/);
+    assert.deepEqual(await store.list(), []);
+    const check = new Database(join(dataDir, SQLITE_FILE), { readonly: true });
+    assert.equal(check.prepare("SELECT count(*) FROM investigation_flows").pluck().get(), 0);
+    check.close();
+    await store.close();
   });
 
   it("refuses a database whose schema is newer than this code", async () => {

@@ -25,9 +25,8 @@ const MISSING =
   "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH: " +
   "install Debian's postgresql package (apt-get install -y postgresql; .ci/run does this) to run the PostgreSQL store tests";
 
-/** Directory holding initdb and pg_ctl: the newest /usr/lib/postgresql/<v>/bin, else PATH. */
-export function findPostgresBin(): string {
-  const base = "/usr/lib/postgresql";
+/** Directory holding initdb and pg_ctl: the newest <base>/<v>/bin (Debian's layout), else PATH. */
+export function findPostgresBin(base = "/usr/lib/postgresql", path = process.env.PATH ?? ""): string {
   const versions = existsSync(base)
     ? readdirSync(base)
         .filter((v) => /^\d+$/.test(v))
@@ -37,7 +36,7 @@ export function findPostgresBin(): string {
     const bin = join(base, v, "bin");
     if (existsSync(join(bin, "initdb")) && existsSync(join(bin, "pg_ctl"))) return bin;
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+  for (const dir of path.split(delimiter)) {
     if (dir && existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl"))) return dir;
   }
   throw new Error(MISSING);
@@ -93,9 +92,21 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     throw err;
   }
 
+  let stopped = false;
+  const stopSync = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
+    } finally {
+      cleanup();
+    }
+  };
+  // A test file that dies before its after() hook still leaves no server behind.
+  process.once("exit", stopSync);
+
   const url = (database: string) => `postgres://postgres:not-a-secret@127.0.0.1:${port}/${database}`;
   let counter = 0;
-  let stopped = false;
   return {
     url,
     async createDatabase(name?: string) {
@@ -110,13 +121,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       return url(db);
     },
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
-      } finally {
-        cleanup();
-      }
+      process.removeListener("exit", stopSync);
+      stopSync();
     },
   };
 }
