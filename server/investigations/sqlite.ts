@@ -7,7 +7,7 @@ import { encodeFlowChunks, decodeFlowChunks, FLOWS_FORMAT } from "./codec";
 import { isInvestigationId, newInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
 import { investigationFromRow, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
-import { checkNewInvestigation, clampListLimit, type Investigation, type InvestigationStore, type NewInvestigation } from "./store";
+import { checkNewInvestigation, clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
 
 // The embedded store: one SQLite file in HUBBLE_LENS_DATA_DIR, for a single replica.
 //
@@ -120,7 +120,7 @@ class SqliteInvestigationStore implements InvestigationStore {
     return found === undefined ? undefined : decodeFlowChunks(found);
   }
 
-  async list(limit?: number): Promise<ReturnType<typeof summaryFromRow>[]> {
+  async list(limit?: number): Promise<InvestigationSummary[]> {
     return this.selectList.all(clampListLimit(limit)).map(summaryFromRow);
   }
 
