@@ -1,0 +1,131 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { loadServerConfig } from "@/server/config/env";
+import { waitUntil } from "@/server/http/testing";
+import { createPolicyService, type PolicyService } from "@/server/policies";
+import { CART_POLICY, envelope, shopFlow, writePolicyDir } from "@/server/policies/testing";
+import { explainResponse, MAX_EXPLAIN_BODY_BYTES } from "./explain";
+
+// POST /api/explain's body, called with real Requests against a directory source whose history
+// has two versions: cart accepts client on 8080 (09:00), then only on 9090 (11:00). The flow
+// happened at 10:00.
+
+const tmp = mkdtempSync(join(tmpdir(), "hl-explain-api-"));
+let service: PolicyService;
+let clock = Date.parse("2026-01-01T09:00:00Z");
+
+before(async () => {
+  const dir = writePolicyDir(tmp);
+  service = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: dir }), undefined, {
+    now: () => clock,
+    directory: { pollMs: 20, settleMs: 10 },
+  });
+  clock = Date.parse("2026-01-01T11:00:00Z");
+  const file = join(dir, "shop", "cart.yaml");
+  writeFileSync(file, CART_POLICY.replace('"8080"', '"9090"'));
+  utimesSync(file, new Date(clock), new Date(clock));
+  await waitUntil(() => service.current().version === 2, "version 2");
+});
+
+after(async () => {
+  await service.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function post(body: unknown, init: RequestInit = {}): Promise<Response> {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: text, headers: { "Content-Type": "application/json" }, ...init }), service);
+}
+
+async function expectError(res: Response, status: number, message: RegExp): Promise<void> {
+  assert.equal(res.status, status);
+  const body = (await res.json()) as { error: unknown };
+  assert.deepEqual(Object.keys(body), ["error"]);
+  assert.equal(typeof body.error, "string");
+  assert.match(body.error as string, message);
+  assert.doesNotMatch(body.error as string, /\n\s+at /);
+}
+
+const flow = shopFlow("client", 8080);
+
+describe("POST /api/explain", () => {
+  it("explains against the policies in force at the flow's time, and says which version", async () => {
+    const res = await post({ flow });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("X-Hubble-Lens-Policy-Version"), "1");
+    assert.equal(res.headers.get("X-Hubble-Lens-Policy-Since"), "2026-01-01T09:00:00.000Z");
+    const explanation = (await res.json()) as { verdict: string; decisive: { name: string } | null };
+    assert.equal(explanation.verdict, "allowed");
+    assert.equal(explanation.decisive?.name, "cart-ingress");
+  });
+
+  it('compares with now when asked ("at": "now")', async () => {
+    const res = await post({ flow, at: "now" });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("X-Hubble-Lens-Policy-Version"), "2");
+    assert.equal(((await res.json()) as { verdict: string }).verdict, "denied");
+  });
+
+  it("uses the current policies for a flow without a time", async () => {
+    const { time: _t, ...timeless } = flow;
+    void _t;
+    const res = await post({ flow: timeless });
+    assert.equal(res.headers.get("X-Hubble-Lens-Policy-Version"), "2");
+  });
+
+  it("returns exactly what the CLI prints: the Explanation and nothing else", async () => {
+    const body = (await (await post({ flow })).json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ["decision", "decisive", "enforcementPoint", "evidence", "isolating", "nearMisses", "reason", "suggestion", "verdict"]);
+  });
+
+  it("takes the hubble observe -o json line as the body, or inside flow", async () => {
+    for (const body of [envelope(flow), { flow: envelope(flow) }]) {
+      const res = await post(body);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("X-Hubble-Lens-Policy-Version"), "1");
+      assert.equal(((await res.json()) as { verdict: string }).verdict, "allowed");
+    }
+  });
+
+  it("applies settings over the configured ones", async () => {
+    const res = await post({ flow, settings: { "policy-enforcement-mode": "never" } });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { decision: string }).decision, "not-enforced");
+  });
+
+  const bad: Array<{ name: string; body: unknown; message: RegExp }> = [
+    { name: "a body that is not JSON", body: "flow=1", message: /the body is not JSON/ },
+    { name: "a body without a flow", body: { settings: {} }, message: /the body must be a JSON object with a "flow"/ },
+    { name: "a JSON array", body: [flow], message: /the body must be a JSON object with a "flow"|expected object/ },
+    { name: "a flow that is not an object", body: { flow: [1, 2] }, message: /^flow: the input is not a JSON object/ },
+    { name: "an unknown setting", body: { flow, settings: { "enable-magic": true } }, message: /^settings: unknown setting "enable-magic"/ },
+    { name: "a bad setting value", body: { flow, settings: { "policy-enforcement-mode": "sometimes" } }, message: /^settings: policy-enforcement-mode must be default or always or never/ },
+    { name: "settings that are not an object", body: { flow, settings: "always" }, message: /^settings: settings must be an object/ },
+    { name: "an unknown at", body: { flow, at: "yesterday" }, message: /at: at must be "flow"/ },
+  ];
+  for (const b of bad) {
+    it(`answers 400 with a message for ${b.name}`, async () => {
+      await expectError(await post(b.body), 400, b.message);
+    });
+  }
+
+  it("answers 413 for a body over 1 MB, declared or streamed", async () => {
+    const big = JSON.stringify({ flow: { ...flow, Summary: "x".repeat(MAX_EXPLAIN_BODY_BYTES) } });
+    await expectError(await post(big), 413, /over 1048576 bytes/);
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > MAX_EXPLAIN_BODY_BYTES * 2) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: stream, duplex: "half" } as RequestInit), service);
+    await expectError(res, 413, /over/);
+    assert.ok(sent < MAX_EXPLAIN_BODY_BYTES * 2, "stopped reading early");
+  });
+});

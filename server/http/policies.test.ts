@@ -1,0 +1,84 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { compilePolicySet, explainFlow } from "@/lib/policy";
+import { DEFAULT_SETTINGS, type PolicySet } from "@/lib/policy/types";
+import { loadServerConfig } from "@/server/config/env";
+import { waitUntil } from "@/server/http/testing";
+import { createPolicyService, type PolicyService } from "@/server/policies";
+import { CART_POLICY, shopFlow, writePolicyDir } from "@/server/policies/testing";
+import { policiesResponse, type PoliciesResponseBody } from "./policies";
+
+// GET /api/policies' body with real Requests, over a directory source with two versions.
+
+const tmp = mkdtempSync(join(tmpdir(), "hl-policies-api-"));
+let service: PolicyService;
+let clock = Date.parse("2026-01-01T09:00:00Z");
+
+before(async () => {
+  const dir = writePolicyDir(tmp);
+  service = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: dir }), undefined, {
+    now: () => clock,
+    directory: { pollMs: 20, settleMs: 10 },
+  });
+  clock = Date.parse("2026-01-01T11:00:00Z");
+  const file = join(dir, "shop", "cart.yaml");
+  writeFileSync(file, CART_POLICY.replace('"8080"', '"9090"'));
+  utimesSync(file, new Date(clock), new Date(clock));
+  await waitUntil(() => service.current().version === 2, "version 2");
+});
+
+after(async () => {
+  await service.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function get(query = ""): Promise<{ status: number; body: PoliciesResponseBody }> {
+  const res = policiesResponse(new Request(`http://lens.test/api/policies${query}`), service);
+  return { status: res.status, body: (await res.json()) as PoliciesResponseBody };
+}
+
+describe("GET /api/policies", () => {
+  it("has the documented shape: source, status, the set, problems and history", async () => {
+    const { status, body } = await get();
+    assert.equal(status, 200);
+    assert.deepEqual(Object.keys(body), ["source", "status", "version", "since", "policies", "namespaceLabels", "settings", "problems", "history"]);
+    assert.equal(body.source, "directory");
+    assert.equal(body.status.state, "ready");
+    assert.equal(body.version, 2);
+    assert.equal(body.since, "2026-01-01T11:00:00.000Z");
+    assert.deepEqual(body.settings, DEFAULT_SETTINGS);
+    assert.deepEqual(body.namespaceLabels.shop, { team: "web", "kubernetes.io/metadata.name": "shop" });
+    assert.equal(body.policies.length, 1);
+    const p = body.policies[0];
+    assert.deepEqual([p.kind, p.namespace, p.name], ["CiliumNetworkPolicy", "shop", "cart-ingress"]);
+    assert.match(p.origin, /^file policies\/shop\/cart\.yaml document 1/);
+    assert.match(p.yaml, /9090/);
+    assert.deepEqual(body.history, [
+      { version: 1, since: "2026-01-01T09:00:00.000Z", added: ["CiliumNetworkPolicy/shop/cart-ingress"], changed: [], removed: [] },
+      { version: 2, since: "2026-01-01T11:00:00.000Z", added: [], changed: ["CiliumNetworkPolicy/shop/cart-ingress"], removed: [] },
+    ]);
+    assert.ok(body.problems.some((x) => /Deployment/.test(x.message)), "the skipped Deployment is reported");
+  });
+
+  it("gives the version in force at ?at=", async () => {
+    const { body } = await get("?at=2026-01-01T10:00:00.5Z");
+    assert.equal(body.version, 1);
+    assert.match(body.policies[0].yaml, /8080/);
+    assert.equal(body.history.length, 2, "history is always the whole kept history");
+  });
+
+  it("answers 400 for an ?at= that is not an RFC 3339 time", async () => {
+    const { status, body } = await get("?at=yesterday");
+    assert.equal(status, 400);
+    assert.match((body as unknown as { error: string }).error, /at must be an RFC 3339 time/);
+  });
+
+  it("is what the browser needs to explain flows itself, with the same answer as the server", async () => {
+    const { body } = await get("?at=2026-01-01T10:00:00Z");
+    const set: PolicySet = { policies: body.policies, namespaceLabels: body.namespaceLabels, settings: body.settings };
+    assert.equal(explainFlow(shopFlow("client", 8080), compilePolicySet(set)).verdict, "allowed");
+  });
+});

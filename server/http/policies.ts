@@ -1,0 +1,61 @@
+import "server-only";
+
+import type {
+  ClusterSettings,
+  NamespaceLabels,
+  PolicyObject,
+  PolicyProblem,
+} from "@/lib/policy/types";
+import type { PolicyService, SourceKind, SourceStatus } from "@/server/policies";
+import { rfc3339ToMs } from "@/server/policies/flow-input";
+
+// GET /api/policies[?at=<RFC 3339>]: the policy set the browser compiles to explain the flows it
+// shows (table, drops view, map), the version history to lay changes against drops, and what
+// could not be used. One object, no paging: policy sets are small next to the flows.
+
+export interface PolicyHistoryEntry {
+  readonly version: number;
+  readonly since: string;
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export interface PoliciesResponseBody {
+  readonly source: SourceKind;
+  readonly status: SourceStatus;
+  readonly version: number;
+  readonly since: string;
+  readonly policies: readonly PolicyObject[];
+  readonly namespaceLabels: NamespaceLabels;
+  readonly settings: ClusterSettings;
+  readonly problems: readonly PolicyProblem[];
+  readonly history: readonly PolicyHistoryEntry[];
+}
+
+export function policiesResponse(request: Request, policies: PolicyService): Response {
+  const atRaw = new URL(request.url).searchParams.get("at");
+  let atMs: number | undefined;
+  if (atRaw !== null) {
+    atMs = rfc3339ToMs(atRaw);
+    if (atMs === undefined) {
+      return Response.json(
+        { error: `at must be an RFC 3339 time such as 2026-01-01T10:00:00Z (got ${JSON.stringify(atRaw.slice(0, 80))})` },
+        { status: 400, headers: { "Cache-Control": "no-store" } },
+      );
+    }
+  }
+  const snapshot = atMs === undefined ? policies.current() : policies.at(atMs);
+  const body: PoliciesResponseBody = {
+    source: policies.sourceKind,
+    status: policies.status(),
+    version: snapshot.version,
+    since: snapshot.since,
+    policies: snapshot.policies,
+    namespaceLabels: snapshot.namespaceLabels,
+    settings: snapshot.settings,
+    problems: policies.problems(atMs),
+    history: policies.history().map((c) => ({ version: c.version, since: c.since, added: c.added, changed: c.changed, removed: c.removed })),
+  };
+  return Response.json(body, { headers: { "Cache-Control": "no-store" } });
+}
