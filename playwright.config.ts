@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./e2e/chromium";
 
@@ -6,7 +8,9 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./e2e/chromium";
 // the browser path.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const HOSTILE_PORT = Number(process.env.E2E_HOSTILE_PORT ?? 3101);
-const COMMON_ENV = { HUBBLE_LENS_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" };
+// Investigations the browser tests save go to a throwaway database, not the checkout's ./data.
+const DATA_DIR = join(tmpdir(), `hubble-lens-e2e-${process.pid}`);
+const COMMON_ENV = { HUBBLE_LENS_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", HUBBLE_LENS_DATA_DIR: DATA_DIR };
 
 export default defineConfig({
   testDir: "e2e",

@@ -6,7 +6,7 @@ import { captureDir, getFlows, startRelayWithClient } from "@/server/demo-relay/
 import { RelayClient } from "@/server/relay-client/relay-client";
 import { createRuntime, type Runtime } from "@/server/runtime";
 import { flowHistoryResponse } from "./flow-history";
-import { closedPort, predicateOf } from "./testing";
+import { closedPort, predicateOf, testDataDir } from "./testing";
 
 // GET /api/flows/history over a real runtime: `hubble observe -o jsonpb` lines that the demo
 // relay's --replay reads back unchanged.
@@ -35,7 +35,7 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
   let runtime: Runtime;
   const dir = captureDir();
   before(async () => {
-    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DEMO_SCENARIO: "starwars", HUBBLE_LENS_DEMO_SEED: "7" }));
+    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DATA_DIR: testDataDir(), HUBBLE_LENS_DEMO_SCENARIO: "starwars", HUBBLE_LENS_DEMO_SEED: "7" }));
   });
   after(async () => {
     await runtime.close();

@@ -12,7 +12,7 @@ import { loadServerConfig } from "@/server/config/env";
 import { capturesDir } from "@/server/demo-relay/test-support";
 import { createRuntime, type Runtime } from "@/server/runtime";
 import { flowStreamResponse } from "./flow-stream";
-import { closedPort, flowFromJson, predicateOf, SseClient, waitUntil } from "./testing";
+import { closedPort, flowFromJson, predicateOf, SseClient, testDataDir, waitUntil } from "./testing";
 
 // GET /api/flows end to end over real parts: the embedded demo relay (a real gRPC server), the
 // RelayClient, the FlowFollower-based live feeds and the hub, read back as SSE with the
@@ -36,7 +36,7 @@ function flowTimeNs(json: JsonObject): bigint {
 describe("GET /api/flows on the starwars demo relay (seed 7)", () => {
   let runtime: Runtime;
   before(async () => {
-    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DEMO_SCENARIO: "starwars", HUBBLE_LENS_DEMO_SEED: "7" }));
+    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DATA_DIR: testDataDir(), HUBBLE_LENS_DEMO_SCENARIO: "starwars", HUBBLE_LENS_DEMO_SEED: "7" }));
   });
   after(async () => {
     await runtime.close();
@@ -170,7 +170,7 @@ describe("GET /api/flows on a replayed capture", () => {
   const file = path.join(capturesDir, "hubble-otel-basic-sample-400-tcp-flows.jsonl");
   let runtime: Runtime;
   before(async () => {
-    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DEMO_REPLAY: file }));
+    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DATA_DIR: testDataDir(), HUBBLE_LENS_DEMO_REPLAY: file }));
   });
   after(async () => {
     await runtime.close();
@@ -201,7 +201,7 @@ describe("GET /api/flows with the relay unreachable", () => {
   let address: string;
   before(async () => {
     address = `127.0.0.1:${await closedPort()}`;
-    runtime = await createRuntime(loadServerConfig({ HUBBLE_RELAY_ADDR: address, HUBBLE_DIAL_TIMEOUT: "300ms" }));
+    runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DATA_DIR: testDataDir(), HUBBLE_RELAY_ADDR: address, HUBBLE_DIAL_TIMEOUT: "300ms" }));
   });
   after(async () => {
     await runtime.close();

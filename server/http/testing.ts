@@ -3,7 +3,10 @@ import "server-only";
 // Helpers for the route tests: an SSE reader over a Response body, a port nothing listens on,
 // and condition waits (never fixed sleeps).
 
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { compileFlowFilters } from "@/lib/filters";
@@ -93,4 +96,9 @@ export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 3
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A fresh directory for a test runtime's investigation database, so tests never write ./data. */
+export function testDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "hubble-lens-test-"));
 }
