@@ -32,7 +32,7 @@ export function compilePolicySet(set: PolicySet): CompiledPolicySet {
       problems.push({ where, message: `could not be compiled: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}` });
     }
   }
-  return { set, blocks, problems, byKey, selectingCache: new Map() };
+  return { set, blocks, problems, byKey, selectingCache: new Map(), suggestionCache: new Map() };
 }
 
 const CACHE_LIMIT = 4096;

@@ -98,7 +98,17 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
   if (!chosen) {
     return base({ verdict: "allowed", decision: "not-enforced", enforcementPoint: null, reason: `${dropNote}No enforcement point could be determined for this flow.` });
   }
-  return fromSide(f, c, chosen, dropNote + policyDisagreement(f, chosen));
+  const out = fromSide(f, c, chosen, dropNote + policyDisagreement(f, chosen));
+  return out.suggestion && chosen.direction === "egress" ? withOtherSide(f, c, out) : out;
+}
+
+/** An egress denial fixed alone may still meet the destination's ingress default-deny: say so. */
+function withOtherSide(f: FlowFacts, c: CompiledPolicySet, e: Explanation): Explanation {
+  if (!isEndpoint(f.destination) || !e.suggestion) return e;
+  const r = evaluateSide(c, { endpoint: f.destination, direction: "ingress", peer: f.source }, f);
+  if (!denies(r)) return e;
+  const summary = bound(`${e.suggestion.summary} The ingress policy of ${endpointName(f.destination)} would also need a rule for it.`, 500);
+  return { ...e, suggestion: { summary, yaml: e.suggestion.yaml } };
 }
 
 /** The point Hubble says dropped it, or egress-then-ingress. */
@@ -108,7 +118,8 @@ function evaluate(f: FlowFacts, c: CompiledPolicySet): Evaluated | undefined {
   const ingress = (): Evaluated | undefined =>
     isEndpoint(f.destination) ? { side: f.destination, direction: "ingress", peer: f.source, result: evaluateSide(c, { endpoint: f.destination, direction: "ingress", peer: f.source }, f) } : undefined;
   const policyDrop = f.verdict === "DROPPED" && (f.dropReason ? POLICY_DROPS.has(f.dropReason.code) : f.eventType === 129 || f.l7 !== undefined);
-  if (policyDrop && f.direction) {
+  // An L7 record comes from the proxy at one side: that side is the point, whatever the verdict.
+  if ((policyDrop || f.l7 !== undefined) && f.direction) {
     const forced = f.direction === "egress" ? egress() : ingress();
     if (forced) return forced;
   }

@@ -114,6 +114,8 @@ export interface CompiledPolicySet {
   readonly byKey: ReadonlyMap<string, PolicyObject>;
   /** Per-subject cache of selecting blocks, keyed by kind + labels. */
   readonly selectingCache: Map<string, readonly RuleBlock[]>;
+  /** Suggestions by what they depend on: building YAML is the slow part of a denial. */
+  readonly suggestionCache: Map<string, { summary: string; yaml: string } | null>;
 }
 
 export function portMatches(e: PortEntry, l4: L4): "yes" | "port" | "protocol" {

@@ -112,6 +112,32 @@ function render(obj: Obj): string {
 const REVIEW = "review it before applying";
 
 export function suggestionFor(f: FlowFacts, c: CompiledPolicySet, side: FlowSide, dir: Direction, peer: FlowSide, r: SideResult): Suggestion | null {
+  if (r.kind !== "deny-rule" && r.kind !== "l7-deny" && r.kind !== "default-deny") return null;
+  // Everything the suggestion is built from; the same drop repeating hits the cache.
+  const key = [
+    r.kind,
+    dir,
+    r.kind === "deny-rule" ? `${r.match.block.prefix}${r.match.rule.path}@${policyText(r.match.block.policy)}` : "",
+    r.kind === "l7-deny" ? `${r.primary.block.prefix}${r.l7.rules[0]!.path}@${policyText(r.primary.block.policy)}` : "",
+    r.kind === "default-deny" ? r.isolating.map((b) => `${b.prefix}@${policyText(b.policy)}`).join(",") : "",
+    side.rawLabels.join(","),
+    side.namespace,
+    peer.kind,
+    peer.rawLabels.join(","),
+    peer.namespace,
+    peer.ip ?? "",
+    l4Text(f.l4),
+    f.l7?.kind === "http" ? `${f.l7.method} ${f.l7.path}` : f.l7?.kind === "dns" ? f.l7.query : f.l7?.kind === "kafka" ? `${f.l7.apiKey} ${f.l7.topic}` : "",
+  ].join("\u0000");
+  const hit = c.suggestionCache.get(key);
+  if (hit !== undefined) return hit;
+  const s = buildSuggestion(f, c, side, dir, peer, r);
+  if (c.suggestionCache.size >= 2048) c.suggestionCache.clear();
+  c.suggestionCache.set(key, s);
+  return s;
+}
+
+function buildSuggestion(f: FlowFacts, c: CompiledPolicySet, side: FlowSide, dir: Direction, peer: FlowSide, r: SideResult): Suggestion | null {
   try {
     switch (r.kind) {
       case "deny-rule": {
