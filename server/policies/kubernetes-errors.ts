@@ -67,7 +67,7 @@ export function classifyFailure(err: unknown, verb: "list" | "watch", r: Watched
     return {
       kind: "forbidden",
       message:
-        `forbidden to ${verb} ${r.resource}: the ClusterRole of Hubble Lens needs verbs [get, list, watch] on resource ` +
+        `forbidden to ${verb} ${r.resource}: the ClusterRole of Hubble Lens needs verbs [list, watch] on resource ` +
         `${r.plural} in apiGroup ${group} (docs/kubernetes/clusterrole.yaml)${said ? `; the API server said: ${said}` : ""}`,
     };
   }
