@@ -4,7 +4,6 @@
 import { selectingBlocks } from "./compile";
 import type { FlowFacts, FlowSide, L4, L7 } from "./flow";
 import { httpRuleMatches, kafkaRuleMatches } from "./l7";
-import { formatLabel } from "./labels";
 import { type AllowRule, type CompiledPolicySet, type DnsRule, type HttpRule, type KafkaRule, type L7Rules, type PortEntry, portMatches, type RuleBlock } from "./model";
 import type { Direction } from "./types";
 
@@ -48,8 +47,7 @@ export interface Side {
 /** Blocks selecting the endpoint with rules in this direction. */
 export function blocksFor(c: CompiledPolicySet, endpoint: FlowSide, direction: Direction): RuleBlock[] {
   if (endpoint.kind === "other") return [];
-  const key = endpoint.rawLabels.length ? endpoint.rawLabels.join("\n") : endpoint.labels.labels.map(formatLabel).join("\n");
-  return selectingBlocks(c, endpoint.labels, endpoint.kind, key).filter((b) => b.hasRules[direction]);
+  return selectingBlocks(c, endpoint.labels, endpoint.kind, endpoint.cacheKey).filter((b) => b.hasRules[direction]);
 }
 
 export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts): SideResult {

@@ -52,6 +52,8 @@ export interface FlowSide {
   readonly kind: SideKind;
   readonly labels: LabelSet;
   readonly rawLabels: readonly string[];
+  /** Identifies the effective label set (raw labels + what was filled in), for caches. */
+  readonly cacheKey: string;
   readonly identity: number | undefined;
   readonly namespace: string;
   readonly podName: string;
@@ -187,6 +189,7 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
     kind: pod ? "pod" : reservedHost ? "host" : "other",
     labels: new LabelSet(labels),
     rawLabels,
+    cacheKey: `${namespace}\n${identity ?? ""}\n${rawLabels.join("\n")}`,
     identity,
     namespace,
     podName,
