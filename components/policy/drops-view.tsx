@@ -5,7 +5,7 @@
 // A click applies the group as a filter through the URL view (lib/drops/selection), so the table
 // and the map both narrow to it. Recomputed at most once a second, not per batch.
 
-import { useEffect, useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { applyDropSelection, type DropGroup, groupDrops, isDropSelectionActive, sparklinePath, type TimeWindowMs, windowOfRows } from "@/lib/drops";
 import type { FlowRow } from "@/lib/flow-model";
 import type { ViewState } from "@/lib/view-state";
@@ -23,14 +23,23 @@ export interface DropsViewProps {
   readonly onClose: () => void;
 }
 
-/** The value as it was at most `ms` ago: lets a view follow a stream without redoing work per frame. */
+/**
+ * The value as it was at most `ms` ago: lets a view follow a stream without redoing work per
+ * frame. A pending update is not pushed back by newer values (that would starve it).
+ */
 function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
+  const latest = useRef(value);
+  latest.current = value;
+  const timer = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (shown === value) return;
-    const t = window.setTimeout(() => setShown(value), ms);
-    return () => window.clearTimeout(t);
+    if (timer.current !== undefined || Object.is(shown, value)) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = undefined;
+      setShown(latest.current);
+    }, ms);
   }, [value, shown, ms]);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
   return shown;
 }
 
