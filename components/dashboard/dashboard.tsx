@@ -92,7 +92,8 @@ export function Dashboard() {
     onEscape: useCallback(() => {
       if (view.flow) update({ flow: undefined, panel: undefined });
       else if (view.node || view.edge) update({ node: undefined, edge: undefined });
-    }, [update, view.flow, view.node, view.edge]),
+      else if (view.panel === "drops") update({ panel: undefined });
+    }, [update, view.flow, view.node, view.edge, view.panel]),
     onTogglePause: useCallback(() => setPaused((p) => !p), []),
   });
 

@@ -7,7 +7,9 @@ import { parsePolicyKey } from "@/lib/drops";
 import { clip } from "./policy-status";
 
 const BUTTON =
-  "rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-slate-600 dark:text-slate-200 dark:hover:bg-slate-800";
+  "rounded border px-2 py-0.5 text-xs focus-visible:outline-2 focus-visible:outline-sky-500";
+const OFF = "border-slate-300 text-slate-700 hover:bg-slate-100 dark:border-slate-600 dark:text-slate-200 dark:hover:bg-slate-800";
+const ON = "border-sky-600 bg-sky-600 text-white hover:bg-sky-700 dark:border-sky-500 dark:bg-sky-600";
 
 export function DropsToggle({
   open,
@@ -31,7 +33,7 @@ export function DropsToggle({
           </button>
         </span>
       )}
-      <button type="button" className={BUTTON} aria-pressed={open} onClick={onToggle} aria-label={open ? "Close the Drops view" : "Open the Drops view: drops by policy, reason and namespace pair"}>
+      <button type="button" className={`${BUTTON} ${open ? ON : OFF}`} aria-pressed={open} onClick={onToggle} aria-label={open ? "Close the Drops view" : "Open the Drops view: drops by policy, reason and namespace pair"}>
         Drops
       </button>
     </span>

@@ -85,10 +85,11 @@ export function groupDrops(
       bump(byPolicy, "", n, b, audit, () => ({ label: NO_POLICY, title: "Not explained by the loaded policies and not named by Hubble", select: undefined }));
     }
     for (const p of a.policies) bump(byPolicy, policyKey(p), n, b, audit, () => policyGroup(p, a.role));
-    const reason = row.dropReason || (audit ? "AUDIT" : "UNKNOWN");
+    // L7 denials (HTTP 403, DNS REFUSED) are dropped without a drop reason.
+    const reason = row.dropReason || (audit ? "(audit, no drop reason)" : "(no drop reason)");
     bump(byReason, reason, n, b, audit, () => ({
       label: reason,
-      title: `Drop reason ${reason}`,
+      title: row.dropReason ? `Drop reason ${reason}` : "Hubble gave no drop reason (an L7 denial, for example)",
       select: row.dropReason ? { kind: "reason", reason: row.dropReason } : undefined,
     }));
     const from = side(row.source);
