@@ -158,6 +158,27 @@ describe("directory source", () => {
     }
   });
 
+  it("keeps the last policies when the directory vanishes, and says so", async () => {
+    const root = tempDir();
+    const dir = join(root, "policies");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "a.yaml"), cnp("shop", "cart", "1"));
+    const service = await createPolicyService(configFor(dir), undefined, { directory: { pollMs: 20, settleMs: 10 } });
+    try {
+      rmSync(dir, { recursive: true });
+      await waitUntil(() => service.status().state === "error", "error state");
+      assert.match(service.status().message!, /ENOENT; keeping the last policies/);
+      assert.equal(service.current().version, 1);
+      assert.equal(service.current().policies.length, 1);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "b.yaml"), cnp("shop", "other", "2"));
+      await waitUntil(() => service.current().version === 2, "version 2 once it is back");
+      assert.equal(service.status().state, "ready");
+    } finally {
+      await service.close();
+    }
+  });
+
   it("gives no new version when a file is touched without changing what it says", async () => {
     const root = tempDir();
     const file = join(root, "a.yaml");

@@ -73,13 +73,15 @@ export class DirectorySource implements PolicySource {
     if (this.closed) return;
     this.signature = signatureOf(loaded.files);
     this.pendingSince = null;
+    const unreadable = loaded.files.length === 0 && loaded.problems.find((p) => p.where === this.root);
+    if (unreadable) {
+      // A directory that vanished (a checkout in progress, an unmounted volume) is not "no
+      // policies": keep the last set and say why it may be stale.
+      sink.status({ state: "error", message: `${this.root}: ${unreadable.message}; keeping the last policies, looking again every ${Math.round(this.pollMs / 1000)} s` });
+      return;
+    }
     sink.state(loaded);
-    const unreadable = loaded.files.length === 0 && loaded.problems.some((p) => p.where === this.root);
-    sink.status(
-      unreadable
-        ? { state: "error", message: `cannot read ${this.root}; retrying every ${Math.round(this.pollMs / 1000)} s` }
-        : { state: "ready", message: `${loaded.policies.length} policies from ${loaded.files.length} files in ${this.root}` },
-    );
+    sink.status({ state: "ready", message: `${loaded.policies.length} policies from ${loaded.files.length} files in ${this.root}` });
   }
 }
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { DEFAULT_SETTINGS, type PolicyObject } from "@/lib/policy/types";
-import { PolicyHistory } from "./history";
+import { MAX_PROBLEMS, PolicyHistory } from "./history";
 
 function policy(name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): PolicyObject {
   const object = { apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name, namespace: "shop", ...metadata }, spec };
@@ -71,5 +71,15 @@ describe("policy history", () => {
     at(T0 - 60_000);
     h.update({ policies: [policy("a", { v: 2 })], namespaceLabels: {}, problems: [] });
     assert.equal(h.current().since, new Date(T0).toISOString());
+  });
+});
+
+describe("policy history memory", () => {
+  it("keeps at most MAX_PROBLEMS problems per version, saying how many more there were", () => {
+    const h = new PolicyHistory(DEFAULT_SETTINGS);
+    const problems = Array.from({ length: 2000 }, (_, i) => ({ where: `file f${i}.yaml document 1`, message: "skipped: not a network policy (kind Deployment)" }));
+    h.update({ policies: [], namespaceLabels: {}, problems });
+    assert.equal(h.problems().length, MAX_PROBLEMS);
+    assert.equal(h.problems().at(-1)!.message, `${2000 - MAX_PROBLEMS + 1} more problems not shown`);
   });
 });

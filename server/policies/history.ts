@@ -49,6 +49,8 @@ interface Version {
 }
 
 export const DEFAULT_MAX_VERSIONS = 500;
+/** Problems kept per version; a repository full of non-policy YAML would otherwise dominate memory. */
+export const MAX_PROBLEMS = 500;
 
 // Fields the API server maintains on every write: a status update or a re-apply changes them
 // without changing what the policy enforces, and must not produce a new version.
@@ -96,8 +98,8 @@ export class PolicyHistory {
    * version (a new version), null when only problems or nothing changed.
    */
   update(state: PolicyState): PolicyChange | null {
-    this.latestProblems = state.problems;
     const last = this.versions.at(-1);
+    this.latestProblems = boundProblems(state.problems, last?.problems);
     const byKey = new Map<string, { fingerprint: string; policy: PolicyObject }>();
     for (const p of state.policies) byKey.set(policyKey(p), { fingerprint: policyFingerprint(p), policy: p });
     const added: string[] = [];
@@ -121,7 +123,7 @@ export class PolicyHistory {
     policies.sort((a, b) => compareKeys(policyKey(a), policyKey(b)));
     const snapshot = freeze({ policies, namespaceLabels: state.namespaceLabels, settings: this.settings, version, since });
     const change: PolicyChange = { version, since, added: added.sort(compareKeys), changed: changed.sort(compareKeys), removed: removed.sort(compareKeys), namespaces };
-    this.versions.push({ snapshot, sinceMs, change, problems: state.problems, byKey });
+    this.versions.push({ snapshot, sinceMs, change, problems: this.latestProblems, byKey });
     if (this.versions.length > this.maxVersions) this.versions.splice(0, this.versions.length - this.maxVersions);
     return change;
   }
@@ -161,6 +163,16 @@ export class PolicyHistory {
     }
     return this.versions[lo];
   }
+}
+
+/** At most MAX_PROBLEMS (the last one says how many more), and the previous array when equal, so versions share it. */
+function boundProblems(problems: readonly PolicyProblem[], previous: readonly PolicyProblem[] | undefined): readonly PolicyProblem[] {
+  const bounded =
+    problems.length <= MAX_PROBLEMS
+      ? problems
+      : [...problems.slice(0, MAX_PROBLEMS - 1), { where: "(more)", message: `${problems.length - MAX_PROBLEMS + 1} more problems not shown` }];
+  if (previous && previous.length === bounded.length && previous.every((p, i) => p.where === bounded[i].where && p.message === bounded[i].message)) return previous;
+  return bounded;
 }
 
 function diffNamespaces(before: NamespaceLabels, after: NamespaceLabels): string[] {

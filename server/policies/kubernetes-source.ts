@@ -64,6 +64,7 @@ interface Client {
   watch(r: WatchedResource, resourceVersion: string, onEvent: (type: string, obj: RawObject) => void, signal: AbortSignal): Promise<void>;
 }
 
+const FIRST_SET_WAIT_MS = 10_000;
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 export class KubernetesSource implements PolicySource {
@@ -72,6 +73,9 @@ export class KubernetesSource implements PolicySource {
   private readonly resources: ResourceLoop[] = [];
   private sink: SourceSink | undefined;
   private emitTimer: NodeJS.Timeout | undefined;
+  private firstSetTimer: NodeJS.Timeout | undefined;
+  /** A first set went out. */
+  private delivered = false;
   private readonly running: Promise<void>[] = [];
   private lastStatusText = "";
 
@@ -103,19 +107,29 @@ export class KubernetesSource implements PolicySource {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(firstRound), new Promise<void>((resolve) => (timer = setTimeout(resolve, wait)))]);
     clearTimeout(timer);
-    if (this.resources.every((l) => l.attempted)) this.emitNow();
+    if (this.resources.every((l) => l.settled)) this.emitNow();
   }
 
   async close(): Promise<void> {
     this.abort.abort();
     clearTimeout(this.emitTimer);
+    clearTimeout(this.firstSetTimer);
     await Promise.allSettled(this.running);
   }
 
   private scheduleEmit(): void {
-    // The first set goes out once every resource had its first try, so it is never half a cluster
-    // because one list came back sooner than the others.
-    if (!this.resources.every((l) => l.attempted) || this.emitTimer !== undefined) return;
+    if (this.emitTimer !== undefined) return;
+    // The first set becomes the oldest version, used for every flow from before it: it goes out
+    // only once every resource was listed or answered for good (forbidden, absent), never as half
+    // a cluster because one list came back sooner. A resource that stays unreachable while others
+    // list is waited for a while, not for ever.
+    if (!this.delivered && !this.resources.every((l) => l.settled)) {
+      if (this.firstSetTimer === undefined && this.resources.some((l) => l.listed)) {
+        this.firstSetTimer = setTimeout(() => this.emitNow(), FIRST_SET_WAIT_MS);
+        this.firstSetTimer.unref?.();
+      }
+      return;
+    }
     this.emitTimer = setTimeout(() => {
       this.emitTimer = undefined;
       this.emitNow();
@@ -131,6 +145,8 @@ export class KubernetesSource implements PolicySource {
       this.reportStatus();
       return;
     }
+    this.delivered = true;
+    clearTimeout(this.firstSetTimer);
     const policies: PolicyObject[] = [];
     const problems: PolicyProblem[] = [];
     const namespaceLabels: Record<string, Record<string, string>> = {};
@@ -162,7 +178,7 @@ export class KubernetesSource implements PolicySource {
     const unreachable = failing.find((l) => l.failure?.kind === "unreachable");
     let status: SourceStatus;
     if (failing.length === 0) {
-      const loading = this.resources.some((l) => !l.attempted);
+      const loading = !this.delivered;
       const absent = this.resources.filter((l) => l.failure?.kind === "absent").map((l) => l.failure!.message);
       status = { state: loading ? "loading" : "ready", message: absent.length > 0 ? absent.join("; ") : null, resources };
     } else if (unreachable) {
@@ -193,6 +209,11 @@ class ResourceLoop {
   attempted = false;
   /** Listed successfully at least once. */
   listed = false;
+
+  /** Listed, or answered in a way waiting will not change soon (forbidden, absent). */
+  get settled(): boolean {
+    return this.listed || (this.failure !== null && this.failure.kind !== "unreachable");
+  }
   private nextTryAt = 0;
   private state: ResourceStatus["state"] = "loading";
 
@@ -205,7 +226,12 @@ class ResourceLoop {
   ) {}
 
   status(): ResourceStatus {
-    return { resource: this.resource.resource, state: this.state, message: this.failure ? this.failure.message : null };
+    return {
+      resource: this.resource.resource,
+      state: this.state,
+      message: this.failure ? this.failure.message : null,
+      ...(this.failure ? { nextTryAt: new Date(this.nextTryAt).toISOString() } : {}),
+    };
   }
 
   retryText(): string {

@@ -14,6 +14,8 @@ export interface ResourceStatus {
   readonly state: "loading" | "ready" | "retrying" | "absent";
   /** Why it is retrying or absent; null when ready. */
   readonly message: string | null;
+  /** RFC 3339 time of the next try while retrying or absent. */
+  readonly nextTryAt?: string;
 }
 
 /**
