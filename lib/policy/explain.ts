@@ -131,6 +131,7 @@ function evaluate(f: FlowFacts, c: CompiledPolicySet): Evaluated | undefined {
 }
 
 function dropPrefix(f: FlowFacts): string {
+  if (f.verdict === "AUDIT") return "Policy audit mode: Hubble forwarded this flow but reports it would have been dropped (AUDIT); ";
   if (f.verdict !== "DROPPED" || !f.dropReason || POLICY_DROPS.has(f.dropReason.code)) return "";
   return `Dropped for ${f.dropReason.name}, not by policy; `;
 }
@@ -140,6 +141,9 @@ function policyDisagreement(f: FlowFacts, e: Evaluated): string {
   if (f.verdict !== "DROPPED") return "";
   const r = e.result;
   if (denies(r)) return "";
+  if (f.dropReason?.code === 189) {
+    return "Hubble reports AUTH_REQUIRED: an allow rule requires mutual authentication (authentication.mode: required) and the peers had not authenticated; ";
+  }
   if (f.dropReason && POLICY_DROPS.has(f.dropReason.code)) {
     return `Hubble reports a ${f.dropReason.name} drop${f.direction ? ` at ${f.direction}` : ""}, but the given policies allow it (they may differ from the cluster's); `;
   }

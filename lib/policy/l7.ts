@@ -8,10 +8,19 @@ import type { DnsRule, HttpRule, KafkaRule, L7Rules, Matcher } from "./model";
 
 type Obj = Record<string, unknown>;
 
+// Policies repeat the same few patterns ("GET", "/api/.*"); compiling each once keeps a
+// few hundred policies compiling in milliseconds. Bounded: patterns come from policy files.
+const compiledPatterns = new Map<string, Matcher>();
+
 function regex(pattern: string): Matcher | string {
+  const hit = compiledPatterns.get(pattern);
+  if (hit) return hit;
   try {
     const re = RE2JS.compile(pattern);
-    return { source: pattern, test: (s) => re.matches(s) };
+    const m: Matcher = { source: pattern, test: (s) => re.matches(s) };
+    if (compiledPatterns.size >= 4096) compiledPatterns.clear();
+    compiledPatterns.set(pattern, m);
+    return m;
   } catch (e) {
     return `invalid regex ${JSON.stringify(pattern.slice(0, 60))}: ${(e instanceof Error ? e.message : String(e)).slice(0, 80)}`;
   }
