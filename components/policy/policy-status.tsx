@@ -19,8 +19,15 @@ export function PolicyStatus({ policies, compact = false }: { policies: LoadedPo
     );
   if (!data) return null;
   const problems = data.problems ?? [];
+  const status = data.status && typeof data.status === "object" ? data.status : undefined;
   return (
     <div className="space-y-1 text-xs">
+      {status && status.state !== "ready" && data.source !== "none" && (
+        <p role="status" className="rounded bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          {status.state === "loading" ? `Policies are still loading from ${data.source}…` : `The ${data.source} policy source has a problem`}
+          {status.message ? `: ${clip(status.message, 500)}` : "."}
+        </p>
+      )}
       {data.source === "none" ? (
         <p role="status" data-testid="policy-none" className="rounded bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950 dark:text-amber-200">
           {NO_POLICIES_TEXT}

@@ -10,7 +10,8 @@ import type { ClusterSettings, NamespaceLabels, PolicyObject, PolicyProblem } fr
 
 export interface PoliciesResponse {
   readonly source: "kubernetes" | "directory" | "demo" | "none";
-  readonly status: string;
+  /** The source's own state: "error" with a message that says what to fix (e.g. RBAC). */
+  readonly status: { readonly state: "loading" | "ready" | "error"; readonly message: string | null };
   readonly version: number;
   readonly since: string;
   readonly policies: readonly PolicyObject[];
