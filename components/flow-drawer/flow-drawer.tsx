@@ -47,8 +47,11 @@ export function FlowDrawer({ raw, row, notFound, onClose, onAddFilter, policySlo
   const [status, setStatus] = useState("");
   const statusTimer = useRef<number | undefined>(undefined);
 
-  const sections = useMemo(() => (raw ? flowDetailSections(raw) : []), [raw]);
   const shownRow = useMemo(() => row ?? (raw ? toFlowRow(raw) : undefined), [row, raw]);
+  const sections = useMemo(() => (raw ? flowDetailSections(raw) : []), [raw]);
+  // For a drop, the question is "which policy and why": its section comes first.
+  const dropFirst = !!policySlot && (shownRow?.verdict === "DROPPED" || shownRow?.verdict === "AUDIT");
+  const ordered = useMemo(() => (dropFirst ? policyFirst(sections) : sections), [sections, dropFirst]);
   const line = useMemo(() => (raw ? toJsonpbLine(raw) : ""), [raw]);
 
   // Focus the drawer when it opens and when it shows another flow; give focus back on close.
@@ -130,7 +133,7 @@ export function FlowDrawer({ raw, row, notFound, onClose, onAddFilter, policySlo
           <p className="py-6 text-slate-600 dark:text-slate-300">{notFound ?? "This flow is not available."}</p>
         ) : (
           <>
-            {sections.map((s) =>
+            {ordered.map((s) =>
               s.fields.length > 0 || (s.id === "policy" && policySlot) ? (
                 <DetailSection key={s.id} section={s} slot={s.id === "policy" ? policySlot : undefined} onCopy={copy} onAdd={add} />
               ) : null,
@@ -158,6 +161,11 @@ export function FlowDrawer({ raw, row, notFound, onClose, onAddFilter, policySlo
       )}
     </aside>
   );
+}
+
+function policyFirst(sections: readonly Section[]): readonly Section[] {
+  const policy = sections.find((s) => s.id === "policy");
+  return policy ? [policy, ...sections.filter((s) => s !== policy)] : sections;
 }
 
 const TONE: Readonly<Record<VerdictTone, string>> = {
