@@ -7,7 +7,7 @@ import { type FlowFacts, type FlowSide, readFlow, unwrapFlow, bound, ExplainInpu
 import { type SideResult, evaluateSide, l4Text } from "./evaluate";
 import { httpWhyNot } from "./l7";
 import type { CompiledPolicySet, RuleBlock } from "./model";
-import { describeSide, endpointName, reasonFor } from "./reason";
+import { describeSide, endpointName, policyText, reasonFor } from "./reason";
 import { suggestionFor } from "./suggest";
 import { type Direction, type Explanation, type IsolatingPolicy, type NearMiss, type PolicyId, type RuleRef, policyKey } from "./types";
 
@@ -91,7 +91,7 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
     });
   }
 
-  const evaluated = evaluate(f, c);
+  const { chosen: evaluated, other } = evaluate(f, c);
   const hubble = hubbleEvidence(f);
   if (hubble) return withHubbleEvidence(f, c, hubble, evaluated, dropNote);
   const chosen = evaluated;
@@ -99,7 +99,13 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
     return base({ verdict: "allowed", decision: "not-enforced", enforcementPoint: null, reason: `${dropNote}No enforcement point could be determined for this flow.` });
   }
   const out = fromSide(f, c, chosen, dropNote + policyDisagreement(f, chosen));
-  return out.suggestion && chosen.direction === "egress" ? withOtherSide(f, c, out) : out;
+  if (out.suggestion && chosen.direction === "egress") return withOtherSide(f, c, out);
+  // Allowed flows are reported at ingress; say what the source's egress policy did too.
+  if (out.verdict === "allowed" && other?.result.kind === "allowed") {
+    const m = other.result.primary;
+    return { ...out, reason: bound(`${out.reason} Egress at ${endpointName(other.side)} is allowed by ${policyText(m.block.policy)} ${m.rule.path}.`, 600) };
+  }
+  return out;
 }
 
 /** An egress denial fixed alone may still meet the destination's ingress default-deny: say so. */
@@ -111,8 +117,8 @@ function withOtherSide(f: FlowFacts, c: CompiledPolicySet, e: Explanation): Expl
   return { ...e, suggestion: { summary, yaml: e.suggestion.yaml } };
 }
 
-/** The point Hubble says dropped it, or egress-then-ingress. */
-function evaluate(f: FlowFacts, c: CompiledPolicySet): Evaluated | undefined {
+/** The point Hubble says dropped it, or egress-then-ingress (`other`: the egress side when ingress is reported). */
+function evaluate(f: FlowFacts, c: CompiledPolicySet): { chosen: Evaluated | undefined; other?: Evaluated } {
   const egress = (): Evaluated | undefined =>
     isEndpoint(f.source) ? { side: f.source, direction: "egress", peer: f.destination, result: evaluateSide(c, { endpoint: f.source, direction: "egress", peer: f.destination }, f) } : undefined;
   const ingress = (): Evaluated | undefined =>
@@ -121,13 +127,13 @@ function evaluate(f: FlowFacts, c: CompiledPolicySet): Evaluated | undefined {
   // An L7 record comes from the proxy at one side: that side is the point, whatever the verdict.
   if ((policyDrop || f.l7 !== undefined) && f.direction) {
     const forced = f.direction === "egress" ? egress() : ingress();
-    if (forced) return forced;
+    if (forced) return { chosen: forced };
   }
   const e = egress();
-  if (e && denies(e.result)) return e;
+  if (e && denies(e.result)) return { chosen: e };
   const i = ingress();
-  if (i && denies(i.result)) return i;
-  return i ?? e;
+  if (i && denies(i.result)) return { chosen: i };
+  return i ? { chosen: i, ...(e ? { other: e } : {}) } : { chosen: e };
 }
 
 function dropPrefix(f: FlowFacts): string {

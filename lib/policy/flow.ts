@@ -52,6 +52,8 @@ export interface FlowSide {
   readonly kind: SideKind;
   readonly labels: LabelSet;
   readonly rawLabels: readonly string[];
+  /** The flow gave no labels for this pod: label selectors cannot be checked. */
+  readonly labelsMissing: boolean;
   /** Identifies the effective label set (raw labels + what was filled in), for caches. */
   readonly cacheKey: string;
   readonly identity: number | undefined;
@@ -166,7 +168,8 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
   const rawLabels = strings(e?.labels);
   const labels: Label[] = rawLabels.map(parseLabel);
   const identity = num(e?.identity);
-  const namespace = bound(str(e?.namespace) ?? "", 253);
+  const nsLabel = labels.find((l) => l.source === "k8s" && l.key === POD_NAMESPACE)?.value;
+  const namespace = bound(str(e?.namespace) || nsLabel || "", 253);
   const podName = bound(str(e?.pod_name) ?? str(e?.podName) ?? "", 253);
   if (labels.length === 0 && identity !== undefined && RESERVED_IDS[identity]) {
     labels.push({ source: "reserved", key: RESERVED_IDS[identity]!, value: "" });
@@ -174,7 +177,11 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
   const has = (src: string, key: string) => labels.some((l) => l.source === src && l.key === key);
   const hasK8s = labels.some((l) => l.source === "k8s");
   const reservedHost = has("reserved", "host") || identity === 1;
-  const pod = !reservedHost && (podName !== "" || namespace !== "") && ((identity !== undefined && identity >= 256 && identity < 16777216) || hasK8s);
+  // Remote pods may come without pod_name; their namespace label still makes them pods.
+  const podIdentity = identity !== undefined && identity >= 256 && identity < 16777216;
+  // Exported flows sometimes keep only namespace and pod_name: still a pod, just without labels.
+  const bare = rawLabels.length === 0 && identity === undefined && podName !== "" && namespace !== "";
+  const pod = !reservedHost && (nsLabel !== undefined || bare || ((podName !== "" || namespace !== "") && (podIdentity || hasK8s)));
   if (pod && namespace !== "") {
     // Minimal flows (and older agents) may lack the namespace labels policies select on.
     if (!labels.some((l) => l.source === "k8s" && l.key === POD_NAMESPACE)) labels.push({ source: "k8s", key: POD_NAMESPACE, value: namespace });
@@ -189,6 +196,7 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
     kind: pod ? "pod" : reservedHost ? "host" : "other",
     labels: new LabelSet(labels),
     rawLabels,
+    labelsMissing: pod && rawLabels.length === 0,
     cacheKey: `${namespace}\n${identity ?? ""}\n${rawLabels.join("\n")}`,
     identity,
     namespace,

@@ -23,6 +23,7 @@ export function isolatingPolicies(endpoint: { labels: readonly string[]; namespa
     kind: isHost ? "host" : "pod",
     labels: new LabelSet(labels),
     rawLabels: raw,
+    labelsMissing: false,
     cacheKey: `${ns}\n\n${raw.join("\n")}`,
     identity: undefined,
     namespace: ns,

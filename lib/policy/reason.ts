@@ -40,6 +40,12 @@ function requestText(f: FlowFacts): string {
 }
 
 export function reasonFor(f: FlowFacts, side: FlowSide, dir: "ingress" | "egress", peer: FlowSide, r: SideResult): string {
+  const missing = [side, peer].filter((s) => s.labelsMissing).map(describeSide);
+  const text = sideReason(f, side, dir, peer, r);
+  return missing.length ? `${text} Caveat: the flow carries no labels for ${missing.join(" and ")}, so label selectors could only see the namespace.` : text;
+}
+
+function sideReason(f: FlowFacts, side: FlowSide, dir: "ingress" | "egress", peer: FlowSide, r: SideResult): string {
   const at = `at ${dir} of ${endpointName(side)}`;
   const peerText = describeSide(peer);
   const flowText = `${peerText} on ${l4Text(f.l4)}`;
