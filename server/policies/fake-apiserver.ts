@@ -114,6 +114,11 @@ current-context: fake
     for (const res of this.watchers.get(PATHS[name]) ?? []) res.end();
   }
 
+  /** Ends every watch of a resource normally, as the API server does after `timeoutSeconds`. */
+  endWatches(name: ResourceName): void {
+    for (const res of this.watchers.get(PATHS[name]) ?? []) res.end();
+  }
+
   watcherCount(name: ResourceName): number {
     return this.watchers.get(PATHS[name])?.size ?? 0;
   }
@@ -167,12 +172,18 @@ current-context: fake
       res.on("close", () => set.delete(res));
       return;
     }
+    // Paging as the API server does it: `limit` items, then an opaque `continue` token.
+    const all = [...r.items.values()];
+    const offset = Number(url.searchParams.get("continue") ?? "0");
+    const limit = Number(url.searchParams.get("limit") ?? "0") || all.length;
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? String(offset + limit) : undefined;
     const body = {
       apiVersion: r.group ? `${r.group}/v1` : "v1",
       kind: r.listKind,
-      metadata: { resourceVersion: String(this.rv) },
+      metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) },
       // Items of built-in lists come without apiVersion and kind, as the real API server sends them.
-      items: [...r.items.values()].map((o) => (r.group === "cilium.io" ? o : { metadata: o.metadata, spec: o.spec })),
+      items: page.map((o) => (r.group === "cilium.io" ? o : { metadata: o.metadata, spec: o.spec })),
     };
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify(body));

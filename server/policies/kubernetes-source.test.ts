@@ -23,7 +23,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const FAST = { backoff: { baseMs: 20, capMs: 150 }, settleMs: 10, initialWaitMs: 5000 };
+const FAST = { backoff: { baseMs: 20, capMs: 150 }, settleMs: 10, initialWaitMs: 5000, pageSize: 500 };
 
 function cnp(namespace: string, name: string, app: string) {
   return {
@@ -153,6 +153,35 @@ describe("Kubernetes source", () => {
     await waitUntil(() => keys(service).includes("CiliumNetworkPolicy/shop/missed"), "the missed policy after the relist");
     const listsAfter = api.requests.filter((r) => r.startsWith("GET /apis/cilium.io/v2/ciliumnetworkpolicies?") && !r.includes("watch=")).length;
     assert.equal(listsAfter, listsBefore + 1);
+  });
+
+  it("reads lists page by page", async () => {
+    const api = await startApi();
+    seedCluster(api);
+    for (let i = 0; i < 4; i++) api.seed("cnp", cnp("shop", `p${i}`, `p${i}`));
+    for (let i = 0; i < 5; i++) api.seed("namespaces", namespace(`ns${i}`, { i: String(i) }));
+    const service = await startService(api, { pageSize: 2 });
+    assert.equal(keys(service).filter((k) => k.startsWith("CiliumNetworkPolicy/")).length, 5);
+    assert.equal(Object.keys(service.current().namespaceLabels).length, 7);
+    assert.ok(api.requests.some((r) => r.startsWith("GET /api/v1/namespaces?") && r.includes("continue=")), "a continued list");
+  });
+
+  it("resumes a watch the server ended normally, without listing again", async () => {
+    const api = await startApi();
+    seedCluster(api);
+    const service = await startService(api);
+    await waitUntil(() => api.watcherCount("np") === 1, "np watch open");
+    const npRequests = () => api.requests.filter((r) => r.startsWith("GET /apis/networking.k8s.io/v1/networkpolicies?"));
+    const lists = () => npRequests().filter((r) => !r.includes("watch=")).length;
+    const watches = () => npRequests().filter((r) => r.includes("watch="));
+    const before = lists();
+    api.endWatches("np");
+    await waitUntil(() => api.watcherCount("np") === 1 && watches().length === 2, "np watch reopened");
+    const resumedFrom = watches().at(-1)!;
+    assert.match(resumedFrom, /resourceVersion=\d+/);
+    api.emit("np", "ADDED", { ...np, metadata: { name: "late", namespace: "payments" } });
+    await waitUntil(() => keys(service).includes("NetworkPolicy/payments/late"), "the event after the resume");
+    assert.equal(lists(), before);
   });
 
   it("reports a forbidden resource with the RBAC it needs, keeps the others, and recovers when granted", async () => {
