@@ -82,7 +82,8 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
     const primary = l7.kind === "allowed" ? (matches.find((m) => m.ports.some((p) => l7.rulePath.startsWith(`${p.path}.`))) ?? matches[0]!) : matches[0]!;
     // enableDefaultDeny: false does not switch L7 rules off (D-intro): a proxied port still refuses.
     if (l7.kind === "denied") return { kind: "l7-deny", primary, l7, enforced };
-    if (!enforced) return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };
+    // Not in default-deny, but a request the proxy checked and allowed was allowed by that rule.
+    if (!enforced && l7.kind !== "allowed") return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };
     return { kind: "allowed", primary, matches, l7, caveats: namedPortCaveats(blocks, dir, peer) };
   }
   if (!enforced) return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };

@@ -87,7 +87,9 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
       verdict: "allowed",
       decision: "implicit-allow",
       enforcementPoint: point,
-      reason: `${dropNote}This is a reply on an established connection (${describeSide(src)} → ${describeSide(dst)}); connection tracking lets replies through without a policy check.`,
+      reason: `${dropNote}This is a reply on an established connection (${describeSide(src)} → ${describeSide(dst)}); connection tracking lets replies through without a policy check.${
+        f.l7?.kind === "http" && f.l7.code === 403 ? " An HTTP 403 response is how the L7 proxy answers a refused request: explain the matching request record to see which rule refused it." : ""
+      }`,
     });
   }
 

@@ -218,8 +218,9 @@ function defaultDenySuggestion(f: FlowFacts, c: CompiledPolicySet, side: FlowSid
     const list = Array.isArray(spec[dir]) ? (spec[dir] as unknown[]) : [];
     list.push(rule);
     spec[dir] = list;
+    const fqdn = dir === "egress" && peer.external && peer.names[0] ? ` (for a name that changes IPs, toFQDNs matchName ${bound(peer.names[0].replace(/\.$/, ""), 100)} with a DNS rule is the durable form)` : "";
     return {
-      summary: bound(`Suggestion: add an ${dir} rule to ${policyText(target.policy)} allowing ${p.words}${ports.words}; ${REVIEW}.`, 400),
+      summary: bound(`Suggestion: add an ${dir} rule to ${policyText(target.policy)} allowing ${p.words}${ports.words}${fqdn}; ${REVIEW}.`, 500),
       yaml: render(obj),
     };
   }
