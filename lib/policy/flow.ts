@@ -126,8 +126,9 @@ export function unwrapFlow(input: unknown): Obj {
 
 export function readFlow(flow: Obj, namespaceLabels: NamespaceLabels): FlowFacts {
   const ip = obj(flow.IP) ?? obj(flow.ip);
-  const source = readSide(obj(flow.source), str(ip?.source), strings(flow.source_names ?? flow.sourceNames), namespaceLabels);
-  const destination = readSide(obj(flow.destination), str(ip?.destination), strings(flow.destination_names ?? flow.destinationNames), namespaceLabels);
+  const nodeLabels = strings(flow.node_labels ?? flow.nodeLabels, 64);
+  const source = readSide(obj(flow.source), str(ip?.source), strings(flow.source_names ?? flow.sourceNames), namespaceLabels, nodeLabels);
+  const destination = readSide(obj(flow.destination), str(ip?.destination), strings(flow.destination_names ?? flow.destinationNames), namespaceLabels, nodeLabels);
   const verdict = str(flow.verdict) ?? (num(flow.verdict) === 2 ? "DROPPED" : num(flow.verdict) === 1 ? "FORWARDED" : "VERDICT_UNKNOWN");
   const et = obj(flow.event_type) ?? obj(flow.eventType);
   const eventType = num(et?.type);
@@ -150,7 +151,7 @@ export function readFlow(flow: Obj, namespaceLabels: NamespaceLabels): FlowFacts
     isReply,
     eventType,
     nodeName: bound(str(flow.node_name) ?? str(flow.nodeName) ?? "", 120),
-    nodeLabels: strings(flow.node_labels ?? flow.nodeLabels, 64),
+    nodeLabels,
     allowedBy: { ingress: readPolicies(flow.ingress_allowed_by), egress: readPolicies(flow.egress_allowed_by) },
     deniedBy: { ingress: readPolicies(flow.ingress_denied_by), egress: readPolicies(flow.egress_denied_by) },
   };
@@ -164,7 +165,7 @@ function readDropReason(flow: Obj, eventType: number | undefined, subType: numbe
   return { name: DROP_NAMES[code] ?? `drop reason ${code}`, code };
 }
 
-function readSide(e: Obj | undefined, ip: string | undefined, names: string[], nsLabels: NamespaceLabels): FlowSide {
+function readSide(e: Obj | undefined, ip: string | undefined, names: string[], nsLabels: NamespaceLabels, nodeLabels: readonly string[]): FlowSide {
   const rawLabels = strings(e?.labels);
   const labels: Label[] = rawLabels.map(parseLabel);
   const identity = num(e?.identity);
@@ -190,6 +191,13 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
       for (const [k, v] of Object.entries(nl)) labels.push({ source: "k8s", key: NAMESPACE_LABELS_PREFIX + k, value: v });
     }
   }
+  if (reservedHost) {
+    // reserved:host is always the node that observed the flow: its labels are what nodeSelector matches.
+    for (const nl of nodeLabels) {
+      const eq = nl.indexOf("=");
+      labels.push({ source: "node", key: eq < 0 ? nl : nl.slice(0, eq), value: eq < 0 ? "" : nl.slice(eq + 1) });
+    }
+  }
   const world = labels.some((l) => l.source === "reserved" && (l.key === "world" || l.key === "world-ipv4" || l.key === "world-ipv6"));
   const cidrIdentity = identity !== undefined && identity >= 16777216 && !hasK8s;
   return {
@@ -197,7 +205,7 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
     labels: new LabelSet(labels),
     rawLabels,
     labelsMissing: pod && rawLabels.length === 0,
-    cacheKey: `${namespace}\n${identity ?? ""}\n${rawLabels.join("\n")}`,
+    cacheKey: `${namespace}\n${identity ?? ""}\n${rawLabels.join("\n")}${reservedHost ? `\n${nodeLabels.join("\n")}` : ""}`,
     identity,
     namespace,
     podName,
