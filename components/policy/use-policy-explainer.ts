@@ -40,8 +40,10 @@ export function usePolicyExplainer(raw: ReadonlyMap<string, JsonObject>): Policy
   rawRef.current = raw;
   const { compiled, version, data } = policies;
 
+  // Keyed on the policy list alone: a refetch that only changes the source's status keeps caches.
+  const list = data?.policies;
+  const byKey = useMemo(() => new Map((list ?? []).map((p) => [policyKey(p), p] as const)), [list]);
   const core = useMemo(() => {
-    const byKey = new Map((data?.policies ?? []).map((p) => [policyKey(p), p] as const));
     const run = (flow: JsonObject) => (compiled ? explainFlow(flow, compiled) : undefined);
     const cache = new ExplanationCache((id) => {
       const flow = rawRef.current.get(id);
@@ -89,7 +91,7 @@ export function usePolicyExplainer(raw: ReadonlyMap<string, JsonObject>): Policy
         return byKey.get(policyKey(id));
       },
     };
-  }, [compiled, version, data]);
+  }, [compiled, version, byKey]);
 
   return useMemo(() => ({ ...core, policies, attributedPolicies: (row: FlowRow) => core.attribution(row).policies }), [core, policies]);
 }
