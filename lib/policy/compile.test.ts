@@ -103,3 +103,66 @@ spec:
     assert.deepEqual(isolatingPolicies({ labels: ["reserved:world"] }, "ingress", c), []);
   });
 });
+
+describe("compilePolicySet + explainFlow never throw on mutated policies", () => {
+  it("survives random mutations of real policy objects", async () => {
+    const { explainFlow } = await import("./explain");
+    const { flow, pod, WORLD } = await import("./test-builders");
+    const base = parsePolicyDocuments(
+      `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: a, namespace: default}
+spec:
+  endpointSelector: {matchLabels: {class: deathstar}, matchExpressions: [{key: tier, operator: NotIn, values: [dev]}]}
+  ingress:
+  - fromEndpoints: [{matchLabels: {org: empire}}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: POST, path: "/v1/.*", headers: ["X-A"]}]}}]
+  - fromCIDRSet: [{cidr: 10.0.0.0/8, except: [10.1.0.0/16]}]
+  egress:
+  - toFQDNs: [{matchPattern: "*.example.com"}]
+    toPorts: [{ports: [{port: "443"}]}]
+  - toEndpoints: [{matchLabels: {k8s-app: kube-dns, "k8s:io.kubernetes.pod.namespace": kube-system}}]
+    toPorts: [{ports: [{port: "53", protocol: UDP}], rules: {dns: [{matchPattern: "*"}]}}]
+  ingressDeny: [{fromEntities: [world], toPorts: [{ports: [{port: "22", endPort: 23}]}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: k, namespace: default}
+spec:
+  podSelector: {matchLabels: {class: deathstar}}
+  policyTypes: [Ingress, Egress]
+  ingress: [{from: [{namespaceSelector: {matchLabels: {team: a}}, podSelector: {matchLabels: {app: x}}}, {ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: 80}, {port: 8000, endPort: 8080, protocol: UDP}]}]
+`,
+      "fuzz.yaml",
+    ).policies;
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const junk = (): unknown => [null, 0, -5, "", "x", "*", [], {}, [{}], { matchLabels: 3 }, "10.0.0.0/99", true, 1e9][Math.floor(rnd() * 13)];
+    const mutate = (v: unknown, depth: number): unknown => {
+      if (depth > 7) return v;
+      if (Array.isArray(v)) return v.map((x) => (rnd() < 0.1 ? junk() : mutate(x, depth + 1)));
+      if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) {
+          const r = rnd();
+          if (r < 0.05) continue;
+          out[k] = r < 0.15 ? junk() : mutate(x, depth + 1);
+        }
+        return out;
+      }
+      return v;
+    };
+    const flows = [
+      flow({ src: pod("default", "t", { org: "empire" }), dst: pod("default", "d", { class: "deathstar" }), http: { method: "POST", url: "http://d/v1/x" } }),
+      flow({ src: WORLD, srcIp: "10.2.0.1", dst: pod("default", "d", { class: "deathstar" }), port: 22 }),
+      flow({ src: pod("default", "d", { class: "deathstar" }), dst: WORLD, dstIp: "1.2.3.4", port: 443, destinationNames: ["a.example.com"] }),
+    ];
+    for (let i = 0; i < 400; i++) {
+      const pols = base.map((p) => ({ ...p, object: mutate(p.object, 0) as Record<string, unknown> }));
+      const c = compilePolicySet({ policies: pols, namespaceLabels: {}, settings: DEFAULT_SETTINGS });
+      for (const f of flows) explainFlow(f, c);
+      // Every odd shape is met by a reasoned problem, not by the catch-all for unexpected errors.
+      for (const p of c.problems) assert.doesNotMatch(p.message, /could not be compiled/);
+    }
+  });
+});

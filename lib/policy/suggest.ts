@@ -26,6 +26,10 @@ function workloadLabel(peer: FlowSide): { key: string; value: string } | undefin
     const l = own.find((x) => x.key === k);
     if (l) return { key: l.key, value: l.value };
   }
+  // No app label: the label whose value names the pod (class=deathstar for deathstar-5hmds) is
+  // the most specific; a shared one (org=empire) would allow far more than this workload.
+  const named = peer.podName ? own.filter((x) => x.value !== "" && peer.podName.startsWith(x.value)).sort((a, b) => b.value.length - a.value.length)[0] : undefined;
+  if (named) return { key: named.key, value: named.value };
   return own[0] ? { key: own[0].key, value: own[0].value } : undefined;
 }
 
