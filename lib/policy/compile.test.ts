@@ -50,9 +50,10 @@ describe("compilePolicySet: rules Cilium would reject (E-val) are reported, neve
   it("compiles a few hundred policies in milliseconds", () => {
     const text = Array.from({ length: 300 }, (_, i) => `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p${i}, namespace: ns${i % 30}}\nspec:\n  endpointSelector: {matchLabels: {app: a${i}}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: b${i}}}]\n    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: GET, path: "/api/.*"}]}}]\n  egress:\n  - toFQDNs: [{matchPattern: "*.example.com"}]\n`).join("---\n");
     const parsed = parsePolicyDocuments(text, "many.yaml");
-    const t = performance.now();
+    const before = process.cpuUsage(); // CPU time: the test machine is shared
     const c = compilePolicySet({ policies: parsed.policies, namespaceLabels: {}, settings: DEFAULT_SETTINGS });
-    const ms = performance.now() - t;
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
     assert.equal(c.problems.length, 0);
     assert.ok(ms < 200, `${ms}ms`);
   });
