@@ -126,6 +126,8 @@ describe("directory source", () => {
       assert.equal(v1.since, "2026-01-01T10:00:00.000Z");
       assert.ok(service.problems().length >= 2);
 
+      const heard: number[] = [];
+      const unsubscribe = service.subscribe((c) => c && heard.push(c.version));
       clock = Date.parse("2026-01-01T11:00:00Z");
       const file = join(dir, "apps", "shop", "policies.yml");
       writeFileSync(file, [cnp("shop", "cart", "8081"), cnp("shop", "checkout", "9090")].join("---\n"));
@@ -133,6 +135,8 @@ describe("directory source", () => {
       utimesSync(file, new Date(clock), new Date(clock));
       await waitUntil(() => service.current().version === 2, "version 2 after the file change");
 
+      assert.deepEqual(heard, [2], "subscribers hear of the new version");
+      unsubscribe();
       const change = service.history().at(-1)!;
       assert.deepEqual(change.changed, ["CiliumNetworkPolicy/shop/cart"]);
       assert.deepEqual(change.added, []);
