@@ -2,7 +2,7 @@
 // ("this endpoint's ingress is in default-deny because of …").
 
 import { blocksFor } from "./evaluate";
-import { isolatingFrom } from "./explain";
+import { isolatingFrom } from "./answer";
 import { LabelSet, parseLabel, POD_NAMESPACE } from "./labels";
 import type { CompiledPolicySet } from "./model";
 import type { FlowSide } from "./flow";
