@@ -130,6 +130,12 @@ spec: {endpointSelector: {}, ingress: [{}]}
     assert.ok(r.problems[0]!.message.startsWith(SKIPPED_NOT_A_POLICY));
   });
 
+  it("reads typed lists from the API and bare JSON arrays", () => {
+    const item = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "k", namespace: "a" }, spec: { podSelector: {} } };
+    assert.deepEqual(parsePolicyDocuments(JSON.stringify({ kind: "NetworkPolicyList", items: [item] }), "x").policies.map((p) => p.name), ["k"]);
+    assert.deepEqual(parsePolicyDocuments(JSON.stringify([item]), "x").policies.map((p) => p.name), ["k"]);
+  });
+
   it("never throws on odd text", () => {
     for (const t of ["", "# only a comment", "just a string", "- 1\n- 2", "a: *unknown", "\u0000", "{{{{", "[1, 2"]) {
       const r = parsePolicyDocuments(t, "x");

@@ -61,8 +61,10 @@ export function parsePolicyDocuments(text: string, origin: string): ParsedDocume
     }
     if (value === null || value === undefined) return; // an empty document, as kubectl ignores it
     const docText = documentText(text, doc.range);
-    if (isObject(value) && value.kind === "List" && Array.isArray(value.items)) {
-      value.items.forEach((item, k) => add(out, policyFromObject(item, `${where} item ${k + 1}`)));
+    // `kind: List` (kubectl get -o yaml), typed lists from the API (CiliumNetworkPolicyList), or a bare JSON array.
+    const items = Array.isArray(value) ? value : isObject(value) && typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items) ? value.items : undefined;
+    if (items) {
+      items.forEach((item, k) => add(out, policyFromObject(item, `${where} item ${k + 1}`)));
       return;
     }
     add(out, policyFromObject(value, where, docText));
