@@ -149,7 +149,8 @@ function anyOf(field: string, ms: PeerMatcher[]): PeerMatcher {
     describe: ms.map((m) => m.describe).join(" or "),
     all: ms.some((m) => m.all),
     matches: (p) => ms.some((m) => m.matches(p)),
-    whyNot: (p) => ms.map((m) => m.whyNot(p)).join("; "),
+    // The first selector's reason is the readable one; the rest would only repeat the pattern.
+    whyNot: (p) => `${ms[0]!.whyNot(p)}${ms.length > 1 ? ` (nor any of the other ${ms.length - 1} selectors)` : ""}`,
   };
 }
 
