@@ -434,3 +434,32 @@ describe("explainFlow: speed", () => {
     assert.ok(perSecond >= 20000, `${Math.round(perSecond)} explanations/s`);
   });
 });
+
+describe("explainFlow: where the suggested rule goes", () => {
+  it("extends the policy written for the endpoint, not the namespace-wide deny-all", () => {
+    const compiled = policies(`
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: { name: deny-all, namespace: shop }
+spec:
+  endpointSelector: {}
+  ingress: [{}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: { name: api-ingress, namespace: shop }
+spec:
+  endpointSelector: { matchLabels: { app: api } }
+  ingress:
+  - fromEndpoints: [{ matchLabels: { app: web } }]
+    toPorts: [{ ports: [{ port: "8080", protocol: TCP }] }]
+`);
+    const e = explainFlow(
+      flow({ src: pod("shop", "worker-1", { app: "worker" }), dst: pod("shop", "api-1", { app: "api" }), port: 8080, verdict: "DROPPED", dropReason: "POLICY_DENIED" }),
+      compiled,
+    );
+    assert.equal(e.decision, "default-deny");
+    assert.deepEqual(e.isolating.map((p) => p.name).sort(), ["api-ingress", "deny-all"]);
+    assert.match(e.suggestion!.summary, /CiliumNetworkPolicy shop\/api-ingress/);
+  });
+});

@@ -199,18 +199,20 @@ function l7Suggestion(f: FlowFacts, r: Extract<SideResult, { kind: "l7-deny" }>)
   };
 }
 
-function pickTarget(blocks: readonly RuleBlock[], side: FlowSide, peer: FlowSide): RuleBlock | undefined {
+// The rule goes where a reader would look for it: among the namespace's own CiliumNetworkPolicies,
+// the one written for this endpoint (a selector beyond the namespace) that already allows traffic
+// in this direction, rather than a namespace-wide "deny all" policy.
+function pickTarget(blocks: readonly RuleBlock[], side: FlowSide, peer: FlowSide, dir: Direction): RuleBlock | undefined {
   const expressibleInKnp = peer.kind === "pod" || (peer.external && !!peer.ip);
   const ok = blocks.filter((b) => !b.isKnp || expressibleInKnp);
-  return (
-    ok.find((b) => b.policy.kind === "CiliumNetworkPolicy" && b.policy.namespace === side.namespace) ??
-    ok.find((b) => b.isKnp) ??
-    ok[0]
-  );
+  const fit = (b: RuleBlock) => (b.subject.requirements.length > 1 ? 2 : 0) + (b.allow[dir].length > 0 ? 1 : 0);
+  const own = ok.filter((b) => b.policy.kind === "CiliumNetworkPolicy" && b.policy.namespace === side.namespace);
+  const best = own.reduce<RuleBlock | undefined>((a, b) => (a === undefined || fit(b) > fit(a) ? b : a), undefined);
+  return best ?? ok.find((b) => b.isKnp) ?? ok[0];
 }
 
 function defaultDenySuggestion(f: FlowFacts, c: CompiledPolicySet, side: FlowSide, dir: Direction, peer: FlowSide, isolating: readonly RuleBlock[]): Suggestion | null {
-  const target = pickTarget(isolating, side, peer);
+  const target = pickTarget(isolating, side, peer, dir);
   const ports = ciliumPorts(f);
   if (target?.isKnp) return knpSuggestion(f, target, dir, peer);
   if (target) {
