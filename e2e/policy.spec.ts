@@ -120,3 +120,19 @@ test("the Drops view groups drops; a click filters the table and the map", async
   await expect(page).toHaveURL(/filter=drop-reason%3DPOLICY_DENIED/);
   await expectEveryRow(page, ["POLICY_DENIED"]);
 });
+
+test("without policies the Drops view and the drawer say so, still group drops, and render hostile names as text", async ({ page }) => {
+  // The second server replays a capture with hostile text and has no policy source.
+  const hostile = `http://127.0.0.1:${Number(process.env.E2E_HOSTILE_PORT ?? 3101)}`;
+  await page.goto(`${hostile}/?verdict=DROPPED&panel=drops`);
+  const drops = page.getByTestId("drops-view");
+  await expect(drops).toBeVisible();
+  await expect(drops.getByTestId("policy-none")).toContainText("No policies loaded — set HUBBLE_LENS_POLICIES or connect to the Kubernetes API");
+  await expect(drops.locator('[data-testid="drops-row"][data-grouping="reason"]', { hasText: "POLICY_DENIED" })).toBeVisible();
+  await expect(drops.locator('[data-testid="drops-row"][data-grouping="namespaces"]', { hasText: "hostile → hostile" })).toBeVisible();
+  await rows(page).first().click();
+  const panel = page.getByTestId("policy-panel");
+  await expect(panel.getByTestId("policy-none")).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  expect(await page.locator("img[src='x'], svg[onload]").count()).toBe(0);
+});

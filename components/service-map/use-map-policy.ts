@@ -9,7 +9,8 @@ import { useMemo, useRef } from "react";
 import { isInvestigatedDrop } from "@/lib/drops";
 import type { FlowRow } from "@/lib/flow-model";
 import type { Direction, IsolatingPolicy, PolicyId } from "@/lib/policy/types";
-import { edgeDropPolicies, type EdgeDropPolicies, type NodeEndpoint, nodeEndpoints, type NodeLock, nodeLocks } from "@/lib/service-map/policy-annotations";
+import { EdgeDropIndex, type EdgeDropPolicies, type NodeEndpoint, nodeEndpoints, type NodeLock, nodeLocks } from "@/lib/service-map/policy-annotations";
+import { diffRows } from "@/lib/service-map/row-diff";
 import type { ServiceMapSnapshot } from "@/lib/service-map/types";
 import type { Grouping } from "@/lib/view-state";
 
@@ -34,16 +35,46 @@ export function useMapPolicy(
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
 
-  const edgeDrops = useMemo(
-    () => (lens && snapshot.edges.length > 0 ? edgeDropPolicies(rowsRef.current, snapshot.grouping, isInvestigatedDrop, (r) => lens.attributedPolicies(r)) : NO_EDGES),
-    [snapshot, lens],
-  );
+  // Fed like the map's model: only the rows added and evicted since the last snapshot.
+  const index = useRef<{ index: EdgeDropIndex; lens: MapPolicyLens; fed: readonly FlowRow[] } | undefined>(undefined);
+  const edgeDrops = useMemo(() => {
+    if (!lens) {
+      index.current = undefined;
+      return NO_EDGES;
+    }
+    const rows = rowsRef.current;
+    const fresh = () => new EdgeDropIndex(snapshot.grouping, isInvestigatedDrop, (r) => lens.attributedPolicies(r));
+    let st = index.current;
+    if (!st || st.lens !== lens || st.index.grouping !== snapshot.grouping) st = index.current = { index: fresh(), lens, fed: [] };
+    const diff = diffRows(st.fed, rows);
+    if (diff.kind === "reset") {
+      st.index = fresh();
+      st.index.add(rows);
+    } else if (diff.kind === "delta") {
+      st.index.add(diff.added);
+      st.index.remove(diff.removed);
+    }
+    st.fed = rows;
+    return st.index.snapshot();
+  }, [snapshot, lens]);
 
+  // Endpoints found stay known (per grouping): only new nodes are looked for in the rows.
+  const known = useRef<{ grouping: Grouping; endpoints: Map<string, NodeEndpoint> }>({ grouping, endpoints: new Map() });
   const nodeIds = useMemo(() => snapshot.nodes.map((n) => n.id).join("\n"), [snapshot.nodes]);
   const locks = useMemo(() => {
     if (!lens || nodeIds === "") return NO_LOCKS;
-    const endpoints = nodeEndpoints(rowsRef.current, grouping, new Set(nodeIds.split("\n")));
-    return nodeLocks(endpoints, (ep, d) => lens.isolating(ep, d));
+    if (known.current.grouping !== grouping) known.current = { grouping, endpoints: new Map() };
+    const endpoints = known.current.endpoints;
+    const ids = nodeIds.split("\n");
+    const missing = new Set(ids.filter((id) => !endpoints.has(id)));
+    if (missing.size > 0) for (const [id, ep] of nodeEndpoints(rowsRef.current, grouping, missing)) endpoints.set(id, ep);
+    const shown = new Map<string, NodeEndpoint>();
+    for (const id of ids) {
+      const ep = endpoints.get(id);
+      if (ep) shown.set(id, ep);
+    }
+    if (endpoints.size > 4 * ids.length + 1000) known.current = { grouping, endpoints: new Map(shown) };
+    return nodeLocks(shown, (ep, d) => lens.isolating(ep, d));
   }, [nodeIds, grouping, lens]);
 
   return { edgeDrops, locks };

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { FlowRow } from "../flow-model";
 import type { IsolatingPolicy, PolicyId } from "../policy/types";
 import { edgeIdOf } from "./ids";
-import { edgeDropPolicies, edgeDropText, nodeEndpoints, nodeLocks, nodeLockText } from "./policy-annotations";
+import { EdgeDropIndex, edgeDropPolicies, edgeDropText, nodeEndpoints, nodeLocks, nodeLockText } from "./policy-annotations";
 import { entity, flow, pod, T0 } from "./testing";
 
 const KNP: PolicyId = { kind: "NetworkPolicy", namespace: "payments", name: "default-deny" };
@@ -65,4 +65,41 @@ test("node locks: only nodes isolated in some direction, with their policies onc
   assert.equal(l.ingress.length, 2);
   assert.equal(l.egress.length, 1);
   assert.equal(nodeLockText(l, "egress"), "egress default-deny by NetworkPolicy payments/default-deny");
+});
+
+test("edge drop index: removing a row takes back exactly what it added, even if its attribution changed since", () => {
+  const prom = pod("monitoring", "prometheus");
+  const api = pod("payments", "payments-api");
+  const a = flow({ source: prom, destination: api, dport: 9090, verdict: "DROPPED", t: T0 + 1 });
+  const b = flow({ source: prom, destination: api, dport: 9090, verdict: "DROPPED", t: T0 });
+  let charged: PolicyId[] = [KNP];
+  const index = new EdgeDropIndex("workload", isDrop, () => charged);
+  index.add([a, b]);
+  const first = index.snapshot();
+  assert.equal(index.snapshot(), first, "unchanged: the same object");
+  charged = [CNP];
+  index.remove([b]);
+  const id = edgeIdOf(a, "workload");
+  assert.deepEqual(index.snapshot().get(id)!.policies.map((p) => [p.key, p.drops]), [["NetworkPolicy/payments/default-deny", 1]]);
+  index.remove([a]);
+  assert.equal(index.snapshot().size, 0);
+});
+
+test("edge drop index: fed in pieces it agrees with the batch function", () => {
+  const prom = pod("monitoring", "prometheus");
+  const rows = Array.from({ length: 30 }, (_, i) =>
+    flow({ source: prom, destination: pod("payments", `svc${i % 3}`), dport: 9090 + (i % 2), verdict: i % 4 === 0 ? "FORWARDED" : "DROPPED", t: T0 + i }),
+  );
+  const attribute = (r: FlowRow) => (r.destination.workload === "svc0" ? [KNP] : r.destination.workload === "svc1" ? [KNP, CNP] : []);
+  const index = new EdgeDropIndex("workload", isDrop, attribute);
+  index.add(rows.slice(0, 10));
+  index.add(rows.slice(10));
+  index.remove(rows.slice(0, 5));
+  assert.deepEqual(index.snapshot(), edgeDropPolicies(rows.slice(5), "workload", isDrop, attribute));
+});
+
+test("node endpoints: entities are not looked for, and the scan is bounded", () => {
+  const rows = [flow({ source: pod("a", "x"), destination: pod("b", "y"), dport: 80 }), flow({ source: pod("c", "z"), destination: pod("d", "w"), dport: 80 })];
+  const eps = nodeEndpoints(rows, "workload", new Set(["wl:a/x", "wl:c/z", "entity:world"]), 1);
+  assert.deepEqual([...eps.keys()], ["wl:a/x"]);
 });

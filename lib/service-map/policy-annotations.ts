@@ -30,44 +30,86 @@ const MAX_POLICIES_PER_EDGE = 8;
 
 /**
  * Per edge id (and per folded `*` id of the same pair and protocol, so a folded edge is
- * annotated too): the policies its dropped and audited flows are charged to.
+ * annotated too): the policies its dropped and audited flows are charged to. Incremental: fed
+ * the rows added and removed since the last feed (as the map's model is), it only looks at those,
+ * and remembers what each row contributed so removing it takes exactly that back out.
  */
+export class EdgeDropIndex {
+  private readonly edges = new Map<string, { counts: Map<string, { policy: PolicyId; drops: number }>; unattributed: number }>();
+  private readonly contributed = new Map<FlowRow, { ids: readonly string[]; policies: readonly PolicyId[] }>();
+  private cached: ReadonlyMap<string, EdgeDropPolicies> | undefined = new Map();
+
+  constructor(
+    readonly grouping: Grouping,
+    private readonly isDrop: (row: FlowRow) => boolean,
+    private readonly attribute: (row: FlowRow) => readonly PolicyId[],
+  ) {}
+
+  add(rows: readonly FlowRow[]): void {
+    for (const row of rows) {
+      if (!this.isDrop(row) || this.contributed.has(row)) continue;
+      const { from, to } = orientedEndpoints(row);
+      const s = nodeIdOf(from, this.grouping);
+      const t = nodeIdOf(to, this.grouping);
+      const ids = [edgeId(s, t, portPart(to.port), row.l4Protocol), edgeId(s, t, FOLDED_PORT, row.l4Protocol)];
+      const policies = this.attribute(row);
+      this.contributed.set(row, { ids, policies });
+      for (const id of ids) this.count(id, policies, 1);
+      this.cached = undefined;
+    }
+  }
+
+  remove(rows: readonly FlowRow[]): void {
+    for (const row of rows) {
+      const c = this.contributed.get(row);
+      if (!c) continue;
+      this.contributed.delete(row);
+      for (const id of c.ids) this.count(id, c.policies, -1);
+      this.cached = undefined;
+    }
+  }
+
+  /** The annotations; the same object until something changes. */
+  snapshot(): ReadonlyMap<string, EdgeDropPolicies> {
+    if (this.cached) return this.cached;
+    const out = new Map<string, EdgeDropPolicies>();
+    for (const [id, a] of this.edges) {
+      const policies = [...a.counts.entries()]
+        .map(([key, c]) => ({ key, policy: c.policy, drops: c.drops }))
+        .sort((x, y) => y.drops - x.drops || (x.key < y.key ? -1 : 1))
+        .slice(0, MAX_POLICIES_PER_EDGE);
+      out.set(id, { policies, unattributed: a.unattributed });
+    }
+    this.cached = out;
+    return out;
+  }
+
+  private count(id: string, policies: readonly PolicyId[], delta: 1 | -1): void {
+    let a = this.edges.get(id);
+    if (!a) this.edges.set(id, (a = { counts: new Map(), unattributed: 0 }));
+    if (policies.length === 0) a.unattributed += delta;
+    for (const p of policies) {
+      const k = policyKey(p);
+      const c = a.counts.get(k);
+      if (c) {
+        c.drops += delta;
+        if (c.drops <= 0) a.counts.delete(k);
+      } else if (delta > 0) a.counts.set(k, { policy: p, drops: 1 });
+    }
+    if (a.counts.size === 0 && a.unattributed <= 0) this.edges.delete(id);
+  }
+}
+
+/** The same annotations from a list of rows at once (see EdgeDropIndex). */
 export function edgeDropPolicies(
   rows: readonly FlowRow[],
   grouping: Grouping,
   isDrop: (row: FlowRow) => boolean,
   attribute: (row: FlowRow) => readonly PolicyId[],
 ): ReadonlyMap<string, EdgeDropPolicies> {
-  const acc = new Map<string, { counts: Map<string, { policy: PolicyId; drops: number }>; unattributed: number }>();
-  const add = (id: string, policies: readonly PolicyId[]) => {
-    let a = acc.get(id);
-    if (!a) acc.set(id, (a = { counts: new Map(), unattributed: 0 }));
-    if (policies.length === 0) a.unattributed++;
-    for (const p of policies) {
-      const k = policyKey(p);
-      const c = a.counts.get(k);
-      if (c) c.drops++;
-      else a.counts.set(k, { policy: p, drops: 1 });
-    }
-  };
-  for (const row of rows) {
-    if (!isDrop(row)) continue;
-    const { from, to } = orientedEndpoints(row);
-    const s = nodeIdOf(from, grouping);
-    const t = nodeIdOf(to, grouping);
-    const policies = attribute(row);
-    add(edgeId(s, t, portPart(to.port), row.l4Protocol), policies);
-    add(edgeId(s, t, FOLDED_PORT, row.l4Protocol), policies);
-  }
-  const out = new Map<string, EdgeDropPolicies>();
-  for (const [id, a] of acc) {
-    const policies = [...a.counts.entries()]
-      .map(([key, c]) => ({ key, policy: c.policy, drops: c.drops }))
-      .sort((x, y) => y.drops - x.drops || (x.key < y.key ? -1 : 1))
-      .slice(0, MAX_POLICIES_PER_EDGE);
-    out.set(id, { policies, unattributed: a.unattributed });
-  }
-  return out;
+  const index = new EdgeDropIndex(grouping, isDrop, attribute);
+  index.add(rows);
+  return index.snapshot();
 }
 
 /** "dropped by payments/default-deny (+1 more)": the edge's label and tooltip part. */
@@ -84,12 +126,22 @@ export interface NodeEndpoint {
   readonly namespace: string;
 }
 
+/** Rows `nodeEndpoints` looks through at most: the newest hold nearly every node shown. */
+export const NODE_ENDPOINT_SCAN = 20_000;
+
 /**
- * An endpoint per wanted node id, from the newest row that has one. Reserved entities (world,
- * host, …) have no policy of their own here and are skipped.
+ * An endpoint per wanted node id, from the newest row that has one, looking at the newest
+ * `maxRows` rows at most. Reserved entities (world, host, …) have no policy of their own here and
+ * are not looked for.
  */
-export function nodeEndpoints(rows: readonly FlowRow[], grouping: Grouping, wanted: ReadonlySet<string>): ReadonlyMap<string, NodeEndpoint> {
+export function nodeEndpoints(
+  rows: readonly FlowRow[],
+  grouping: Grouping,
+  wantedIds: ReadonlySet<string>,
+  maxRows = NODE_ENDPOINT_SCAN,
+): ReadonlyMap<string, NodeEndpoint> {
   const out = new Map<string, NodeEndpoint>();
+  const wanted = new Set([...wantedIds].filter((id) => !id.startsWith("entity:") && !id.startsWith("world:")));
   if (wanted.size === 0) return out;
   const take = (ep: FlowEndpointView) => {
     if (ep.entity !== undefined || ep.labels.length === 0) return;
@@ -97,10 +149,10 @@ export function nodeEndpoints(rows: readonly FlowRow[], grouping: Grouping, want
     if (!wanted.has(id) || out.has(id)) return;
     out.set(id, { labels: ep.labels, namespace: namespaceOf(ep) });
   };
-  for (const row of rows) {
-    take(row.source);
-    take(row.destination);
-    if (out.size === wanted.size) break;
+  const n = Math.min(rows.length, maxRows);
+  for (let i = 0; i < n && out.size < wanted.size; i++) {
+    take(rows[i].source);
+    take(rows[i].destination);
   }
   return out;
 }
