@@ -1,6 +1,8 @@
 "use client";
 
+import type { FlowQuery } from "@/lib/filter-model";
 import { FlowBuffer, type FlowBufferSnapshot } from "@/lib/flow-buffer";
+import { snapshotFlows } from "@/lib/investigation";
 import { parseEventData, type RelayStateView, type StreamEvent } from "@/lib/sse";
 
 export interface FlowStreamState {
@@ -29,6 +31,7 @@ export class FlowStreamStore {
   private listeners = new Set<() => void>();
   private state: FlowStreamState;
   private scheduled = false;
+  private abortSnapshot: (() => void) | undefined;
 
   constructor(capacity = 100_000) {
     this.buffer = new FlowBuffer(capacity);
@@ -61,9 +64,36 @@ export class FlowStreamStore {
     }
   }
 
+  /**
+   * Shows saved flows instead of the live stream (an investigation page): fetched once from
+   * `url` (NDJSON, one `{"flow": …}` per line) and passed through `query` like the relay would.
+   */
+  openSnapshot(url: string, query: FlowQuery): void {
+    this.close();
+    this.buffer.clear();
+    this.state = initialState(this.buffer.snapshot);
+    const controller = new AbortController();
+    this.abortSnapshot = () => controller.abort();
+    void (async () => {
+      try {
+        const res = await fetch(url, { signal: controller.signal });
+        if (!res.ok) throw new Error(`the server answered ${res.status}`);
+        const result = snapshotFlows(await res.text(), query, new Date());
+        this.buffer.add(result.flows);
+        const errors = result.unreadable > 0 ? [`${result.unreadable} saved line(s) could not be read: ${result.problems.join("; ")}`] : [];
+        this.update({ flows: this.buffer.snapshot, ended: true, connection: "closed", errors });
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        this.update({ connection: "error", errors: [`The saved flows could not be loaded: ${err instanceof Error ? err.message : String(err)}`] });
+      }
+    })();
+  }
+
   close(): void {
     this.source?.close();
     this.source = undefined;
+    this.abortSnapshot?.();
+    this.abortSnapshot = undefined;
   }
 
   private apply(event: StreamEvent): void {

@@ -14,6 +14,10 @@ import { EmptyState } from "@/components/top-bar/empty-state";
 import { RelayBanner } from "@/components/top-bar/relay-banner";
 import { TopBar } from "@/components/top-bar/top-bar";
 import { FlowStreamStore } from "@/components/flow-stream-store";
+import { InvestigationBanner } from "@/components/investigations/investigation-banner";
+import { ShareInvestigationButton } from "@/components/investigations/share-investigation";
+import { type InvestigationMeta, savedPolicies } from "@/components/investigations/types";
+import { defaultInvestigationTitle, shareInvestigationBody } from "@/lib/investigation";
 import { DropsToggle, DropsView, PolicyPanel, usePolicyCell, usePolicyExplainer, usePolicyFilteredRows } from "@/components/policy";
 import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
@@ -25,14 +29,19 @@ import { useViewState } from "./use-view-state";
  * stream store owns the high-rate flows; React Query owns status and namespaces; this component
  * only wires them together.
  */
-export function Dashboard() {
+export function Dashboard({ investigation }: { readonly investigation?: InvestigationMeta } = {}) {
   const { view, problem, setView } = useViewState();
   const store = useMemo(() => new FlowStreamStore(), []);
   const streamQuery = useMemo(() => flowQueryToParams(view.query).toString(), [view.query]);
+  const queryRef = useRef(view.query);
+  queryRef.current = view.query;
+  const investigationId = investigation?.id;
   useEffect(() => {
-    store.open(streamQuery);
+    // An investigation page shows its saved flows through the view's query; otherwise, live flows.
+    if (investigationId) store.openSnapshot(`/api/investigations/${encodeURIComponent(investigationId)}/flows`, queryRef.current);
+    else store.open(streamQuery);
     return () => store.close();
-  }, [store, streamQuery]);
+  }, [store, streamQuery, investigationId]);
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
   const [paused, setPaused] = useState(false);
@@ -46,7 +55,8 @@ export function Dashboard() {
   const filterInput = useRef<HTMLInputElement>(null);
 
   // The policy explainer (one per page) and its client-side `policy=` filter, before the map focus.
-  const explainer = usePolicyExplainer(flows.raw);
+  const saved = useMemo(() => (investigation ? savedPolicies(investigation) : undefined), [investigation]);
+  const explainer = usePolicyExplainer(flows.raw, saved);
   const policyCell = usePolicyCell(explainer);
   const viewRows = usePolicyFilteredRows(flows.rows, view.policy, explainer);
 
@@ -59,7 +69,10 @@ export function Dashboard() {
   }, [viewRows, view]);
 
   const selectedRow = view.flow ? flows.rows.find((r) => r.id === view.flow) : undefined;
-  const selected = useSelectedFlow(view.flow, view.flow ? flows.raw.get(view.flow) : undefined, view.query);
+  const selected = useSelectedFlow(view.flow, view.flow ? flows.raw.get(view.flow) : undefined, view.query, {
+    fromRelay: !investigation,
+    loading: investigation !== undefined && !live.ended && live.connection !== "error",
+  });
 
   const update = useCallback((patch: Partial<ViewState>) => setView({ ...view, ...patch }), [setView, view]);
   const addFilter = useCallback(
@@ -112,6 +125,15 @@ export function Dashboard() {
         onCopyCommand={() => void copy(toHubbleObserveCommand(view.query), "hubble observe command")}
         filterInputRef={filterInput}
         exportSlot={<ExportButtons rows={focusedRows} raw={flows.raw} />}
+        shareSlot={
+          !investigation && (
+            <ShareInvestigationButton
+              defaultTitle={defaultInvestigationTitle(selectedRow)}
+              disabled={flows.rows.length === 0}
+              build={(title, note) => shareInvestigationBody({ title, note, view, rows: flows.rows, raw: flows.raw, now: new Date() })}
+            />
+          )
+        }
         themeSlot={
           <button
             type="button"
@@ -123,7 +145,11 @@ export function Dashboard() {
           </button>
         }
       />
-      <RelayBanner relay={live.relay} />
+      {investigation ? (
+        <InvestigationBanner investigation={investigation} selected={selected.state === "found" ? selected.raw : undefined} />
+      ) : (
+        <RelayBanner relay={live.relay} />
+      )}
       {problem && (
         <p role="alert" className="bg-amber-50 px-4 py-1 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
           Part of the link was not understood and was left out ({problem.param}: {problem.message}).
@@ -181,7 +207,9 @@ export function Dashboard() {
             row={selectedRow}
             notFound={
               selected.state === "loading"
-                ? "Looking for this flow in the relay's buffers…"
+                ? investigation
+                  ? "Loading the saved flows…"
+                  : "Looking for this flow in the relay's buffers…"
                 : selected.state === "gone"
                   ? selected.reason
                   : undefined

@@ -15,11 +15,17 @@ export type SelectedFlow =
  * The selected flow's Hubble JSON: from the flows in view, else fetched by uuid from the relay
  * within the view's time window (a shared link opened later), else why it cannot be shown.
  */
-export function useSelectedFlow(id: string | undefined, inView: JsonObject | undefined, query: FlowQuery): SelectedFlow {
+export function useSelectedFlow(
+  id: string | undefined,
+  inView: JsonObject | undefined,
+  query: FlowQuery,
+  /** An investigation page shows saved flows only: never ask the relay (`loading` while they load). */
+  options: { readonly fromRelay: boolean; readonly loading?: boolean } = { fromRelay: true },
+): SelectedFlow {
   const isUuid = !!id && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
   const fetched = useQuery({
     queryKey: ["flow-by-uuid", id, query.since ?? "", query.until ?? ""],
-    enabled: !!id && !inView && isUuid,
+    enabled: !!id && !inView && isUuid && options.fromRelay,
     staleTime: Infinity,
     queryFn: async ({ signal }) => {
       const params = new URLSearchParams({ filter: `uuid=${id}`, follow: "false", limit: "1" });
@@ -38,6 +44,10 @@ export function useSelectedFlow(id: string | undefined, inView: JsonObject | und
   });
   if (!id) return { state: "none" };
   if (inView) return { state: "found", raw: inView };
+  if (!options.fromRelay) {
+    if (options.loading) return { state: "loading" };
+    return { state: "gone", reason: "This flow is not among the saved flows that match the current filters." };
+  }
   if (!isUuid) return { state: "gone", reason: "This flow has no uuid (Cilium before 1.14), so it can only be shown while it is in view." };
   if (fetched.isPending) return { state: "loading" };
   if (fetched.isError) return { state: "gone", reason: `The relay could not be asked for this flow: ${fetched.error.message}` };

@@ -35,7 +35,8 @@ export function PolicyStatus({ policies, compact = false }: { policies: LoadedPo
       ) : (
         !compact && (
           <p className="text-slate-500 dark:text-slate-400">
-            {data.policies.length} {data.policies.length === 1 ? "policy" : "policies"} from {data.source}, version {data.version}
+            {data.policies.length} {data.policies.length === 1 ? "policy" : "policies"}{" "}
+            {data.source === "investigation" ? "as saved with this investigation" : `from ${data.source}`}, version {data.version}
             {data.since ? ` (since ${data.since})` : ""}.
           </p>
         )

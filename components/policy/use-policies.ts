@@ -9,7 +9,8 @@ import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
 import type { ClusterSettings, NamespaceLabels, PolicyObject, PolicyProblem } from "@/lib/policy/types";
 
 export interface PoliciesResponse {
-  readonly source: "kubernetes" | "directory" | "demo" | "none";
+  /** "investigation": the set saved with an investigation (the page's `fixed` policies). */
+  readonly source: "kubernetes" | "directory" | "demo" | "none" | "investigation";
   /** The source's own state: "error" with a message that says what to fix (e.g. RBAC). */
   readonly status: { readonly state: "loading" | "ready" | "error"; readonly message: string | null };
   readonly version: number;
@@ -51,13 +52,18 @@ export interface LoadedPolicies {
   readonly version: string;
 }
 
-export function usePolicies(): LoadedPolicies {
+/**
+ * The policies in force now, or — on an investigation page — the `fixed` set saved with it (then
+ * nothing is fetched: the saved explanation must not change when today's policies do).
+ */
+export function usePolicies(fixed?: PoliciesResponse): LoadedPolicies {
   const q = useQuery({
     queryKey: POLICIES_QUERY_KEY,
     queryFn: ({ signal }) => getPolicies(signal),
     refetchInterval: POLICIES_REFETCH_MS,
+    enabled: fixed === undefined,
   });
-  const data = q.data;
+  const data = fixed ?? q.data;
   const version = data ? `${data.source}:${data.version}` : "none";
   // React Query keeps the same data object while the answer is unchanged; the version is the key.
   const compiled = useMemo(

@@ -13,7 +13,7 @@ import type { FlowRow } from "@/lib/flow-model";
 import { explainFlow, isolatingPolicies } from "@/lib/policy";
 import { type Direction, type Explanation, type IsolatingPolicy, type PolicyId, type PolicyObject, policyKey } from "@/lib/policy/types";
 import type { NodeEndpoint } from "@/lib/service-map/policy-annotations";
-import { type LoadedPolicies, usePolicies } from "./use-policies";
+import { type LoadedPolicies, type PoliciesResponse, usePolicies } from "./use-policies";
 
 export interface PolicyExplainer {
   readonly policies: LoadedPolicies;
@@ -34,8 +34,8 @@ export interface PolicyExplainer {
 }
 
 /** `raw`: the flow buffer's raw JSON by row id (the same Map for the life of a stream). */
-export function usePolicyExplainer(raw: ReadonlyMap<string, JsonObject>): PolicyExplainer {
-  const policies = usePolicies();
+export function usePolicyExplainer(raw: ReadonlyMap<string, JsonObject>, fixed?: PoliciesResponse): PolicyExplainer {
+  const policies = usePolicies(fixed);
   const rawRef = useRef(raw);
   rawRef.current = raw;
   const { compiled, version, data } = policies;

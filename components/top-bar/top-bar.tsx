@@ -27,13 +27,15 @@ export interface TopBarProps {
   readonly filterInputRef?: Ref<HTMLInputElement>;
   readonly exportSlot?: ReactNode;
   readonly themeSlot?: ReactNode;
+  /** Beside Share: "Share investigation", or the investigation page's own actions. */
+  readonly shareSlot?: ReactNode;
 }
 
 /**
  * The dashboard's controls: namespaces, verdicts, time window, pause and the share/copy/export/
  * theme actions on the first line; the filter bar and the relay status on the second.
  */
-export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onShare, onCopyCommand, filterInputRef, exportSlot, themeSlot }: TopBarProps) {
+export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onShare, onCopyCommand, filterInputRef, exportSlot, themeSlot, shareSlot }: TopBarProps) {
   const setQuery = (query: FlowQuery) => onChange({ ...view, query });
   const q = view.query;
 
@@ -61,6 +63,7 @@ export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onS
           <button type="button" className={buttonClass} onClick={onShare} title="Copy a link to this view (a relative window becomes absolute)">
             Share
           </button>
+          {shareSlot}
           <button type="button" className={buttonClass} onClick={onCopyCommand} title={command ?? "Copy the hubble observe command for these filters"}>
             Copy as hubble observe
           </button>

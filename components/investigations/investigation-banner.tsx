@@ -1,0 +1,112 @@
+"use client";
+
+import type { JsonObject } from "@bufbuild/protobuf";
+import { useMemo, useState } from "react";
+import { compilePolicySet, explainFlow, type Explanation } from "@/lib/policy";
+import { buttonClass, mutedText } from "@/components/top-bar/ui";
+import { apiErrorMessage } from "./errors";
+import type { InvestigationMeta } from "./types";
+
+type Comparison =
+  | { readonly kind: "idle" }
+  | { readonly kind: "loading" }
+  | { readonly kind: "done"; readonly now: Explanation; readonly version: string | null }
+  | { readonly kind: "failed"; readonly message: string };
+
+/**
+ * The head of an investigation page: what was saved, when, with which policies, and "compare
+ * with now" for the selected flow — its explanation under the saved policies beside the one
+ * under today's.
+ */
+export function InvestigationBanner({ investigation, selected }: { readonly investigation: InvestigationMeta; readonly selected: JsonObject | undefined }) {
+  const compiled = useMemo(() => compilePolicySet(investigation.policies), [investigation.policies]);
+  const then = useMemo(() => (selected ? safeExplain(selected, compiled) : undefined), [selected, compiled]);
+  const [comparison, setComparison] = useState<Comparison>({ kind: "idle" });
+  const [forFlow, setForFlow] = useState<JsonObject | undefined>(undefined);
+  const current = forFlow === selected ? comparison : ({ kind: "idle" } as const);
+
+  const compare = async () => {
+    if (!selected) return;
+    setForFlow(selected);
+    setComparison({ kind: "loading" });
+    try {
+      const res = await fetch("/api/explain", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ flow: selected, at: "now" }),
+      });
+      const body = (await res.json().catch(() => ({}))) as Explanation;
+      if (!res.ok) throw new Error(apiErrorMessage(body, res.status));
+      setComparison({ kind: "done", now: body, version: res.headers.get("x-hubble-lens-policy-since") });
+    } catch (err) {
+      setComparison({ kind: "failed", message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  return (
+    <section
+      aria-label="Investigation"
+      data-testid="investigation-banner"
+      className="border-b border-violet-200 bg-violet-50 px-4 py-2 text-sm text-violet-950 dark:border-violet-900 dark:bg-violet-950 dark:text-violet-100"
+    >
+      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
+        <h1 className="font-semibold" data-testid="investigation-title">
+          {investigation.title}
+        </h1>
+        <span className={`text-xs ${mutedText}`}>
+          saved {formatTime(investigation.createdAt)} · {investigation.flowCount.toLocaleString("en-US")} flows · policies as of{" "}
+          {formatTime(investigation.policies.since)} ({investigation.policies.policies.length} policies)
+        </span>
+        <a href="/" className="ml-auto text-xs underline">
+          Back to live flows
+        </a>
+      </div>
+      {investigation.note && <p className="mt-1 max-h-24 overflow-auto whitespace-pre-wrap text-xs">{investigation.note}</p>}
+      {selected && (
+        <div className="mt-2 flex flex-wrap items-start gap-3 text-xs">
+          <button type="button" className={buttonClass} onClick={() => void compare()} disabled={current.kind === "loading"}>
+            {current.kind === "loading" ? "Comparing…" : "Compare with now"}
+          </button>
+          {current.kind === "failed" && <span role="alert">Could not explain against today&apos;s policies: {current.message}</span>}
+          {current.kind === "done" && then && (
+            <div data-testid="compare-result" className="space-y-0.5">
+              <p>
+                <span className="font-medium">When saved:</span> {summary(then)}
+              </p>
+              <p>
+                <span className="font-medium">Now{current.version ? ` (policies since ${formatTime(current.version)})` : ""}:</span> {summary(current.now)}
+              </p>
+              <p className="font-medium" data-testid="compare-verdict">
+                {then.verdict === current.now.verdict
+                  ? `Still ${current.now.verdict === "denied" ? "dropped" : "allowed"} under today's policies.`
+                  : current.now.verdict === "allowed"
+                    ? "Today's policies would allow this flow."
+                    : "Today's policies would drop this flow."}
+              </p>
+            </div>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function safeExplain(flow: JsonObject, compiled: ReturnType<typeof compilePolicySet>): Explanation | undefined {
+  try {
+    return explainFlow(flow, compiled);
+  } catch {
+    return undefined;
+  }
+}
+
+function summary(e: Explanation): string {
+  const who = e.decisive
+    ? `${e.decisive.kind} ${e.decisive.namespace ? `${e.decisive.namespace}/` : ""}${e.decisive.name}`
+    : e.isolating.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ");
+  return `${e.verdict} (${e.decision}${who ? `: ${who}` : ""}) — ${e.reason}`;
+}
+
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("en-GB", { timeZone: "UTC", hour12: false }) + " UTC";
+}

@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+// A shared investigation outlives the server that made it: open a default-deny drop in the demo,
+// share it, restart the server (and with it the embedded demo relay, whose buffers start empty),
+// and open the link in a fresh browser context. This spec runs its own server on its own port and
+// data directory, so it can stop and start it; the build is the one the webServer entries made.
+
+const PORT = Number(process.env.E2E_INVESTIGATION_PORT ?? 3102);
+const BASE = `http://127.0.0.1:${PORT}`;
+const NEXT = join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+
+let dataDir: string;
+let server: ChildProcess | undefined;
+
+async function startServer(): Promise<void> {
+  server = spawn(process.execPath, [NEXT, "start", "-p", String(PORT)], {
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      HUBBLE_LENS_DATA_DIR: dataDir,
+      HUBBLE_LENS_DEMO_SCENARIO: "shop",
+      HUBBLE_LENS_DEMO_SEED: "7",
+      HUBBLE_LENS_DEMO_RATE: "200",
+      HUBBLE_LENS_LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(`${BASE}/api/status`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("the server did not come up within 60 s");
+}
+
+async function stopServer(): Promise<void> {
+  const s = server;
+  server = undefined;
+  if (!s || s.exitCode !== null) return;
+  const exited = new Promise((r) => s.once("exit", r));
+  s.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (s.exitCode === null) s.kill("SIGKILL");
+}
+
+test.beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "hubble-lens-e2e-"));
+  await startServer();
+});
+
+test.afterAll(async () => {
+  await stopServer();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const rows = (page: Page) => page.locator('[role="grid"] [role="row"][data-index]');
+
+test("a shared default-deny investigation opens the same drop and explanation after a restart", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  // payments pods calling out to an SDK endpoint: dropped by default deny at egress (shop scenario).
+  await page.goto(`${BASE}/?verdict=DROPPED&filter=${encodeURIComponent("drop-reason=POLICY_DENIED")}`);
+  await expect(rows(page).first()).toBeVisible({ timeout: 30_000 });
+  await rows(page).first().click();
+  await expect(page).toHaveURL(/flow=/);
+  const flowId = new URL(page.url()).searchParams.get("flow")!;
+
+  const panel = page.getByTestId("policy-panel");
+  await expect(panel).toBeVisible();
+  await expect(panel.getByTestId("policy-isolating")).toBeVisible();
+  const reason = (await panel.getByTestId("policy-reason").textContent())!.trim();
+  const isolating = (await panel.getByTestId("policy-isolating").textContent())!.trim();
+  expect(reason.length).toBeGreaterThan(10);
+  expect(isolating).toMatch(/NetworkPolicy|CiliumNetworkPolicy|CiliumClusterwideNetworkPolicy/);
+
+  await page.getByRole("button", { name: "Share investigation" }).click();
+  const dialog = page.getByTestId("share-investigation-dialog");
+  await dialog.getByLabel("Note").fill("Why is this dropped? <script>window.__pwned=1</script>");
+  await dialog.getByRole("button", { name: "Save and get link" }).click();
+  const link = await dialog.getByTestId("investigation-link").inputValue();
+  expect(link).toMatch(new RegExp(`^${BASE}/investigations/[A-Za-z0-9_-]{22}$`));
+
+  // Restart: the demo relay starts over with empty buffers; only the store remembers. The first
+  // page leaves first, so its live stream does not log the server going away as an error.
+  await page.goto("about:blank");
+  await stopServer();
+  await startServer();
+
+  const colleague = await browser.newContext();
+  try {
+    const other = await colleague.newPage();
+    const errors: string[] = [];
+    other.on("pageerror", (e) => errors.push(e.message));
+    await other.goto(link);
+    await expect(other.getByTestId("investigation-banner")).toBeVisible();
+    await expect(other.getByTestId("investigation-banner")).toContainText("<script>window.__pwned=1</script>");
+    expect(await other.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await expect(other).toHaveURL(new RegExp(`flow=${flowId}`));
+    const otherPanel = other.getByTestId("policy-panel");
+    await expect(otherPanel).toBeVisible();
+    await expect(otherPanel.getByTestId("policy-reason")).toHaveText(reason);
+    await expect(otherPanel.getByTestId("policy-isolating")).toHaveText(isolating);
+    await expect(rows(other).first()).toBeVisible();
+    for (const v of await rows(other).evaluateAll((els) => els.map((el) => el.getAttribute("data-verdict")))) expect(v).toBe("dropped");
+
+    // The policies have not changed, so "compare with now" says it is still dropped.
+    await other.getByRole("button", { name: "Compare with now" }).click();
+    await expect(other.getByTestId("compare-verdict")).toHaveText("Still dropped under today's policies.");
+    expect(errors).toEqual([]);
+  } finally {
+    await colleague.close();
+  }
+});
+
+test("an unknown investigation link says so", async ({ page }) => {
+  await page.goto(`${BASE}/investigations/AAAAAAAAAAAAAAAAAAAAAA`);
+  await expect(page.getByText(/^No investigation has this link/)).toBeVisible();
+});
