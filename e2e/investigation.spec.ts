@@ -1,66 +1,28 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "./fixtures";
 import type { Page } from "@playwright/test";
+import { ServerProcess } from "./server-process";
 
 // A shared investigation outlives the server that made it: open a default-deny drop in the demo,
 // share it, restart the server (and with it the embedded demo relay, whose buffers start empty),
 // and open the link in a fresh browser context. This spec runs its own server on its own port and
-// data directory, so it can stop and start it; the build is the one the webServer entries made.
+// data directory, so it can stop and start it.
 
 const PORT = Number(process.env.E2E_INVESTIGATION_PORT ?? 3102);
-const BASE = `http://127.0.0.1:${PORT}`;
-const NEXT = join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-
 let dataDir: string;
-let server: ChildProcess | undefined;
-
-async function startServer(): Promise<void> {
-  server = spawn(process.execPath, [NEXT, "start", "-p", String(PORT)], {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HUBBLE_LENS_DATA_DIR: dataDir,
-      HUBBLE_LENS_DEMO_SCENARIO: "shop",
-      HUBBLE_LENS_DEMO_SEED: "7",
-      HUBBLE_LENS_DEMO_RATE: "200",
-      HUBBLE_LENS_LOG_LEVEL: "warn",
-      NEXT_TELEMETRY_DISABLED: "1",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    try {
-      if ((await fetch(`${BASE}/api/status`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("the server did not come up within 60 s");
-}
-
-async function stopServer(): Promise<void> {
-  const s = server;
-  server = undefined;
-  if (!s || s.exitCode !== null) return;
-  const exited = new Promise((r) => s.once("exit", r));
-  s.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (s.exitCode === null) s.kill("SIGKILL");
-}
+let server: ServerProcess;
+const BASE = `http://127.0.0.1:${PORT}`;
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "hubble-lens-e2e-"));
-  await startServer();
+  server = new ServerProcess(PORT, { HUBBLE_LENS_DATA_DIR: dataDir, HUBBLE_LENS_DEMO_SCENARIO: "shop", HUBBLE_LENS_DEMO_SEED: "7", HUBBLE_LENS_DEMO_RATE: "200" });
+  await server.start();
 });
 
 test.afterAll(async () => {
-  await stopServer();
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -93,8 +55,8 @@ test("a shared default-deny investigation opens the same drop and explanation af
   // Restart: the demo relay starts over with empty buffers; only the store remembers. The first
   // page leaves first, so its live stream does not log the server going away as an error.
   await page.goto("about:blank");
-  await stopServer();
-  await startServer();
+  await server.stop();
+  await server.start();
 
   const colleague = await browser.newContext();
   try {

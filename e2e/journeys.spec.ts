@@ -81,7 +81,7 @@ test("a shared link opens the same flow and filters in a fresh browser", async (
   await expect(page.getByRole("dialog")).toBeVisible();
   const flowId = new URL(page.url()).searchParams.get("flow")!;
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
-  await page.getByRole("button", { name: /^Share/ }).click();
+  await page.getByRole("button", { name: "Share", exact: true }).click();
   await expect(page.getByText(/copied/)).toBeVisible();
   const link = await page.evaluate(() => navigator.clipboard.readText());
   expect(link).toContain(`flow=${flowId}`);

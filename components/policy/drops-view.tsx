@@ -6,7 +6,20 @@
 // and the map both narrow to it. Recomputed at most once a second, not per batch.
 
 import { useEffect, useId, useMemo, useRef, useState } from "react";
-import { applyDropSelection, type DropGroup, groupDrops, isDropSelectionActive, sparklinePath, type TimeWindowMs, windowOfRows } from "@/lib/drops";
+import {
+  applyDropSelection,
+  attributedKeys,
+  type DropGroup,
+  type DropSelection,
+  groupDrops,
+  isDropSelectionActive,
+  parsePolicyKey,
+  policyShortName,
+  sparklinePath,
+  type TimeWindowMs,
+  windowOfRows,
+} from "@/lib/drops";
+import { type ChangeImpact, changeImpacts } from "@/lib/policy-changes";
 import type { FlowRow } from "@/lib/flow-model";
 import type { ViewState } from "@/lib/view-state";
 import { PolicyStatus } from "./policy-status";
@@ -49,18 +62,24 @@ export function DropsView({ rows, explainer, view, onChange, onClose }: DropsVie
   // Before the first throttle tick, or when the stream was replaced, use the rows as they are.
   const source = throttled.length === 0 || rows.length === 0 ? rows : throttled;
   const groups = useMemo(() => groupDrops(source, (r) => explainer.attribution(r), windowOfRows(source)), [source, explainer]);
+  const history = explainer.policies.data?.history;
+  const changes = useMemo(
+    () => (history ? changeImpacts(history, source, (r) => attributedKeys(explainer.attribution(r)), { fromMs: groups.window.startMs, toMs: groups.window.endMs }) : []),
+    [history, source, explainer, groups.window],
+  );
   const [notice, setNotice] = useState("");
 
-  const select = (g: DropGroup) => {
-    if (!g.select) return;
-    const next = applyDropSelection(view, g.select);
+  const apply = (label: string, selection: DropSelection | undefined) => {
+    if (!selection) return;
+    const next = applyDropSelection(view, selection);
     if (!next) {
-      setNotice(`"${g.label}" cannot be turned into a filter.`);
+      setNotice(`"${label}" cannot be turned into a filter.`);
       return;
     }
     setNotice("");
     onChange(next);
   };
+  const select = (g: DropGroup) => apply(g.label, g.select);
 
   return (
     <aside
@@ -94,6 +113,7 @@ export function DropsView({ rows, explainer, view, onChange, onClose }: DropsVie
             {notice}
           </p>
         )}
+        {changes.length > 0 && <PolicyChanges changes={changes} onSelect={(key, label) => apply(label, { kind: "policy", policy: key })} />}
         <DropGroupList title="By policy" grouping="policy" groups={groups.byPolicy} window={groups.window} view={view} onSelect={select} />
         <DropGroupList title="By drop reason" grouping="reason" groups={groups.byReason} window={groups.window} view={view} onSelect={select} />
         <DropGroupList title="By namespace pair" grouping="namespaces" groups={groups.byNamespacePair} window={groups.window} view={view} onSelect={select} />
@@ -154,6 +174,49 @@ function DropGroupList({
           })}
         </ul>
       )}
+    </section>
+  );
+}
+
+/** Policy changes inside the window, each with the drops charged to what it added or changed. */
+function PolicyChanges({ changes, onSelect }: { changes: readonly ChangeImpact[]; onSelect: (key: string, label: string) => void }) {
+  const headingId = useId();
+  return (
+    <section aria-labelledby={headingId} data-testid="policy-changes">
+      <h3 id={headingId} className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+        Policy changes in the window
+      </h3>
+      <ul className="space-y-1 text-xs">
+        {changes.slice(0, 10).map((c) => (
+          <li key={c.version}>
+            <span className="tabular-nums text-slate-500 dark:text-slate-400">{new Date(c.sinceMs).toISOString().slice(11, 19)}Z</span>{" "}
+            version {c.version}
+            {c.removed.length > 0 && <span className="text-slate-500 dark:text-slate-400"> · removed {c.removed.length}</span>}
+            <ul className="ml-3">
+              {c.policies.slice(0, 8).map((p) => {
+                const id = parsePolicyKey(p.key);
+                const label = id ? policyShortName(id) : p.key;
+                return (
+                  <li key={p.key}>
+                    <button
+                      type="button"
+                      title={`${p.key}: ${p.before} drops charged to it before the change, ${p.after} after`}
+                      onClick={() => onSelect(p.key, label)}
+                      className="rounded px-1 text-left hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-slate-800"
+                    >
+                      {p.how} <span className="font-mono">{label.slice(0, 120)}</span>:{" "}
+                      <span className={p.after > 0 ? "text-red-700 dark:text-red-400" : ""}>
+                        {p.after.toLocaleString("en-US")} drops since
+                      </span>{" "}
+                      ({p.before.toLocaleString("en-US")} before)
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -6,6 +6,7 @@
 // from the explainer or the cluster: rendered as text only, bounded.
 
 import type { JsonObject } from "@bufbuild/protobuf";
+import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { isInvestigatedDrop, policyShortName } from "@/lib/drops";
 import { type FlowRow, toFlowRow } from "@/lib/flow-model";
@@ -44,7 +45,9 @@ export function PolicyPanel({ explainer, flowId, raw, row }: PolicyPanelProps) {
   const drop = shown ? isInvestigatedDrop(shown) : false;
   const [asked, setAsked] = useState<string | undefined>(undefined);
   const wanted = drop || asked === flowId;
-  const explanation = wanted && raw ? explainer.explain(flowId, raw) : undefined;
+  const current = wanted && raw ? explainer.explain(flowId, raw) : undefined;
+  const then = useExplanationAtFlowTime(explainer, wanted ? raw : undefined, shown?.timeMs, flowId);
+  const explanation = then.explanation ?? current;
 
   return (
     <div data-testid="policy-panel" className="space-y-2 rounded border border-slate-200 p-2 text-xs dark:border-slate-700">
@@ -59,7 +62,14 @@ export function PolicyPanel({ explainer, flowId, raw, row }: PolicyPanelProps) {
           Explain this flow
         </button>
       ) : explanation ? (
-        <ExplanationView explanation={explanation} explainer={explainer} />
+        <>
+          {then.note && (
+            <p data-testid="policy-at-flow-time" className="rounded bg-sky-50 px-2 py-1 text-sky-900 dark:bg-sky-950 dark:text-sky-200">
+              {then.note}
+            </p>
+          )}
+          <ExplanationView explanation={explanation} explainer={explainer} />
+        </>
       ) : (
         explainer.ready && <p className="text-slate-500 dark:text-slate-400">This flow could not be explained (its JSON is incomplete).</p>
       )}
@@ -188,4 +198,48 @@ function Suggestion({ summary, yaml }: { summary: string; yaml: string }) {
       </p>
     </div>
   );
+}
+
+/**
+ * When the policies changed after the flow happened, the explanation that matters is the one
+ * against the policies in force then: the server keeps the history (POST /api/explain, at=flow).
+ * Until it answers, and when it cannot, the explanation against today's policies stands.
+ */
+function useExplanationAtFlowTime(
+  explainer: PolicyExplainer,
+  raw: JsonObject | undefined,
+  flowMs: number | undefined,
+  flowId: string,
+): { explanation: Explanation | undefined; note: string | undefined } {
+  const data = explainer.policies.data;
+  const older =
+    raw !== undefined &&
+    data !== undefined &&
+    data.source !== "investigation" &&
+    data.source !== "none" &&
+    data.history.length > 1 &&
+    flowMs !== undefined &&
+    flowMs > 0 &&
+    flowMs < Date.parse(data.since);
+  const q = useQuery({
+    queryKey: ["explain-at-flow-time", flowId, data?.version ?? 0],
+    enabled: older,
+    staleTime: Infinity,
+    retry: false,
+    queryFn: async ({ signal }) => {
+      const res = await fetch("/api/explain", {
+        method: "POST",
+        signal,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ flow: raw, at: "flow" }),
+      });
+      if (!res.ok) throw new Error(`/api/explain answered HTTP ${res.status}`);
+      return { explanation: (await res.json()) as Explanation, version: res.headers.get("x-hubble-lens-policy-version"), since: res.headers.get("x-hubble-lens-policy-since") };
+    },
+  });
+  if (!older || !q.data || String(q.data.version) === String(data?.version)) return { explanation: undefined, note: undefined };
+  return {
+    explanation: q.data.explanation,
+    note: `The policies changed after this flow (now version ${data?.version}); it is explained with version ${q.data.version ?? "?"}, in force when it happened${q.data.since ? ` (since ${q.data.since})` : ""}.`,
+  };
 }
