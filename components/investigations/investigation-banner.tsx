@@ -76,6 +76,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
               <p>
                 <span className="font-medium">Now{current.version ? ` (policies since ${formatTime(current.version)})` : ""}:</span> {summary(current.now)}
               </p>
+              {current.now.reason !== then.reason && <p className="text-violet-800 dark:text-violet-300">{current.now.reason}</p>}
               <p className="font-medium" data-testid="compare-verdict">
                 {then.verdict === current.now.verdict
                   ? `Still ${current.now.verdict === "denied" ? "dropped" : "allowed"} under today's policies.`
@@ -103,7 +104,7 @@ function summary(e: Explanation): string {
   const who = e.decisive
     ? `${e.decisive.kind} ${e.decisive.namespace ? `${e.decisive.namespace}/` : ""}${e.decisive.name}`
     : e.isolating.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ");
-  return `${e.verdict} (${e.decision}${who ? `: ${who}` : ""}) — ${e.reason}`;
+  return `${e.verdict}, ${e.decision}${who ? ` (${who})` : ""}`;
 }
 
 function formatTime(iso: string): string {

@@ -94,12 +94,15 @@ function sideReason(f: FlowFacts, side: FlowSide, dir: "ingress" | "egress", pee
       return `Refused by the L7 proxy ${at} (${code}): ${requestText(f)} from ${peerText} matches none of the L7 rules of ${policyText(r.primary.block.policy)} ${section.path} (allowed: ${bound(allowed, 200)})${soft}.`;
     }
     case "default-deny": {
-      const who = r.isolating.length
-        ? `${blocksText(r.isolating)} put${r.isolating.length === 1 ? "s" : ""} ${endpointName(side)} in default-deny for ${dir}`
-        : `policy-enforcement-mode is always, so ${endpointName(side)} is in default-deny`;
+      // What failed first (no rule allows this flow), then who isolates the endpoint: the full
+      // list of isolating policies is in the explanation; the sentence names the first.
+      const names = [...new Set(r.isolating.map((b) => policyText(b.policy)))];
+      const who = names.length
+        ? `${names[0]}${names.length > 1 ? ` and ${names.length - 1} more polic${names.length === 2 ? "y" : "ies"}` : ""} put${names.length === 1 ? "s" : ""} it in default-deny for ${dir}`
+        : `policy-enforcement-mode is always, so it is in default-deny`;
       const near = r.nearMisses[0] ? `; closest: ${policyText(r.nearMisses[0].block.policy)} ${r.nearMisses[0].path} — ${bound(r.nearMisses[0].why, 160)}` : "";
       const cav = r.caveats.length ? `; caveat: ${r.caveats[0]}` : "";
-      return `Denied ${at}: ${who} and no rule allows ${flowText}${near}${cav}.`;
+      return `Denied ${at}: no rule allows ${flowText}, and ${who}${near}${cav}.`;
     }
   }
   return "";
