@@ -1,39 +1,22 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadServerConfig } from "@/server/config/env";
-import { waitUntil } from "@/server/http/testing";
-import { createPolicyService, type PolicyService } from "@/server/policies";
-import { CART_POLICY, envelope, shopFlow, writePolicyDir } from "@/server/policies/testing";
+import type { PolicyService } from "@/server/policies";
+import { envelope, shopFlow, twoVersionPolicyService } from "@/server/policies/testing";
 import { explainResponse, MAX_EXPLAIN_BODY_BYTES } from "./explain";
 
 // POST /api/explain's body, called with real Requests against a directory source whose history
 // has two versions: cart accepts client on 8080 (09:00), then only on 9090 (11:00). The flow
 // happened at 10:00.
 
-const tmp = mkdtempSync(join(tmpdir(), "hl-explain-api-"));
+let fixture: Awaited<ReturnType<typeof twoVersionPolicyService>>;
 let service: PolicyService;
-let clock = Date.parse("2026-01-01T09:00:00Z");
 
 before(async () => {
-  const dir = writePolicyDir(tmp);
-  service = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: dir }), undefined, {
-    now: () => clock,
-    directory: { pollMs: 20, settleMs: 10 },
-  });
-  clock = Date.parse("2026-01-01T11:00:00Z");
-  const file = join(dir, "shop", "cart.yaml");
-  writeFileSync(file, CART_POLICY.replace('"8080"', '"9090"'));
-  utimesSync(file, new Date(clock), new Date(clock));
-  await waitUntil(() => service.current().version === 2, "version 2");
+  fixture = await twoVersionPolicyService("hl-explain-api-");
+  service = fixture.service;
 });
 
-after(async () => {
-  await service.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => fixture.close());
 
 function post(body: unknown, init: RequestInit = {}): Promise<Response> {
   const text = typeof body === "string" ? body : JSON.stringify(body);

@@ -1,39 +1,22 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { compilePolicySet, explainFlow } from "@/lib/policy";
 import { DEFAULT_SETTINGS, type PolicySet } from "@/lib/policy/types";
-import { loadServerConfig } from "@/server/config/env";
-import { waitUntil } from "@/server/http/testing";
-import { createPolicyService, type PolicyService } from "@/server/policies";
-import { CART_POLICY, shopFlow, writePolicyDir } from "@/server/policies/testing";
+import type { PolicyService } from "@/server/policies";
+import { shopFlow, twoVersionPolicyService } from "@/server/policies/testing";
 import { policiesResponse, type PoliciesResponseBody } from "./policies";
 
 // GET /api/policies' body with real Requests, over a directory source with two versions.
 
-const tmp = mkdtempSync(join(tmpdir(), "hl-policies-api-"));
+let fixture: Awaited<ReturnType<typeof twoVersionPolicyService>>;
 let service: PolicyService;
-let clock = Date.parse("2026-01-01T09:00:00Z");
 
 before(async () => {
-  const dir = writePolicyDir(tmp);
-  service = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: dir }), undefined, {
-    now: () => clock,
-    directory: { pollMs: 20, settleMs: 10 },
-  });
-  clock = Date.parse("2026-01-01T11:00:00Z");
-  const file = join(dir, "shop", "cart.yaml");
-  writeFileSync(file, CART_POLICY.replace('"8080"', '"9090"'));
-  utimesSync(file, new Date(clock), new Date(clock));
-  await waitUntil(() => service.current().version === 2, "version 2");
+  fixture = await twoVersionPolicyService("hl-policies-api-");
+  service = fixture.service;
 });
 
-after(async () => {
-  await service.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => fixture.close());
 
 async function get(query = ""): Promise<{ status: number; body: PoliciesResponseBody }> {
   const res = policiesResponse(new Request(`http://lens.test/api/policies${query}`), service);

@@ -3,8 +3,12 @@ import "server-only";
 // Small builders for the policy tests: a policy directory and flows in the `hubble observe -o json`
 // form, with fixed times.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadServerConfig } from "@/server/config/env";
+import { waitUntil } from "@/server/http/testing";
+import { createPolicyService, type PolicyService } from "./index";
 
 /** A CNP: pods app=cart in shop accept app=client on TCP 8080, nothing else (default deny for ingress). */
 export const CART_POLICY = `apiVersion: cilium.io/v2
@@ -67,4 +71,30 @@ export function shopFlow(from: string, port: number, verdict: "FORWARDED" | "DRO
 /** The `hubble observe -o json` line around a flow. */
 export function envelope(flow: Record<string, unknown>): Record<string, unknown> {
   return { flow, node_name: "node-a", time: flow.time };
+}
+
+/**
+ * A directory policy service whose history has two versions: cart accepts client on 8080 from
+ * 09:00, then only on 9090 from 11:00 (the service's clock, not the machine's).
+ */
+export async function twoVersionPolicyService(prefix: string): Promise<{ service: PolicyService; close(): Promise<void> }> {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  let clock = Date.parse("2026-01-01T09:00:00Z");
+  const dir = writePolicyDir(tmp);
+  const service = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: dir }), undefined, {
+    now: () => clock,
+    directory: { pollMs: 20, settleMs: 10 },
+  });
+  clock = Date.parse("2026-01-01T11:00:00Z");
+  const file = join(dir, "shop", "cart.yaml");
+  writeFileSync(file, CART_POLICY.replace('"8080"', '"9090"'));
+  utimesSync(file, new Date(clock), new Date(clock));
+  await waitUntil(() => service.current().version === 2, "version 2");
+  return {
+    service,
+    async close() {
+      await service.close();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }
