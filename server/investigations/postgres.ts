@@ -1,11 +1,11 @@
 import "server-only";
 import pg from "pg";
 import { log } from "@/server/log";
-import { decodeFlowChunks, encodeFlowChunks, FLOWS_FORMAT } from "./codec";
-import { isInvestigationId, newInvestigationId } from "./ids";
+import { decodeFlowChunks, FLOWS_FORMAT } from "./codec";
+import { isInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
-import { investigationFromRow, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
-import { checkNewInvestigation, clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
+import { investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
+import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
 
 // The shared store: PostgreSQL (DATABASE_URL), so several replicas behind a load balancer see the
 // same investigations.
@@ -108,19 +108,7 @@ class PostgresInvestigationStore implements InvestigationStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async save(input: NewInvestigation): Promise<Investigation> {
-    const inv = checkNewInvestigation(input);
-    const chunks = await encodeFlowChunks(inv.flows);
-    const saved: Investigation = {
-      id: newInvestigationId(),
-      title: inv.title,
-      note: inv.note,
-      view: inv.view,
-      selectedFlow: inv.selectedFlow,
-      createdAt: new Date().toISOString(),
-      flowCount: inv.flows.length,
-      policies: inv.policies,
-    };
-    const policies = JSON.stringify(inv.policies);
+    const { saved, chunks, policies } = await prepareSave(input);
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");

@@ -1,6 +1,8 @@
 import "server-only";
 import type { PolicySnapshot } from "@/server/policies";
-import type { Investigation, InvestigationSummary } from "./store";
+import { encodeFlowChunks } from "./codec";
+import { newInvestigationId } from "./ids";
+import { checkNewInvestigation, type Investigation, type InvestigationSummary, type NewInvestigation } from "./store";
 
 // Table rows ⇄ the store's types, the same for both backends.
 
@@ -34,4 +36,21 @@ export function summaryFromRow(row: SummaryRow): InvestigationSummary {
 
 export function investigationFromRow(row: InvestigationRow): Investigation {
   return { ...summaryFromRow(row), policies: JSON.parse(row.policies) as PolicySnapshot };
+}
+
+/** What both stores write for a new investigation: the checked record, its flows compressed, its policies as JSON. */
+export async function prepareSave(input: NewInvestigation): Promise<{ saved: Investigation; chunks: Buffer[]; policies: string }> {
+  const inv = checkNewInvestigation(input);
+  const chunks = await encodeFlowChunks(inv.flows);
+  const saved: Investigation = {
+    id: newInvestigationId(),
+    title: inv.title,
+    note: inv.note,
+    view: inv.view,
+    selectedFlow: inv.selectedFlow,
+    createdAt: new Date().toISOString(),
+    flowCount: inv.flows.length,
+    policies: inv.policies,
+  };
+  return { saved, chunks, policies: JSON.stringify(inv.policies) };
 }

@@ -3,11 +3,11 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { log } from "@/server/log";
-import { encodeFlowChunks, decodeFlowChunks, FLOWS_FORMAT } from "./codec";
-import { isInvestigationId, newInvestigationId } from "./ids";
+import { decodeFlowChunks, FLOWS_FORMAT } from "./codec";
+import { isInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
-import { investigationFromRow, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
-import { checkNewInvestigation, clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
+import { investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
+import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
 
 // The embedded store: one SQLite file in HUBBLE_LENS_DATA_DIR, for a single replica.
 //
@@ -83,19 +83,7 @@ class SqliteInvestigationStore implements InvestigationStore {
   }
 
   async save(input: NewInvestigation): Promise<Investigation> {
-    const inv = checkNewInvestigation(input);
-    const chunks = await encodeFlowChunks(inv.flows);
-    const saved: Investigation = {
-      id: newInvestigationId(),
-      title: inv.title,
-      note: inv.note,
-      view: inv.view,
-      selectedFlow: inv.selectedFlow,
-      createdAt: new Date().toISOString(),
-      flowCount: inv.flows.length,
-      policies: inv.policies,
-    };
-    const policies = JSON.stringify(inv.policies);
+    const { saved, chunks, policies } = await prepareSave(input);
     this.db.transaction(() => {
       this.insertInvestigation.run({ ...saved, policies });
       chunks.forEach((data, i) => this.insertChunk.run(saved.id, i, FLOWS_FORMAT, data));
