@@ -47,15 +47,12 @@ describe("compilePolicySet: rules Cilium would reject (E-val) are reported, neve
     assert.equal(c.length, 1);
     assert.match(c[0]!.where, /bad/);
   });
-  it("compiles a few hundred policies in milliseconds", () => {
+  it("compiles a few hundred policies without problems (speed: npm run bench:explain)", () => {
     const text = Array.from({ length: 300 }, (_, i) => `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p${i}, namespace: ns${i % 30}}\nspec:\n  endpointSelector: {matchLabels: {app: a${i}}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: b${i}}}]\n    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: GET, path: "/api/.*"}]}}]\n  egress:\n  - toFQDNs: [{matchPattern: "*.example.com"}]\n`).join("---\n");
     const parsed = parsePolicyDocuments(text, "many.yaml");
-    const before = process.cpuUsage(); // CPU time: the test machine is shared
     const c = compilePolicySet({ policies: parsed.policies, namespaceLabels: {}, settings: DEFAULT_SETTINGS });
-    const used = process.cpuUsage(before);
-    const ms = (used.user + used.system) / 1000;
     assert.equal(c.problems.length, 0);
-    assert.ok(ms < 200, `${ms}ms`);
+    assert.equal(c.blocks.length, 300);
   });
   it("never throws on objects of the wrong shape", () => {
     const odd = [{ spec: 3 }, { spec: { endpointSelector: [] } }, { specs: "x" }, { spec: { podSelector: 3, ingress: [{ from: 3 }] } }, {}];
