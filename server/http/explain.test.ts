@@ -25,11 +25,11 @@ function post(body: unknown, init: RequestInit = {}): Promise<Response> {
 
 async function expectError(res: Response, status: number, message: RegExp): Promise<void> {
   assert.equal(res.status, status);
-  const body = (await res.json()) as { error: unknown };
+  const body = (await res.json()) as { error: { code: string; message: string } };
   assert.deepEqual(Object.keys(body), ["error"]);
-  assert.equal(typeof body.error, "string");
-  assert.match(body.error as string, message);
-  assert.doesNotMatch(body.error as string, /\n\s+at /);
+  assert.equal(body.error.code, status === 413 ? "too-large" : "invalid-explain-request");
+  assert.match(body.error.message, message);
+  assert.doesNotMatch(body.error.message, /\n\s+at /);
 }
 
 const flow = shopFlow("client", 8080);

@@ -28,8 +28,10 @@ function cacheFor(policies: PolicyService): CompiledPolicyCache {
   return c;
 }
 
-function problem(status: number, error: string): Response {
-  return Response.json({ error }, { status, headers: { "Cache-Control": "no-store" } });
+/** The error form every Hubble Lens route answers with: `{"error": {"code", "message"}}`. */
+function problem(status: 400 | 413, message: string): Response {
+  const code = status === 413 ? "too-large" : "invalid-explain-request";
+  return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store" } });
 }
 
 class BodyTooLarge extends Error {}

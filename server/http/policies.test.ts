@@ -56,7 +56,7 @@ describe("GET /api/policies", () => {
   it("answers 400 for an ?at= that is not an RFC 3339 time", async () => {
     const { status, body } = await get("?at=yesterday");
     assert.equal(status, 400);
-    assert.match((body as unknown as { error: string }).error, /at must be an RFC 3339 time/);
+    assert.match((body as unknown as { error: { code: string; message: string } }).error.message, /at must be an RFC 3339 time/);
   });
 
   it("is what the browser needs to explain flows itself, with the same answer as the server", async () => {

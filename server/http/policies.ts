@@ -40,7 +40,7 @@ export function policiesResponse(request: Request, policies: PolicyService): Res
     atMs = rfc3339ToMs(atRaw);
     if (atMs === undefined) {
       return Response.json(
-        { error: `at must be an RFC 3339 time such as 2026-01-01T10:00:00Z (got ${JSON.stringify(atRaw.slice(0, 80))})` },
+        { error: { code: "invalid-query", message: `at must be an RFC 3339 time such as 2026-01-01T10:00:00Z (got ${JSON.stringify(atRaw.slice(0, 80))})` } },
         { status: 400, headers: { "Cache-Control": "no-store" } },
       );
     }
