@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, isMap, isSeq, stringify } from "yaml";
-import { checkOutcomes } from "@/server/demo-relay/scenario/consistency";
+import { checkOutcomes } from "@/server/demo-relay/scenario/agreement";
 import { loadScenario, scenariosDir } from "@/server/demo-relay/scenario/load";
 import { Topology } from "@/server/demo-relay/simulator/topology";
 

@@ -1,149 +1,37 @@
 import "server-only";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toJson } from "@bufbuild/protobuf";
-import { GetFlowsResponseSchema } from "../../../proto/gen/observer/observer_pb";
-import { compilePolicySet, explainFlow, policyFromObject, DEFAULT_SETTINGS, type Explanation, type PolicyObject } from "../../../lib/policy";
-import { ConnectionGenerator } from "../simulator/connection";
-import { emitterFor, timestamp } from "../simulator/flows";
-import { compilePatterns, type PatternTemplate } from "../simulator/patterns";
-import { Prng } from "../simulator/prng";
-import { PatternRunner } from "../simulator/runner";
-import { Topology } from "../simulator/topology";
-import { listScenarios, loadScenario, scenarioPolicies } from "./load";
-import type { Outcome, Scenario } from "./schema";
+import { explainScenario } from "./agreement";
+import { listScenarios, loadScenario } from "./load";
 
-// The explainer against the demo relay: every shipped scenario declares, per traffic pattern,
-// which policy drops, denies or allows it. Each pattern is run through the simulator and every
-// flow it produces is explained; drops must be explained as denied by the declared policies,
-// forwarded requests as allowed.
+// The demo relay against the policy explainer: for every shipped scenario, every drop the
+// simulator produces is explained as denied by the policies the scenario declares, and every
+// forwarded request as allowed (server/demo-relay/scenario/agreement.ts).
 
-type Json = Record<string, any>;
-
-function compiled(s: Scenario) {
-  const policies: PolicyObject[] = [];
-  for (const p of scenarioPolicies(s)) {
-    const r = policyFromObject(p.object, `scenario ${s.name}`, p.yamlText);
-    assert.ok(r.policy, `${p.kind} ${p.name}: ${r.problem?.message}`);
-    policies.push(r.policy);
-  }
-  const namespaceLabels = Object.fromEntries(s.namespaces.map((n) => [n.name, { ...n.labels, "kubernetes.io/metadata.name": n.name }]));
-  const c = compilePolicySet({ policies, namespaceLabels, settings: DEFAULT_SETTINGS });
-  return c;
-}
-
-/** Every flow of `runs` connections of each pattern, tagged with the pattern that made it. */
-function flowsByPattern(s: Scenario, runs: number): Map<PatternTemplate, Json[]> {
-  const topo = new Topology(s);
-  const patterns = compilePatterns(s, topo);
-  const zero = timestamp(0n, 0);
-  let current: Json[] = [];
-  const gen = new ConnectionGenerator(topo, emitterFor(s.hubbleVersion), () => zero, (_t, r) => {
-    current.push((toJson(GetFlowsResponseSchema, r, { useProtoFieldName: true }) as Json).flow);
-  }, new Prng(7, 1));
-  const runner = new PatternRunner(gen);
-  const out = new Map<PatternTemplate, Json[]>();
-  for (const p of patterns) {
-    current = [];
-    for (let i = 0; i < runs; i++) runner.run(p, i * 1_000_000_000);
-    out.set(p, current.filter((f) => f));
-  }
-  return out;
-}
-
-const ref = (p: { kind: string; namespace: string; name: string }) =>
-  p.kind === "CiliumClusterwideNetworkPolicy" ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`;
-
-/** The pattern a flow belongs to: DNS lookups made before connecting belong to the DNS pattern. */
-function owner(p: PatternTemplate, f: Json): PatternTemplate {
-  const udp53 = f.l4?.UDP?.destination_port === 53 || f.l4?.UDP?.source_port === 53;
-  return p.lookup && p.spec.protocol !== "dns" && udp53 ? p.lookup.via : p;
-}
-
-const POLICY_DROP = new Set(["POLICY_DENIED", "POLICY_DENY"]);
-
-function describeFlow(f: Json): string {
-  return `${f.verdict} ${f.Type} ${f.traffic_direction ?? ""} ${f.source?.pod_name ?? f.source?.labels?.[0]} → ${f.destination?.pod_name ?? f.destination?.labels?.[0]} ${JSON.stringify(f.l4)} ${f.l7 ? JSON.stringify(f.l7) : ""} reply=${f.is_reply}`;
-}
-
-function checkDrop(o: Outcome, e: Explanation, where: string): void {
-  assert.equal(e.verdict, "denied", where);
-  assert.equal(e.enforcementPoint?.direction, o.direction, where);
-  switch (o.result) {
-    case "default-deny":
-      assert.equal(e.decision, "default-deny", where);
-      assert.deepEqual(e.isolating.map(ref).sort(), [...o.policies].sort(), where);
-      break;
-    case "deny-rule":
-      assert.equal(e.decision, "deny-rule", where);
-      assert.ok(e.decisive && o.policies.includes(ref(e.decisive)), where);
-      break;
-    case "l7-deny":
-      assert.equal(e.decision, "l7-deny", where);
-      assert.ok(e.decisive && o[o.direction!]!.allowedBy.includes(ref(e.decisive)), where);
-      break;
-    case "audit":
-      assert.ok(e.decision === "default-deny" || e.decision === "deny-rule", where);
-      break;
-    default:
-      assert.fail(`${where}: a drop in a pattern declared ${o.result}`);
-  }
-}
-
-function checkAllowed(o: Outcome, e: Explanation, where: string): void {
-  assert.equal(e.verdict, "allowed", where);
-  const dir = e.enforcementPoint?.direction;
-  if (e.decision === "allow-rule" && dir && o[dir]) {
-    assert.ok(e.decisive && o[dir]!.allowedBy.includes(ref(e.decisive)), `${where}: decisive ${e.decisive && ref(e.decisive)} not in ${o[dir]!.allowedBy}`);
-  }
-  if (e.decision === "not-enforced" && dir) assert.equal(o[dir], undefined, `${where}: the scenario says ${dir} is enforced`);
-}
-
-for (const { name } of listScenarios()) {
-  describe(`explainer agrees with scenario ${name}`, () => {
-    const s = loadScenario(name);
-    const c = compiled(s);
-    const runs = s.traffic.length > 200 ? 1 : 3;
-    const flows = flowsByPattern(s, runs);
-
-    it("compiles the scenario's policies without problems", () => assert.deepEqual(c.problems, []));
-
-    it("explains every dropped flow as denied by the declared policies", () => {
-      let drops = 0;
-      const explained = new Set<string>();
-      for (const [p, list] of flows) {
-        for (const f of list) {
-          const pattern = owner(p, f);
-          const o = pattern.spec.outcome;
-          const l7Drop = f.Type === "L7" && f.verdict === "DROPPED";
-          const policyDrop = f.verdict === "DROPPED" && POLICY_DROP.has(f.drop_reason_desc);
-          if (!l7Drop && !policyDrop && f.verdict !== "AUDIT") continue;
-          drops++;
-          explained.add(pattern.spec.name);
-          const e = explainFlow({ flow: f }, c);
-          checkDrop(o, e, `${pattern.spec.name}: ${describeFlow(f)}\n${JSON.stringify(e, null, 1)}`);
-        }
-      }
-      // Every pattern the scenario declares as dropped or denied produced drops that were checked.
-      const declared = s.traffic.filter((t) => t.outcome.result !== "forwarded").map((t) => t.name);
-      assert.deepEqual(declared.filter((n) => !explained.has(n)), [], `checked ${drops} drops`);
+describe("declared outcomes agree with the policy explainer", () => {
+  for (const { name } of listScenarios()) {
+    it(`${name}: every drop and every forwarded request is explained as declared`, () => {
+      const r = explainScenario(loadScenario(name));
+      assert.deepEqual(r.compileProblems, []);
+      assert.deepEqual(r.problems, []);
+      assert.ok(r.dropsChecked > 0 && r.allowedChecked > 0, `${r.dropsChecked} drops, ${r.allowedChecked} forwarded requests`);
     });
+  }
 
-    it("explains forwarded requests of allowed patterns as allowed", () => {
-      let checked = 0;
-      for (const [p, list] of flows) {
-        for (const f of list) {
-          const pattern = owner(p, f);
-          const o = pattern.spec.outcome;
-          if (f.is_reply !== false || (f.verdict !== "FORWARDED" && f.verdict !== "REDIRECTED")) continue;
-          if (o.result !== "forwarded" && !(o.result === "l7-deny" && f.Type !== "L7")) continue;
-          if (pattern.spec.protocol === "cilium-health") continue;
-          checked++;
-          const e = explainFlow({ flow: f }, c);
-          checkAllowed(o, e, `${pattern.spec.name}: ${describeFlow(f)}\n${JSON.stringify(e, null, 1)}`);
-        }
-      }
-      assert.ok(checked > 0);
-    });
+  it("reports a declared outcome that the policies contradict", () => {
+    const s = loadScenario("starwars");
+    const xwing = s.traffic.find((t) => t.name === "xwing-request-landing")!;
+    xwing.outcome = { result: "forwarded", policies: [], denyMatchType: "L3-L4" };
+    const r = explainScenario(s);
+    assert.equal(r.problems.length, 1, r.problems.join("\n"));
+    assert.match(r.problems[0], /^xwing-request-landing: declared forwarded but .*the explainer says denied \(default-deny\) at ingress by CiliumNetworkPolicy\/default\/rule1/);
   });
-}
+
+  it("reports a drop charged to the wrong policy", () => {
+    const s = loadScenario("shop");
+    const t = s.traffic.find((p) => p.name === "storefront-to-postgres")!;
+    t.outcome = { ...t.outcome, policies: ["CiliumNetworkPolicy/data/default-deny-ingress"] };
+    const r = explainScenario(s);
+    assert.ok(r.problems.some((p) => /^storefront-to-postgres: declared deny-rule at ingress by CiliumNetworkPolicy\/data\/default-deny-ingress but .*deny-frontend-to-data/.test(p)), r.problems.join("\n"));
+  });
+});

@@ -1,7 +1,7 @@
 import "server-only";
 import type { ScenarioSpec, TrafficSpec, WorkloadSpec } from "./schema";
 
-// Facts about a traffic pattern that both the simulator and the consistency check derive the
+// Facts about a traffic pattern that the simulator (and, through it, the outcome check) derives the
 // same way: the resolved endpoints, the server port and transport, and the L7 requests made.
 
 export type PatternEnd =
