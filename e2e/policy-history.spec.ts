@@ -69,6 +69,13 @@ test("a policy change shows the drops it explains, and older drops keep their ow
   await expect(page.getByTestId("policy-isolating")).toContainText("payments-api-ingress");
   await expect(page.getByTestId("policy-isolating")).not.toContainText("metrics-scrape");
 
+  // Share it before the policies change.
+  await page.getByRole("button", { name: "Share investigation" }).click();
+  const dialog = page.getByTestId("share-investigation-dialog");
+  await dialog.getByRole("button", { name: "Save and get link" }).click();
+  const link = await dialog.getByTestId("investigation-link").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+
   const version = await policyVersion();
   writeFileSync(join(dir, "metrics.yaml"), ADDED);
   await expect.poll(policyVersion, { timeout: 20_000 }).toBeGreaterThan(version);
@@ -85,6 +92,16 @@ test("a policy change shows the drops it explains, and older drops keep their ow
   await expect(page.getByTestId("policy-at-flow-time")).toBeVisible();
   await expect(page.getByTestId("policy-isolating")).toContainText("payments-api-ingress");
   await expect(page.getByTestId("policy-isolating")).not.toContainText("metrics-scrape");
+
+  // The investigation shared before the change still shows the explanation of its time, and
+  // "compare with now" shows today's: the new policy isolates the endpoint too.
+  await page.goto(link);
+  await expect(page.getByTestId("investigation-banner")).toBeVisible();
+  await expect(page.getByTestId("policy-isolating")).toContainText("payments-api-ingress");
+  await expect(page.getByTestId("policy-isolating")).not.toContainText("metrics-scrape");
+  await page.getByRole("button", { name: "Compare with now" }).click();
+  await expect(page.getByTestId("compare-verdict")).toHaveText("Still dropped under today's policies.");
+  await expect(page.getByTestId("compare-result")).toContainText(/Now.*metrics-scrape/);
 
   // A drop from after it: today's policies, which include the new one.
   await page.goto(view);
