@@ -26,7 +26,8 @@ export const POLICIES_QUERY_KEY = ["policies"] as const;
 export const POLICIES_REFETCH_MS = 15_000;
 
 async function getPolicies(signal: AbortSignal): Promise<PoliciesResponse> {
-  const res = await fetch("/api/policies", { signal, headers: { accept: "application/json" }, cache: "no-store" });
+  // "no-cache": revalidate every poll with the ETag, so an unchanged set costs a 304, not the YAML.
+  const res = await fetch("/api/policies", { signal, headers: { accept: "application/json" }, cache: "no-cache" });
   let body: unknown;
   try {
     body = await res.json();

@@ -64,4 +64,16 @@ describe("GET /api/policies", () => {
     const set: PolicySet = { policies: body.policies, namespaceLabels: body.namespaceLabels, settings: body.settings };
     assert.equal(explainFlow(shopFlow("client", 8080), compilePolicySet(set)).verdict, "allowed");
   });
+
+  it("answers an unchanged set with 304 Not Modified to a poll that has its ETag", async () => {
+    const first = policiesResponse(new Request("http://lens.test/api/policies"), service);
+    const etag = first.headers.get("etag");
+    assert.ok(etag && /^"[A-Za-z0-9_-]+"$/.test(etag), String(etag));
+    assert.equal(first.headers.get("cache-control"), "no-cache");
+    const again = policiesResponse(new Request("http://lens.test/api/policies", { headers: { "If-None-Match": etag } }), service);
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), "");
+    const other = policiesResponse(new Request("http://lens.test/api/policies?at=2026-01-01T10:00:00Z", { headers: { "If-None-Match": etag } }), service);
+    assert.equal(other.status, 200, "another version is another body");
+  });
 });

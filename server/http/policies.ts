@@ -6,6 +6,7 @@ import type {
   PolicyObject,
   PolicyProblem,
 } from "@/lib/policy/types";
+import { createHash } from "node:crypto";
 import type { PolicyService, SourceKind, SourceStatus } from "@/server/policies";
 import { rfc3339ToMs } from "@/server/policies/flow-input";
 
@@ -57,5 +58,14 @@ export function policiesResponse(request: Request, policies: PolicyService): Res
     problems: policies.problems(atMs),
     history: policies.history().map((c) => ({ version: c.version, since: c.since, added: c.added, changed: c.changed, removed: c.removed })),
   };
-  return Response.json(body, { headers: { "Cache-Control": "no-store" } });
+  // Browsers poll this; the set rarely changes, so an unchanged answer is a 304 without a body.
+  const text = JSON.stringify(body);
+  const etag = `"${createHash("sha1").update(text).digest("base64url")}"`;
+  const headers = { "Cache-Control": "no-cache", ETag: etag };
+  if (ifNoneMatch(request).includes(etag)) return new Response(null, { status: 304, headers });
+  return new Response(text, { headers: { ...headers, "Content-Type": "application/json" } });
+}
+
+function ifNoneMatch(request: Request): string[] {
+  return (request.headers.get("if-none-match") ?? "").split(",").map((t) => t.trim().replace(/^W\//, ""));
 }
