@@ -86,6 +86,8 @@ test("a policy change shows the drops it explains, and older drops keep their ow
   const changes = page.getByTestId("policy-changes");
   await expect(changes).toContainText("added payments/metrics-scrape", { timeout: 20_000 });
   await expect(changes).toContainText(/added payments\/metrics-scrape: [1-9][\d,]* drops since \([1-9][\d,]* before\)/, { timeout: 30_000 });
+  // And they were dropped by the version before it too: the change did not cause them.
+  await expect(changes.getByTestId("policy-change-caused")).toHaveText(/^caused none of the [1-9][\d,]* drops since: the version before it drops them too$/);
 
   // The drop from before the change: explained with the version in force then.
   await page.goto(`${view}&flow=${encodeURIComponent(before)}&panel=details`);

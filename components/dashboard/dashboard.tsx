@@ -228,7 +228,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           />
         )}
         {!view.flow && view.panel === "drops" && (
-          <DropsView rows={flows.rows} explainer={explainer} view={view} onChange={setView} onClose={() => update({ panel: undefined })} />
+          <DropsView rows={flows.rows} raw={flows.raw} explainer={explainer} view={view} onChange={setView} onClose={() => update({ panel: undefined })} />
         )}
       </main>
     </div>

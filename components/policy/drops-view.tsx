@@ -19,7 +19,10 @@ import {
   type TimeWindowMs,
   windowOfRows,
 } from "@/lib/drops";
-import { type ChangeImpact, changeImpacts } from "@/lib/policy-changes";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { type CompiledPolicySet, explainFlow } from "@/lib/policy";
+import { type CausedDrops, type ChangeImpact, changeImpacts, dropsCausedBy } from "@/lib/policy-changes";
+import { usePolicySetsBefore } from "./use-policies-before";
 import type { FlowRow } from "@/lib/flow-model";
 import type { ViewState } from "@/lib/view-state";
 import { PolicyStatus } from "./policy-status";
@@ -30,6 +33,8 @@ const RECOMPUTE_MS = 1000;
 export interface DropsViewProps {
   /** The flows of the current stream, newest first. */
   readonly rows: readonly FlowRow[];
+  /** Their Hubble JSON by row id (to explain drops against the policies before a change). */
+  readonly raw: ReadonlyMap<string, JsonObject>;
   readonly explainer: PolicyExplainer;
   readonly view: ViewState;
   readonly onChange: (view: ViewState) => void;
@@ -56,7 +61,7 @@ function useThrottled<T>(value: T, ms: number): T {
   return shown;
 }
 
-export function DropsView({ rows, explainer, view, onChange, onClose }: DropsViewProps) {
+export function DropsView({ rows, raw, explainer, view, onChange, onClose }: DropsViewProps) {
   const titleId = useId();
   const throttled = useThrottled(rows, RECOMPUTE_MS);
   // Before the first throttle tick, or when the stream was replaced, use the rows as they are.
@@ -67,6 +72,8 @@ export function DropsView({ rows, explainer, view, onChange, onClose }: DropsVie
     () => (history ? changeImpacts(history, source, (r) => attributedKeys(explainer.attribution(r)), { fromMs: groups.window.startMs, toMs: groups.window.endMs }) : []),
     [history, source, explainer, groups.window],
   );
+  const before = usePolicySetsBefore(changes);
+  const caused = useCausedDrops(changes, before, source, raw);
   const [notice, setNotice] = useState("");
 
   const apply = (label: string, selection: DropSelection | undefined) => {
@@ -113,7 +120,7 @@ export function DropsView({ rows, explainer, view, onChange, onClose }: DropsVie
             {notice}
           </p>
         )}
-        {changes.length > 0 && <PolicyChanges changes={changes} onSelect={(key, label) => apply(label, { kind: "policy", policy: key })} />}
+        {changes.length > 0 && <PolicyChanges changes={changes} caused={caused} onSelect={(key, label) => apply(label, { kind: "policy", policy: key })} />}
         <DropGroupList title="By policy" grouping="policy" groups={groups.byPolicy} window={groups.window} view={view} onSelect={select} />
         <DropGroupList title="By drop reason" grouping="reason" groups={groups.byReason} window={groups.window} view={view} onSelect={select} />
         <DropGroupList title="By namespace pair" grouping="namespaces" groups={groups.byNamespacePair} window={groups.window} view={view} onSelect={select} />
@@ -179,7 +186,50 @@ function DropGroupList({
 }
 
 /** Policy changes inside the window, each with the drops charged to what it added or changed. */
-function PolicyChanges({ changes, onSelect }: { changes: readonly ChangeImpact[]; onSelect: (key: string, label: string) => void }) {
+/** Per change: the drops since it that the version before it would have allowed (memoised per flow). */
+function useCausedDrops(
+  changes: readonly ChangeImpact[],
+  before: ReadonlyMap<number, CompiledPolicySet>,
+  rows: readonly FlowRow[],
+  raw: ReadonlyMap<string, JsonObject>,
+): ReadonlyMap<number, CausedDrops> {
+  const memo = useRef(new Map<string, boolean | undefined>());
+  return useMemo(() => {
+    if (memo.current.size > 50_000) memo.current.clear();
+    const out = new Map<number, CausedDrops>();
+    for (const c of changes) {
+      const compiled = before.get(c.version);
+      if (!compiled) continue;
+      out.set(
+        c.version,
+        dropsCausedBy(c.sinceMs, rows, (row) => {
+          const key = `${c.version}|${row.id}`;
+          if (memo.current.has(key)) return memo.current.get(key);
+          const json = raw.get(row.id);
+          let allowed: boolean | undefined;
+          try {
+            allowed = json ? explainFlow(json, compiled).verdict === "allowed" : undefined;
+          } catch {
+            allowed = undefined;
+          }
+          memo.current.set(key, allowed);
+          return allowed;
+        }),
+      );
+    }
+    return out;
+  }, [changes, before, rows, raw]);
+}
+
+function PolicyChanges({
+  changes,
+  caused,
+  onSelect,
+}: {
+  changes: readonly ChangeImpact[];
+  caused: ReadonlyMap<number, CausedDrops>;
+  onSelect: (key: string, label: string) => void;
+}) {
   const headingId = useId();
   return (
     <section aria-labelledby={headingId} data-testid="policy-changes">
@@ -192,6 +242,13 @@ function PolicyChanges({ changes, onSelect }: { changes: readonly ChangeImpact[]
             <span className="tabular-nums text-slate-500 dark:text-slate-400">{new Date(c.sinceMs).toISOString().slice(11, 19)}Z</span>{" "}
             version {c.version}
             {c.removed.length > 0 && <span className="text-slate-500 dark:text-slate-400"> · removed {c.removed.length}</span>}
+            {caused.get(c.version) && (
+              <p data-testid="policy-change-caused" className={`ml-3 ${caused.get(c.version)!.caused > 0 ? "font-medium text-red-700 dark:text-red-400" : "text-slate-500 dark:text-slate-400"}`}>
+                {caused.get(c.version)!.caused > 0
+                  ? `caused ${caused.get(c.version)!.caused.toLocaleString("en-US")} of the ${caused.get(c.version)!.checked.toLocaleString("en-US")} drops since: the version before it would have allowed them`
+                  : `caused none of the ${caused.get(c.version)!.checked.toLocaleString("en-US")} drops since: the version before it drops them too`}
+              </p>
+            )}
             <ul className="ml-3">
               {c.policies.slice(0, 8).map((p) => {
                 const id = parsePolicyKey(p.key);

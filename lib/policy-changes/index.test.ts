@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { toFlowRow, type FlowRow } from "../flow-model";
-import { changeImpacts, type PolicyChange } from "./index";
+import { changeImpacts, dropsCausedBy, type PolicyChange } from "./index";
 
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 const at = (min: number) => new Date(T0 + min * 60_000).toISOString();
@@ -42,5 +42,20 @@ describe("which drops a policy change explains", () => {
   it("leaves out the initial load and changes outside the window", () => {
     assert.deepEqual(changeImpacts(history, [], keysOf, { fromMs: T0 + 3 * 60_000, toMs: T0 + 10 * 60_000 }).map((i) => i.version), [3]);
     assert.deepEqual(changeImpacts(history.slice(0, 1), [], keysOf, { fromMs: 0, toMs: Infinity }), []);
+  });
+
+  it("counts the drops after a change that the version before it would have allowed", () => {
+    const rows = drops.map((d) => d.row).sort((a, b) => b.timeMs - a.timeMs);
+    const since = T0 + 2 * 60_000;
+    // Before the change, only NetworkPolicy b/deny's drops would have been allowed; "other" cannot be told.
+    const before = (r: FlowRow) => {
+      const key = keysOf(r)[0];
+      return key === "CiliumNetworkPolicy/b/other" ? undefined : key === "NetworkPolicy/b/deny";
+    };
+    const r = dropsCausedBy(since, rows, before);
+    assert.equal(r.checked, 3, "the drops at 3, 3.5 and 5 minutes (not the forwarded flow, not the unknown one)");
+    assert.equal(r.caused, 1);
+    assert.deepEqual(r.ids, [drops[3].row.id]);
+    assert.equal(dropsCausedBy(since, rows, before, 1).checked, 1, "bounded");
   });
 });

@@ -33,6 +33,42 @@ export interface ChangeImpact {
   readonly dropsAfter: number;
 }
 
+/** Of the drops after a change, those the version before it would have allowed: the change caused them. */
+export interface CausedDrops {
+  /** Drops after the change that were checked against the previous version (the newest `limit`). */
+  readonly checked: number;
+  readonly caused: number;
+  /** Ids of the caused drops (at most 100), newest first. */
+  readonly ids: readonly string[];
+}
+
+/**
+ * `allowedBefore(row)`: does the policy version in force before the change allow this flow
+ * (undefined: cannot tell)? Rows newest first; at most `limit` drops after `sinceMs` are checked.
+ */
+export function dropsCausedBy(
+  sinceMs: number,
+  rows: readonly FlowRow[],
+  allowedBefore: (row: FlowRow) => boolean | undefined,
+  limit = 2_000,
+): CausedDrops {
+  let checked = 0;
+  let caused = 0;
+  const ids: string[] = [];
+  for (const row of rows) {
+    if (checked >= limit) break;
+    if (row.timeMs < sinceMs || !isInvestigatedDrop(row)) continue;
+    const allowed = allowedBefore(row);
+    if (allowed === undefined) continue;
+    checked++;
+    if (allowed) {
+      caused++;
+      if (ids.length < 100) ids.push(row.id);
+    }
+  }
+  return { checked, caused, ids };
+}
+
 /**
  * Changes made inside [fromMs, toMs] (newest first), with the drops they explain. `keysOf` gives
  * the policy keys a drop is charged to. The first version a source reports is the initial load,
