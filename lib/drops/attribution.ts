@@ -6,7 +6,7 @@
 // Pure.
 
 import type { FlowRow, PolicyRef } from "../flow-model";
-import { type Explanation, POLICY_KINDS, type PolicyId, type PolicyKind, policyKey } from "../policy/types";
+import { type Explanation, POLICY_KINDS, type PolicyId, type PolicyKind, policyKey, uniquePolicyIds } from "../policy/types";
 
 /** Flows the drop investigation looks at: dropped, and would-be drops reported by audit mode. */
 export function isInvestigatedDrop(row: Pick<FlowRow, "verdict">): boolean {
@@ -28,10 +28,10 @@ const NONE: DropAttribution = { policies: [], role: "none", source: "none" };
 export function attributeDrop(row: Pick<FlowRow, "deniedBy">, explanation: Explanation | undefined): DropAttribution {
   if (explanation && explanation.verdict === "denied") {
     if (explanation.decisive) return { policies: [idOf(explanation.decisive)], role: "decisive", source: "explanation" };
-    if (explanation.isolating.length > 0) return { policies: unique(explanation.isolating.map(idOf)), role: "isolating", source: "explanation" };
+    if (explanation.isolating.length > 0) return { policies: uniquePolicyIds(explanation.isolating), role: "isolating", source: "explanation" };
   }
   const hubble = row.deniedBy.map(fromHubble).filter((p): p is PolicyId => p !== undefined);
-  if (hubble.length > 0) return { policies: unique(hubble), role: "hubble", source: "hubble" };
+  if (hubble.length > 0) return { policies: uniquePolicyIds(hubble), role: "hubble", source: "hubble" };
   return NONE;
 }
 
@@ -60,17 +60,6 @@ function fromHubble(p: PolicyRef): PolicyId | undefined {
   return { kind, namespace: kind === "CiliumClusterwideNetworkPolicy" ? "" : p.namespace, name: p.name };
 }
 
-function unique(list: readonly PolicyId[]): PolicyId[] {
-  const seen = new Set<string>();
-  const out: PolicyId[] = [];
-  for (const p of list) {
-    const k = policyKey(p);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(p);
-  }
-  return out;
-}
 
 /** Whether the drop is charged to the policy with this `policyKey` (the `policy=` view filter). */
 export function chargedTo(a: DropAttribution, key: string): boolean {

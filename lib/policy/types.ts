@@ -98,3 +98,16 @@ export interface Explanation {
 export function policyKey(p: PolicyId): string {
   return p.kind === "CiliumClusterwideNetworkPolicy" ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`;
 }
+
+/** The distinct policies of a list, in first-seen order, as bare ids (no rule, no direction). */
+export function uniquePolicyIds(list: readonly PolicyId[]): PolicyId[] {
+  const seen = new Set<string>();
+  const out: PolicyId[] = [];
+  for (const p of list) {
+    const k = policyKey(p);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ kind: p.kind, namespace: p.namespace, name: p.name });
+  }
+  return out;
+}

@@ -8,7 +8,7 @@
 // the policy version, never per frame.
 
 import type { FlowEndpointView, FlowRow } from "../flow-model";
-import { type Direction, type IsolatingPolicy, type PolicyId, policyKey } from "../policy/types";
+import { type Direction, type IsolatingPolicy, type PolicyId, policyKey, uniquePolicyIds } from "../policy/types";
 import type { Grouping } from "../view-state";
 import { edgeId, FOLDED_PORT, nodeIdOf, namespaceOf, orientedEndpoints, portPart } from "./ids";
 
@@ -170,8 +170,8 @@ export function nodeLocks(
 ): ReadonlyMap<string, NodeLock> {
   const out = new Map<string, NodeLock>();
   for (const [id, ep] of endpoints) {
-    const ingress = ids(isolating(ep, "ingress"));
-    const egress = ids(isolating(ep, "egress"));
+    const ingress = uniquePolicyIds(isolating(ep, "ingress"));
+    const egress = uniquePolicyIds(isolating(ep, "egress"));
     if (ingress.length > 0 || egress.length > 0) out.set(id, { ingress, egress });
   }
   return out;
@@ -184,14 +184,3 @@ export function nodeLockText(lock: NodeLock, direction: Direction): string {
   return `${direction} default-deny by ${list.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ")}`;
 }
 
-function ids(list: readonly IsolatingPolicy[]): PolicyId[] {
-  const seen = new Set<string>();
-  const out: PolicyId[] = [];
-  for (const p of list) {
-    const k = policyKey(p);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push({ kind: p.kind, namespace: p.namespace, name: p.name });
-  }
-  return out;
-}
