@@ -1,11 +1,10 @@
 import "server-only";
 
-import * as grpc from "@grpc/grpc-js";
-import { observerServiceDefinition } from "@/server/grpc/service-definition";
 import type { EpochNs } from "@/lib/timestamp";
 import { DemoCluster } from "./cluster";
 import { createClock } from "./clock";
-import { observerServiceImplementation } from "./observer-service";
+import { startGrpcServer } from "./grpc-server";
+import { observerMethods } from "./observer-service";
 import { ReplayFeeder } from "./replay-feeder";
 import { loadScenario } from "./scenario";
 import { SimulationFeeder } from "./simulation-feeder";
@@ -80,25 +79,23 @@ export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<Runni
     feeder = new SimulationFeeder(simulator, cluster, now);
   }
 
-  const server = new grpc.Server({ "grpc.max_send_message_length": 16 * 1024 * 1024 });
-  server.addService(
-    observerServiceDefinition as unknown as grpc.ServiceDefinition,
-    observerServiceImplementation({ cluster, relayNodeName: RELAY_NODE_NAME, now, startedAtNs }),
-  );
   const host = opts.host ?? "127.0.0.1";
-  const port = await bind(server, `${host.includes(":") ? `[${host}]` : host}:${opts.port ?? 0}`, credentials(opts.tls));
+  const server = await startGrpcServer(observerMethods({ cluster, relayNodeName: RELAY_NODE_NAME, now, startedAtNs }), {
+    host,
+    port: opts.port ?? 0,
+    tls: opts.tls,
+  });
+  const port = server.port;
   feeder.start();
 
   return {
     address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     cluster,
-    close: () =>
-      new Promise<void>((resolve) => {
-        feeder.stop();
-        server.forceShutdown();
-        resolve();
-      }),
+    close: async () => {
+      feeder.stop();
+      await server.close();
+    },
   };
 }
 
@@ -118,19 +115,4 @@ function validateCapacity(capacity: number): void {
       `buffer capacity must be 2^n-1 between 1 and 65535 (e.g. 4095, as hubble-event-buffer-capacity), got ${capacity}`,
     );
   }
-}
-
-function credentials(tls: DemoRelayTls | undefined): grpc.ServerCredentials {
-  if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(
-    tls.caPem ? Buffer.from(tls.caPem) : null,
-    [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }],
-    tls.requireClientCert ?? false,
-  );
-}
-
-function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
-  });
 }
