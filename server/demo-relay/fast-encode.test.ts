@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { clone, create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { type Flow, FlowSchema, LostEventSchema, LostEventSource, Verdict } from "@/proto/gen/flow/flow_pb";
+import { type Flow, FlowSchema, IPSchema, Layer4Schema, LostEventSchema, LostEventSource, Verdict } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState, NodeStatusEventSchema } from "@/proto/gen/relay/relay_pb";
 import { getFlowsResponseToJson, parseJsonLines } from "@/lib/flow-json";
@@ -63,6 +63,42 @@ describe("encodeGetFlowsResponse", () => {
       events.forEach((r, i) => assertRoundTrip(r, `${scenario} event ${i} (cached)`));
     });
   }
+
+  it("never changes a result it handed out, across slabs, oversized flows and fallbacks", () => {
+    // Results share slabs; keep thousands (several MB), interleaved with a flow larger than a slab
+    // and flows that take the toBinary path, then check every one against a plain encoding.
+    const events = simulated("shop", 6000, 11);
+    const big = clone(GetFlowsResponseSchema, events.find((r) => r.responseTypes.case === "flow")!);
+    (big.responseTypes.value as Flow).Summary = "x".repeat(3 * 1024 * 1024);
+    const odd = clone(GetFlowsResponseSchema, big);
+    (odd.responseTypes.value as Flow).Summary = "odd";
+    (odd.responseTypes.value as Flow).verdict = -5 as Verdict; // out of range: toBinary's path
+    const all = [...events.slice(0, 3000), big, odd, ...events.slice(3000), big];
+    const results = all.map((r) => encodeGetFlowsResponse(r));
+    all.forEach((r, i) => {
+      assert.deepEqual(fromBinary(GetFlowsResponseSchema, results[i]), fromBinary(GetFlowsResponseSchema, toBinary(GetFlowsResponseSchema, r)), `result ${i}`);
+    });
+  });
+
+  it("round-trips every shape of l4 and IP it writes in place, and those it leaves to the cache", () => {
+    const base = simulated("shop", 50).find((r) => r.responseTypes.case === "flow")!;
+    const variants: Array<[string, (f: Flow) => void]> = [
+      ["UDP", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "UDP", value: { sourcePort: 53, destinationPort: 40000 } } }))],
+      ["TCP without flags, zero ports", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "TCP", value: {} } }))],
+      ["TCP max ports", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "TCP", value: { sourcePort: 0xffffffff, destinationPort: 65535, flags: { SYN: true, NS: true } } } }))],
+      ["ICMPv4", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "ICMPv4", value: { type: 8 } } }))],
+      ["empty l4", (f) => (f.l4 = create(Layer4Schema, {}))],
+      ["IP, all fields", (f) => (f.IP = create(IPSchema, { source: "fd00::1", destination: "fd00::2", sourceXlated: "10.0.0.9", ipVersion: 2, encrypted: true }))],
+      ["IP over 127 bytes", (f) => (f.IP = create(IPSchema, { source: "1".repeat(90), destination: "2".repeat(90), ipVersion: 1 }))],
+      ["IP, non-ASCII", (f) => (f.IP = create(IPSchema, { source: "é", destination: "ü".repeat(70) }))],
+      ["empty IP", (f) => (f.IP = create(IPSchema, {}))],
+    ];
+    for (const [name, change] of variants) {
+      const r = clone(GetFlowsResponseSchema, base);
+      change(r.responseTypes.value as Flow);
+      assertRoundTrip(r, name);
+    }
+  });
 
   it("round-trips lost events", () => {
     const lost = create(GetFlowsResponseSchema, {

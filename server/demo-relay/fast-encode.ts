@@ -23,7 +23,7 @@ import "server-only";
 
 import { type DescField, type DescMessage, ScalarType, toBinary } from "@bufbuild/protobuf";
 import { type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
+import { type Flow, FlowSchema, type IP, IPSchema, type Layer4, Layer4Schema, TCPFlagsSchema, TCPSchema, UDPSchema } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 
 const WIRE_VARINT = 0;
@@ -111,10 +111,12 @@ const ENVELOPE_KNOWN =
 /** Room left before the flow for its tag and length (1 + up to 5 bytes). */
 const HEAD_ROOM = 6;
 
+
 /**
  * The protobuf binary encoding of `response`: decodes to a message equal to `response`, as
  * `toBinary(GetFlowsResponseSchema, response)` does, at a fraction of its cost when the flows
- * share sub-messages. Does not modify `response`. Returns a fresh array.
+ * share sub-messages. Does not modify `response`. The result is never written to again; it may be
+ * a view on a buffer shared with other results.
  */
 export function encodeGetFlowsResponse(response: GetFlowsResponse): Uint8Array {
   if (!ENVELOPE_KNOWN || response.responseTypes.case !== "flow" || hasUnknown(response)) {
@@ -122,14 +124,16 @@ export function encodeGetFlowsResponse(response: GetFlowsResponse): Uint8Array {
   }
   const flow = response.responseTypes.value;
   const w = writer;
-  w.pos = HEAD_ROOM;
+  w.begin(HEAD_ROOM);
   if (!writeFlowFields(w, flow)) {
+    w.abandon();
     return toBinary(GetFlowsResponseSchema, response);
   }
-  // The flow's tag and length go right before it, in the room left for them.
-  const flowLen = w.pos - HEAD_ROOM;
-  const start = HEAD_ROOM - tagSize(ENVELOPE_FLOW_NUMBER) - varintSize(flowLen);
-  writeVarint(w.buf, writeTag(w.buf, start, ENVELOPE_FLOW_NUMBER, WIRE_LEN), flowLen);
+  // The flow's tag and length go right before it, in the room left for them. Positions are kept
+  // relative to the result's start: the writer may move the result to a new slab as it grows.
+  const flowLen = w.pos - w.start - HEAD_ROOM;
+  const offset = HEAD_ROOM - tagSize(ENVELOPE_FLOW_NUMBER) - varintSize(flowLen);
+  writeVarint(w.buf, writeTag(w.buf, w.start + offset, ENVELOPE_FLOW_NUMBER, WIRE_LEN), flowLen);
 
   if (response.nodeName !== "") {
     w.raw(ENVELOPE_NODE_NAME_TAG);
@@ -137,9 +141,12 @@ export function encodeGetFlowsResponse(response: GetFlowsResponse): Uint8Array {
   }
   if (response.time !== undefined) {
     w.raw(ENVELOPE_TIME_TAG);
-    if (!w.timestamp(response.time)) return toBinary(GetFlowsResponseSchema, response);
+    if (!w.timestamp(response.time)) {
+      w.abandon();
+      return toBinary(GetFlowsResponseSchema, response);
+    }
   }
-  return w.buf.slice(start, w.pos);
+  return w.commit(offset);
 }
 
 /** Writes the flow's fields; false if the flow needs `toBinary` (the writer is then garbage). */
@@ -201,12 +208,104 @@ function writeFlowFields(w: Writer, flow: Flow): boolean {
     const v = fields[f.localName];
     if (f.kind === "message") {
       if (v === undefined || !Object.prototype.hasOwnProperty.call(flow, f.localName)) continue;
+      // Most flows have an l4 (and many an IP) of their own: written in place, not cached.
+      if (v === flow.l4 && INLINE_KNOWN && writeLayer4(w, f.number, flow.l4)) continue;
+      if (v === flow.IP && INLINE_KNOWN && writeIp(w, f.number, flow.IP)) continue;
     } else if ((v as readonly unknown[]).length === 0) {
       continue;
     }
     w.raw(splicedBytes(f, v as object));
   }
   return true;
+}
+
+// Layer4 (TCP, UDP) and IP written in place. A flow's packet-level parts are usually its own
+// objects (a new Layer4 per packet), so caching their bytes by identity would only fill the caches
+// (WeakMap entries are costly to collect); their fields are few and small. Written only while the
+// messages have exactly the fields below; anything else takes the cached path.
+const fieldsOf = (m: DescMessage) => m.fields.map((f) => `${f.number}:${f.localName}`).sort().join(",");
+const INLINE_KNOWN =
+  fieldsOf(Layer4Schema) === "1:TCP,2:UDP,3:ICMPv4,4:ICMPv6,5:SCTP,6:VRRP,7:IGMP" &&
+  fieldsOf(TCPSchema) === "1:sourcePort,2:destinationPort,3:flags" &&
+  fieldsOf(UDPSchema) === "1:sourcePort,2:destinationPort" &&
+  fieldsOf(IPSchema) === "1:source,2:destination,3:ipVersion,4:encrypted,5:sourceXlated";
+const TCP_FLAGS_CACHE = new WeakMap<object, Uint8Array>();
+
+function writeLayer4(w: Writer, fieldNumber: number, l4: Layer4 | undefined): boolean {
+  if (l4 === undefined || hasUnknown(l4)) return false;
+  const p = l4.protocol;
+  if (p.case !== "TCP" && p.case !== "UDP") return false;
+  const m = p.value;
+  if (hasUnknown(m) || !isUint32(m.sourcePort) || !isUint32(m.destinationPort)) return false;
+  const flags = p.case === "TCP" ? p.value.flags : undefined;
+  if (flags !== undefined && hasUnknown(flags)) return false;
+  const start = w.mark;
+  const outer = w.openShort(fieldNumber);
+  const inner = w.openShort(p.case === "TCP" ? 1 : 2);
+  if (m.sourcePort !== 0) {
+    w.raw(PORT_TAGS[0]);
+    w.varint(m.sourcePort);
+  }
+  if (m.destinationPort !== 0) {
+    w.raw(PORT_TAGS[1]);
+    w.varint(m.destinationPort);
+  }
+  if (flags !== undefined) {
+    let bytes = TCP_FLAGS_CACHE.get(flags);
+    if (bytes === undefined) {
+      bytes = lengthDelimited(3, toBinary(TCPFlagsSchema, flags));
+      TCP_FLAGS_CACHE.set(flags, bytes);
+    }
+    w.raw(bytes);
+  }
+  if (w.closeShort(inner) && w.closeShort(outer)) return true;
+  w.rewind(start);
+  return false;
+}
+
+function writeIp(w: Writer, fieldNumber: number, ip: IP | undefined): boolean {
+  if (ip === undefined || hasUnknown(ip)) return false;
+  const { source, destination, sourceXlated, ipVersion, encrypted } = ip;
+  if (typeof source !== "string" || typeof destination !== "string" || typeof sourceXlated !== "string") return false;
+  if (!Number.isInteger(ipVersion) || ipVersion < 0 || ipVersion > 0x7fffffff || typeof encrypted !== "boolean") return false;
+  const start = w.mark;
+  const outer = w.openShort(fieldNumber);
+  if (source !== "") {
+    w.raw(IP_TAGS.source);
+    w.string(source);
+  }
+  if (destination !== "") {
+    w.raw(IP_TAGS.destination);
+    w.string(destination);
+  }
+  if (ipVersion !== 0) {
+    w.raw(IP_TAGS.ipVersion);
+    w.varint(ipVersion);
+  }
+  if (encrypted) {
+    w.raw(IP_TAGS.encrypted);
+    w.varint(1);
+  }
+  if (sourceXlated !== "") {
+    w.raw(IP_TAGS.sourceXlated);
+    w.string(sourceXlated);
+  }
+  if (w.closeShort(outer)) return true;
+  w.rewind(start);
+  return false;
+}
+
+const PORT_TAGS = [tagBytes(1, WIRE_VARINT), tagBytes(2, WIRE_VARINT)];
+const IP_TAGS = {
+  source: tagBytes(1, WIRE_LEN),
+  destination: tagBytes(2, WIRE_LEN),
+  ipVersion: tagBytes(3, WIRE_VARINT),
+  encrypted: tagBytes(4, WIRE_VARINT),
+  sourceXlated: tagBytes(5, WIRE_LEN),
+};
+
+function isUint32(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
 /** BoolValue{value: true} with its length: length 2, field 1 varint, 1. */
@@ -232,18 +331,78 @@ function splicedBytes(f: SplicedField, value: object): Uint8Array {
   return bytes;
 }
 
-/** A growable scratch buffer; results are copied out of it. */
+/**
+ * Results are written straight into shared slabs and handed out as views on them: no copy, and one
+ * ArrayBuffer per ~1,000 flows instead of one per flow, which the garbage collector would track
+ * and sweep one by one (at 50,000 flows/s a large share of the relay's GC time). A slab lives
+ * while any view on it does; flows leave the rings in the order they entered, so slabs are freed
+ * in turn. Bytes of a committed result are never written again.
+ */
+const SLAB_BYTES = 1024 * 1024;
+
 class Writer {
-  buf = new Uint8Array(64 * 1024);
+  buf = new Uint8Array(SLAB_BYTES);
   pos = 0;
+  /** Where the result being written starts; everything before it belongs to earlier results. */
+  start = 0;
+
+  /** Starts a result, leaving `headRoom` bytes free at its front. */
+  begin(headRoom: number): void {
+    this.start = this.pos;
+    this.ensure(headRoom);
+    this.pos += headRoom;
+  }
+
+  /** Forgets the result being written (its space is reused). */
+  abandon(): void {
+    this.pos = this.start;
+  }
+
+  /** The result from `offset` (relative to its start) to the current position. */
+  commit(offset: number): Uint8Array {
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start + offset, this.pos - this.start - offset);
+    this.start = this.pos;
+    return out;
+  }
+
+  /** The current position relative to the result's start (the result may move as it grows). */
+  get mark(): number {
+    return this.pos - this.start;
+  }
+
+  rewind(mark: number): void {
+    this.pos = this.start + mark;
+  }
+
+  /** Writes a length-delimited field's tag and a one-byte length to fill in by `closeShort`. */
+  openShort(fieldNumber: number): number {
+    this.ensure(6);
+    this.pos = writeTag(this.buf, this.pos, fieldNumber, WIRE_LEN);
+    const lenMark = this.mark;
+    this.pos++;
+    return lenMark;
+  }
+
+  /** Fills in the length opened at `lenMark`; false when it does not fit in one byte (over 127). */
+  closeShort(lenMark: number): boolean {
+    const lenPos = this.start + lenMark;
+    const len = this.pos - lenPos - 1;
+    if (len > 127) return false;
+    this.buf[lenPos] = len;
+    return true;
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    // A new slab; the result written so far moves to its front.
+    const used = this.pos - this.start;
+    let size = SLAB_BYTES;
+    while (size < used + n) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
+    next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;
+    this.start = 0;
+    this.pos = used;
   }
 
   raw(bytes: Uint8Array): void {
