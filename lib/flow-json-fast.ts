@@ -29,6 +29,11 @@ const jsonOptions = { useProtoFieldName: true, registry } as const;
 const extendees = new Set<string>();
 for (const type of registry) if (type.kind === "extension") extendees.add(type.extendee.typeName);
 
+/** Whether `toJson` may write registry extensions of this message type from its unknown fields. */
+export function isExtendee(typeName: string): boolean {
+  return extendees.has(typeName);
+}
+
 /** Thrown by a converter on anything it does not handle exactly; never escapes. */
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported("flow-json-fast: unsupported");
@@ -163,16 +168,25 @@ let lastTsPrefix = "";
 /** `timestampToJson` of protobuf-es, with the date part of the last second remembered. */
 function convTimestamp(ts: Msg): JsonValue {
   if (ts === null || typeof ts !== "object") throw UNSUPPORTED;
-  const ms = Number(ts.seconds) * 1000;
-  const nanos = ts.nanos;
-  if (!(ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS)) throw UNSUPPORTED;
-  if (typeof nanos !== "number" || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) throw UNSUPPORTED;
+  const text = timestampJsonText(Number(ts.seconds), ts.nanos);
+  if (text === undefined) throw UNSUPPORTED;
+  return text;
+}
+
+/**
+ * The JSON string `toJson` writes for a google.protobuf.Timestamp of `seconds` and `nanos`;
+ * undefined where `toJson` would throw (out of range) or the format is not the plain one.
+ */
+export function timestampJsonText(seconds: number, nanos: unknown): string | undefined {
+  const ms = seconds * 1000;
+  if (!(ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS)) return undefined;
+  if (typeof nanos !== "number" || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) return undefined;
   let prefix: string;
   if (ms === lastTsMs) {
     prefix = lastTsPrefix;
   } else {
     const iso = new Date(ms).toISOString();
-    if (!iso.endsWith(".000Z")) throw UNSUPPORTED;
+    if (!iso.endsWith(".000Z")) return undefined;
     prefix = iso.slice(0, -5);
     lastTsMs = ms;
     lastTsPrefix = prefix;

@@ -1,0 +1,136 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { AgentEventSchema, FlowSchema, type Flow, type TrafficDirection, type Verdict } from "@/proto/gen/flow/flow_pb";
+import { loadScenario } from "@/server/demo-relay/scenario";
+import { TrafficSimulator } from "@/server/demo-relay/simulator";
+import { captureFiles } from "@/lib/testing/captures";
+import { parseJsonLines } from "./flow-json";
+import { flowToBoundedJson, timestampJsonText } from "./flow-json-fast";
+import { flowJsonFromWire } from "./flow-json-wire";
+import { MAX_LIST, MAX_TEXT } from "./flow-model";
+
+const text = new TextDecoder();
+
+/** What the message-object path gives for these bytes (or its error). */
+function expected(bytes: Uint8Array): string {
+  return JSON.stringify(flowToBoundedJson(fromBinary(FlowSchema, bytes)));
+}
+
+/** The transcoder took the fast path and produced exactly the message-object path's JSON. */
+function same(bytes: Uint8Array, where: string): void {
+  const wire = flowJsonFromWire(bytes);
+  assert.ok(wire, `${where}: took the slow path`);
+  assert.equal(text.decode(wire.json), expected(bytes), where);
+  const flow = fromBinary(FlowSchema, bytes);
+  assert.equal(wire.uuid, flow.uuid, `${where}: uuid`);
+  assert.deepEqual(wire.time, flow.time ? { seconds: Number(flow.time.seconds), nanos: flow.time.nanos } : undefined);
+}
+
+/** The transcoder declined, so the caller's message-object path decides. */
+function declined(bytes: Uint8Array, where: string): void {
+  assert.equal(flowJsonFromWire(bytes), undefined, where);
+}
+
+const bin = (flow: Flow) => toBinary(FlowSchema, flow);
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+describe("flowJsonFromWire equals JSON.stringify(flowToBoundedJson(fromBinary()))", () => {
+  for (const file of captureFiles()) {
+    it(`every flow of ${path.basename(file)}`, () => {
+      let n = 0;
+      for (const line of parseJsonLines(readFileSync(file, "utf8"))) {
+        assert.ok(line.ok);
+        if (line.response.responseTypes.case !== "flow") continue;
+        same(bin(line.response.responseTypes.value), `${path.basename(file)}:${line.line}`);
+        n++;
+      }
+      assert.ok(n > 0);
+    });
+  }
+
+  for (const scenario of ["shop", "starwars"]) {
+    it(`the demo simulator's flows (${scenario}, seed 7, 5 s at 1000/s)`, () => {
+      const sim = new TrafficSimulator(loadScenario(scenario), { seed: 7, rate: 1000, epochNs: 1_700_000_000_000_000_000n });
+      let n = 0;
+      for (const e of sim.advanceTo(1_700_000_005_000_000_000n)) {
+        if (e.response.responseTypes.case !== "flow") continue;
+        same(bin(e.response.responseTypes.value), `${scenario} event ${n++}`);
+      }
+      assert.ok(n >= 2000, `only ${n} flows`);
+    });
+  }
+
+  it("cuts hostile long strings and lists, ASCII or not, exactly like boundFlowJson", () => {
+    const long = "x".repeat(MAX_TEXT + 10);
+    const wide = "é€😀".repeat(MAX_TEXT); // cut may split a surrogate pair
+    const flow = create(FlowSchema, {
+      time: { seconds: 1_700_000_000n, nanos: 123_456_789 },
+      nodeName: long,
+      uuid: "y".repeat(MAX_TEXT),
+      sourceNames: Array.from({ length: MAX_LIST + 50 }, (_, i) => (i === 0 ? wide : `n${i}`)),
+      nodeLabels: Array.from({ length: MAX_LIST * 3 }, (_, i) => `l${i}`),
+      source: { labels: [long, "quote\" back\\slash \u0001 \u007f \u2028"], podName: wide, workloads: Array.from({ length: MAX_LIST + 1 }, () => ({ name: long })) },
+      egressAllowedBy: Array.from({ length: MAX_LIST + 2 }, (_, i) => ({ name: `p${i}`, labels: [long], revision: 7n })),
+      l7: { record: { case: "http", value: { url: wide, headers: [{ key: long, value: "\ufeffbom" }] } } },
+      Summary: `\ufeff${long}`,
+      isReply: false,
+      socketCookie: 0xffff_ffff_ffff_ffffn,
+      cgroupId: 1n << 60n,
+    });
+    same(bin(flow), "hostile");
+  });
+
+  it("writes unknown enum numbers as numbers and ignores unknown fields", () => {
+    const flow = create(FlowSchema, { uuid: "u", verdict: 99 as Verdict, eventType: { type: 129 }, trafficDirection: 7 as TrafficDirection });
+    same(bin(flow), "unknown enum values");
+    const unknown = new Uint8Array([0xf8, 0xff, 0x3f, 0x05, 0xfa, 0xff, 0x3f, 0x02, 0x61, 0x62]); // fields 131071 varint + bytes
+    same(concat(bin(flow), unknown), "unknown fields");
+  });
+
+  it("declines what only the message-object path gets right, which then still answers", () => {
+    const base = bin(create(FlowSchema, { uuid: "u", source: { namespace: "a" }, l4: { protocol: { case: "TCP", value: { sourcePort: 1 } } } }));
+    // A singular message repeated on the wire merges; a second oneof member wins.
+    const again = bin(create(FlowSchema, { source: { podName: "p" }, l4: { protocol: { case: "UDP", value: { destinationPort: 2 } } } }));
+    declined(concat(base, again), "repeated fields");
+    assert.match(expected(concat(base, again)), /"namespace":"a","pod_name":"p"/);
+    // google.protobuf.Any extensions.
+    declined(bin(create(FlowSchema, { uuid: "u", extensions: anyPack(AgentEventSchema, create(AgentEventSchema)) })), "Any");
+    // Invalid UTF-8 in a string: fromBinary refuses it.
+    const bad = new Uint8Array([0x92, 0x02, 0x02, 0xc3, 0x28]); // field 34 (uuid)
+    assert.equal(FlowSchema.fields.find((f) => f.number === 34)?.name, "uuid");
+    declined(bad, "invalid UTF-8");
+    assert.throws(() => fromBinary(FlowSchema, bad));
+    // Truncated data.
+    declined(base.subarray(0, base.length - 1), "truncated");
+    // A timestamp toJson refuses (year 10000).
+    declined(bin(create(FlowSchema, { time: { seconds: 253_402_300_800n } })), "timestamp out of range");
+  });
+
+  it("the time in ms is what Date.parse gives for the JSON time", () => {
+    for (const [seconds, nanos] of [
+      [0, 0],
+      [1_700_000_000, 999_999_999],
+      [1_700_000_000, 1_000_000],
+      [1_700_000_000, 999_999],
+      [-1, 500_000_000],
+      [-62_135_596_800, 1],
+      [253_402_300_799, 999_999_999],
+    ]) {
+      const json = timestampJsonText(seconds, nanos)!;
+      assert.equal(seconds * 1000 + Math.floor(nanos / 1e6), Date.parse(json), json);
+    }
+  });
+});
