@@ -5,6 +5,7 @@ import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { type EpochNs, msToNs, nsToTimestamp, timestampToNs } from "@/lib/timestamp";
+import { wireFlowJson } from "@/server/grpc/raw-flows";
 import { type BackoffPolicy, DEFAULT_BACKOFF, abortableSleep, backoffDelay } from "./backoff";
 import { BoundedKeySet, FlowDeduplicator, flowKey, lostEventKey } from "./dedup";
 import { RelayError, classifyNodeError, classifyRelayError } from "./errors";
@@ -207,7 +208,8 @@ export class FlowFollower {
         } else if (kind === "nodeStatus" && response.responseTypes.value.stateChange === NodeState.NODE_ERROR) {
           nodeErrors.push(response.responseTypes.value.message);
         }
-        await this.deliver(response);
+        const delivering = this.deliver(response);
+        if (delivering) await delivering;
       }
       return { error: endOfStreamError(flowsThisAttempt, nodeErrors), liveForMs: liveFor() };
     } catch (err) {
@@ -221,9 +223,18 @@ export class FlowFollower {
 
   private admitFlow(response: GetFlowsResponse): boolean {
     if (response.responseTypes.case !== "flow") return true;
-    const flow = response.responseTypes.value;
-    const timeNs = timestampToNs(flow.time ?? response.time);
-    const key = flowKey(flow, response.nodeName);
+    // A flow transcoded on arrival has its uuid and time at hand: no need to decode the Flow.
+    const wire = wireFlowJson(response);
+    let timeNs: EpochNs;
+    let key: string | null;
+    if (wire && wire.uuid) {
+      timeNs = wire.time ? BigInt(wire.time.seconds) * 1_000_000_000n + BigInt(wire.time.nanos) : timestampToNs(response.time);
+      key = `u:${wire.uuid}`;
+    } else {
+      const flow = response.responseTypes.value;
+      timeNs = timestampToNs(flow.time ?? response.time);
+      key = flowKey(flow, response.nodeName);
+    }
     if (key !== null && !this.flowKeys.admit(key, timeNs)) {
       this.counters.duplicatesDropped += 1;
       return false;
@@ -232,15 +243,26 @@ export class FlowFollower {
     return true;
   }
 
-  private async deliver(response: GetFlowsResponse): Promise<void> {
+  /** Hands a response to the consumer; a promise only when the consumer returned one (no microtask per flow). */
+  private deliver(response: GetFlowsResponse): Promise<void> | undefined {
+    let pending: void | Promise<void>;
     try {
-      await this.opts.onResponse(response);
+      pending = this.opts.onResponse(response);
     } catch (err) {
-      throw new ConsumerFailure(
-        `Hubble Lens failed to process the flow stream: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw consumerFailure(err);
     }
-    this.counters.delivered += 1;
+    if (!pending) {
+      this.counters.delivered += 1;
+      return undefined;
+    }
+    return pending.then(
+      () => {
+        this.counters.delivered += 1;
+      },
+      (err: unknown) => {
+        throw consumerFailure(err);
+      },
+    );
   }
 
   /** The first request carries the caller's history; later ones resume just before the newest flow. */
@@ -290,6 +312,12 @@ export class FlowFollower {
     this.currentState = state;
     for (const listener of this.listeners) listener(state);
   }
+}
+
+function consumerFailure(err: unknown): ConsumerFailure {
+  return new ConsumerFailure(
+    `Hubble Lens failed to process the flow stream: ${err instanceof Error ? err.message : String(err)}`,
+  );
 }
 
 /**

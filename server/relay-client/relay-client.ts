@@ -12,7 +12,8 @@ import {
   ServerStatusRequestSchema,
 } from "@/proto/gen/observer/observer_pb";
 import type { RelayTlsSettings, ServerConfig } from "@/server/config/env";
-import { type ObserverClient, ObserverClientConstructor } from "@/server/grpc/service-definition";
+import { LazyFlowsObserverClientConstructor } from "@/server/grpc/raw-flows";
+import type { ObserverClient } from "@/server/grpc/service-definition";
 import { classifyRelayError } from "./errors";
 
 // The one gRPC client in front of Hubble Relay (observer.Observer). Every failure leaves here as
@@ -66,7 +67,8 @@ export class RelayClient implements FlowSource {
     this.conn = conn;
     this.transport = !conn.tls ? "plaintext" : conn.tls.clientCert ? "mtls" : "tls";
     this.address = conn.address;
-    this.client = new ObserverClientConstructor(conn.address, channelCredentials(conn.tls), channelOptions(conn.tls));
+    // Flows arrive with their bounded jsonpb transcoded from the wire (see server/grpc/raw-flows.ts).
+    this.client = new LazyFlowsObserverClientConstructor(conn.address, channelCredentials(conn.tls), channelOptions(conn.tls));
   }
 
   /**

@@ -1,0 +1,165 @@
+import "server-only";
+
+// GetFlows responses for the server's stream path, decoded lazily. The relay client's deserializer
+// reads only the envelope of a flow response (node_name, time); the Flow stays bytes until someone
+// reads `responseTypes.value` (then it is `fromBinary`'d once, exactly as before), and the hub asks
+// `wireFlowJson(response)` for the flow's bounded jsonpb bytes, transcoded straight from the wire
+// (lib/flow-json-wire.ts). Every other response, and any flow response whose envelope is not the
+// plain one (unknown or repeated fields), is decoded by `fromBinary` as before.
+//
+// The transcoding happens in the deserializer: only a flow the transcoder accepted is decoded
+// lazily, and what it accepts `fromBinary` decodes without error, so a malformed response still
+// fails the call where it did. Sharp edge: `responseTypes.value` of such a response is a getter.
+
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
+import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
+import { flowJsonFromWire, type WireFlowJson } from "@/lib/flow-json-wire";
+import {
+  type GrpcClientConstructor,
+  type ObserverMethods,
+  observerServiceDefinition,
+} from "./service-definition";
+
+const wireJson = new WeakMap<GetFlowsResponse, WireFlowJson>();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The flow of a lazily decoded response as bounded jsonpb bytes (plus its uuid and time), or
+ * undefined: then use `flowToBoundedJson(response.responseTypes.value)`.
+ */
+export function wireFlowJson(response: GetFlowsResponse): WireFlowJson | undefined {
+  return wireJson.get(response);
+}
+
+/** `fromBinary(GetFlowsResponseSchema, bytes)`, with a plain flow response's Flow decoded on first read. */
+export function decodeGetFlowsResponse(bytes: Uint8Array): GetFlowsResponse {
+  const envelope = readEnvelope(bytes);
+  if (!envelope) return fromBinary(GetFlowsResponseSchema, bytes);
+  const { flowStart, flowEnd } = envelope;
+  const json = flowJsonFromWire(bytes, flowStart, flowEnd);
+  if (!json) return fromBinary(GetFlowsResponseSchema, bytes);
+  let flow: Flow | undefined;
+  const responseTypes = {
+    case: "flow" as const,
+    get value(): Flow {
+      flow ??= fromBinary(FlowSchema, bytes.subarray(flowStart, flowEnd));
+      return flow;
+    },
+    set value(value: Flow) {
+      flow = value;
+    },
+  };
+  const response: GetFlowsResponse = {
+    $typeName: "observer.GetFlowsResponse",
+    responseTypes,
+    nodeName: envelope.nodeName,
+  };
+  if (envelope.time) response.time = envelope.time;
+  wireJson.set(response, json);
+  return response;
+}
+
+interface Envelope {
+  flowStart: number;
+  flowEnd: number;
+  nodeName: string;
+  time: GetFlowsResponse["time"];
+}
+
+/** The envelope of a response that is a flow and nothing unusual; undefined otherwise. */
+function readEnvelope(bytes: Uint8Array): Envelope | undefined {
+  const r = new WireReader(bytes);
+  let flowStart = -1;
+  let flowEnd = -1;
+  let nodeName: string | undefined;
+  let time: GetFlowsResponse["time"];
+  while (r.pos < bytes.length) {
+    const tag = r.varint();
+    if (tag === undefined) return undefined;
+    const len = (tag & 7) === 2 ? r.varint() : undefined;
+    if (len === undefined || r.pos + len > bytes.length) return undefined;
+    const start = r.pos;
+    r.pos += len;
+    const field = tag >>> 3;
+    if (field === 1 && flowStart < 0) {
+      flowStart = start;
+      flowEnd = r.pos;
+    } else if (field === 1000 && nodeName === undefined) {
+      try {
+        nodeName = strictDecoder.decode(bytes.subarray(start, r.pos));
+      } catch {
+        return undefined;
+      }
+    } else if (field === 1001 && time === undefined) {
+      time = readTimestamp(bytes, start, r.pos);
+      if (!time) return undefined;
+    } else {
+      return undefined; // another oneof member, a repeated field or an unknown one
+    }
+  }
+  if (flowStart < 0) return undefined;
+  return { flowStart, flowEnd, nodeName: nodeName ?? "", time };
+}
+
+function readTimestamp(bytes: Uint8Array, start: number, end: number): GetFlowsResponse["time"] {
+  const r = new WireReader(bytes, start);
+  let seconds: bigint | null | undefined;
+  let nanos: number | null | undefined;
+  while (r.pos < end) {
+    const tag = r.varint();
+    if (tag === 8 && seconds === undefined) seconds = r.varint64(end);
+    else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
+    else return undefined; // unknown or repeated fields: left to fromBinary
+    if (seconds === null || nanos === null) return undefined;
+  }
+  if (r.pos !== end) return undefined;
+  return create(TimestampSchema, { seconds: seconds ?? 0n, nanos: nanos ?? 0 });
+}
+
+class WireReader {
+  constructor(
+    private readonly bytes: Uint8Array,
+    public pos = 0,
+  ) {}
+
+  /** A varint of at most 5 bytes as an unsigned 32-bit number. */
+  varint(): number | undefined {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= this.bytes.length) return undefined;
+      const b = this.bytes[this.pos++];
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result <= 0xffffffff ? result : undefined;
+    }
+    return undefined;
+  }
+
+  varint32(end: number): number | null {
+    const v = this.varint64(end);
+    return v === null ? null : Number(BigInt.asIntN(32, v));
+  }
+
+  /** A varint of at most 10 bytes as a signed 64-bit bigint; null when malformed. */
+  varint64(end: number): bigint | null {
+    let result = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (this.pos >= end) return null;
+      const b = this.bytes[this.pos++];
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return BigInt.asIntN(64, result);
+    }
+    return null;
+  }
+}
+
+/** An observer.Observer client whose GetFlows responses are decoded by `decodeGetFlowsResponse`. */
+export const LazyFlowsObserverClientConstructor = grpc.makeGenericClientConstructor(
+  {
+    ...observerServiceDefinition,
+    getFlows: { ...observerServiceDefinition.getFlows, responseDeserialize: (bytes: Buffer) => decodeGetFlowsResponse(bytes) },
+  },
+  "Observer",
+) as unknown as GrpcClientConstructor<ObserverMethods>;
