@@ -5,32 +5,13 @@ import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import type { FlowHub } from "@/server/hub/hub";
 
 const HEARTBEAT_MS = 15_000;
-const ENCODED_FRAMES_KEPT = 64;
-const encodedFrames = new Map<string, Uint8Array>();
-const sharedEncoder = new TextEncoder();
-
-/**
- * UTF-8 bytes of a frame. A batch's frame is one string shared by every subscriber of its
- * upstream, so it is encoded once and the bytes reused (Map lookups by the same string are cheap:
- * V8 caches a string's hash).
- */
-function frameBytes(frame: string): Uint8Array {
-  let bytes = encodedFrames.get(frame);
-  if (bytes) return bytes;
-  bytes = sharedEncoder.encode(frame);
-  if (frame.length > 4096) {
-    encodedFrames.set(frame, bytes);
-    if (encodedFrames.size > ENCODED_FRAMES_KEPT) encodedFrames.delete(encodedFrames.keys().next().value!);
-  }
-  return bytes;
-}
+const HEARTBEAT_BYTES = new TextEncoder().encode(HEARTBEAT);
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
 export function flowStreamResponse(request: Request, hub: FlowHub, now = new Date()): Response {
   const parsed = parseFlowRequest(new URL(request.url).searchParams, now);
   if (!parsed.ok) return badRequest(parsed.problem);
   const sub = hub.subscribe(parsed.subscription);
-  const encoder = new TextEncoder();
   let heartbeat: NodeJS.Timeout | undefined;
 
   const body = new ReadableStream<Uint8Array>(
@@ -38,7 +19,7 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
       start(controller) {
         heartbeat = setInterval(() => {
           try {
-            controller.enqueue(encoder.encode(HEARTBEAT));
+            controller.enqueue(HEARTBEAT_BYTES);
           } catch {
             clearInterval(heartbeat);
           }
@@ -54,7 +35,8 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
         );
       },
       // Pulled only when the client's connection takes more: a slow client backs up its own
-      // bounded queue in the hub, nobody else's.
+      // bounded queue in the hub, nobody else's. A batch's frame is encoded once, by the hub, and
+      // the same bytes go to every subscriber of its upstream.
       async pull(controller) {
         const frame = await sub.next();
         if (frame === undefined) {
@@ -62,7 +44,7 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
           controller.close();
           return;
         }
-        controller.enqueue(frameBytes(frame));
+        controller.enqueue(frame);
       },
       cancel() {
         clearInterval(heartbeat);

@@ -1,42 +1,80 @@
 import "server-only";
 
-import type { JsonObject } from "@bufbuild/protobuf";
-import type { Flow } from "@/proto/gen/flow/flow_pb";
+import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { flowToBoundedJson } from "@/lib/flow-json-fast";
-import { contentKey } from "@/lib/flow-model";
+import { boundFlowJson, contentKey } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
+import { wireFlowJson } from "@/server/grpc/raw-flows";
+
+/** One flow as the hub batches it: its bounded jsonpb, as UTF-8, and what it is matched by. */
+export interface BatchFlow {
+  readonly json: Uint8Array;
+  /** uuid (as the JSON has it) or content key; for de-duplication. */
+  readonly key: string;
+  /** Flow time in ms (0 without one); for de-duplication windows. */
+  readonly timeMs: number;
+}
 
 /** A batch of flows as every subscriber of one upstream receives it; encoded once, shared. */
 export interface FlowBatch {
-  readonly flows: readonly JsonObject[];
-  /** uuid or content key of each flow, same order. */
-  readonly keys: readonly string[];
-  /** Flow times in ms, same order; for de-duplication windows. */
-  readonly timesMs: readonly number[];
-  readonly frame: string;
+  readonly flows: readonly BatchFlow[];
+  /** The `flows` SSE frame, exactly `encodeEvent({ type: "flows", flows, history? })` in UTF-8. */
+  readonly frame: Uint8Array;
 }
 
-/** Hubble's JSON form of a flow, size-bounded (flow text is workload-controlled); the hot path. */
-export function flowJson(flow: Flow): JsonObject {
-  return flowToBoundedJson(flow);
-}
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
 
-export function flowKeyOf(json: JsonObject): string {
-  return typeof json.uuid === "string" && json.uuid !== "" ? json.uuid : contentKey(json);
-}
-
-export function makeBatch(flows: JsonObject[], history = false): FlowBatch {
+/**
+ * The flow of a flow response, the hot path: the JSON transcoded from the wire when the relay
+ * client did (server/grpc/raw-flows.ts), else Hubble's JSON form from the message, size-bounded
+ * (flow text is workload-controlled). Both give the same bytes.
+ */
+export function batchFlow(response: GetFlowsResponse): BatchFlow {
+  const wire = wireFlowJson(response);
+  if (wire) {
+    const time = wire.time;
+    return {
+      json: wire.json,
+      key: wire.uuid !== "" ? (boundFlowJson(wire.uuid) as string) : contentKey(JSON.parse(text.decode(wire.json))),
+      // What Date.parse gives for the RFC 3339 text: nanoseconds truncated to ms.
+      timeMs: time ? time.seconds * 1000 + Math.floor(time.nanos / 1e6) : 0,
+    };
+  }
+  if (response.responseTypes.case !== "flow") throw new Error("batchFlow: not a flow response");
+  const json = flowToBoundedJson(response.responseTypes.value);
   return {
-    flows,
-    keys: flows.map(flowKeyOf),
-    timesMs: flows.map((f) => (typeof f.time === "string" ? Date.parse(f.time) : 0)),
-    frame: encodeEvent(history ? { type: "flows", flows, history } : { type: "flows", flows }),
+    json: utf8.encode(JSON.stringify(json)),
+    key: typeof json.uuid === "string" && json.uuid !== "" ? json.uuid : contentKey(json),
+    timeMs: typeof json.time === "string" ? Date.parse(json.time) : 0,
   };
+}
+
+// `encodeEvent({ type: "flows", flows })` around the flows' JSON, which JSON.stringify would have
+// joined with commas; the test pins the equality.
+const FRAME_HEAD = utf8.encode(encodeEvent({ type: "flows", flows: [] }).split("[]")[0] + "[");
+const LIVE_TAIL = utf8.encode("]}\n\n");
+const HISTORY_TAIL = utf8.encode(`]${encodeEvent({ type: "flows", flows: [], history: true }).split("[]")[1]}`);
+
+export function makeBatch(flows: BatchFlow[], history = false): FlowBatch {
+  const tail = history ? HISTORY_TAIL : LIVE_TAIL;
+  let size = FRAME_HEAD.length + tail.length + Math.max(0, flows.length - 1);
+  for (const f of flows) size += f.json.length;
+  const frame = new Uint8Array(size);
+  frame.set(FRAME_HEAD, 0);
+  let at = FRAME_HEAD.length;
+  for (let i = 0; i < flows.length; i++) {
+    if (i > 0) frame[at++] = 0x2c;
+    frame.set(flows[i].json, at);
+    at += flows[i].json.length;
+  }
+  frame.set(tail, at);
+  return { flows, frame };
 }
 
 /** The same batch without the flows whose keys are in `seen`; the batch itself when nothing is removed. */
 export function withoutSeen(batch: FlowBatch, seen: ReadonlySet<string>): FlowBatch | undefined {
-  if (!batch.keys.some((k) => seen.has(k))) return batch;
-  const flows = batch.flows.filter((_, i) => !seen.has(batch.keys[i]));
+  if (!batch.flows.some((f) => seen.has(f.key))) return batch;
+  const flows = batch.flows.filter((f) => !seen.has(f.key));
   return flows.length > 0 ? makeBatch(flows) : undefined;
 }

@@ -1,6 +1,5 @@
 import "server-only";
 
-import type { JsonObject } from "@bufbuild/protobuf";
 import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
 import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { create, toJsonString } from "@bufbuild/protobuf";
@@ -9,7 +8,7 @@ import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import type { StreamEvent } from "@/lib/sse";
 import { nsToTimestamp, type EpochNs } from "@/lib/timestamp";
-import { type FlowBatch, flowJson, makeBatch, withoutSeen } from "./batch";
+import { type BatchFlow, type FlowBatch, batchFlow, makeBatch, withoutSeen } from "./batch";
 import { lostEvent, nodesEvent } from "./events";
 import { Subscription } from "./subscription";
 import { type OpenLiveFeed, SharedUpstream, type UpstreamListener } from "./upstream";
@@ -131,7 +130,7 @@ export class FlowHub {
         : { number: BigInt(this.opts.defaultHistoryPerNode) }),
       ...(req.untilNs !== undefined ? { until: nsToTimestamp(req.untilNs) } : {}),
     });
-    let pending: JsonObject[] = [];
+    let pending: BatchFlow[] = [];
     let sent = 0;
     const flush = () => {
       if (pending.length === 0) return;
@@ -145,7 +144,7 @@ export class FlowHub {
         if (signal.aborted) return false;
         if (r.responseTypes.case === "flow") {
           if (sent >= this.opts.maxHistoryFlows) continue;
-          pending.push(flowJson(r.responseTypes.value));
+          pending.push(batchFlow(r));
           sent++;
           if (pending.length >= this.opts.maxBatch) flush();
         } else if (r.responseTypes.case === "nodeStatus") {
@@ -208,8 +207,10 @@ class LiveListener implements UpstreamListener {
   }
 
   noteHistory(batch: FlowBatch): void {
-    for (const k of batch.keys) this.historyKeys.add(k);
-    for (const t of batch.timesMs) if (t > this.historyNewestMs) this.historyNewestMs = t;
+    for (const f of batch.flows) {
+      this.historyKeys.add(f.key);
+      if (f.timeMs > this.historyNewestMs) this.historyNewestMs = f.timeMs;
+    }
   }
 
   goLive(): void {
@@ -224,7 +225,7 @@ class LiveListener implements UpstreamListener {
   private deliver(batch: FlowBatch): void {
     if (this.historyKeys.size > 0) {
       let oldest = Infinity;
-      for (const t of batch.timesMs) if (t < oldest) oldest = t;
+      for (const f of batch.flows) if (f.timeMs < oldest) oldest = f.timeMs;
       if (oldest > this.graceUntilMs) {
         this.historyKeys.clear();
       } else {

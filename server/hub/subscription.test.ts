@@ -3,15 +3,18 @@ import assert from "node:assert/strict";
 import { encodeEvent, SseParser, type StreamEvent } from "@/lib/sse";
 import { Subscription } from "./subscription";
 
-function flowsFrame(name: string, n: number): string {
-  return encodeEvent({ type: "flows", flows: Array.from({ length: n }, (_, i) => ({ uuid: `${name}.${i}` })) });
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+function flowsFrame(name: string, n: number): Uint8Array {
+  return utf8.encode(encodeEvent({ type: "flows", flows: Array.from({ length: n }, (_, i) => ({ uuid: `${name}.${i}` })) }));
 }
 
 /** Reads until the subscription is closed and drained. */
 async function readAll(sub: Subscription): Promise<string[]> {
   const parser = new SseParser();
   const events: StreamEvent[] = [];
-  for (let frame = await sub.next(); frame !== undefined; frame = await sub.next()) events.push(...parser.push(frame));
+  for (let frame = await sub.next(); frame !== undefined; frame = await sub.next()) events.push(...parser.push(text.decode(frame)));
   return events.map((e) =>
     e.type === "flows" ? String(e.flows[0].uuid).split(".")[0] : e.type === "missed" ? `missed ${e.count}` : e.type,
   );
@@ -41,7 +44,7 @@ describe("Subscription queue", () => {
   it("a frame read in time is not missed", async () => {
     const sub = new Subscription({ maxQueuedFlowFrames: 1 });
     sub.sendFlowsFrame(flowsFrame("a", 1), 1);
-    assert.ok((await sub.next())?.includes("a.0"));
+    assert.ok(text.decode(await sub.next()).includes("a.0"));
     sub.sendFlowsFrame(flowsFrame("b", 1), 1);
     sub.close();
     assert.deepEqual(await readAll(sub), ["b"]);
@@ -52,10 +55,17 @@ describe("Subscription queue", () => {
     const sub = new Subscription({ maxQueuedFlowFrames: 4 });
     const waiting = sub.next();
     sub.send({ type: "missed", count: 1 });
-    assert.ok((await waiting)?.startsWith("event: missed"));
+    assert.ok(text.decode(await waiting).startsWith("event: missed"));
     const ended = sub.next();
     sub.close();
     assert.equal(await ended, undefined);
+  });
+
+  it("a flows frame goes out as the very bytes queued (shared by subscribers, never copied)", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 4 });
+    const frame = flowsFrame("a", 1);
+    sub.sendFlowsFrame(frame, 1);
+    assert.equal(await sub.next(), frame);
   });
 
   it("nothing is queued after close, and close callbacks run once", () => {

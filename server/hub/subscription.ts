@@ -7,8 +7,12 @@ export interface SubscriptionLimits {
   readonly maxQueuedFlowFrames: number;
 }
 
+const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
 interface QueuedFrame {
-  readonly text: string;
+  /** The frame in UTF-8, as it goes on the wire. */
+  readonly bytes: Uint8Array;
   /** Flows in the frame; 0 for control frames, which are never dropped. */
   readonly flows: number;
   /** Set on the marker that stands where dropped flow frames were: how many flows they held. */
@@ -38,25 +42,25 @@ export class Subscription {
   missedTotal = 0;
 
   send(event: StreamEvent): void {
-    this.push({ text: encodeEvent(event), flows: 0 });
+    this.push({ bytes: utf8.encode(encodeEvent(event)), flows: 0 });
   }
 
-  /** Queues a pre-encoded `flows` frame shared with other subscribers. */
-  sendFlowsFrame(text: string, flows: number): void {
+  /** Queues a pre-encoded `flows` frame shared with other subscribers (never modified). */
+  sendFlowsFrame(bytes: Uint8Array, flows: number): void {
     if (this.closed) return;
-    this.push({ text, flows });
+    this.push({ bytes, flows });
     this.flowFrames++;
     while (this.flowFrames > this.limits.maxQueuedFlowFrames) this.dropOldestFlowFrame();
   }
 
-  /** Waits for the next frame; undefined once closed and drained. */
-  async next(): Promise<string | undefined> {
+  /** Waits for the next frame, in UTF-8; undefined once closed and drained. */
+  async next(): Promise<Uint8Array | undefined> {
     for (;;) {
       const frame = this.queue.shift();
       if (frame) {
-        if (frame.missed !== undefined) return encodeEvent({ type: "missed", count: frame.missed });
+        if (frame.missed !== undefined) return utf8.encode(encodeEvent({ type: "missed", count: frame.missed }));
         if (frame.flows > 0) this.flowFrames--;
-        return frame.text;
+        return frame.bytes;
       }
       if (this.closed) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -93,7 +97,7 @@ export class Subscription {
       before.missed += dropped.flows;
       this.queue.splice(i, 1);
     } else {
-      this.queue[i] = { text: "", flows: 0, missed: dropped.flows };
+      this.queue[i] = { bytes: EMPTY, flows: 0, missed: dropped.flows };
     }
     this.flowFrames--;
     this.missedTotal += dropped.flows;

@@ -113,6 +113,7 @@ export class SubscriptionReader {
   readonly events: StreamEvent[] = [];
   done = false;
   private readonly parser = new SseParser();
+  private readonly text = new TextDecoder();
 
   constructor(private readonly sub: Subscription) {
     void this.run();
@@ -142,7 +143,7 @@ export class SubscriptionReader {
         this.done = true;
         return;
       }
-      this.events.push(...this.parser.push(frame));
+      this.events.push(...this.parser.push(this.text.decode(frame, { stream: true })));
     }
   }
 }

@@ -1,10 +1,9 @@
 import "server-only";
 
-import type { JsonObject } from "@bufbuild/protobuf";
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import type { RelayStateView, StreamEvent } from "@/lib/sse";
-import { type FlowBatch, flowJson, makeBatch } from "./batch";
+import { type BatchFlow, type FlowBatch, batchFlow, makeBatch } from "./batch";
 import { lostEvent, nodesEvent } from "./events";
 
 /** Where a live feed delivers. */
@@ -35,7 +34,7 @@ export interface UpstreamOptions {
  */
 export class SharedUpstream {
   private readonly listeners = new Set<UpstreamListener>();
-  private pending: JsonObject[] = [];
+  private pending: BatchFlow[] = [];
   private feed: { stop(): void } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -88,7 +87,7 @@ export class SharedUpstream {
   private onResponse(r: GetFlowsResponse): void {
     switch (r.responseTypes.case) {
       case "flow":
-        this.pending.push(flowJson(r.responseTypes.value));
+        this.pending.push(batchFlow(r));
         if (this.pending.length >= this.opts.maxBatch) this.flush();
         return;
       case "lostEvents":

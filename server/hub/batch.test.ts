@@ -1,0 +1,65 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { FlowSchema, type Flow } from "@/proto/gen/flow/flow_pb";
+import { GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
+import { flowToBoundedJson } from "@/lib/flow-json-fast";
+import { contentKey, MAX_TEXT } from "@/lib/flow-model";
+import { encodeEvent } from "@/lib/sse";
+import { decodeGetFlowsResponse } from "@/server/grpc/raw-flows";
+import { batchFlow, makeBatch, withoutSeen } from "./batch";
+
+const text = new TextDecoder();
+
+function flowResponse(flow: Flow) {
+  return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName: flow.nodeName, time: flow.time });
+}
+/** As the relay client delivers it: decoded lazily, JSON transcoded from the wire. */
+const fromWire = (flow: Flow) => decodeGetFlowsResponse(toBinary(GetFlowsResponseSchema, flowResponse(flow)));
+
+const flows: Flow[] = [
+  create(FlowSchema, { uuid: "a", time: { seconds: 1_700_000_000n, nanos: 987_654_321 }, nodeName: "n1", Summary: "TCP é" }),
+  create(FlowSchema, { uuid: "u".repeat(MAX_TEXT + 5), time: { seconds: 1_700_000_001n } }),
+  create(FlowSchema, { time: { seconds: 1_700_000_002n, nanos: 1 }, nodeName: "n2", IP: { source: "10.0.0.1" } }), // no uuid
+  create(FlowSchema, { nodeName: "n3" }), // no uuid, no time
+];
+
+describe("hub batches", () => {
+  it("a flow from the wire batches exactly as its decoded message does (JSON, key, time)", () => {
+    for (const [i, flow] of flows.entries()) {
+      const wire = batchFlow(fromWire(flow));
+      const message = batchFlow(flowResponse(flow));
+      assert.equal(text.decode(wire.json), text.decode(message.json), `flow ${i}`);
+      assert.equal(wire.key, message.key, `flow ${i}`);
+      assert.equal(wire.timeMs, message.timeMs, `flow ${i}`);
+    }
+  });
+
+  it("keys and times are the JSON's: the uuid as cut, else the content key; Date.parse of time", () => {
+    const [a, long, noUuid, bare] = flows.map((f) => batchFlow(fromWire(f)));
+    const json = flows.map((f) => flowToBoundedJson(f));
+    assert.equal(a.key, "a");
+    assert.equal(long.key, json[1].uuid);
+    assert.equal(noUuid.key, contentKey(json[2]));
+    assert.equal(a.timeMs, Date.parse(json[0].time as string));
+    assert.equal(bare.timeMs, 0);
+  });
+
+  for (const history of [false, true]) {
+    it(`the frame is encodeEvent of the flows, in UTF-8 (history: ${history})`, () => {
+      const batch = makeBatch(flows.map((f) => batchFlow(fromWire(f))), history);
+      const objects = flows.map((f) => flowToBoundedJson(f));
+      const event = history ? { type: "flows" as const, flows: objects, history } : { type: "flows" as const, flows: objects };
+      assert.equal(text.decode(batch.frame), encodeEvent(event));
+    });
+  }
+
+  it("withoutSeen drops the seen flows and re-encodes the frame; the batch itself when none is seen", () => {
+    const batch = makeBatch(flows.map((f) => batchFlow(fromWire(f))));
+    assert.equal(withoutSeen(batch, new Set(["nope"])), batch);
+    const kept = withoutSeen(batch, new Set(["a"]))!;
+    assert.equal(kept.flows.length, 3);
+    assert.equal(text.decode(kept.frame), encodeEvent({ type: "flows", flows: flows.slice(1).map((f) => flowToBoundedJson(f)) }));
+    assert.equal(withoutSeen(batch, new Set(batch.flows.map((f) => f.key))), undefined);
+  });
+});
