@@ -1,7 +1,8 @@
 // npm run bench:ingest — how many flows/s the stream path sustains from the relay to SSE clients.
 //
-// Three processes, so each is measured alone: the demo relay (at a given rate), the server (relay
-// client + hub + /api/flows) and this process (the SSE clients, counting flows cheaply). For each
+// Four processes, so each is measured alone: the demo relay (at a given rate), the server (relay
+// client + hub + /api/flows), the SSE clients (bench/sse-clients.mjs, counting flows cheaply) and
+// this one, which only starts and samples them. For each
 // rate and subscriber count it reports the flows/s every client received, the server's CPU (share
 // of one core) and memory, and compares the server's flows per CPU-second with a plain
 // `fromBinary` decode of the same GetFlowsResponse bytes measured in this run.
@@ -10,7 +11,6 @@
 // holds the highest rate with the most subscribers for that many seconds and samples memory).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { GetFlowsRequestSchema, GetFlowsResponseSchema, type GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
@@ -53,21 +53,25 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: ticks / 100, rssMb: (rssPages * 4096) / 1024 / 1024 };
 }
 
-/** One SSE client; counts flows by their first key, without parsing JSON. */
-function subscribe(port: number, counter: { flows: number }): () => void {
-  const req = request({ host: "127.0.0.1", port, path: "/api/flows?since=1s" }, (res) => {
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => {
-      let i = 0;
-      while ((i = chunk.indexOf('{"time":"', i)) >= 0) {
-        counter.flows++;
-        i += 9;
-      }
-    });
+interface ClientsReport {
+  readonly flows: number[];
+  readonly live: boolean[];
+}
+
+/** The SSE clients, in a child process of their own (bench/sse-clients.mjs); the latest report. */
+function startClients(port: number, count: number): { child: ChildProcess; latest: () => ClientsReport } {
+  const child = spawn(process.execPath, ["bench/sse-clients.mjs", String(port), String(count), "/api/flows?since=1s"], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  req.on("error", () => undefined);
-  req.end();
-  return () => req.destroy();
+  let latest: ClientsReport = { flows: Array(count).fill(0), live: Array(count).fill(false) };
+  let buffered = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop()!;
+    if (lines.length > 0) latest = JSON.parse(lines.at(-1)!) as ClientsReport;
+  });
+  return { child, latest: () => latest };
 }
 
 /** Plain decode throughput of real GetFlowsResponse bytes from the relay, flows per CPU-second. */
@@ -95,6 +99,7 @@ async function decodeBaseline(address: string): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MAX_WARMUP_MS = 60_000;
 
 async function main(): Promise<void> {
   const rows: string[] = [];
@@ -110,12 +115,20 @@ async function main(): Promise<void> {
     for (const subs of subscriberCounts) {
       const server = await startProcess(["bench/ingest-server.ts"], { HUBBLE_RELAY_ADDR: address, HUBBLE_LENS_LOG_LEVEL: "warn" }, /listening (\d+)/);
       const port = Number(server.match[1]);
-      const counters = Array.from({ length: subs }, () => ({ flows: 0 }));
-      const stops = counters.map((c) => subscribe(port, c));
-      await sleep(3000); // warm-up: history, JIT
+      const clients = startClients(port, subs);
+      const allLive = () => clients.latest().live.every(Boolean);
+      // Warm-up: until every client has had its second of history and is live (each history is
+      // its own GetFlows to the relay and costs the server as much per flow as live flows), then
+      // 3 s more for the held live batches to drain.
+      const subscribedAt = performance.now();
+      while (!allLive() && performance.now() - subscribedAt < MAX_WARMUP_MS) await sleep(100);
+      const historyS = (performance.now() - subscribedAt) / 1000;
+      await sleep(3000);
       const pid = server.child.pid!;
       const before = procStats(pid);
-      const flowsBefore = counters.map((c) => c.flows);
+      const relayBefore = procStats(relay.child.pid!).cpuS;
+      const clientsBefore = procStats(clients.child.pid!).cpuS;
+      const flowsBefore = clients.latest().flows;
       const duration = soakSeconds > 0 && rate === rates.at(-1) && subs === subscriberCounts.at(-1) ? soakSeconds : seconds;
       const rss: number[] = [];
       for (let t = 0; t < duration; t += 5) {
@@ -123,16 +136,19 @@ async function main(): Promise<void> {
         rss.push(procStats(pid).rssMb);
       }
       const after = procStats(pid);
-      const perClient = counters.map((c, i) => (c.flows - flowsBefore[i]) / duration);
+      const perClient = clients.latest().flows.map((n, i) => (n - flowsBefore[i]) / duration);
       const minRate = Math.min(...perClient);
       const cpuShare = (after.cpuS - before.cpuS) / duration;
+      const relayShare = (procStats(relay.child.pid!).cpuS - relayBefore) / duration;
+      const clientsShare = (procStats(clients.child.pid!).cpuS - clientsBefore) / duration;
       const flowsPerCpuS = cpuShare > 0 ? minRate / cpuShare : 0;
       rows.push(
-        `| ${rate} | ${subs} | ${minRate.toFixed(0)} | ${(minRate / rate).toFixed(2)} | ${(cpuShare * 100).toFixed(0)}% | ` +
-          `${rss[0]?.toFixed(0)} → ${after.rssMb.toFixed(0)} MB | ${(flowsPerCpuS / baseline).toFixed(3)} |`,
+        `| ${rate} | ${subs} | ${allLive() ? historyS.toFixed(1) : `> ${MAX_WARMUP_MS / 1000}`} | ${minRate.toFixed(0)} | ${(minRate / rate).toFixed(2)} | ${(cpuShare * 100).toFixed(0)}% | ` +
+          `${rss[0]?.toFixed(0)} → ${after.rssMb.toFixed(0)} MB | ${(flowsPerCpuS / baseline).toFixed(3)} | ` +
+          `${(relayShare * 100).toFixed(0)}% | ${(clientsShare * 100).toFixed(0)}% |`,
       );
       process.stdout.write(`${rows.at(-1)}\n`);
-      for (const stop of stops) stop();
+      clients.child.kill("SIGKILL");
       server.child.kill("SIGKILL");
       await sleep(500);
     }
@@ -140,8 +156,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     `\nbaseline: fromBinary decode of GetFlowsResponse = ${baseline.toFixed(0)} flows per CPU-second\n\n` +
-      "| relay rate (events/s) | SSE subscribers | flows/s per subscriber (min) | delivered / rate | server CPU (one core = 100%) | server RSS start → end | server flows per CPU-s ÷ decode baseline |\n" +
-      "|---|---|---|---|---|---|---|\n" +
+      "| relay rate (events/s) | SSE subscribers | s until all live | flows/s per subscriber (min) | delivered / rate | server CPU (one core = 100%) | server RSS start → end | server flows per CPU-s ÷ decode baseline | relay CPU | clients CPU |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|\n" +
       rows.join("\n") +
       "\n",
   );
