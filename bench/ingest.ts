@@ -8,7 +8,8 @@
 // `fromBinary` decode of the same GetFlowsResponse bytes measured in this run.
 //
 // Options: --rates 2000,5000,10000,20000 --subscribers 1,10 --seconds 20 --soak 0 (a soak run
-// holds the highest rate with the most subscribers for that many seconds and samples memory).
+// holds the highest rate with the most subscribers for that many seconds and samples memory)
+// --pin (the server alone on CPU 0, the relay and the clients on CPU 1; needs taskset).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     subscribers: { type: "string", default: "1,10" },
     seconds: { type: "string", default: "20" },
     soak: { type: "string", default: "0" },
+    pin: { type: "boolean", default: false },
   },
 });
 const rates = values.rates.split(",").map(Number);
@@ -31,9 +33,27 @@ const seconds = Number(values.seconds);
 const soakSeconds = Number(values.soak);
 const NODE = [process.execPath, "--conditions=react-server", "--import", "tsx"];
 
-function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+/**
+ * With --pin (Linux, taskset): the server alone on CPU 0 — "one core" of the target, measured
+ * literally — and the relay and the clients on CPU 1, so neither takes the server's core.
+ */
+const SERVER_CPU = "0";
+const OTHERS_CPU = "1";
+
+/** `command args…`, under `taskset -c cpu` when pinning. */
+function pinned(cpu: string, command: string[]): [string, string[]] {
+  return values.pin ? ["taskset", ["-c", cpu, ...command]] : [command[0], command.slice(1)];
+}
+
+function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  cpu: string,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE[0], [...NODE.slice(1), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const [command, argv] = pinned(cpu, [...NODE, ...args]);
+    const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
@@ -60,9 +80,8 @@ interface ClientsReport {
 
 /** The SSE clients, in a child process of their own (bench/sse-clients.mjs); the latest report. */
 function startClients(port: number, count: number): { child: ChildProcess; latest: () => ClientsReport } {
-  const child = spawn(process.execPath, ["bench/sse-clients.mjs", String(port), String(count), "/api/flows?since=1s"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const [command, argv] = pinned(OTHERS_CPU, [process.execPath, "bench/sse-clients.mjs", String(port), String(count), "/api/flows?since=1s"]);
+  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
   let latest: ClientsReport = { flows: Array(count).fill(0), live: Array(count).fill(false) };
   let buffered = "";
   child.stdout!.on("data", (d: Buffer) => {
@@ -109,11 +128,12 @@ async function main(): Promise<void> {
       ["server/demo-relay/cli.ts", "--port", "0", "--scenario", "shop", "--rate", String(rate), "--seed", "7", "--buffer", "16383"],
       {},
       /listening on (\S+)/,
+      OTHERS_CPU,
     );
     const address = relay.match[1];
     if (baseline === 0) baseline = await decodeBaseline(address);
     for (const subs of subscriberCounts) {
-      const server = await startProcess(["bench/ingest-server.ts"], { HUBBLE_RELAY_ADDR: address, HUBBLE_LENS_LOG_LEVEL: "warn" }, /listening (\d+)/);
+      const server = await startProcess(["bench/ingest-server.ts"], { HUBBLE_RELAY_ADDR: address, HUBBLE_LENS_LOG_LEVEL: "warn" }, /listening (\d+)/, SERVER_CPU);
       const port = Number(server.match[1]);
       const clients = startClients(port, subs);
       const allLive = () => clients.latest().live.every(Boolean);
@@ -131,9 +151,16 @@ async function main(): Promise<void> {
       const flowsBefore = clients.latest().flows;
       const duration = soakSeconds > 0 && rate === rates.at(-1) && subs === subscriberCounts.at(-1) ? soakSeconds : seconds;
       const rss: number[] = [];
+      const minuteRates: number[] = [];
+      let minuteStart = clients.latest().flows;
       for (let t = 0; t < duration; t += 5) {
         await sleep(Math.min(5, duration - t) * 1000);
         rss.push(procStats(pid).rssMb);
+        if (rss.length % 12 === 0) {
+          const now = clients.latest().flows;
+          minuteRates.push(Math.min(...now.map((n, i) => (n - minuteStart[i]) / 60)));
+          minuteStart = now;
+        }
       }
       const after = procStats(pid);
       const perClient = clients.latest().flows.map((n, i) => (n - flowsBefore[i]) / duration);
@@ -148,6 +175,12 @@ async function main(): Promise<void> {
           `${(relayShare * 100).toFixed(0)}% | ${(clientsShare * 100).toFixed(0)}% |`,
       );
       process.stdout.write(`${rows.at(-1)}\n`);
+      if (duration >= 60) {
+        // A soak: RSS once a minute and the per-client rate over each minute, to show both stay flat.
+        const perMinute = rss.filter((_, i) => (i + 1) % 12 === 0).map((mb) => mb.toFixed(0));
+        process.stdout.write(`soak: server RSS MB at each minute: ${perMinute.join(", ")}\n`);
+        process.stdout.write(`soak: slowest client's flows/s in each minute: ${minuteRates.map((r) => r.toFixed(0)).join(", ")}\n`);
+      }
       clients.child.kill("SIGKILL");
       server.child.kill("SIGKILL");
       await sleep(500);
