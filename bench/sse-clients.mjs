@@ -29,16 +29,21 @@ class PatternCounter {
 const clients = Array.from({ length: count }, () => ({
   // Every flow's JSON starts with its time (Hubble's key order); nothing else in a frame does.
   flows: new PatternCounter(Buffer.from('{"time":"')),
-  flowFrames: new PatternCounter(Buffer.from("event: flows\n")),
-  historyFrames: new PatternCounter(Buffer.from(',"history":true}\n\n')),
+  // The end of a live flows frame: its last flow object, the array, the event. History frames end
+  // with `}],"history":true}` and no other event ends with an array of objects.
+  liveFrameEnds: new PatternCounter(Buffer.from("}]}\n\n")),
+  live: false,
 }));
 
 for (const c of clients) {
   const req = request({ host: "127.0.0.1", port, path }, (res) => {
     res.on("data", (chunk) => {
       c.flows.feed(chunk);
-      c.flowFrames.feed(chunk);
-      c.historyFrames.feed(chunk);
+      // Searched for only until the client is live.
+      if (!c.live) {
+        c.liveFrameEnds.feed(chunk);
+        c.live = c.liveFrameEnds.count > 0;
+      }
     });
   });
   req.on("error", () => undefined);
@@ -48,8 +53,7 @@ for (const c of clients) {
 setInterval(() => {
   const report = {
     flows: clients.map((c) => c.flows.count),
-    // Live once a flows frame without the history flag has come.
-    live: clients.map((c) => c.flowFrames.count > c.historyFrames.count),
+    live: clients.map((c) => c.live),
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }, 250);
