@@ -9,7 +9,8 @@
 //
 // Options: --rates 2000,5000,10000,20000 --subscribers 1,10 --seconds 20 --soak 0 (a soak run
 // holds the highest rate with the most subscribers for that many seconds and samples memory)
-// --pin (the server alone on CPU 0, the relay and the clients on CPU 1; needs taskset).
+// --pin (the server alone on CPU 0, the relay and the clients on CPU 1; needs taskset)
+// --buffer 4095 (the relay's per-node ring capacity).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "20" },
     soak: { type: "string", default: "0" },
     pin: { type: "boolean", default: false },
+    // Per-node ring capacity of the relay: Hubble's default (hubble-event-buffer-capacity).
+    buffer: { type: "string", default: "4095" },
   },
 });
 const rates = values.rates.split(",").map(Number);
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
   let baseline = 0;
   for (const rate of rates) {
     const relay = await startProcess(
-      ["server/demo-relay/cli.ts", "--port", "0", "--scenario", "shop", "--rate", String(rate), "--seed", "7", "--buffer", "16383"],
+      ["server/demo-relay/cli.ts", "--port", "0", "--scenario", "shop", "--rate", String(rate), "--seed", "7", "--buffer", values.buffer],
       {},
       /listening on (\S+)/,
       OTHERS_CPU,
