@@ -193,12 +193,17 @@ describe("demo relay gRPC transport, against the grpc-js client", () => {
     call.on("data", () => received++);
     call.on("error", () => {});
     call.pause();
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the writer stops (the count holds still for 200 ms): a writer that never blocked
+    // would run on and fail here.
+    let last = -1;
+    await until(() => {
+      const stopped = slowStreamQueued === last && slowStreamQueued > 0;
+      last = slowStreamQueued;
+      return stopped;
+    }, 10_000, 200);
     const queuedWhilePaused = slowStreamQueued;
     // 1 kB messages: the writer stops within flow-control windows + our 1 MB cap, not at memory's end.
     assert.ok(queuedWhilePaused < 5000, `server queued ${queuedWhilePaused} messages for a paused client`);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.ok(slowStreamQueued - queuedWhilePaused < 10, "the writer stays blocked while the client does not read");
     call.resume();
     await until(() => received > queuedWhilePaused + 1000);
     call.cancel();
@@ -237,11 +242,11 @@ describe("grpc-timeout and grpc-message encoding", () => {
   });
 });
 
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(cond: () => boolean, timeoutMs = 5000, everyMs = 10): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
