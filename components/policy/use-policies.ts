@@ -6,21 +6,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
-import type { ClusterSettings, NamespaceLabels, PolicyObject, PolicyProblem } from "@/lib/policy/types";
+import type { PoliciesResponse } from "@/lib/policy/types";
 
-export interface PoliciesResponse {
-  /** "investigation": the set saved with an investigation (the page's `fixed` policies). */
-  readonly source: "kubernetes" | "directory" | "demo" | "none" | "investigation";
-  /** The source's own state: "error" with a message that says what to fix (e.g. RBAC). */
-  readonly status: { readonly state: "loading" | "ready" | "error"; readonly message: string | null };
-  readonly version: number;
-  readonly since: string;
-  readonly policies: readonly PolicyObject[];
-  readonly namespaceLabels: NamespaceLabels;
-  readonly settings: ClusterSettings;
-  readonly problems: readonly PolicyProblem[];
-  readonly history: readonly { version: number; since: string; added: string[]; changed: string[]; removed: string[] }[];
-}
+export type { PoliciesResponse };
 
 export const POLICIES_QUERY_KEY = ["policies"] as const;
 export const POLICIES_REFETCH_MS = 15_000;

@@ -111,3 +111,27 @@ export function uniquePolicyIds(list: readonly PolicyId[]): PolicyId[] {
   }
   return out;
 }
+
+/** One version of the policy set, as `GET /api/policies` lists the history. */
+export interface PolicyHistoryEntry {
+  readonly version: number;
+  readonly since: string;
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** What `GET /api/policies` answers (server/http/policies.ts) and the browser reads. */
+export interface PoliciesResponse {
+  /** Where the set comes from; "investigation": the set saved with an investigation (never served by the API). */
+  readonly source: "kubernetes" | "directory" | "demo" | "none" | "investigation";
+  /** The source's own state: "error" with a message that says what to fix (e.g. RBAC). */
+  readonly status: { readonly state: "loading" | "ready" | "error"; readonly message: string | null };
+  readonly version: number;
+  readonly since: string;
+  readonly policies: readonly PolicyObject[];
+  readonly namespaceLabels: NamespaceLabels;
+  readonly settings: ClusterSettings;
+  readonly problems: readonly PolicyProblem[];
+  readonly history: readonly PolicyHistoryEntry[];
+}

@@ -1,11 +1,6 @@
 import "server-only";
 
-import type {
-  ClusterSettings,
-  NamespaceLabels,
-  PolicyObject,
-  PolicyProblem,
-} from "@/lib/policy/types";
+import type { PoliciesResponse } from "@/lib/policy/types";
 import { createHash } from "node:crypto";
 import type { PolicyService, SourceKind, SourceStatus } from "@/server/policies";
 import { rfc3339ToMs } from "@/server/policies/flow-input";
@@ -14,25 +9,8 @@ import { rfc3339ToMs } from "@/server/policies/flow-input";
 // shows (table, drops view, map), the version history to lay changes against drops, and what
 // could not be used. One object, no paging: policy sets are small next to the flows.
 
-export interface PolicyHistoryEntry {
-  readonly version: number;
-  readonly since: string;
-  readonly added: readonly string[];
-  readonly changed: readonly string[];
-  readonly removed: readonly string[];
-}
-
-export interface PoliciesResponseBody {
-  readonly source: SourceKind;
-  readonly status: SourceStatus;
-  readonly version: number;
-  readonly since: string;
-  readonly policies: readonly PolicyObject[];
-  readonly namespaceLabels: NamespaceLabels;
-  readonly settings: ClusterSettings;
-  readonly problems: readonly PolicyProblem[];
-  readonly history: readonly PolicyHistoryEntry[];
-}
+/** The response as this route builds it: a `PoliciesResponse` from one of the server's sources. */
+export type PoliciesResponseBody = PoliciesResponse & { readonly source: SourceKind; readonly status: SourceStatus };
 
 export function policiesResponse(request: Request, policies: PolicyService): Response {
   const atRaw = new URL(request.url).searchParams.get("at");
