@@ -296,3 +296,15 @@ function firstEntry(o: JsonObject): [string, JsonValue | undefined] {
   for (const key of Object.keys(o)) return [key, o[key]];
   return ["", undefined];
 }
+
+/**
+ * Whether a flow is one a user looks for first: a drop, an audit, an error, or an L7 error (HTTP
+ * status ≥ 400, DNS rcode ≠ 0). When a browser's flow budget is short, these are sent before
+ * forwarded flows.
+ */
+export function isPriorityFlow(row: Pick<FlowRow, "verdict" | "l7">): boolean {
+  if (row.verdict === "DROPPED" || row.verdict === "AUDIT" || row.verdict === "ERROR") return true;
+  const l7 = row.l7;
+  if (!l7 || l7.type !== "RESPONSE") return false;
+  return (l7.httpCode ?? 0) >= 400 || (l7.dnsRcode ?? 0) !== 0;
+}

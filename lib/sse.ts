@@ -1,12 +1,20 @@
 // The one event protocol of `GET /api/flows` (Server-Sent Events), used by the server to encode and
 // by the browser to decode. Pure and isomorphic.
 //
-// A stream is: `ready` first; then any mix of `flows`, `lost`, `missed`, `nodes`, `relay` and
-// `error`; and, unless the client leaves first, a terminal `end`. Flows travel in Hubble's own JSON
-// form (`hubble observe -o jsonpb`, the Flow object), so what the browser shows, exports and links
-// to is exactly what Hubble printed.
+// A stream is: `ready` first; then any mix of `flows`, `lost`, `missed`, `nodes`, `relay`,
+// `error`, `map`, `drops` and `sampling`; and, unless the client leaves first, a terminal `end`.
+// Flows travel in Hubble's own JSON form (`hubble observe -o jsonpb`, the Flow object), so what the
+// browser shows, exports and links to is exactly what Hubble printed.
+//
+// Two kinds of content: the flows themselves, at most a budget per second per browser (drops,
+// audits, errors and L7 errors first; `sampling` says exactly what was left out), and what the
+// server computed from every flow of the view — the service map (`map`: a full frame, then
+// deltas) and the Drops view's groups (`drops`) — at most twice a second. Counts on the map and in
+// the Drops view are therefore exact whatever the browser received.
 
 import type { JsonObject } from "@bufbuild/protobuf";
+import type { DropGroups } from "./drops/group";
+import type { MapFrame } from "./service-map/wire";
 
 /** The relay connection as the browser sees it. Times are RFC 3339. */
 export type RelayStateView =
@@ -20,6 +28,17 @@ export type RelayStateView =
       readonly lastError: string;
     }
   | { readonly kind: "failed"; readonly address: string; readonly reason: string };
+
+/**
+ * What the flow budget let through, counted since the stream went live: `priority` flows are
+ * drops, audits, errors and L7 errors (HTTP ≥ 400, DNS rcode ≠ 0), sent before forwarded ones.
+ */
+export interface SamplingAccount {
+  /** Flows per second this browser gets at most. */
+  readonly budget: number;
+  readonly seen: { readonly priority: number; readonly forwarded: number };
+  readonly sent: { readonly priority: number; readonly forwarded: number };
+}
 
 /** Closed set of error codes a stream or route reports. */
 export type StreamErrorCode =
@@ -47,6 +66,11 @@ export type StreamEvent =
       readonly message?: string;
     }
   | { readonly type: "relay"; readonly state: RelayStateView }
+  /** The service map of every flow of the view over its window (server-side aggregation). */
+  | { readonly type: "map"; readonly frame: MapFrame }
+  /** The Drops view's groups, from every drop of the view over its window. */
+  | { readonly type: "drops"; readonly groups: DropGroups }
+  | { readonly type: "sampling"; readonly account: SamplingAccount }
   | { readonly type: "error"; readonly code: StreamErrorCode; readonly message: string }
   | { readonly type: "end"; readonly reason: "complete" | "until" | "error" | "shutdown" };
 
@@ -61,6 +85,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<StreamEventType>([
   "relay",
   "error",
   "end",
+  "map",
+  "drops",
+  "sampling",
 ]);
 
 /** One SSE frame. The event name repeats `type` so EventSource listeners can pick events by name. */

@@ -8,9 +8,15 @@ import {
   toHubbleFilters,
   toHubbleObserveCommand,
 } from "@/lib/filter-model";
-import { parseHubbleTimestamp } from "@/lib/time";
+import { isRelativeTime, parseHubbleTimestamp } from "@/lib/time";
+import type { AggregationWindow } from "@/server/hub/aggregation";
 import { timestampToNs, type EpochNs } from "@/lib/timestamp";
+import { GROUPINGS, type Grouping } from "@/lib/view-state";
 import { DEFAULT_HUB_OPTIONS, type FlowSubscriptionRequest } from "@/server/hub/hub";
+import { DEFAULT_FLOW_BUDGET, MAX_FLOW_BUDGET } from "@/server/hub/sampler";
+
+/** The window of a live view without `since`: its map and Drops view cover the last 5 minutes. */
+export const LIVE_WINDOW_MS = 5 * 60_000;
 
 /** A request parameter that is wrong, and why; routes answer it with HTTP 400. */
 export interface ParamProblem {
@@ -36,6 +42,17 @@ export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlow
   const followRaw = params.get("follow");
   if (followRaw !== null && followRaw !== "true" && followRaw !== "false") {
     return { ok: false, problem: { param: "follow", value: followRaw, message: "follow must be true or false" } };
+  }
+
+  const groupRaw = params.get("group");
+  if (groupRaw !== null && !(GROUPINGS as readonly string[]).includes(groupRaw)) {
+    return { ok: false, problem: { param: "group", value: groupRaw, message: `group must be one of ${GROUPINGS.join(", ")}` } };
+  }
+  const grouping = (groupRaw ?? "workload") as Grouping;
+  const budgetRaw = params.get("budget");
+  const budget = budgetRaw === null ? DEFAULT_FLOW_BUDGET : Number(budgetRaw);
+  if (!Number.isInteger(budget) || budget < 1 || budget > MAX_FLOW_BUDGET || !/^\d+$/.test(budgetRaw ?? "1")) {
+    return { ok: false, problem: { param: "budget", value: budgetRaw ?? "", message: `budget must be a whole number of flows per second from 1 to ${MAX_FLOW_BUDGET}` } };
   }
 
   let sinceNs: EpochNs | undefined;
@@ -72,6 +89,16 @@ export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlow
 
   // Like the hubble CLI, `until` means a bounded query: it never follows past it.
   const follow = followRaw === "false" || untilNs !== undefined ? false : true;
+  const nowMs = now.getTime();
+  const sinceMs = sinceNs === undefined ? undefined : Number(sinceNs / 1_000_000n);
+  const untilMs = untilNs === undefined ? undefined : Number(untilNs / 1_000_000n);
+  // A relative `since` moves with the clock while following; an absolute one, or a bounded query, stays put.
+  const window: AggregationWindow =
+    sinceMs === undefined
+      ? { kind: "sliding", ms: LIVE_WINDOW_MS }
+      : follow && query.since !== undefined && isRelativeTime(query.since)
+        ? { kind: "sliding", ms: Math.max(1000, nowMs - sinceMs) }
+        : { kind: "fixed", fromMs: sinceMs, ...(untilMs !== undefined ? { toMs: untilMs } : {}) };
   return {
     ok: true,
     query,
@@ -80,6 +107,9 @@ export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlow
       sinceNs,
       untilNs,
       follow,
+      grouping,
+      budget,
+      window,
       // The hub starts a view without `since` with the last N flows per node, as `--last N` does.
       command: toHubbleObserveCommand(query, {
         follow,

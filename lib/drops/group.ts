@@ -68,33 +68,50 @@ export function groupDrops(
   options: GroupOptions = {},
 ): DropGroups {
   const n = options.buckets ?? DEFAULT_BUCKETS;
+  function* entries(): Iterable<DropCount> {
+    for (const row of rows) {
+      if (isInvestigatedDrop(row)) yield { row, attribution: attribution(row), count: 1, bucket: bucketIndex(row.timeMs, window, n) };
+    }
+  }
+  return groupDropCounts(entries(), window, options);
+}
+
+/** Drops of one kind: a representative row, what it is charged to, how many, and when (bucket). */
+export interface DropCount {
+  readonly row: FlowRow;
+  readonly attribution: DropAttribution;
+  readonly count: number;
+  /** Sparkline bucket, 0 … buckets − 1. */
+  readonly bucket: number;
+}
+
+/** `groupDrops` over counted drops (the server's windowed aggregation keeps counts, not rows). */
+export function groupDropCounts(entries: Iterable<DropCount>, window: TimeWindowMs, options: GroupOptions = {}): DropGroups {
+  const n = options.buckets ?? DEFAULT_BUCKETS;
   const max = options.maxGroups ?? 50;
   const byPolicy = new Map<string, Acc>();
   const byReason = new Map<string, Acc>();
   const byPair = new Map<string, Acc>();
   let total = 0;
   let unattributed = 0;
-  for (const row of rows) {
-    if (!isInvestigatedDrop(row)) continue;
-    total++;
-    const b = bucketIndex(row.timeMs, window, n);
+  for (const { row, attribution: a, count, bucket: b } of entries) {
+    total += count;
     const audit = row.verdict === "AUDIT";
-    const a = attribution(row);
     if (a.policies.length === 0) {
-      unattributed++;
-      bump(byPolicy, "", n, b, audit, () => ({ label: NO_POLICY, title: "Not explained by the loaded policies and not named by Hubble", select: undefined }));
+      unattributed += count;
+      bump(byPolicy, "", n, b, count, audit, () => ({ label: NO_POLICY, title: "Not explained by the loaded policies and not named by Hubble", select: undefined }));
     }
-    for (const p of a.policies) bump(byPolicy, policyKey(p), n, b, audit, () => policyGroup(p, a.role));
+    for (const p of a.policies) bump(byPolicy, policyKey(p), n, b, count, audit, () => policyGroup(p, a.role));
     // L7 denials (HTTP 403, DNS REFUSED) are dropped without a drop reason.
     const reason = row.dropReason || (audit ? "(audit, no drop reason)" : "(no drop reason)");
-    bump(byReason, reason, n, b, audit, () => ({
+    bump(byReason, reason, n, b, count, audit, () => ({
       label: reason,
       title: row.dropReason ? `Drop reason ${reason}` : "Hubble gave no drop reason (an L7 denial, for example)",
       select: row.dropReason ? { kind: "reason", reason: row.dropReason } : undefined,
     }));
     const from = side(row.source);
     const to = side(row.destination);
-    bump(byPair, `${from.key} → ${to.key}`, n, b, audit, () => ({
+    bump(byPair, `${from.key} → ${to.key}`, n, b, count, audit, () => ({
       label: `${from.label} → ${to.label}`,
       title: `From ${from.title} to ${to.title}`,
       select: from.namespace || to.namespace ? { kind: "namespaces", from: from.namespace, to: to.namespace } : undefined,
@@ -110,6 +127,14 @@ export function groupDrops(
   };
 }
 
+/** What makes two drops count as one in every grouping (and on the map's edge annotations). */
+export function dropCountKey(row: FlowRow, attribution: DropAttribution): string {
+  const from = side(row.source).key;
+  const to = side(row.destination).key;
+  const policies = attribution.policies.map(policyKey).join("\u0001");
+  return `${row.verdict}\u0000${row.dropReason}\u0000${from}\u0000${to}\u0000${attribution.role}\u0000${policies}`;
+}
+
 function policyGroup(p: PolicyId, role: DropAttribution["role"]): Pick<Acc, "label" | "title" | "select"> {
   const how = role === "isolating" ? "default deny (isolating policy)" : role === "decisive" ? "deciding rule" : "named by Hubble";
   return { label: policyShortName(p), title: `${policyLongName(p)} — ${how}`, select: { kind: "policy", policy: policyKey(p) } };
@@ -122,16 +147,16 @@ function side(ep: FlowEndpointView): { key: string; label: string; title: string
   return { key: `x:${what}`, label: `(${what})`, title: what, namespace: "" };
 }
 
-function bump(map: Map<string, Acc>, key: string, n: number, bucket: number, audit: boolean, make: () => Pick<Acc, "label" | "title" | "select">): void {
+function bump(map: Map<string, Acc>, key: string, n: number, bucket: number, count: number, audit: boolean, make: () => Pick<Acc, "label" | "title" | "select">): void {
   let acc = map.get(key);
   if (!acc) {
     acc = { key, count: 0, dropped: 0, audited: 0, buckets: new Array<number>(n).fill(0), ...make() };
     map.set(key, acc);
   }
-  acc.count++;
-  if (audit) acc.audited++;
-  else acc.dropped++;
-  acc.buckets[bucket]++;
+  acc.count += count;
+  if (audit) acc.audited += count;
+  else acc.dropped += count;
+  acc.buckets[bucket] += count;
 }
 
 /** Largest first (ties by label, so the order is stable); beyond `max`, one "other" row. */

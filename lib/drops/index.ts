@@ -12,6 +12,6 @@ export {
   policyShortName,
 } from "./attribution";
 export { DEFAULT_CACHE_CAPACITY, ExplanationCache } from "./explanation-cache";
-export { type DropGroup, type DropGroups, type DropSelection, groupDrops, type GroupOptions } from "./group";
+export { type DropCount, dropCountKey, type DropGroup, type DropGroups, type DropSelection, groupDropCounts, groupDrops, type GroupOptions } from "./group";
 export { applyDropSelection, isDropSelectionActive } from "./selection";
 export { bucketIndex, DEFAULT_BUCKETS, sparklinePath, type TimeWindowMs, windowOfRows } from "./sparkline";

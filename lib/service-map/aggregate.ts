@@ -14,14 +14,17 @@
 // - Everything is bounded (`ServiceMapLimits`): nodes, edges, port edges per node pair (extra ports
 //   fold into one `*` edge), tracked HTTP endpoints and DNS names per node, identities per node,
 //   label length. What the bounds leave out is counted in `snapshot().truncated` / `…Overflow`.
-// - `remove` must be given rows that were given to `add` (the same objects); counts never go
-//   below zero, and a node or edge disappears when its last row is removed.
+// - `remove` must be given rows that were given to `add` (the same objects); it takes back all
+//   that the row added (a row may be added more than once, or with a weight: the server adds one
+//   representative row per kind of flow with how many flows it stands for). Counts never go below
+//   zero, and a node or edge disappears when its last row is removed.
 
 import type { FlowEndpointView, FlowRow } from "../flow-model";
 import type { Grouping } from "../view-state";
 import { endpointMethod, endpointPath } from "./http-endpoints";
 import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, worldNameOf } from "./ids";
 import { LatencyHistogram } from "./latency";
+import type { NodeEndpoint } from "./policy-annotations";
 import type {
   ChangeKind,
   DnsNameSummary,
@@ -111,6 +114,8 @@ interface NodeAcc {
   readonly workloadKind: string;
   readonly kubeDns: boolean;
   identities: number[];
+  /** One endpoint of the node (labels, namespace), for the policies that select it. */
+  readonly endpoint: NodeEndpoint | undefined;
   refs: number;
   flowsIn: number;
   flowsOut: number;
@@ -120,6 +125,13 @@ interface NodeAcc {
   dnsOverflow: number;
   snap: ServiceMapNode | undefined;
   epoch: number;
+}
+
+interface Contribution {
+  /** Flows counted on the row's own port edge, on the pair's folded edge, and left out. */
+  own: number;
+  folded: number;
+  skipped: number;
 }
 
 interface EdgeAcc {
@@ -147,9 +159,8 @@ export class ServiceMapModel {
   private edges = new Map<string, EdgeAcc>();
   /** Explicit-port edges per `source|target` pair. */
   private pairPorts = new Map<string, number>();
-  /** Rows left out by the bounds, and rows counted for a folded edge, so `remove` undoes exactly. */
-  private skippedRows = new WeakSet<FlowRow>();
-  private foldedRows = new WeakSet<FlowRow>();
+  /** What each row added, and where (left out by the bounds, a folded edge, its own edge), so `remove` undoes exactly. */
+  private contributions = new WeakMap<FlowRow, Contribution>();
   private truncated = { rows: 0, nodes: 0, edges: 0 };
   private minMs = Infinity;
   private maxMs = -Infinity;
@@ -180,8 +191,7 @@ export class ServiceMapModel {
     this.nodes = new Map();
     this.edges = new Map();
     this.pairPorts = new Map();
-    this.skippedRows = new WeakSet();
-    this.foldedRows = new WeakSet();
+    this.contributions = new WeakMap();
     this.truncated = { rows: 0, nodes: 0, edges: 0 };
     this.minMs = Infinity;
     this.maxMs = -Infinity;
@@ -192,7 +202,14 @@ export class ServiceMapModel {
 
   add(rows: readonly FlowRow[]): ServiceMapChanges {
     this.begin();
-    for (const row of rows) this.addRow(row);
+    for (const row of rows) this.addRow(row, 1);
+    return this.end();
+  }
+
+  /** Adds each row `weight` times (the flows it stands for); `remove(rows)` takes all of it back. */
+  addWeighted(entries: Iterable<readonly [FlowRow, number]>): ServiceMapChanges {
+    this.begin();
+    for (const [row, weight] of entries) if (weight > 0) this.addRow(row, weight);
     return this.end();
   }
 
@@ -228,67 +245,70 @@ export class ServiceMapModel {
 
   // --- rows ---
 
-  private addRow(row: FlowRow): void {
+  private addRow(row: FlowRow, w: number): void {
+    const c = this.contributionOf(row);
     const { from, to } = orientedEndpoints(row);
     const srcId = nodeIdOf(from, this.grouping);
     const dstId = nodeIdOf(to, this.grouping);
     const newNodes = (this.nodes.has(srcId) ? 0 : 1) + (this.nodes.has(dstId) || dstId === srcId ? 0 : 1);
     if (newNodes > 0 && this.nodes.size + newNodes > this.limits.maxNodes) {
       this.truncated.nodes += newNodes;
-      this.skip(row);
+      this.skip(c, w);
       return;
     }
-    const edge = this.edgeFor(row, srcId, dstId, to.port);
-    if (!edge) {
+    const found = this.edgeFor(row, srcId, dstId, to.port);
+    if (!found) {
       this.truncated.edges++;
-      this.skip(row);
+      this.skip(c, w);
       return;
     }
+    const { edge, folded } = found;
+    if (folded) c.folded += w;
+    else c.own += w;
     const src = this.nodeFor(srcId, from);
     const dst = this.nodeFor(dstId, to);
-    src.refs++;
-    dst.refs++;
-    src.flowsOut++;
-    dst.flowsIn++;
+    this.countRow(row, src, dst, edge, w);
     this.touchNode(src);
     this.touchNode(dst);
-
-    edge.flows++;
-    if (row.isReply === true) edge.replies++;
-    edge.verdicts[verdictIndex(row.verdict)]++;
+    this.touchEdge(edge);
     if (row.timeMs > edge.lastSeenMs) edge.lastSeenMs = row.timeMs;
     if (row.timeMs > 0) {
       if (row.timeMs < this.minMs) this.minMs = row.timeMs;
       if (row.timeMs > this.maxMs) this.maxMs = row.timeMs;
     }
-    this.countL7(row, edge, dst, 1);
-    this.touchEdge(edge);
+  }
+
+  /** Adds (w > 0) or takes back (w < 0) one row's flows on its nodes and edge. */
+  private countRow(row: FlowRow, src: NodeAcc, dst: NodeAcc, edge: EdgeAcc, w: number): void {
+    src.refs += w;
+    dst.refs += w;
+    src.flowsOut = nonNeg(src.flowsOut + w);
+    dst.flowsIn = nonNeg(dst.flowsIn + w);
+    edge.flows += w;
+    if (row.isReply === true) edge.replies = nonNeg(edge.replies + w);
+    const v = verdictIndex(row.verdict);
+    edge.verdicts[v] = nonNeg(edge.verdicts[v] + w);
+    this.countL7(row, edge, dst, w);
   }
 
   private removeRow(row: FlowRow): void {
-    if (this.skippedRows.has(row)) {
-      this.skippedRows.delete(row);
-      this.truncated.rows = Math.max(0, this.truncated.rows - 1);
-      return;
-    }
+    const c = this.contributions.get(row);
+    if (!c) return;
+    this.contributions.delete(row);
+    if (c.skipped > 0) this.truncated.rows = nonNeg(this.truncated.rows - c.skipped);
     const { from, to } = orientedEndpoints(row);
     const srcId = nodeIdOf(from, this.grouping);
     const dstId = nodeIdOf(to, this.grouping);
+    if (c.own > 0) this.takeBack(row, srcId, dstId, edgeId(srcId, dstId, portPart(to.port), row.l4Protocol), c.own);
+    if (c.folded > 0) this.takeBack(row, srcId, dstId, edgeId(srcId, dstId, FOLDED_PORT, row.l4Protocol), c.folded);
+  }
+
+  private takeBack(row: FlowRow, srcId: string, dstId: string, id: string, w: number): void {
     const src = this.nodes.get(srcId);
     const dst = this.nodes.get(dstId);
-    const folded = this.foldedRows.has(row);
-    if (folded) this.foldedRows.delete(row);
-    const edge = this.edges.get(edgeId(srcId, dstId, folded ? FOLDED_PORT : portPart(to.port), row.l4Protocol));
+    const edge = this.edges.get(id);
     if (!src || !dst || !edge) return;
-    src.refs--;
-    dst.refs--;
-    src.flowsOut = Math.max(0, src.flowsOut - 1);
-    dst.flowsIn = Math.max(0, dst.flowsIn - 1);
-    edge.flows--;
-    if (row.isReply === true) edge.replies = Math.max(0, edge.replies - 1);
-    const v = verdictIndex(row.verdict);
-    edge.verdicts[v] = Math.max(0, edge.verdicts[v] - 1);
-    this.countL7(row, edge, dst, -1);
+    this.countRow(row, src, dst, edge, -w);
     if (edge.flows <= 0) this.dropEdge(edge);
     else this.touchEdge(edge);
     for (const node of srcId === dstId ? [src] : [src, dst]) {
@@ -297,12 +317,18 @@ export class ServiceMapModel {
     }
   }
 
-  private skip(row: FlowRow): void {
-    this.truncated.rows++;
-    this.skippedRows.add(row);
+  private contributionOf(row: FlowRow): Contribution {
+    let c = this.contributions.get(row);
+    if (!c) this.contributions.set(row, (c = { own: 0, folded: 0, skipped: 0 }));
+    return c;
   }
 
-  private countL7(row: FlowRow, edge: EdgeAcc, dst: NodeAcc, delta: 1 | -1): void {
+  private skip(c: Contribution, w: number): void {
+    this.truncated.rows += w;
+    c.skipped += w;
+  }
+
+  private countL7(row: FlowRow, edge: EdgeAcc, dst: NodeAcc, delta: number): void {
     const l7 = row.l7;
     if (!l7) return;
     const isResponse = l7.type === "RESPONSE";
@@ -329,7 +355,7 @@ export class ServiceMapModel {
     }
   }
 
-  private countEndpoint(node: NodeAcc, method: string, path: string, isResponse: boolean, is5xx: boolean, delta: 1 | -1): void {
+  private countEndpoint(node: NodeAcc, method: string, path: string, isResponse: boolean, is5xx: boolean, delta: number): void {
     const key = `${method} ${path}`;
     const map = (node.endpoints ??= new Map());
     let ep = map.get(key);
@@ -347,7 +373,7 @@ export class ServiceMapModel {
     if (ep.requests === 0 && ep.responses === 0) map.delete(key);
   }
 
-  private countDnsName(node: NodeAcc, query: string, isResponse: boolean, isError: boolean, delta: 1 | -1): void {
+  private countDnsName(node: NodeAcc, query: string, isResponse: boolean, isError: boolean, delta: number): void {
     const normalised = normaliseDnsName(query);
     const name = normalised.length > MAX_DNS_NAME ? `${normalised.slice(0, MAX_DNS_NAME - 1)}…` : normalised;
     const map = (node.dns ??= new Map());
@@ -381,6 +407,7 @@ export class ServiceMapModel {
       id,
       ...describeNode(id, ep, this.limits.maxLabel),
       identities: ep.identity > 0 ? [ep.identity] : [],
+      endpoint: ep.entity === undefined && ep.labels.length > 0 ? { labels: ep.labels, namespace: namespaceOf(ep) } : undefined,
       refs: 0,
       flowsIn: 0,
       flowsOut: 0,
@@ -398,21 +425,17 @@ export class ServiceMapModel {
     return node;
   }
 
-  private edgeFor(row: FlowRow, srcId: string, dstId: string, port: number | undefined): EdgeAcc | undefined {
+  private edgeFor(row: FlowRow, srcId: string, dstId: string, port: number | undefined): { edge: EdgeAcc; folded: boolean } | undefined {
     const pair = `${srcId}|${dstId}`;
     const explicitId = edgeId(srcId, dstId, portPart(port), row.l4Protocol);
     const existing = this.edges.get(explicitId);
-    if (existing) return existing;
+    if (existing) return { edge: existing, folded: false };
     const ports = this.pairPorts.get(pair) ?? 0;
     const fold = ports >= this.limits.maxPortsPerPair;
     const id = fold ? edgeId(srcId, dstId, FOLDED_PORT, row.l4Protocol) : explicitId;
-    if (fold) this.foldedRows.add(row);
     const folded = fold ? this.edges.get(id) : undefined;
-    if (folded) return folded;
-    if (this.edges.size >= this.limits.maxEdges) {
-      if (fold) this.foldedRows.delete(row);
-      return undefined;
-    }
+    if (folded) return { edge: folded, folded: true };
+    if (this.edges.size >= this.limits.maxEdges) return undefined;
     if (!fold) this.pairPorts.set(pair, ports + 1);
     const edge: EdgeAcc = {
       id,
@@ -434,7 +457,7 @@ export class ServiceMapModel {
     this.edges.set(id, edge);
     this.sortedEdges = undefined;
     this.edgeChanges.set(id, "added");
-    return edge;
+    return { edge, folded: fold };
   }
 
   private dropNode(node: NodeAcc): void {
@@ -502,6 +525,7 @@ export class ServiceMapModel {
       workloadKind: n.workloadKind,
       kubeDns: n.kubeDns,
       identities: [...n.identities],
+      ...(n.endpoint ? { endpoint: n.endpoint } : {}),
       flowsIn: n.flowsIn,
       flowsOut: n.flowsOut,
       httpEndpoints,

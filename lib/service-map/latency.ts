@@ -22,11 +22,12 @@ export class LatencyHistogram {
   readonly counts = new Uint32Array(LATENCY_BUCKETS);
   total = 0;
 
-  add(ns: number, delta: 1 | -1): void {
+  /** Adds `delta` latencies of `ns` (negative: takes them back, never below zero). */
+  add(ns: number, delta: number): void {
     const b = latencyBucket(ns);
-    if (delta < 0 && this.counts[b] === 0) return;
-    this.counts[b] += delta;
-    this.total += delta;
+    const next = Math.max(0, this.counts[b] + delta);
+    this.total += next - this.counts[b];
+    this.counts[b] = next;
   }
 
   /** The q-quantile (0 < q ≤ 1) in milliseconds; undefined when empty. */

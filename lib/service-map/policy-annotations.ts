@@ -36,7 +36,7 @@ const MAX_POLICIES_PER_EDGE = 8;
  */
 export class EdgeDropIndex {
   private readonly edges = new Map<string, { counts: Map<string, { policy: PolicyId; drops: number }>; unattributed: number }>();
-  private readonly contributed = new Map<FlowRow, { ids: readonly string[]; policies: readonly PolicyId[] }>();
+  private readonly contributed = new Map<FlowRow, { ids: readonly string[]; policies: readonly PolicyId[]; weight: number }>();
   private cached: ReadonlyMap<string, EdgeDropPolicies> | undefined = new Map();
 
   constructor(
@@ -46,17 +46,27 @@ export class EdgeDropIndex {
   ) {}
 
   add(rows: readonly FlowRow[]): void {
-    for (const row of rows) {
-      if (!this.isDrop(row) || this.contributed.has(row)) continue;
+    for (const row of rows) if (!this.contributed.has(row)) this.addOne(row, 1);
+  }
+
+  /** Counts each row `weight` times (the drops it stands for); `remove` takes all of it back. */
+  addWeighted(entries: Iterable<readonly [FlowRow, number]>): void {
+    for (const [row, weight] of entries) if (weight > 0) this.addOne(row, weight);
+  }
+
+  private addOne(row: FlowRow, weight: number): void {
+    if (!this.isDrop(row)) return;
+    let c = this.contributed.get(row);
+    if (!c) {
       const { from, to } = orientedEndpoints(row);
       const s = nodeIdOf(from, this.grouping);
       const t = nodeIdOf(to, this.grouping);
       const ids = [edgeId(s, t, portPart(to.port), row.l4Protocol), edgeId(s, t, FOLDED_PORT, row.l4Protocol)];
-      const policies = this.attribute(row);
-      this.contributed.set(row, { ids, policies });
-      for (const id of ids) this.count(id, policies, 1);
-      this.cached = undefined;
+      this.contributed.set(row, (c = { ids, policies: this.attribute(row), weight: 0 }));
     }
+    c.weight += weight;
+    for (const id of c.ids) this.count(id, c.policies, weight);
+    this.cached = undefined;
   }
 
   remove(rows: readonly FlowRow[]): void {
@@ -64,7 +74,7 @@ export class EdgeDropIndex {
       const c = this.contributed.get(row);
       if (!c) continue;
       this.contributed.delete(row);
-      for (const id of c.ids) this.count(id, c.policies, -1);
+      for (const id of c.ids) this.count(id, c.policies, -c.weight);
       this.cached = undefined;
     }
   }
@@ -84,17 +94,17 @@ export class EdgeDropIndex {
     return out;
   }
 
-  private count(id: string, policies: readonly PolicyId[], delta: 1 | -1): void {
+  private count(id: string, policies: readonly PolicyId[], delta: number): void {
     let a = this.edges.get(id);
     if (!a) this.edges.set(id, (a = { counts: new Map(), unattributed: 0 }));
-    if (policies.length === 0) a.unattributed += delta;
+    if (policies.length === 0) a.unattributed = Math.max(0, a.unattributed + delta);
     for (const p of policies) {
       const k = policyKey(p);
       const c = a.counts.get(k);
       if (c) {
         c.drops += delta;
         if (c.drops <= 0) a.counts.delete(k);
-      } else if (delta > 0) a.counts.set(k, { policy: p, drops: 1 });
+      } else if (delta > 0) a.counts.set(k, { policy: p, drops: delta });
     }
     if (a.counts.size === 0 && a.unattributed <= 0) this.edges.delete(id);
   }

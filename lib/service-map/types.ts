@@ -40,6 +40,8 @@ export interface ServiceMapNode {
   readonly kubeDns: boolean;
   /** Security identities seen for the node (bounded). */
   readonly identities: readonly number[];
+  /** One endpoint of the node (its labels and namespace), so the policies selecting it can be found; absent for entities. */
+  readonly endpoint?: { readonly labels: readonly string[]; readonly namespace: string };
   readonly flowsIn: number;
   readonly flowsOut: number;
   /** HTTP endpoints served by this node, most requested first (bounded). */

@@ -2,7 +2,8 @@ import "server-only";
 
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { flowToBoundedJson } from "@/lib/flow-json-fast";
-import { boundFlowJson, contentKey } from "@/lib/flow-model";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { boundFlowJson, contentKey, type FlowRow, isPriorityFlow, toFlowRow } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
 import { wireFlowJson } from "@/server/grpc/raw-flows";
 
@@ -13,6 +14,29 @@ export interface BatchFlow {
   readonly key: string;
   /** Flow time in ms (0 without one); for de-duplication windows. */
   readonly timeMs: number;
+  /** The JSON parsed and its row, once someone needed them (`parsedFlow`); shared by every reader of the batch. */
+  parsed?: ParsedFlow;
+}
+
+export interface ParsedFlow {
+  readonly flow: JsonObject;
+  readonly row: FlowRow;
+  /** `isPriorityFlow(row)`. */
+  readonly priority: boolean;
+}
+
+/** The flow's JSON object and row, parsed at most once per flow (the sampler and the aggregation both read them). */
+export function parsedFlow(f: BatchFlow): ParsedFlow {
+  if (f.parsed) return f.parsed;
+  let flow: JsonObject;
+  try {
+    const value: unknown = JSON.parse(text.decode(f.json));
+    flow = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : {};
+  } catch {
+    flow = {};
+  }
+  const row = toFlowRow(flow);
+  return (f.parsed = { flow, row, priority: isPriorityFlow(row) });
 }
 
 /** A batch of flows as every subscriber of one upstream receives it; encoded once, shared. */

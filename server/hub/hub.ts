@@ -6,10 +6,15 @@ import { create, toJsonString } from "@bufbuild/protobuf";
 import { FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
-import type { StreamEvent } from "@/lib/sse";
+import { encodeEvent, type StreamEvent } from "@/lib/sse";
+import { attributeDrop } from "@/lib/drops";
 import { nsToTimestamp, type EpochNs } from "@/lib/timestamp";
 import { type BatchFlow, type FlowBatch, batchFlow, makeBatch, withoutSeen } from "./batch";
 import { lostEvent, nodesEvent } from "./events";
+import type { Grouping } from "@/lib/view-state";
+import { type AggregationDeps, type AggregationWindow, ViewAggregation } from "./aggregation";
+import { DEFAULT_FLOW_BUDGET, FlowSampler } from "./sampler";
+import { SharedAggregation } from "./shared-aggregation";
 import { Subscription } from "./subscription";
 import { type OpenLiveFeed, SharedUpstream, type UpstreamListener } from "./upstream";
 
@@ -32,6 +37,8 @@ export interface HubOptions {
   readonly maxHistoryFlows: number;
   /** Live batches held while history is fetched, at most, before they count as missed. */
   readonly maxHeldFlows: number;
+  /** How often the map and the Drops view are recomputed and sent (never more than twice a second). */
+  readonly aggregationTickMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -40,8 +47,9 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   lingerMs: 5000,
   maxQueuedFlowFrames: 200,
   defaultHistoryPerNode: 1000,
-  maxHistoryFlows: 100_000,
+  maxHistoryFlows: 20_000,
   maxHeldFlows: 100_000,
+  aggregationTickMs: 500,
 };
 
 export interface FlowSubscriptionRequest {
@@ -51,12 +59,21 @@ export interface FlowSubscriptionRequest {
   readonly follow: boolean;
   /** The `hubble observe` command that gives the same flows; echoed in `ready`. */
   readonly command: string;
+  /** The map's grouping (default workload). */
+  readonly grouping?: Grouping;
+  /** Flows per second this browser gets at most (default DEFAULT_FLOW_BUDGET); the map and drops count every flow. */
+  readonly budget?: number;
+  /** What the map and the Drops view cover; without it, no aggregation is sent. */
+  readonly window?: AggregationWindow;
 }
 
 export interface HubDeps {
   /** Opens the resilient following stream for one filter. */
   readonly openLive: (filters: HubbleFilters) => OpenLiveFeed;
   readonly queryHistory: QueryHistory;
+  /** The policies a drop is charged to, for the Drops view and the map; without it, only Hubble's own `*_denied_by`. */
+  readonly attribute?: AggregationDeps["attribute"];
+  readonly now?: () => number;
 }
 
 /** Overlap, in ms, within which live flows may repeat what history already sent. */
@@ -69,17 +86,27 @@ const DEDUP_GRACE_MS = 5000;
  */
 export class FlowHub {
   private readonly upstreams = new Map<string, SharedUpstream>();
+  private readonly aggregations = new Map<string, SharedAggregation>();
   private readonly opts: HubOptions;
+  private readonly aggregationDeps: AggregationDeps;
 
   constructor(
     private readonly deps: HubDeps,
     opts: Partial<HubOptions> = {},
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
+    this.aggregationDeps = {
+      attribute: deps.attribute ?? ((_flow, row) => attributeDrop(row, undefined)),
+      now: deps.now ?? Date.now,
+    };
   }
 
   get upstreamCount(): number {
     return this.upstreams.size;
+  }
+
+  get aggregationCount(): number {
+    return this.aggregations.size;
   }
 
   subscribe(req: FlowSubscriptionRequest): Subscription {
@@ -89,7 +116,14 @@ export class FlowHub {
     sub.send({ type: "ready", command: req.command, follow: req.follow });
 
     if (!req.follow) {
-      void this.sendHistory(sub, req, history.signal).then((ok) => {
+      // A bounded query's map and drops come from its own history, every flow of it.
+      const own = req.window ? new ViewAggregation(req.window, req.grouping ?? "workload", this.aggregationDeps) : undefined;
+      own?.attach(sub);
+      const ticker = own ? setInterval(() => own.tick(), this.opts.aggregationTickMs) : undefined;
+      ticker?.unref?.();
+      void this.sendHistory(sub, req, history.signal, own && ((b) => own.addFlows(b.flows)), own !== undefined).then((ok) => {
+        clearInterval(ticker);
+        own?.tick();
         sub.send({ type: "end", reason: ok ? (req.untilNs !== undefined ? "until" : "complete") : "error" });
         sub.close();
       });
@@ -102,8 +136,28 @@ export class FlowHub {
       upstream = new SharedUpstream(this.deps.openLive(req.filters), this.opts, () => this.upstreams.delete(key));
       this.upstreams.set(key, upstream);
     }
-    const listener = new LiveListener(sub, this.opts.maxHeldFlows);
     const up = upstream;
+    if (req.window) {
+      const grouping = req.grouping ?? "workload";
+      const aggKey = `${key}|${windowKey(req.window)}|${grouping}`;
+      let agg = this.aggregations.get(aggKey);
+      if (!agg) {
+        agg = new SharedAggregation(
+          up,
+          req.filters,
+          req.window,
+          grouping,
+          { ...this.aggregationDeps, queryHistory: this.deps.queryHistory },
+          { tickMs: this.opts.aggregationTickMs, lingerMs: this.opts.lingerMs, maxSeamKeys: this.opts.maxHeldFlows },
+          () => this.aggregations.delete(aggKey),
+        );
+        this.aggregations.set(aggKey, agg);
+      }
+      const shared = agg;
+      shared.attach(sub);
+      sub.whenClosed(() => shared.detach(sub));
+    }
+    const listener = new LiveListener(sub, this.opts.maxHeldFlows, new FlowSampler(req.budget ?? DEFAULT_FLOW_BUDGET, this.aggregationDeps.now));
     up.add(listener);
     sub.whenClosed(() => up.remove(listener));
     void this.sendHistory(sub, req, history.signal, (b) => listener.noteHistory(b)).then(() => listener.goLive());
@@ -112,30 +166,45 @@ export class FlowHub {
 
   /** Closes every upstream; open subscriptions get `end`. */
   shutdown(): void {
+    for (const agg of [...this.aggregations.values()]) agg.close();
     for (const up of [...this.upstreams.values()]) up.close();
   }
 
+  /**
+   * The view's history for the browser. A following view gets the newest flows: the last N per
+   * node (as `--last N`), those older than its `since` left out — its map and Drops view count the
+   * whole window anyway. A bounded query gets its window from the start, up to `maxHistoryFlows`.
+   * `onBatch` sees every batch sent, or with `everyFlow`, every flow of the window.
+   */
   private async sendHistory(
     sub: Subscription,
     req: FlowSubscriptionRequest,
     signal: AbortSignal,
     onBatch?: (batch: FlowBatch) => void,
+    everyFlow = false,
   ): Promise<boolean> {
+    const newest = req.follow;
     const request = create(GetFlowsRequestSchema, {
       whitelist: [...req.filters.whitelist],
       blacklist: [...req.filters.blacklist],
       follow: false,
-      ...(req.sinceNs !== undefined
+      ...(req.sinceNs !== undefined && !newest
         ? { since: nsToTimestamp(req.sinceNs) }
         : { number: BigInt(this.opts.defaultHistoryPerNode) }),
       ...(req.untilNs !== undefined ? { until: nsToTimestamp(req.untilNs) } : {}),
     });
+    const sinceMs = req.sinceNs !== undefined && newest ? Number(req.sinceNs / 1_000_000n) : -Infinity;
     let pending: BatchFlow[] = [];
+    let all: BatchFlow[] = [];
     let sent = 0;
     const flush = () => {
+      if (everyFlow && all.length > 0) {
+        onBatch?.({ flows: all, frame: EMPTY_FRAME });
+        all = [];
+      }
       if (pending.length === 0) return;
       const batch = makeBatch(pending, true);
-      onBatch?.(batch);
+      if (!everyFlow) onBatch?.(batch);
       sub.sendFlowsFrame(batch.frame, batch.flows.length);
       pending = [];
     };
@@ -143,10 +212,14 @@ export class FlowHub {
       for await (const r of this.deps.queryHistory(request, signal)) {
         if (signal.aborted) return false;
         if (r.responseTypes.case === "flow") {
-          if (sent >= this.opts.maxHistoryFlows) continue;
-          pending.push(batchFlow(r));
-          sent++;
-          if (pending.length >= this.opts.maxBatch) flush();
+          const f = batchFlow(r);
+          if (f.timeMs < sinceMs) continue;
+          if (everyFlow) all.push(f);
+          if (sent < this.opts.maxHistoryFlows) {
+            pending.push(f);
+            sent++;
+          }
+          if (pending.length >= this.opts.maxBatch || all.length >= this.opts.maxBatch) flush();
         } else if (r.responseTypes.case === "nodeStatus") {
           const ns = r.responseTypes.value;
           // In follow mode the live upstream reports node status; only errors matter here.
@@ -174,6 +247,12 @@ export class FlowHub {
   }
 }
 
+const EMPTY_FRAME = new Uint8Array(0);
+
+function windowKey(w: AggregationWindow): string {
+  return w.kind === "sliding" ? `sliding:${w.ms}` : `fixed:${w.fromMs}:${w.toMs ?? ""}`;
+}
+
 /** Holds live batches while a subscriber's history is in flight, then de-duplicates the overlap. */
 class LiveListener implements UpstreamListener {
   private readonly historyKeys = new Set<string>();
@@ -183,9 +262,12 @@ class LiveListener implements UpstreamListener {
   private heldMissed = 0;
   private graceUntilMs = 0;
 
+  private lastAccountMs = 0;
+
   constructor(
     private readonly sub: Subscription,
     private readonly maxHeld: number,
+    private readonly sampler: FlowSampler,
   ) {}
 
   batch(batch: FlowBatch): void {
@@ -230,11 +312,22 @@ class LiveListener implements UpstreamListener {
         this.historyKeys.clear();
       } else {
         const kept = withoutSeen(batch, this.historyKeys);
-        if (kept) this.sub.sendFlowsFrame(kept.frame, kept.flows.length);
+        if (kept) this.send(kept);
         return;
       }
     }
-    this.sub.sendFlowsFrame(batch.frame, batch.flows.length);
+    this.send(batch);
+  }
+
+  /** Through the browser's budget; what it let through is reported at most once a second. */
+  private send(batch: FlowBatch): void {
+    const taken = this.sampler.take(batch);
+    if (taken) this.sub.sendFlowsFrame(taken.frame, taken.flows.length);
+    const now = Date.now();
+    if (now - this.lastAccountMs >= 1000) {
+      this.lastAccountMs = now;
+      this.sub.sendLatest("sampling", utf8.encode(encodeEvent({ type: "sampling", account: this.sampler.account() })));
+    }
   }
 }
 
@@ -243,6 +336,8 @@ export function filterKey(filters: HubbleFilters): string {
   const enc = (list: readonly FlowFilter[]) => list.map((f) => toJsonString(FlowFilterSchema, f)).join(",");
   return `w[${enc(filters.whitelist)}]b[${enc(filters.blacklist)}]`;
 }
+
+const utf8 = new TextEncoder();
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

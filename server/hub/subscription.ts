@@ -17,6 +17,8 @@ interface QueuedFrame {
   readonly flows: number;
   /** Set on the marker that stands where dropped flow frames were: how many flows they held. */
   missed?: number;
+  /** Set on frames that a newer one of the same kind supersedes while unread (map, drops, sampling). */
+  latest?: string;
 }
 
 /**
@@ -51,6 +53,23 @@ export class Subscription {
     this.push({ bytes, flows });
     this.flowFrames++;
     while (this.flowFrames > this.limits.maxQueuedFlowFrames) this.dropOldestFlowFrame();
+  }
+
+  /**
+   * Queues a state frame (`kind`: map, drops, sampling) that a newer one of the same kind
+   * supersedes while it is still unread: a slow reader holds one per kind, never a backlog. When
+   * one is superseded, `replacement` (if given) gives the bytes that stand for both — for map
+   * deltas, a full frame, since a delta only applies to the frame before it.
+   */
+  sendLatest(kind: string, bytes: Uint8Array, replacement?: () => Uint8Array): void {
+    if (this.closed) return;
+    const queued = this.queue.find((f) => f.latest === kind);
+    if (queued) {
+      const i = this.queue.indexOf(queued);
+      this.queue[i] = { bytes: replacement ? replacement() : bytes, flows: 0, latest: kind };
+      return;
+    }
+    this.push({ bytes, flows: 0, latest: kind });
   }
 
   /** Waits for the next frame, in UTF-8; undefined once closed and drained. */
