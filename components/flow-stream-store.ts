@@ -3,7 +3,9 @@
 import type { FlowQuery } from "@/lib/filter-model";
 import { FlowBuffer, type FlowBufferSnapshot } from "@/lib/flow-buffer";
 import { snapshotFlows } from "@/lib/investigation";
-import { parseEventData, type RelayStateView, type StreamEvent } from "@/lib/sse";
+import type { DropGroups } from "@/lib/drops";
+import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
+import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
 
 export interface FlowStreamState {
   readonly connection: "connecting" | "open" | "closed" | "error";
@@ -15,9 +17,22 @@ export interface FlowStreamState {
   readonly errors: readonly string[];
   readonly ended: boolean;
   readonly flows: FlowBufferSnapshot;
+  /** The server's map of every flow of the view (null until its first frame). */
+  readonly map: MapState | null;
+  /** The server's Drops view groups of every drop of the view (null until the first). */
+  readonly drops: DropGroups | null;
+  /** What the flow budget let through: the latest account and the one before it (for the recent rate). */
+  readonly sampling: { readonly latest: SamplingAccount; readonly previous: SamplingAccount | undefined } | undefined;
 }
 
-const EVENT_NAMES: StreamEvent["type"][] = ["ready", "flows", "lost", "missed", "nodes", "relay", "error", "end"];
+const EVENT_NAMES: StreamEvent["type"][] = ["ready", "flows", "lost", "missed", "nodes", "relay", "error", "end", "map", "drops", "sampling"];
+
+/**
+ * Flows the browser holds at most: the server sends at most a budget per second (1,000 by
+ * default) and computes the map and the Drops view from every flow itself, so this only bounds
+ * the table (and what Pause and Share keep).
+ */
+export const FLOW_BUFFER_CAPACITY = 20_000;
 const MAX_ERRORS = 20;
 
 /**
@@ -33,7 +48,7 @@ export class FlowStreamStore {
   private scheduled = false;
   private abortSnapshot: (() => void) | undefined;
 
-  constructor(capacity = 100_000) {
+  constructor(capacity = FLOW_BUFFER_CAPACITY) {
     this.buffer = new FlowBuffer(capacity);
     this.state = initialState(this.buffer.snapshot);
   }
@@ -120,6 +135,15 @@ export class FlowStreamStore {
       case "end":
         this.close();
         return this.update({ ended: true, connection: "closed" });
+      case "map": {
+        // A delta that does not follow what is held is skipped; the server sends a full frame next.
+        const next = applyMapFrame(s.map ?? undefined, event.frame);
+        return next ? this.update({ map: next }) : undefined;
+      }
+      case "drops":
+        return this.update({ drops: event.groups });
+      case "sampling":
+        return this.update({ sampling: { latest: event.account, previous: s.sampling?.latest } });
     }
   }
 
@@ -147,5 +171,8 @@ function initialState(flows: FlowBufferSnapshot): FlowStreamState {
     errors: [],
     ended: false,
     flows,
+    map: null,
+    drops: null,
+    sampling: undefined,
   };
 }

@@ -1,6 +1,11 @@
 import "server-only";
 
+import type { JsonObject } from "@bufbuild/protobuf";
+import { attributeDrop, type DropAttribution } from "@/lib/drops";
+import type { FlowRow } from "@/lib/flow-model";
+import { explainFlow } from "@/lib/policy";
 import type { RelayStateView } from "@/lib/sse";
+import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
 import { ConfigError, getServerConfig, type ServerConfig } from "@/server/config/env";
 import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
@@ -100,13 +105,14 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     };
   };
 
+  const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
+  const policies = await createPolicyService(config, demoScenario);
   const hub = new FlowHub({
     openLive,
     queryHistory: (req, signal) => client.getFlows(req, { signal }),
+    attribute: dropAttribution(policies),
   });
   const status = new StatusMonitor(client, demoRelay !== undefined);
-  const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
-  const policies = await createPolicyService(config, demoScenario);
   const investigations = await openInvestigationStore(config.store);
   return {
     config,
@@ -121,6 +127,23 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
       client.close();
       await Promise.all([demoRelay?.close(), policies.close(), investigations.close()]);
     },
+  };
+}
+
+/**
+ * The policies a drop is charged to, as the browser's explainer would charge it: the current
+ * policy set's answer (lib/policy), else Hubble's own `*_denied_by`. Without a policy source, only
+ * the latter.
+ */
+function dropAttribution(policies: PolicyService): (flow: JsonObject, row: FlowRow) => DropAttribution {
+  const compiled = new CompiledPolicyCache();
+  return (flow, row) => {
+    if (policies.sourceKind === "none") return attributeDrop(row, undefined);
+    try {
+      return attributeDrop(row, explainFlow(flow, compiled.get(policies.current())));
+    } catch {
+      return attributeDrop(row, undefined);
+    }
   };
 }
 

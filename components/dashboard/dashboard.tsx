@@ -5,6 +5,7 @@ import type { FilterEntry } from "@/lib/filter-model";
 import { flowQueryToParams, toHubbleObserveCommand } from "@/lib/filter-model";
 import type { FlowRow } from "@/lib/flow-model";
 import { rowMatchesEdge, rowMatchesNode } from "@/lib/service-map";
+import { samplingNotice } from "@/lib/flow-budget";
 import { shareableViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
 import { FlowDrawer } from "@/components/flow-drawer";
 import { FlowTable } from "@/components/flow-table";
@@ -32,7 +33,12 @@ import { useViewState } from "./use-view-state";
 export function Dashboard({ investigation }: { readonly investigation?: InvestigationMeta } = {}) {
   const { view, problem, setView } = useViewState();
   const store = useMemo(() => new FlowStreamStore(), []);
-  const streamQuery = useMemo(() => flowQueryToParams(view.query).toString(), [view.query]);
+  // The grouping is part of the stream: the server aggregates the map per grouping.
+  const streamQuery = useMemo(() => {
+    const p = flowQueryToParams(view.query);
+    if (view.group !== "workload") p.set("group", view.group);
+    return p.toString();
+  }, [view.query, view.group]);
   const queryRef = useRef(view.query);
   queryRef.current = view.query;
   const investigationId = investigation?.id;
@@ -111,6 +117,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   });
 
   const l7Seen = useMemo(() => flows.rows.some((r) => r.l7 !== undefined), [flows.rows]);
+  const sampling = live.sampling ? samplingNotice(live.sampling.latest, live.sampling.previous) : undefined;
 
   return (
     <div className="flex h-screen min-h-[720px] flex-col">
@@ -164,6 +171,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
         <div className="flex min-w-0 flex-1 flex-col">
           <section aria-label="Service map" className="h-[45%] min-h-[240px] border-b border-slate-200 dark:border-slate-800">
             <ServiceMap
+              server={investigation ? undefined : live.map}
               rows={viewRows}
               policy={explainer}
               grouping={view.group}
@@ -174,6 +182,11 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
               storageKey={`map:${view.query.namespaces.join(",")}:${view.group}`}
             />
           </section>
+          {sampling && !paused && (
+            <p role="status" data-testid="sampling-notice" className="border-b border-slate-200 bg-sky-50 px-4 py-1 text-xs text-sky-900 dark:border-slate-800 dark:bg-sky-950 dark:text-sky-200">
+              {sampling}
+            </p>
+          )}
           <section aria-label="Flows" className="min-h-0 flex-1">
             <FlowTable
               rows={focusedRows}
@@ -228,7 +241,15 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           />
         )}
         {!view.flow && view.panel === "drops" && (
-          <DropsView rows={flows.rows} raw={flows.raw} explainer={explainer} view={view} onChange={setView} onClose={() => update({ panel: undefined })} />
+          <DropsView
+            rows={flows.rows}
+            raw={flows.raw}
+            explainer={explainer}
+            view={view}
+            onChange={setView}
+            onClose={() => update({ panel: undefined })}
+            serverGroups={investigation ? undefined : live.drops}
+          />
         )}
       </main>
     </div>

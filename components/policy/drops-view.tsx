@@ -10,6 +10,7 @@ import {
   applyDropSelection,
   attributedKeys,
   type DropGroup,
+  type DropGroups,
   type DropSelection,
   groupDrops,
   isDropSelectionActive,
@@ -29,6 +30,7 @@ import { PolicyStatus } from "./policy-status";
 import type { PolicyExplainer } from "./use-policy-explainer";
 
 const RECOMPUTE_MS = 1000;
+const EMPTY_GROUPS: DropGroups = { total: 0, unattributed: 0, byPolicy: [], byReason: [], byNamespacePair: [], window: { startMs: 0, endMs: 0 } };
 
 export interface DropsViewProps {
   /** The flows of the current stream, newest first. */
@@ -39,6 +41,11 @@ export interface DropsViewProps {
   readonly view: ViewState;
   readonly onChange: (view: ViewState) => void;
   readonly onClose: () => void;
+  /**
+   * The groups the server counted from every drop of the view over its window (a live view; null
+   * until the first arrive). Without them, the groups are computed from `rows` (a saved investigation).
+   */
+  readonly serverGroups?: DropGroups | null;
 }
 
 /**
@@ -61,12 +68,16 @@ function useThrottled<T>(value: T, ms: number): T {
   return shown;
 }
 
-export function DropsView({ rows, raw, explainer, view, onChange, onClose }: DropsViewProps) {
+export function DropsView({ rows, raw, explainer, view, onChange, onClose, serverGroups }: DropsViewProps) {
   const titleId = useId();
   const throttled = useThrottled(rows, RECOMPUTE_MS);
   // Before the first throttle tick, or when the stream was replaced, use the rows as they are.
   const source = throttled.length === 0 || rows.length === 0 ? rows : throttled;
-  const groups = useMemo(() => groupDrops(source, (r) => explainer.attribution(r), windowOfRows(source)), [source, explainer]);
+  const local = useMemo(
+    () => (serverGroups === undefined ? groupDrops(source, (r) => explainer.attribution(r), windowOfRows(source)) : undefined),
+    [source, explainer, serverGroups],
+  );
+  const groups = serverGroups ?? local ?? EMPTY_GROUPS;
   const history = explainer.policies.data?.history;
   const changes = useMemo(
     () => (history ? changeImpacts(history, source, (r) => attributedKeys(explainer.attribution(r)), { fromMs: groups.window.startMs, toMs: groups.window.endMs }) : []),

@@ -12,6 +12,7 @@ import { edgeGeometry, edgeLanes } from "@/lib/service-map/geometry";
 import { BOX_LABEL, contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, type NodePosition } from "@/lib/service-map/layout";
 import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapEdge, ServiceMapNode, ServiceMapSnapshot } from "@/lib/service-map/types";
+import type { MapState } from "@/lib/service-map/wire";
 import type { Grouping } from "@/lib/view-state";
 import { clip } from "./format";
 import { MapControls, MapLegend } from "./map-controls";
@@ -22,7 +23,12 @@ import { useServiceMapSnapshot } from "./use-map-snapshot";
 import { type MapPolicyLens, useMapPolicy } from "./use-map-policy";
 
 export interface ServiceMapProps {
-  /** The flows to map, newest first (the flow buffer's order); the map aggregates them itself. */
+  /**
+   * The server's map of every flow of the view (a live view; null until its first frame). Without
+   * it, the map aggregates `rows` itself (a saved investigation).
+   */
+  readonly server?: MapState | null;
+  /** The flows to map when there is no server map, newest first (the flow buffer's order). */
   readonly rows: readonly FlowRow[];
   readonly grouping: Grouping;
   readonly selectedNodeId?: string;
@@ -61,9 +67,13 @@ const NO_POSITIONS: ReadonlyMap<string, NodePosition> = new Map();
 
 type Hover = { readonly kind: "node" | "edge"; readonly id: string } | undefined;
 
-export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMessage, policy, ...rest }: ServiceMapProps) {
-  const snapshot = useServiceMapSnapshot(rows, grouping);
-  const { edgeDrops, locks } = useMapPolicy(rows, snapshot, grouping, policy);
+const NO_ROWS: readonly FlowRow[] = [];
+
+export function ServiceMap({ server, rows, grouping, onSelectNode, onSelectEdge, emptyMessage, policy, ...rest }: ServiceMapProps) {
+  const ownRows = server === undefined ? rows : NO_ROWS;
+  const local = useServiceMapSnapshot(ownRows, grouping);
+  const snapshot = server ? server.snapshot : local;
+  const { edgeDrops, locks } = useMapPolicy(ownRows, snapshot, policy, server?.edgeDrops);
   // The parent re-renders with every batch of rows; the canvas only with a new snapshot or view.
   const callbacks = useRef({ onSelectNode, onSelectEdge });
   useEffect(() => {
@@ -71,7 +81,7 @@ export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMe
   });
   const selectNode = useCallback((id: string | undefined) => callbacks.current.onSelectNode(id), []);
   const selectEdge = useCallback((id: string | undefined) => callbacks.current.onSelectEdge(id), []);
-  const empty = rows.length === 0;
+  const empty = snapshot.nodes.length === 0;
   return (
     <MapCanvas
       {...rest}
@@ -87,7 +97,7 @@ export function ServiceMap({ rows, grouping, onSelectNode, onSelectEdge, emptyMe
   );
 }
 
-interface MapCanvasProps extends Omit<ServiceMapProps, "rows" | "policy"> {
+interface MapCanvasProps extends Omit<ServiceMapProps, "rows" | "policy" | "server"> {
   readonly snapshot: ServiceMapSnapshot;
   readonly edgeDrops: ReadonlyMap<string, EdgeDropPolicies>;
   readonly locks: ReadonlyMap<string, NodeLock>;

@@ -3,16 +3,16 @@
 // The map's policy annotations: the policies that dropped each edge's flows, and the nodes in
 // default deny (per direction) with the policies that isolate them. Recomputed with the snapshot
 // (at most twice a second) and the policy version, never per frame; the node locks only when the
-// set of nodes or the policies change.
+// set of nodes or the policies change. On a live view the server annotated the edges from every
+// drop of the window; on a saved investigation they come from the saved rows.
 
 import { useMemo, useRef } from "react";
 import { isInvestigatedDrop } from "@/lib/drops";
 import type { FlowRow } from "@/lib/flow-model";
 import type { Direction, IsolatingPolicy, PolicyId } from "@/lib/policy/types";
-import { EdgeDropIndex, type EdgeDropPolicies, type NodeEndpoint, nodeEndpoints, type NodeLock, nodeLocks } from "@/lib/service-map/policy-annotations";
+import { EdgeDropIndex, type EdgeDropPolicies, type NodeEndpoint, type NodeLock, nodeLocks } from "@/lib/service-map/policy-annotations";
 import { diffRows } from "@/lib/service-map/row-diff";
 import type { ServiceMapSnapshot } from "@/lib/service-map/types";
-import type { Grouping } from "@/lib/view-state";
 
 /** What the map needs from the page's policy explainer (components/policy). */
 export interface MapPolicyLens {
@@ -28,17 +28,18 @@ const NO_LOCKS: ReadonlyMap<string, NodeLock> = new Map();
 export function useMapPolicy(
   rows: readonly FlowRow[],
   snapshot: ServiceMapSnapshot,
-  grouping: Grouping,
   lens: MapPolicyLens | undefined,
+  serverEdgeDrops?: ReadonlyMap<string, EdgeDropPolicies>,
 ): { edgeDrops: ReadonlyMap<string, EdgeDropPolicies>; locks: ReadonlyMap<string, NodeLock> } {
   // The rows as of the last render; read when the snapshot changes, not on every batch.
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
 
-  // Fed like the map's model: only the rows added and evicted since the last snapshot.
+  // Fed like the map's model: only the rows added and evicted since the last snapshot. Not used
+  // when the server annotated the edges itself (a live view: it counted every drop).
   const index = useRef<{ index: EdgeDropIndex; lens: MapPolicyLens; fed: readonly FlowRow[] } | undefined>(undefined);
-  const edgeDrops = useMemo(() => {
-    if (!lens) {
+  const localEdgeDrops = useMemo(() => {
+    if (!lens || serverEdgeDrops) {
       index.current = undefined;
       return NO_EDGES;
     }
@@ -56,26 +57,20 @@ export function useMapPolicy(
     }
     st.fed = rows;
     return st.index.snapshot();
-  }, [snapshot, lens]);
+  }, [snapshot, lens, serverEdgeDrops]);
 
-  // Endpoints found stay known (per grouping): only new nodes are looked for in the rows.
-  const known = useRef<{ grouping: Grouping; endpoints: Map<string, NodeEndpoint> }>({ grouping, endpoints: new Map() });
-  const nodeIds = useMemo(() => snapshot.nodes.map((n) => n.id).join("\n"), [snapshot.nodes]);
+  // Each node carries one of its endpoints (labels, namespace): the policies selecting it are
+  // looked up when the set of nodes or the policies change.
+  const nodes = snapshot.nodes;
+  const nodeIds = useMemo(() => nodes.map((n) => n.id).join("\n"), [nodes]);
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
   const locks = useMemo(() => {
     if (!lens || nodeIds === "") return NO_LOCKS;
-    if (known.current.grouping !== grouping) known.current = { grouping, endpoints: new Map() };
-    const endpoints = known.current.endpoints;
-    const ids = nodeIds.split("\n");
-    const missing = new Set(ids.filter((id) => !endpoints.has(id)));
-    if (missing.size > 0) for (const [id, ep] of nodeEndpoints(rowsRef.current, grouping, missing)) endpoints.set(id, ep);
-    const shown = new Map<string, NodeEndpoint>();
-    for (const id of ids) {
-      const ep = endpoints.get(id);
-      if (ep) shown.set(id, ep);
-    }
-    if (endpoints.size > 4 * ids.length + 1000) known.current = { grouping, endpoints: new Map(shown) };
-    return nodeLocks(shown, (ep, d) => lens.isolating(ep, d));
-  }, [nodeIds, grouping, lens]);
+    const endpoints = new Map<string, NodeEndpoint>();
+    for (const n of nodesRef.current) if (n.endpoint) endpoints.set(n.id, n.endpoint);
+    return nodeLocks(endpoints, (ep, d) => lens.isolating(ep, d));
+  }, [nodeIds, lens]);
 
-  return { edgeDrops, locks };
+  return { edgeDrops: serverEdgeDrops && lens ? serverEdgeDrops : localEdgeDrops, locks };
 }
