@@ -110,7 +110,7 @@ export class ViewAggregation {
     for (const f of flows) {
       const { flow, row } = parsedFlow(f);
       const t = row.timeMs > 0 ? row.timeMs : this.deps.now();
-      if (t < start || (end !== undefined && t > end)) {
+      if (t < start || (end !== undefined && (t > end || (t === end && pastTheMs(row.time))))) {
         this.outside++;
         continue;
       }
@@ -270,6 +270,22 @@ export class ViewAggregation {
 }
 
 const utf8 = new TextEncoder();
+
+/**
+ * Whether an RFC 3339 time has more than milliseconds (e.g. `…:05.123400Z`): such a flow in the
+ * window's last millisecond is after an `until` that ends on that millisecond, as the relay,
+ * which compares nanoseconds, decides.
+ */
+function pastTheMs(time: string): boolean {
+  const dot = time.indexOf(".");
+  if (dot < 0) return false;
+  for (let i = dot + 4; i < time.length; i++) {
+    const c = time.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+    if (c !== 48) return true;
+  }
+  return false;
+}
 
 function encode(event: Parameters<typeof encodeEvent>[0]): Uint8Array {
   return utf8.encode(encodeEvent(event));
