@@ -228,7 +228,55 @@ type Sample = {
   domRows: number;
   sseKbPerS: number;
   serverRate: number | undefined;
+  /** How far the newest row of the table is behind the clock, in seconds (null without rows). */
+  newestLagS: number | null;
 };
+
+/** The newest row's time (the table's first row, "HH:MM:SS.mmm" UTC) against the page's clock. */
+async function newestRowLagS(page: Page): Promise<number | null> {
+  return page.evaluate(() => {
+    const cell = document.querySelector('[role="grid"] [role="row"][data-index="0"] [role="gridcell"]');
+    const m = /(\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(cell?.textContent ?? "");
+    if (!m) return null;
+    const now = new Date();
+    const t = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]));
+    let lag = (now.getTime() - t) / 1000;
+    if (lag < -43_200) lag += 86_400; // the row is from before midnight UTC
+    return lag;
+  });
+}
+
+const percentile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : NaN;
+};
+
+/**
+ * What a person does: click rows (→ the drawer shows the flow's raw JSON) and open the Drops
+ * view, timed from the click to the content on screen, as seen from the test driver (which adds a
+ * few ms of its own).
+ */
+async function interactions(page: Page): Promise<{ clickMs: number[]; dropsMs: number[] }> {
+  const clickMs: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const row = page.locator(`[role="grid"] [role="row"][data-index="${3 + (i % 10)}"]`);
+    if ((await row.count()) === 0) continue;
+    const t0 = Date.now();
+    await row.click({ timeout: 10_000 });
+    await page.getByRole("button", { name: "Copy raw JSON line" }).waitFor({ timeout: 10_000 });
+    clickMs.push(Date.now() - t0);
+    await page.getByRole("button", { name: "Close flow details" }).click();
+  }
+  const dropsMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = Date.now();
+    await page.getByRole("button", { name: /^Open the Drops view/ }).click({ timeout: 10_000 });
+    await page.getByTestId("drops-view").getByText(/dropped or audited/).waitFor({ timeout: 10_000 });
+    dropsMs.push(Date.now() - t0);
+    await page.getByRole("button", { name: "Close the Drops view" }).first().click();
+  }
+  return { clickMs, dropsMs };
+}
 
 /** Samples `page` every INTERVAL seconds for `seconds`; t counts from the first counter read. */
 async function measure(page: Page, cdp: CDPSession, seconds: number, label: string): Promise<Sample[]> {
@@ -245,6 +293,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
     const cur = await readCounters(page);
     const m = await cdpMetrics(cdp);
     const status = label === "dashboard" ? await serverStatus() : undefined;
+    const newestLagS = label === "dashboard" ? await newestRowLagS(page) : null;
     const dtS = (cur.now - prev.now) / 1000;
     const dTask = (m.TaskDuration ?? 0) - (prevM.TaskDuration ?? 0);
     const s: Sample = {
@@ -263,6 +312,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
       domRows: cur.domRows,
       sseKbPerS: (cur.sseBytes - prev.sseBytes) / 1024 / dtS,
       serverRate: status?.rate,
+      newestLagS,
     };
     samples.push(s);
     log(
@@ -276,7 +326,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
 }
 
 async function openMeasuredPage(url: string): Promise<{ page: Page; cdp: CDPSession }> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
   await context.addInitScript({ content: PROBES });
   const page = await context.newPage();
   page.on("pageerror", (err) => log(`page error: ${err.message}`));
@@ -360,6 +410,7 @@ async function main(): Promise<void> {
   const gcStart = await afterGc(dash.cdp);
   log(`first rows shown; after GC: heap ${gcStart.heapMb.toFixed(1)} MB, ${gcStart.domNodes} DOM nodes`);
   const samples = await measure(dash.page, dash.cdp, SECONDS, "dashboard");
+  const acts = await interactions(dash.page);
   const profileLines = PROFILE_SECONDS > 0 ? await profile(dash.cdp, PROFILE_SECONDS) : [];
   const gcEnd = await afterGc(dash.cdp);
   const endUptime = uptime();
@@ -369,7 +420,7 @@ async function main(): Promise<void> {
   // ── print ──
   const out: string[] = [];
   out.push(`## bench:ui — ${new Date().toISOString()}`, "");
-  out.push(`\`npm run bench:ui -- ${process.argv.slice(2).join(" ") || "(defaults)"}\` (scenario ${values.scenario}, seed ${values.seed}, page ${values.path}, Chromium ${browserVersion}, 1280×800, headless)`, "");
+  out.push(`\`npm run bench:ui -- ${process.argv.slice(2).join(" ") || "(defaults)"}\` (scenario ${values.scenario}, seed ${values.seed}, page ${values.path}, Chromium ${browserVersion}, 1440×900, headless)`, "");
   out.push(`- machine at start: \`${startedUptime}\``, `- machine at end: \`${endUptime}\``, "");
   out.push(`Baseline (about:blank with the same probes, ${BASELINE_SECONDS} s): ${f1(baseFps)} frames/s, ${baseline.reduce((a, s) => a + s.longTasks, 0)} long tasks, main thread busy ${f1(mean(baseline.map((s) => s.busyPct)))} %.`, "");
   out.push("| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | SSE KB/s | server flows/s |");
@@ -394,6 +445,11 @@ async function main(): Promise<void> {
   out.push(`- long tasks: ${totalLong} (${Math.round(totalLongMs)} ms, ${f1((100 * totalLongMs) / 1000 / Math.max(1, last.t))} % of wall time), mean main thread busy ${f1(mean(samples.map((s) => s.busyPct)))} %`);
   out.push(`- JS heap used: ${f1(samples[0].heapMb)} → ${f1(last.heapMb)} MB (slope ${f2(heapSlope)} MB/min over the run; ${f2(steadySlope)} MB/min over the ${steady.length} samples from t=${steady[0]?.t ?? "—"} s${full.length >= 3 ? ", once the table held its maximum" : ", the second half"}); after a forced GC ${f1(gcStart.heapMb)} MB at the first rows → ${f1(gcEnd.heapMb)} MB at the end`);
   out.push(`- flows held at the end: ${last.flowsHeld ?? "—"}; map ${last.mapNodes} nodes, ${last.mapEdges} edges; DOM nodes (live and not yet collected) ${Math.round(samples[0].domNodes)} → ${Math.round(last.domNodes)}, after a forced GC ${gcStart.domNodes} at the first rows → ${gcEnd.domNodes} at the end`);
+  const lags = samples.flatMap((s) => (s.newestLagS === null ? [] : [s.newestLagS]));
+  out.push(`- newest row behind the clock: median ${f1(percentile(lags, 0.5))} s, max ${f1(Math.max(...lags))} s (target ≤ 2 s)`);
+  out.push(`- row click → details: p50 ${Math.round(percentile(acts.clickMs, 0.5))} ms, p95 ${Math.round(percentile(acts.clickMs, 0.95))} ms over ${acts.clickMs.length} clicks (target p95 ≤ 150 ms)`);
+  out.push(`- Drops view open: p50 ${Math.round(percentile(acts.dropsMs, 0.5))} ms, max ${Math.round(Math.max(...acts.dropsMs))} ms over ${acts.dropsMs.length} opens (target ≤ 300 ms)`);
+  out.push(`- median frame rate ÷ baseline: ${f2(percentile(fpsAll, 0.5) / baseFps)} (target ≥ 0.8); heap at the end ${f1(last.heapMb)} MB (target < 300 MB, flat)`);
   if (profileLines.length) out.push("", ...profileLines);
   process.stdout.write(out.join("\n") + "\n");
 }

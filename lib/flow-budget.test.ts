@@ -24,6 +24,10 @@ describe("flow budget notice", () => {
     assert.match(samplingNotice(account(21_000, 2000), account(1000, 1000))!, /^Showing 1 in 20 forwarded flows \(1,000 of 20,000\)/);
   });
 
+  it("says how many when fewer than one in two were left out (never \"1 in 1\")", () => {
+    assert.match(samplingNotice(account(1304, 1279), undefined)!, /^Showing 1,279 of 1,304 forwarded flows/);
+  });
+
   it("says when drops and errors alone fill the budget", () => {
     const text = samplingNotice(account(5000, 0, 3000, 1000), undefined)!;
     assert.match(text, /showing none of 5,000 forwarded flows/i);

@@ -35,7 +35,9 @@ export function samplingNotice(latest: SamplingAccount, previous: SamplingAccoun
     parts.push(
       s.forwardedSent === 0
         ? `showing none of ${fmt(s.forwardedSeen)} forwarded flows (drops and errors took the budget)`
-        : `showing 1 in ${fmt(s.oneIn)} forwarded flows (${fmt(s.forwardedSent)} of ${fmt(s.forwardedSeen)})`,
+        : s.oneIn < 2
+          ? `showing ${fmt(s.forwardedSent)} of ${fmt(s.forwardedSeen)} forwarded flows`
+          : `showing 1 in ${fmt(s.oneIn)} forwarded flows (${fmt(s.forwardedSent)} of ${fmt(s.forwardedSeen)})`,
     );
   }
   if (s.prioritySent < s.prioritySeen) parts.push(`${fmt(s.prioritySent)} of ${fmt(s.prioritySeen)} drops, audits and errors`);
