@@ -13,6 +13,7 @@ import { type BatchFlow, type FlowBatch, batchFlow, makeBatch, withoutSeen } fro
 import { lostEvent, nodesEvent } from "./events";
 import type { Grouping } from "@/lib/view-state";
 import { type AggregationDeps, type AggregationWindow, ViewAggregation } from "./aggregation";
+import { ConcurrencyGate } from "./gate";
 import { DEFAULT_FLOW_BUDGET, FlowSampler } from "./sampler";
 import { SharedAggregation } from "./shared-aggregation";
 import { Subscription } from "./subscription";
@@ -39,6 +40,8 @@ export interface HubOptions {
   readonly maxHeldFlows: number;
   /** How often the map and the Drops view are recomputed and sent (never more than twice a second). */
   readonly aggregationTickMs: number;
+  /** History queries run against the relay at once; more wait their turn (a connection storm queues). */
+  readonly maxConcurrentHistory: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -50,6 +53,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxHistoryFlows: 20_000,
   maxHeldFlows: 100_000,
   aggregationTickMs: 500,
+  maxConcurrentHistory: 4,
 };
 
 export interface FlowSubscriptionRequest {
@@ -89,12 +93,14 @@ export class FlowHub {
   private readonly aggregations = new Map<string, SharedAggregation>();
   private readonly opts: HubOptions;
   private readonly aggregationDeps: AggregationDeps;
+  private readonly historyGate: ConcurrencyGate;
 
   constructor(
     private readonly deps: HubDeps,
     opts: Partial<HubOptions> = {},
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
+    this.historyGate = new ConcurrencyGate(this.opts.maxConcurrentHistory);
     this.aggregationDeps = {
       attribute: deps.attribute ?? ((_flow, row) => attributeDrop(row, undefined)),
       now: deps.now ?? Date.now,
@@ -194,6 +200,12 @@ export class FlowHub {
       ...(req.untilNs !== undefined ? { until: nsToTimestamp(req.untilNs) } : {}),
     });
     const sinceMs = req.sinceNs !== undefined && newest ? Number(req.sinceNs / 1_000_000n) : -Infinity;
+    let release: () => void;
+    try {
+      release = await this.historyGate.acquire(signal);
+    } catch {
+      return false;
+    }
     let pending: BatchFlow[] = [];
     let all: BatchFlow[] = [];
     let sent = 0;
@@ -243,6 +255,8 @@ export class FlowHub {
         sub.send({ type: "error", code: "relay-unavailable", message: `history unavailable: ${errorText(err)}` });
       }
       return false;
+    } finally {
+      release();
     }
   }
 }

@@ -21,6 +21,37 @@ async function readAll(sub: Subscription): Promise<string[]> {
 }
 
 describe("Subscription queue", () => {
+  it("holds at most maxQueuedBytes of flow frames for a reader that stopped: the oldest go first, counted", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 10_000, maxQueuedBytes: 64 * 1024 });
+    let sent = 0;
+    for (let i = 0; i < 1000; i++) {
+      sub.sendFlowsFrame(flowsFrame(`f${i}`, 20), 20);
+      sent += 20;
+      assert.ok(sub.queuedBytes <= 64 * 1024, `queue within its bytes after frame ${i} (${sub.queuedBytes})`);
+    }
+    sub.close();
+    const read = await readAll(sub);
+    const kept = read.filter((e) => e.startsWith("f")).length * 20;
+    assert.equal(kept + sub.missedTotal, sent, "every flow is either delivered or counted as missed");
+    assert.ok(sub.missedTotal > 0);
+    assert.equal(read.at(-1), "f999", "the newest frame is kept");
+  });
+
+  it("a map, drops or sampling frame supersedes the unread one of its kind; a map delta becomes the full frame", async () => {
+    const sub = new Subscription({ maxQueuedFlowFrames: 10 });
+    const ev = (type: "drops" | "sampling", n: number) =>
+      utf8.encode(encodeEvent(type === "drops" ? { type, groups: { total: n, unattributed: 0, byPolicy: [], byReason: [], byNamespacePair: [], window: { startMs: 0, endMs: 0 } } } : { type, account: { budget: n, seen: { priority: 0, forwarded: 0 }, sent: { priority: 0, forwarded: 0 } } }));
+    sub.sendLatest("drops", ev("drops", 1));
+    sub.sendLatest("sampling", ev("sampling", 1));
+    sub.sendLatest("drops", ev("drops", 2));
+    sub.sendLatest("drops", ev("drops", 3), () => ev("drops", 99));
+    sub.close();
+    const parser = new SseParser();
+    const events: StreamEvent[] = [];
+    for (let f = await sub.next(); f; f = await sub.next()) events.push(...parser.push(text.decode(f)));
+    assert.deepEqual(events.map((e) => (e.type === "drops" ? `drops ${e.groups.total}` : e.type === "sampling" ? `sampling ${e.account.budget}` : e.type)), ["drops 99", "sampling 1"]);
+  });
+
   it("drops the oldest flow frames beyond the limit and puts one missed event where they were", async () => {
     const sub = new Subscription({ maxQueuedFlowFrames: 2 });
     sub.send({ type: "ready", command: "", follow: true });

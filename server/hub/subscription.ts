@@ -5,7 +5,12 @@ import { encodeEvent, type StreamEvent } from "@/lib/sse";
 export interface SubscriptionLimits {
   /** Most flow frames held for a slow client; older ones are dropped first. */
   readonly maxQueuedFlowFrames: number;
+  /** Most bytes of flow frames held for a slow client (a history frame can be large); older ones are dropped first. */
+  readonly maxQueuedBytes?: number;
 }
+
+/** Default byte bound of a subscriber's queue: a reader that stops costs at most this much. */
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -30,6 +35,7 @@ interface QueuedFrame {
 export class Subscription {
   private queue: QueuedFrame[] = [];
   private flowFrames = 0;
+  private flowBytes = 0;
   private closed = false;
   private wake: (() => void) | undefined;
   private readonly onClose: Array<() => void> = [];
@@ -52,7 +58,10 @@ export class Subscription {
     if (this.closed) return;
     this.push({ bytes, flows });
     this.flowFrames++;
-    while (this.flowFrames > this.limits.maxQueuedFlowFrames) this.dropOldestFlowFrame();
+    this.flowBytes += bytes.length;
+    const maxBytes = this.limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    // The newest frame always stays, whatever its size, so a reader that keeps up gets everything.
+    while (this.flowFrames > this.limits.maxQueuedFlowFrames || (this.flowBytes > maxBytes && this.flowFrames > 1)) this.dropOldestFlowFrame();
   }
 
   /**
@@ -78,12 +87,20 @@ export class Subscription {
       const frame = this.queue.shift();
       if (frame) {
         if (frame.missed !== undefined) return utf8.encode(encodeEvent({ type: "missed", count: frame.missed }));
-        if (frame.flows > 0) this.flowFrames--;
+        if (frame.flows > 0) {
+          this.flowFrames--;
+          this.flowBytes -= frame.bytes.length;
+        }
         return frame.bytes;
       }
       if (this.closed) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+  }
+
+  /** Bytes of flow frames waiting for the client. */
+  get queuedBytes(): number {
+    return this.flowBytes;
   }
 
   /** Ends the stream after what is queued (e.g. after an `end` event). */
@@ -119,6 +136,7 @@ export class Subscription {
       this.queue[i] = { bytes: EMPTY, flows: 0, missed: dropped.flows };
     }
     this.flowFrames--;
+    this.flowBytes -= dropped.bytes.length;
     this.missedTotal += dropped.flows;
   }
 
