@@ -1,5 +1,5 @@
 // The server's map and Drops view count every flow of a view, exactly, whatever the browser gets:
-// the hub over a real RelayClient and FlowFollower against the demo relay at 2,000 flows/s, a
+// the hub over a real RelayClient and FlowFollower against the demo relay at 1,500 flows/s, a
 // browser budget of 50 flows/s, and a direct count of the same window from the relay to compare.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +19,7 @@ import { stateView } from "@/server/runtime";
 import { FlowHub } from "./hub";
 import { filters, SubscriptionReader, waitUntil } from "./testing";
 
-const RATE = 2000;
+const RATE = 1500;
 
 describe("the server's map and drops against a direct count from the demo relay", () => {
   /** The time of the newest flow the relay holds. */
@@ -88,7 +88,7 @@ describe("the server's map and drops against a direct count from the demo relay"
     // Live flows only: the table's history (the last flows per node) is not what the budget limits.
     const sent = () => reader.of("flows").reduce((n, e) => n + (e.history ? 0 : e.flows.length), 0);
     // Wait until the relay is past the window, so the live stream has delivered all of it.
-    for (let deadline = Date.now() + 30_000; (await newestFlowMs()) < toMs + 500; ) {
+    for (let deadline = Date.now() + 90_000; (await newestFlowMs()) < toMs + 500; ) {
       assert.ok(Date.now() < deadline, "the relay moves past the window");
       await new Promise((r) => setTimeout(r, 200));
     }
