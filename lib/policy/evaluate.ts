@@ -27,13 +27,17 @@ export type L7Outcome =
   | { readonly kind: "none" } // no L7 rules apply (void or none written)
   | { readonly kind: "pending"; readonly rules: readonly L7Rules[] } // L3/L4 record of a proxied port
   | { readonly kind: "allowed"; readonly rulePath: string; readonly text: string }
+  // L7 rules exist for this peer and port, but `by` allows the port without any: they have no effect (§1 step 7).
+  | { readonly kind: "voided"; readonly by: RuleMatch; readonly overridden: readonly RuleMatch[] }
   | { readonly kind: "denied"; readonly rules: readonly L7Rules[]; readonly tried: readonly (HttpRule | DnsRule | KafkaRule)[] }
   | { readonly kind: "unsupported"; readonly what: string };
 
 export type SideResult =
   | { readonly kind: "not-enforced"; readonly why: "mode-never" | "host-firewall-off" | "no-policy" | "default-deny-disabled"; readonly selecting: readonly RuleBlock[]; readonly matches: readonly RuleMatch[] }
   | { readonly kind: "deny-rule"; readonly match: RuleMatch }
-  | { readonly kind: "implicit-allow"; readonly why: "localhost" }
+  // `isolating`: the policies that put the endpoint in default-deny for this direction, so the
+  // user sees that nothing but the implicit rule lets this flow in.
+  | { readonly kind: "implicit-allow"; readonly why: "localhost"; readonly isolating: readonly RuleBlock[]; readonly always: boolean }
   | { readonly kind: "allowed"; readonly primary: RuleMatch; readonly matches: readonly RuleMatch[]; readonly l7: L7Outcome; readonly caveats: readonly string[] }
   | { readonly kind: "l7-deny"; readonly primary: RuleMatch; readonly l7: Extract<L7Outcome, { kind: "denied" }>; readonly enforced: boolean }
   | { readonly kind: "default-deny"; readonly isolating: readonly RuleBlock[]; readonly always: boolean; readonly nearMisses: readonly NearMissFound[]; readonly caveats: readonly string[] };
@@ -66,7 +70,7 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
   }
   const enforced = mode === "always" || blocks.some((b) => b.defaultDeny[dir]);
   if (dir === "ingress" && endpoint.kind === "pod" && peer.kind === "host" && settings["allow-localhost"] !== "policy") {
-    return { kind: "implicit-allow", why: "localhost" };
+    return { kind: "implicit-allow", why: "localhost", isolating: enforced ? blocks.filter((b) => b.defaultDeny[dir]) : [], always: mode === "always" };
   }
   const matches: RuleMatch[] = [];
   for (const b of blocks) {
@@ -79,7 +83,12 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
   const request = facts.isReply === true ? undefined : facts.l7;
   if (matches.length > 0) {
     const l7 = l7Outcome(matches, l4, request, facts.l7Type);
-    const primary = l7.kind === "allowed" ? (matches.find((m) => m.ports.some((p) => l7.rulePath.startsWith(`${p.path}.`))) ?? matches[0]!) : matches[0]!;
+    const primary =
+      l7.kind === "allowed"
+        ? (matches.find((m) => m.ports.some((p) => l7.rulePath.startsWith(`${p.path}.`))) ?? matches[0]!)
+        : l7.kind === "voided"
+          ? l7.by
+          : matches[0]!;
     // enableDefaultDeny: false does not switch L7 rules off (D-intro): a proxied port still refuses.
     if (l7.kind === "denied") return { kind: "l7-deny", primary, l7, enforced };
     // Not in default-deny, but a request the proxy checked and allowed was allowed by that rule.
@@ -130,13 +139,17 @@ function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4): Rule
 function l7Outcome(matches: readonly RuleMatch[], l4: L4, request: L7 | undefined, l7Type: FlowFacts["l7Type"]): L7Outcome {
   if (l4.proto !== "TCP" && l4.proto !== "UDP" && l4.proto !== "SCTP") return { kind: "none" };
   const sections: L7Rules[] = [];
+  const withL7: RuleMatch[] = [];
+  let voidedBy: RuleMatch | undefined;
   for (const m of matches) {
-    if (m.ports.length === 0) return { kind: "none" };
-    for (const p of m.ports) {
-      if (!p.l7) return { kind: "none" };
-      sections.push(p.l7);
-    }
+    // matches are sorted most specific first, so the first voiding match is the one to name.
+    const plain = m.ports.length === 0 || m.ports.some((p) => !p.l7);
+    if (plain) voidedBy ??= m;
+    const l7 = m.ports.filter((p) => p.l7);
+    if (l7.length) withL7.push(m);
+    for (const p of l7) sections.push(p.l7!);
   }
+  if (voidedBy) return withL7.length ? { kind: "voided", by: voidedBy, overridden: withL7 } : { kind: "none" };
   const unsupported = sections.find((s) => s.unsupported);
   if (unsupported) return { kind: "unsupported", what: unsupported.unsupported! };
   if (!request || (l7Type !== undefined && l7Type !== "REQUEST" && l7Type !== "UNKNOWN")) return { kind: "pending", rules: sections };
@@ -231,6 +244,14 @@ function namedPortCaveats(blocks: readonly RuleBlock[], dir: Direction, peer: Fl
     }
   }
   return [...out];
+}
+
+/** The policies that put this endpoint's direction in default-deny (empty when not enforced). */
+export function isolatingAt(c: CompiledPolicySet, endpoint: FlowSide, dir: Direction): readonly RuleBlock[] {
+  const settings = c.set.settings;
+  if (settings["policy-enforcement-mode"] === "never") return [];
+  if (endpoint.kind === "host" && !settings["enable-host-firewall"]) return [];
+  return blocksFor(c, endpoint, dir).filter((b) => b.defaultDeny[dir]);
 }
 
 function peerCaveats(blocks: readonly RuleBlock[], dir: Direction): string[] {

@@ -67,7 +67,7 @@ export interface FlowSide {
 }
 
 export type L4 =
-  | { readonly proto: "TCP" | "UDP" | "SCTP"; readonly port: number }
+  | { readonly proto: "TCP" | "UDP" | "SCTP"; readonly port: number; readonly sourcePort?: number }
   | { readonly proto: "ICMPv4" | "ICMPv6"; readonly type: number }
   | { readonly proto: "other"; readonly name: string }
   | { readonly proto: "none" };
@@ -219,7 +219,11 @@ function readL4(l4: Obj | undefined): L4 {
   if (!l4) return { proto: "none" };
   for (const proto of ["TCP", "UDP", "SCTP"] as const) {
     const p = obj(l4[proto]);
-    if (p) return { proto, port: num(p.destination_port ?? p.destinationPort) ?? 0 };
+    if (p) {
+      // The source port matters for replies: it is the server's port of the connection.
+      const sourcePort = num(p.source_port ?? p.sourcePort);
+      return { proto, port: num(p.destination_port ?? p.destinationPort) ?? 0, ...(sourcePort !== undefined ? { sourcePort } : {}) };
+    }
   }
   for (const proto of ["ICMPv4", "ICMPv6"] as const) {
     const p = obj(l4[proto]);
