@@ -4,7 +4,7 @@
 // names the file + document and what is wrong, and the other documents still count.
 
 import { parseAllDocuments, stringify } from "yaml";
-import { POLICY_KINDS, type PolicyKind, type PolicyObject, type PolicyProblem } from "./types";
+import { isClusterScoped, POLICY_KINDS, type PolicyKind, type PolicyObject, type PolicyProblem } from "./types";
 
 /** The message prefix of documents that were fine but are not network policies (Deployments…). */
 export const SKIPPED_NOT_A_POLICY = "skipped: not a network policy";
@@ -107,7 +107,7 @@ export function policyFromObject(obj: unknown, origin: string, yamlText?: string
   const shape = specProblem(policyKind, obj);
   if (shape) return { problem: { where, message: shape } };
   const namespace =
-    policyKind === "CiliumClusterwideNetworkPolicy" ? "" : typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : "default";
+    isClusterScoped(policyKind) ? "" : typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : "default";
   const uid = typeof metadata?.uid === "string" ? metadata.uid : undefined;
   const resourceVersion = typeof metadata?.resourceVersion === "string" ? metadata.resourceVersion : undefined;
   const policy: PolicyObject = {
@@ -134,6 +134,12 @@ const RULE_SECTIONS = ["ingress", "ingressDeny", "egress", "egressDeny"] as cons
 
 /** What is wrong with the spec's shape, or undefined. Rule-level mistakes are compile problems. */
 function specProblem(kind: PolicyKind, obj: Record<string, unknown>): string | undefined {
+  if (kind === "CiliumCIDRGroup") {
+    if (!isObject(obj.spec)) return "CiliumCIDRGroup needs a spec object";
+    const cidrs = obj.spec.externalCIDRs;
+    if (cidrs !== undefined && cidrs !== null && (!Array.isArray(cidrs) || cidrs.some((c) => typeof c !== "string"))) return "spec.externalCIDRs must be a list of CIDRs";
+    return undefined;
+  }
   if (kind === "NetworkPolicy") {
     if (!isObject(obj.spec)) return "NetworkPolicy needs a spec object";
     const spec = obj.spec;
