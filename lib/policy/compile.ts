@@ -6,6 +6,7 @@ import { compileCiliumPolicy } from "./cilium";
 import { compileNetworkPolicy } from "./knp";
 import type { Prefix } from "../filters/ip";
 import { LabelSet } from "./labels";
+import { buildNamedPortIndex } from "./named-ports";
 import { type CidrGroup, parseCidr } from "./peers";
 import type { CompiledPolicySet, RuleBlock } from "./model";
 import { type PolicyObject, type PolicyProblem, type PolicySet, policyKey } from "./types";
@@ -39,7 +40,7 @@ export function compilePolicySet(set: PolicySet): CompiledPolicySet {
       problems.push({ where, message: `could not be compiled: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}` });
     }
   }
-  return { set, blocks, problems, byKey, selectingCache: new Map(), suggestionCache: new Map() };
+  return { set, blocks, problems, byKey, namedPorts: buildNamedPortIndex(set?.workloadPorts), selectingCache: new Map(), suggestionCache: new Map() };
 }
 
 /** CiliumCIDRGroups by name, for `cidrGroupRef`/`cidrGroupSelector`; a bad CIDR is reported and skipped. */

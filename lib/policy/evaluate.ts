@@ -5,6 +5,7 @@ import { selectingBlocks } from "./compile";
 import type { FlowFacts, FlowSide, L4, L7 } from "./flow";
 import { httpRuleMatches, kafkaRuleMatches } from "./l7";
 import { type AllowRule, type CompiledPolicySet, type DnsRule, type HttpRule, type KafkaRule, type L7Rules, type PortEntry, portMatches, type RuleBlock } from "./model";
+import { resolveNamedPort, type Resolution } from "./named-ports";
 import type { Direction } from "./types";
 
 export interface RuleMatch {
@@ -62,9 +63,10 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
   if (endpoint.kind === "host" && !settings["enable-host-firewall"]) return { kind: "not-enforced", why: "host-firewall-off", selecting: [], matches: [] };
   const blocks = blocksFor(c, endpoint, dir);
   const l4 = facts.l4;
+  const named = namedPortsAt(c, l4, dir, dir === "ingress" ? endpoint : peer);
   for (const b of blocks) {
     for (const r of b.deny[dir]) {
-      const m = ruleMatch(b, r, peer, l4);
+      const m = ruleMatch(b, r, peer, l4, named);
       if (m) return { kind: "deny-rule", match: m };
     }
   }
@@ -75,7 +77,7 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
   const matches: RuleMatch[] = [];
   for (const b of blocks) {
     for (const r of b.allow[dir]) {
-      const m = ruleMatch(b, r, peer, l4);
+      const m = ruleMatch(b, r, peer, l4, named);
       if (m) matches.push(m);
     }
   }
@@ -93,7 +95,7 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
     if (l7.kind === "denied") return { kind: "l7-deny", primary, l7, enforced };
     // Not in default-deny, but a request the proxy checked and allowed was allowed by that rule.
     if (!enforced && l7.kind !== "allowed") return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };
-    return { kind: "allowed", primary, matches, l7, caveats: namedPortCaveats(blocks, dir, peer) };
+    return { kind: "allowed", primary, matches, l7, caveats: namedPortCaveats(blocks, dir, peer, named) };
   }
   if (!enforced) return { kind: "not-enforced", why: blocks.length ? "default-deny-disabled" : "no-policy", selecting: blocks, matches };
   const isolating = blocks.filter((b) => b.defaultDeny[dir]);
@@ -101,8 +103,8 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
     kind: "default-deny",
     isolating,
     always: mode === "always",
-    nearMisses: nearMisses(blocks, dir, peer, l4),
-    caveats: [...namedPortCaveats(blocks, dir, peer), ...peerCaveats(blocks, dir)],
+    nearMisses: nearMisses(blocks, dir, peer, l4, named),
+    caveats: [...namedPortCaveats(blocks, dir, peer, named), ...peerCaveats(blocks, dir)],
   };
 }
 
@@ -120,7 +122,29 @@ export function peerMatches(r: AllowRule, peer: FlowSide): boolean {
   return r.peers === null || r.peers.some((m) => m.matches(peer));
 }
 
-function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4): RuleMatch | undefined {
+/** Resolves named ports at this flow's destination, once per name and flow; `why` says what is missing. */
+interface NamedPorts {
+  (name: string): number | undefined;
+  why(name: string): string | undefined;
+}
+
+function namedPortsAt(c: CompiledPolicySet, l4: L4, dir: Direction, destination: FlowSide): NamedPorts {
+  let seen: Map<string, Resolution> | undefined; // most flows meet no named port: allocate on first use
+  const get = (name: string): Resolution => {
+    seen ??= new Map();
+    let r = seen.get(name);
+    if (!r) seen.set(name, (r = resolveNamedPort(c.namedPorts, name, l4, dir, destination)));
+    return r;
+  };
+  const f = ((name: string) => get(name).port) as NamedPorts;
+  f.why = (name) => {
+    const r = get(name);
+    return r.port === undefined ? r.why : undefined;
+  };
+  return f;
+}
+
+function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4, named: NamedPorts): RuleMatch | undefined {
   if (!peerMatches(r, peer)) return undefined;
   if (r.ports === null && r.icmps === null) return { block, rule: r, ports: [], specificity: specificity(r, []) };
   if (r.icmps !== null) {
@@ -128,7 +152,7 @@ function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4): Rule
     const fam = l4.proto === "ICMPv4" ? "IPv4" : "IPv6";
     return r.icmps.some((i) => i.family === fam && i.type === l4.type) ? { block, rule: r, ports: [], specificity: specificity(r, []) } : undefined;
   }
-  const ports = r.ports!.filter((p) => portMatches(p, l4) === "yes");
+  const ports = r.ports!.filter((p) => portMatches(p, l4, named) === "yes");
   return ports.length ? { block, rule: r, ports, specificity: specificity(r, ports) } : undefined;
 }
 
@@ -196,7 +220,7 @@ export function l4Text(l4: L4): string {
   }
 }
 
-function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, l4: L4): NearMissFound[] {
+function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, l4: L4, named: NamedPorts): NearMissFound[] {
   const out: NearMissFound[] = [];
   for (const b of blocks) {
     for (const r of b.allow[dir]) {
@@ -211,15 +235,18 @@ function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide
           why = `${l4Text(l4)} is not among the allowed ICMP types [${r.icmps.map((i) => `${i.family} ${i.type}`).join(", ")}]`;
         }
       } else if (r.ports !== null) {
-        const res = r.ports.map((p) => portMatches(p, l4));
+        const res = r.ports.map((p) => portMatches(p, l4, named));
         if (!res.includes("yes")) {
           portFail = res.includes("protocol") && l4.proto !== "ICMPv4" && l4.proto !== "ICMPv6" ? "protocol" : "port";
-          const named = r.ports.filter((p) => p.named !== undefined);
+          const unresolved = r.ports.map((p) => (p.named !== undefined ? named.why(p.named) : undefined)).find((w) => w !== undefined);
+          const resolved = r.ports
+            .filter((p) => p.named !== undefined && named(p.named) !== undefined)
+            .map((p) => `${p.named} is ${named(p.named!)}`);
           why =
             portFail === "protocol"
               ? `protocol ${l4Text(l4)} is not in ${portsText(r.ports)}`
               : l4.proto === "TCP" || l4.proto === "UDP" || l4.proto === "SCTP"
-                ? `port ${l4.port} is not in ${portsText(r.ports)}${named.length ? ` (named ports are not resolved)` : ""}`
+                ? `port ${l4.port} is not in ${portsText(r.ports)}${resolved.length ? ` (${resolved.join(", ")})` : ""}${unresolved ? ` (named port not resolved: ${unresolved})` : ""}`
                 : `${l4Text(l4)} is not in ${portsText(r.ports)}`;
         }
       }
@@ -235,12 +262,15 @@ function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide
   return out;
 }
 
-function namedPortCaveats(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide): string[] {
+function namedPortCaveats(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, named: NamedPorts): string[] {
   const out = new Set<string>();
   for (const b of blocks) {
     for (const r of b.allow[dir]) {
       if (!r.ports || !peerMatches(r, peer)) continue;
-      for (const p of r.ports) if (p.named !== undefined) out.add(`named port ${JSON.stringify(p.named)} in ${r.path} is not resolved to a number`);
+      for (const p of r.ports) {
+        const why = p.named !== undefined ? named.why(p.named) : undefined;
+        if (why) out.add(`named port ${JSON.stringify(p.named)} in ${r.path} is not resolved: ${why}`);
+      }
     }
   }
   return [...out];

@@ -81,6 +81,7 @@ export function policies(yamlText: string, settings: Partial<ClusterSettings> = 
   return compilePolicySet({
     policies: parsed.policies,
     namespaceLabels: { ...parsed.namespaces, ...namespaceLabels },
+    workloadPorts: parsed.workloads,
     settings: { ...DEFAULT_SETTINGS, ...settings },
   });
 }

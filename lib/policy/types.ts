@@ -64,11 +64,30 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   "enable-node-selector-labels": false,
 };
 
+/** A container port with a name (`containers[].ports[]`), what a rule's `port: "http"` refers to. */
+export interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+}
+
+/** The named container ports of one workload's pods, from its manifest. */
+export interface WorkloadPorts {
+  readonly namespace: string;
+  /** "Deployment shop/api", for reasons. */
+  readonly workload: string;
+  /** The pod template's labels: the pods that carry them have these ports. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly ports: readonly NamedPort[];
+}
+
 /** Everything the explainer needs besides the flow. */
 export interface PolicySet {
   readonly policies: readonly PolicyObject[];
   readonly namespaceLabels: NamespaceLabels;
   readonly settings: ClusterSettings;
+  /** Named container ports of the workloads given with the policies (named-port rules need them). */
+  readonly workloadPorts?: readonly WorkloadPorts[];
 }
 
 export type ExplanationVerdict = "allowed" | "denied";
