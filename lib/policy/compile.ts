@@ -40,7 +40,10 @@ export function compilePolicySet(set: PolicySet): CompiledPolicySet {
       problems.push({ where, message: `could not be compiled: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}` });
     }
   }
-  return { set, blocks, problems, byKey, namedPorts: buildNamedPortIndex(set?.workloadPorts), selectingCache: new Map(), suggestionCache: new Map() };
+  const hasNamedPorts = blocks.some((b) =>
+    [b.allow.ingress, b.allow.egress, b.deny.ingress, b.deny.egress].some((rules) => rules.some((r) => r.ports?.some((p) => p.named !== undefined))),
+  );
+  return { set, blocks, problems, byKey, namedPorts: buildNamedPortIndex(set?.workloadPorts), hasNamedPorts, selectingCache: new Map(), suggestionCache: new Map() };
 }
 
 /** CiliumCIDRGroups by name, for `cidrGroupRef`/`cidrGroupSelector`; a bad CIDR is reported and skipped. */

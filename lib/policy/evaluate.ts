@@ -63,7 +63,7 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
   if (endpoint.kind === "host" && !settings["enable-host-firewall"]) return { kind: "not-enforced", why: "host-firewall-off", selecting: [], matches: [] };
   const blocks = blocksFor(c, endpoint, dir);
   const l4 = facts.l4;
-  const named = namedPortsAt(c, l4, dir, dir === "ingress" ? endpoint : peer);
+  const named = c.hasNamedPorts ? new NamedPorts(c, l4, dir, dir === "ingress" ? endpoint : peer) : NO_NAMED_PORTS;
   for (const b of blocks) {
     for (const r of b.deny[dir]) {
       const m = ruleMatch(b, r, peer, l4, named);
@@ -122,29 +122,39 @@ export function peerMatches(r: AllowRule, peer: FlowSide): boolean {
   return r.peers === null || r.peers.some((m) => m.matches(peer));
 }
 
-/** Resolves named ports at this flow's destination, once per name and flow; `why` says what is missing. */
-interface NamedPorts {
-  (name: string): number | undefined;
+interface NamedPortLookup {
+  port(name: string): number | undefined;
   why(name: string): string | undefined;
 }
 
-function namedPortsAt(c: CompiledPolicySet, l4: L4, dir: Direction, destination: FlowSide): NamedPorts {
-  let seen: Map<string, Resolution> | undefined; // most flows meet no named port: allocate on first use
-  const get = (name: string): Resolution => {
-    seen ??= new Map();
-    let r = seen.get(name);
-    if (!r) seen.set(name, (r = resolveNamedPort(c.namedPorts, name, l4, dir, destination)));
+/** For sets without any named port entry (most): nothing to resolve, nothing to allocate per flow. */
+const NO_NAMED_PORTS: NamedPortLookup = { port: () => undefined, why: () => "no rule names a port" };
+
+/** Resolves named ports at this flow's destination, once per name and flow; `why` says what is missing. */
+class NamedPorts implements NamedPortLookup {
+  private seen: Map<string, Resolution> | undefined; // most flows meet no named port: allocate on first use
+  constructor(
+    private readonly c: CompiledPolicySet,
+    private readonly l4: L4,
+    private readonly dir: Direction,
+    private readonly destination: FlowSide,
+  ) {}
+  private get(name: string): Resolution {
+    this.seen ??= new Map();
+    let r = this.seen.get(name);
+    if (!r) this.seen.set(name, (r = resolveNamedPort(this.c.namedPorts, name, this.l4, this.dir, this.destination)));
     return r;
-  };
-  const f = ((name: string) => get(name).port) as NamedPorts;
-  f.why = (name) => {
-    const r = get(name);
+  }
+  port(name: string): number | undefined {
+    return this.get(name).port;
+  }
+  why(name: string): string | undefined {
+    const r = this.get(name);
     return r.port === undefined ? r.why : undefined;
-  };
-  return f;
+  }
 }
 
-function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4, named: NamedPorts): RuleMatch | undefined {
+function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4, named: NamedPortLookup): RuleMatch | undefined {
   if (!peerMatches(r, peer)) return undefined;
   if (r.ports === null && r.icmps === null) return { block, rule: r, ports: [], specificity: specificity(r, []) };
   if (r.icmps !== null) {
@@ -163,17 +173,22 @@ function ruleMatch(block: RuleBlock, r: AllowRule, peer: FlowSide, l4: L4, named
 function l7Outcome(matches: readonly RuleMatch[], l4: L4, request: L7 | undefined, l7Type: FlowFacts["l7Type"]): L7Outcome {
   if (l4.proto !== "TCP" && l4.proto !== "UDP" && l4.proto !== "SCTP") return { kind: "none" };
   const sections: L7Rules[] = [];
-  const withL7: RuleMatch[] = [];
+  let withL7: RuleMatch[] | undefined;
   let voidedBy: RuleMatch | undefined;
   for (const m of matches) {
+    let plain = m.ports.length === 0;
+    let hasL7 = false;
+    for (const p of m.ports) {
+      if (p.l7) {
+        sections.push(p.l7);
+        hasL7 = true;
+      } else plain = true;
+    }
     // matches are sorted most specific first, so the first voiding match is the one to name.
-    const plain = m.ports.length === 0 || m.ports.some((p) => !p.l7);
     if (plain) voidedBy ??= m;
-    const l7 = m.ports.filter((p) => p.l7);
-    if (l7.length) withL7.push(m);
-    for (const p of l7) sections.push(p.l7!);
+    if (hasL7) (withL7 ??= []).push(m);
   }
-  if (voidedBy) return withL7.length ? { kind: "voided", by: voidedBy, overridden: withL7 } : { kind: "none" };
+  if (voidedBy) return withL7 ? { kind: "voided", by: voidedBy, overridden: withL7 } : { kind: "none" };
   const unsupported = sections.find((s) => s.unsupported);
   if (unsupported) return { kind: "unsupported", what: unsupported.unsupported! };
   if (!request || (l7Type !== undefined && l7Type !== "REQUEST" && l7Type !== "UNKNOWN")) return { kind: "pending", rules: sections };
@@ -220,7 +235,7 @@ export function l4Text(l4: L4): string {
   }
 }
 
-function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, l4: L4, named: NamedPorts): NearMissFound[] {
+function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, l4: L4, named: NamedPortLookup): NearMissFound[] {
   const out: NearMissFound[] = [];
   for (const b of blocks) {
     for (const r of b.allow[dir]) {
@@ -238,10 +253,14 @@ function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide
         const res = r.ports.map((p) => portMatches(p, l4, named));
         if (!res.includes("yes")) {
           portFail = res.includes("protocol") && l4.proto !== "ICMPv4" && l4.proto !== "ICMPv6" ? "protocol" : "port";
-          const unresolved = r.ports.map((p) => (p.named !== undefined ? named.why(p.named) : undefined)).find((w) => w !== undefined);
-          const resolved = r.ports
-            .filter((p) => p.named !== undefined && named(p.named) !== undefined)
-            .map((p) => `${p.named} is ${named(p.named!)}`);
+          let unresolved: string | undefined;
+          const resolved: string[] = [];
+          for (const p of r.ports) {
+            if (p.named === undefined) continue;
+            const n = named.port(p.named);
+            if (n === undefined) unresolved ??= named.why(p.named);
+            else resolved.push(`${p.named} is ${n}`);
+          }
           why =
             portFail === "protocol"
               ? `protocol ${l4Text(l4)} is not in ${portsText(r.ports)}`
@@ -262,7 +281,7 @@ function nearMisses(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide
   return out;
 }
 
-function namedPortCaveats(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, named: NamedPorts): string[] {
+function namedPortCaveats(blocks: readonly RuleBlock[], dir: Direction, peer: FlowSide, named: NamedPortLookup): string[] {
   const out = new Set<string>();
   for (const b of blocks) {
     for (const r of b.allow[dir]) {

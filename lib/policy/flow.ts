@@ -65,7 +65,7 @@ export interface FlowSide {
   /** Outside the cluster: world or a CIDR/FQDN identity. CIDR rules only match these. */
   readonly external: boolean;
   /** The Kubernetes Service the flow was addressed to on this side (destination_service), for toServices. */
-  readonly service?: { readonly name: string; readonly namespace: string };
+  readonly service: { readonly name: string; readonly namespace: string } | undefined;
 }
 
 export type L4 =
@@ -228,7 +228,8 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
     ip: ip && ip.length <= 64 ? ip : undefined,
     names,
     external: !pod && !reservedHost && (world || cidrIdentity || labels.some((l) => l.source === "cidr" || l.source === "fqdn")),
-    ...(service ? { service } : {}),
+    // Always present (undefined when none): one object shape for every side keeps the hot paths monomorphic.
+    service,
   };
 }
 
@@ -239,7 +240,8 @@ function readL4(l4: Obj | undefined): L4 {
     if (p) {
       // The source port matters for replies: it is the server's port of the connection.
       const sourcePort = num(p.source_port ?? p.sourcePort);
-      return { proto, port: num(p.destination_port ?? p.destinationPort) ?? 0, ...(sourcePort !== undefined ? { sourcePort } : {}) };
+      const port = num(p.destination_port ?? p.destinationPort) ?? 0;
+      return { proto, port, sourcePort };
     }
   }
   for (const proto of ["ICMPv4", "ICMPv6"] as const) {

@@ -117,16 +117,18 @@ export interface CompiledPolicySet {
   readonly selectingCache: Map<string, readonly RuleBlock[]>;
   /** Named container ports of the set's workloads, for `port: "http"` entries. */
   readonly namedPorts: NamedPortIndex;
+  /** Some rule names a port (`port: "http"`): only then is a per-flow resolver worth making. */
+  readonly hasNamedPorts: boolean;
   /** Suggestions by what they depend on: building YAML is the slow part of a denial. */
   readonly suggestionCache: Map<string, { summary: string; yaml: string } | null>;
 }
 
 /** `named` resolves a named port entry to its number at this flow's destination (undefined: unknown). */
-export function portMatches(e: PortEntry, l4: L4, named?: (name: string) => number | undefined): "yes" | "port" | "protocol" {
+export function portMatches(e: PortEntry, l4: L4, named?: { port(name: string): number | undefined }): "yes" | "port" | "protocol" {
   if (l4.proto === "ICMPv4" || l4.proto === "ICMPv6") return "protocol";
   if (l4.proto !== "TCP" && l4.proto !== "UDP" && l4.proto !== "SCTP") return "protocol";
   if (e.named !== undefined) {
-    const n = named?.(e.named);
+    const n = named?.port(e.named);
     if (n === undefined || n !== l4.port) return "port";
     return e.protocol === "ANY" || e.protocol === l4.proto ? "yes" : "protocol";
   }
