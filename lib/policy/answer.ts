@@ -61,7 +61,7 @@ export function fromSide(f: FlowFacts, c: CompiledPolicySet, e: Evaluated, prefi
     case "not-enforced":
       return base({ verdict: "allowed", decision: "not-enforced", enforcementPoint: point, reason });
     case "implicit-allow":
-      return base({ verdict: "allowed", decision: "implicit-allow", enforcementPoint: point, reason });
+      return base({ verdict: "allowed", decision: "implicit-allow", enforcementPoint: point, isolating: isolatingFrom(r.isolating, e.direction), reason });
     case "allowed":
       return base({
         verdict: "allowed",

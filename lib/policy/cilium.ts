@@ -5,7 +5,7 @@
 import { compileSelector, mentions, POD_NAMESPACE, type Selector, selectorMatches } from "./labels";
 import { compileL7 } from "./l7";
 import type { AllowRule, IcmpEntry, PeerMatcher, PortEntry, RuleBlock } from "./model";
-import { cidrPeer, endpointPeer, entityPeer, fqdnPeer, type Scope, unsupportedPeer } from "./peers";
+import { type CidrGroup, cidrPeer, endpointPeer, entityPeer, fqdnPeer, nodePeer, type Scope, servicePeer, unsupportedPeer } from "./peers";
 import type { ClusterSettings, Direction, PolicyObject } from "./types";
 
 type Obj = Record<string, unknown>;
@@ -13,14 +13,14 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 
 class RuleError extends Error {}
 
-export function compileCiliumPolicy(p: PolicyObject, settings: ClusterSettings): { blocks: RuleBlock[]; problems: string[] } {
+export function compileCiliumPolicy(p: PolicyObject, settings: ClusterSettings, groups: ReadonlyMap<string, CidrGroup> = new Map()): { blocks: RuleBlock[]; problems: string[] } {
   const specs: { prefix: string; spec: unknown }[] = [];
   if (p.object.spec !== undefined && p.object.spec !== null) specs.push({ prefix: "", spec: p.object.spec });
   if (Array.isArray(p.object.specs)) p.object.specs.forEach((s, i) => specs.push({ prefix: `specs[${i}].`, spec: s }));
   const blocks: RuleBlock[] = [];
   const warnings: string[] = [];
   try {
-    for (const { prefix, spec } of specs) blocks.push(compileSpec(p, prefix, spec, settings, warnings));
+    for (const { prefix, spec } of specs) blocks.push(compileSpec(p, prefix, spec, settings, warnings, groups));
   } catch (e) {
     if (e instanceof RuleError) return { blocks: [], problems: [`${e.message} — Cilium rejects the whole policy, so it is ignored`] };
     throw e;
@@ -29,7 +29,7 @@ export function compileCiliumPolicy(p: PolicyObject, settings: ClusterSettings):
   return { blocks, problems: warnings };
 }
 
-function compileSpec(p: PolicyObject, prefix: string, raw: unknown, settings: ClusterSettings, warnings: string[]): RuleBlock {
+function compileSpec(p: PolicyObject, prefix: string, raw: unknown, settings: ClusterSettings, warnings: string[], groups: ReadonlyMap<string, CidrGroup>): RuleBlock {
   const where = prefix === "" ? "spec" : prefix.slice(0, -1);
   if (!isObj(raw)) throw new RuleError(`${where} must be an object`);
   const clusterwide = p.kind === "CiliumClusterwideNetworkPolicy";
@@ -50,12 +50,13 @@ function compileSpec(p: PolicyObject, prefix: string, raw: unknown, settings: Cl
       };
   const selectsHost = hasNode || mentions(subjectRaw, (r) => r.source === "reserved" && r.key === "host" && r.op === "In");
   const scope: Scope = clusterwide ? { kind: "cluster" } : { kind: "namespace", namespace: p.namespace };
+  const ctx: RuleContext = { scope, groups, settings };
   const section = (name: "ingress" | "ingressDeny" | "egress" | "egressDeny"): AllowRule[] => {
     const list = raw[name];
     if (list === undefined || list === null) return [];
     if (!Array.isArray(list)) throw new RuleError(`${prefix}${name} must be a list`);
     const dir: Direction = name.startsWith("ingress") ? "ingress" : "egress";
-    return list.map((r, i) => compileRule(r, `${prefix}${name}[${i}]`, dir, name.endsWith("Deny"), scope, hasNode, warnings));
+    return list.map((r, i) => compileRule(r, `${prefix}${name}[${i}]`, dir, name.endsWith("Deny"), ctx, hasNode, warnings));
   };
   const allow = { ingress: section("ingress"), egress: section("egress") };
   const deny = { ingress: section("ingressDeny"), egress: section("egressDeny") };
@@ -87,7 +88,14 @@ const L3_FIELDS: Record<Direction, readonly string[]> = {
   egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toGroups", "toServices", "toFQDNs"],
 };
 
-function compileRule(raw: unknown, path: string, dir: Direction, isDeny: boolean, scope: Scope, hostPolicy: boolean, warnings: string[]): AllowRule {
+/** What peer fields need besides the rule: the policy's scope, the set's CIDR groups, the agent settings. */
+interface RuleContext {
+  readonly scope: Scope;
+  readonly groups: ReadonlyMap<string, CidrGroup>;
+  readonly settings: ClusterSettings;
+}
+
+function compileRule(raw: unknown, path: string, dir: Direction, isDeny: boolean, ctx: RuleContext, hostPolicy: boolean, warnings: string[]): AllowRule {
   if (!isObj(raw)) throw new RuleError(`${path} must be an object`);
   const present = L3_FIELDS[dir].filter((f) => raw[f] !== undefined && raw[f] !== null);
   const nonEmpty = present.filter((f) => !Array.isArray(raw[f]) || (raw[f] as unknown[]).length > 0);
@@ -99,7 +107,7 @@ function compileRule(raw: unknown, path: string, dir: Direction, isDeny: boolean
     const value = raw[field];
     // An empty, non-nil peer list selects nothing (E-ing); a missing one means any peer.
     if (Array.isArray(value) && value.length === 0) peers = [];
-    else peers = [compilePeerField(field, value, path, scope)];
+    else peers = [compilePeerField(field, value, path, ctx)];
   }
   if (raw.fromRequires !== undefined || raw.toRequires !== undefined) warnings.push(`${path}: fromRequires/toRequires are deprecated and not evaluated`);
   const ports = raw.toPorts === undefined || raw.toPorts === null ? null : compilePorts(raw.toPorts, `${path}.toPorts`, dir, isDeny, hostPolicy);
@@ -110,7 +118,8 @@ function compileRule(raw: unknown, path: string, dir: Direction, isDeny: boolean
   return { path, peers, ports, icmps, raw };
 }
 
-function compilePeerField(field: string, value: unknown, path: string, scope: Scope): PeerMatcher {
+function compilePeerField(field: string, value: unknown, path: string, ctx: RuleContext): PeerMatcher {
+  const scope = ctx.scope;
   const fail = (m: string): never => {
     throw new RuleError(`${path}.${field}: ${m}`);
   };
@@ -130,14 +139,16 @@ function compilePeerField(field: string, value: unknown, path: string, scope: Sc
       return orFail(cidrPeer(value, field, false));
     case "fromCIDRSet":
     case "toCIDRSet":
-      return orFail(cidrPeer(value, field, true));
+      return orFail(cidrPeer(value, field, true, ctx.groups));
     case "toFQDNs":
       return orFail(fqdnPeer(value));
     case "toServices":
-      return unsupportedPeer(field, "Service backends are not known from a flow");
+      return orFail(servicePeer(value, scope));
     case "fromNodes":
     case "toNodes":
-      return unsupportedPeer(field, "node labels of peers are not in the flow");
+      // Cilium's validation: node selectors need node labels in identities (E-val).
+      if (!ctx.settings["enable-node-selector-labels"]) return fail("needs enable-node-selector-labels=true (node labels are not in identities otherwise)");
+      return orFail(nodePeer(value, field));
     default:
       return unsupportedPeer(field, "cloud provider groups resolve to CIDRs outside the explainer's view");
   }

@@ -136,6 +136,15 @@ spec: {endpointSelector: {}, ingress: [{}]}
     assert.deepEqual(parsePolicyDocuments(JSON.stringify([item]), "x").policies.map((p) => p.name), ["k"]);
   });
 
+  it("reads CiliumCIDRGroups as cluster-scoped objects, and rejects a malformed one", () => {
+    const r = parsePolicyDocuments(
+      `apiVersion: cilium.io/v2\nkind: CiliumCIDRGroup\nmetadata: {name: vpn, namespace: ignored, labels: {role: vpn}}\nspec: {externalCIDRs: [10.48.0.0/24]}\n---\napiVersion: cilium.io/v2alpha1\nkind: CiliumCIDRGroup\nmetadata: {name: bad}\nspec: {externalCIDRs: 10.0.0.0/8}\n`,
+      "groups.yaml",
+    );
+    assert.deepEqual(r.policies.map((p) => [p.kind, p.namespace, p.name]), [["CiliumCIDRGroup", "", "vpn"]]);
+    assert.deepEqual(r.problems.map((p) => p.message), ["spec.externalCIDRs must be a list of CIDRs"]);
+  });
+
   it("never throws on odd text", () => {
     for (const t of ["", "# only a comment", "just a string", "- 1\n- 2", "a: *unknown", "\u0000", "{{{{", "[1, 2"]) {
       const r = parsePolicyDocuments(t, "x");

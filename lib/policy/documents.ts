@@ -4,7 +4,8 @@
 // names the file + document and what is wrong, and the other documents still count.
 
 import { parseAllDocuments, stringify } from "yaml";
-import { POLICY_KINDS, type PolicyKind, type PolicyObject, type PolicyProblem } from "./types";
+import { isClusterScoped, POLICY_KINDS, type PolicyKind, type PolicyObject, type PolicyProblem, type WorkloadPorts } from "./types";
+import { workloadPortsFromObject } from "./workloads";
 
 /** The message prefix of documents that were fine but are not network policies (Deployments…). */
 export const SKIPPED_NOT_A_POLICY = "skipped: not a network policy";
@@ -12,12 +13,15 @@ export const SKIPPED_NOT_A_POLICY = "skipped: not a network policy";
 export interface ParsedDocuments {
   policies: PolicyObject[];
   namespaces: Record<string, Record<string, string>>;
+  /** Workloads (Deployments, Pods, …) whose containers name ports, for named-port rules. */
+  workloads: WorkloadPorts[];
   problems: PolicyProblem[];
 }
 
 export interface ParsedObject {
   policy?: PolicyObject;
   namespace?: { name: string; labels: Record<string, string> };
+  workload?: WorkloadPorts;
   problem?: PolicyProblem;
 }
 
@@ -33,7 +37,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Every document of a `kubectl apply -f` file; `origin` names the file in problems. */
 export function parsePolicyDocuments(text: string, origin: string): ParsedDocuments {
-  const out: ParsedDocuments = { policies: [], namespaces: {}, problems: [] };
+  const out: ParsedDocuments = { policies: [], namespaces: {}, workloads: [], problems: [] };
   let docs;
   try {
     docs = parseAllDocuments(typeof text === "string" ? text : "", { prettyErrors: true, uniqueKeys: true });
@@ -75,6 +79,7 @@ export function parsePolicyDocuments(text: string, origin: string): ParsedDocume
 function add(out: ParsedDocuments, r: ParsedObject): void {
   if (r.policy) out.policies.push(r.policy);
   if (r.namespace) out.namespaces[r.namespace.name] = r.namespace.labels;
+  if (r.workload) out.workloads.push(r.workload);
   if (r.problem) out.problems.push(r.problem);
 }
 
@@ -99,6 +104,8 @@ export function policyFromObject(obj: unknown, origin: string, yamlText?: string
     return { namespace: { name, labels: { ...stringLabels(metadata?.labels), "kubernetes.io/metadata.name": name } } };
   }
   if (!(POLICY_KINDS as readonly string[]).includes(kind)) {
+    const workload = name ? workloadPortsFromObject(obj, kind, name) : undefined;
+    if (workload) return { workload };
     return { problem: { where: origin, message: `${SKIPPED_NOT_A_POLICY} (kind ${clip(kind)})` } };
   }
   const policyKind = kind as PolicyKind;
@@ -107,7 +114,7 @@ export function policyFromObject(obj: unknown, origin: string, yamlText?: string
   const shape = specProblem(policyKind, obj);
   if (shape) return { problem: { where, message: shape } };
   const namespace =
-    policyKind === "CiliumClusterwideNetworkPolicy" ? "" : typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : "default";
+    isClusterScoped(policyKind) ? "" : typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : "default";
   const uid = typeof metadata?.uid === "string" ? metadata.uid : undefined;
   const resourceVersion = typeof metadata?.resourceVersion === "string" ? metadata.resourceVersion : undefined;
   const policy: PolicyObject = {
@@ -134,6 +141,12 @@ const RULE_SECTIONS = ["ingress", "ingressDeny", "egress", "egressDeny"] as cons
 
 /** What is wrong with the spec's shape, or undefined. Rule-level mistakes are compile problems. */
 function specProblem(kind: PolicyKind, obj: Record<string, unknown>): string | undefined {
+  if (kind === "CiliumCIDRGroup") {
+    if (!isObject(obj.spec)) return "CiliumCIDRGroup needs a spec object";
+    const cidrs = obj.spec.externalCIDRs;
+    if (cidrs !== undefined && cidrs !== null && (!Array.isArray(cidrs) || cidrs.some((c) => typeof c !== "string"))) return "spec.externalCIDRs must be a list of CIDRs";
+    return undefined;
+  }
   if (kind === "NetworkPolicy") {
     if (!isObject(obj.spec)) return "NetworkPolicy needs a spec object";
     const spec = obj.spec;

@@ -3,13 +3,14 @@
 // egress at the source then ingress at the destination), evaluates it, and lets Hubble's own
 // `*_allowed_by` / `*_denied_by` override the verdict when present.
 
-import { base, denies, type Evaluated, fromSide, isEndpoint } from "./answer";
-import { evaluateSide } from "./evaluate";
+import { base, denies, type Evaluated, fromSide, isEndpoint, isolatingFrom, ref } from "./answer";
+import { connectionOf, isL7Response, requestOf } from "./connection";
+import { evaluateSide, isolatingAt, l4Text } from "./evaluate";
 import { bound, ExplainInputError, type FlowFacts, readFlow, unwrapFlow } from "./flow";
 import { hubbleEvidence, withHubbleEvidence } from "./hubble";
 import type { CompiledPolicySet } from "./model";
 import { describeSide, endpointName, policyText } from "./reason";
-import type { Explanation } from "./types";
+import type { Explanation, RuleRef } from "./types";
 
 export { ExplainInputError };
 export { isolatingFrom } from "./answer";
@@ -67,17 +68,9 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
     });
   }
 
-  if (f.isReply === true) {
-    const point = isEndpoint(dst) ? { endpoint: endpointName(dst), direction: "ingress" as const } : { endpoint: endpointName(src), direction: "egress" as const };
-    return base({
-      verdict: "allowed",
-      decision: "implicit-allow",
-      enforcementPoint: point,
-      reason: `${dropNote}This is a reply on an established connection (${describeSide(src)} → ${describeSide(dst)}); connection tracking lets replies through without a policy check.${
-        f.l7?.kind === "http" && f.l7.code === 403 ? " An HTTP 403 response is how the L7 proxy answers a refused request: explain the matching request record to see which rule refused it." : ""
-      }`,
-    });
-  }
+  // An L7 response is judged by the request it answers, at the proxy that saw the request.
+  if (isL7Response(f)) return explainResponse(f, c, dropNote);
+  if (f.isReply === true) return explainReply(f, c, dropNote);
 
   const { chosen: evaluated, other } = evaluate(f, c);
   const hubble = hubbleEvidence(f);
@@ -94,6 +87,61 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
     return { ...out, reason: bound(`${out.reason} Egress at ${endpointName(other.side)} is allowed by ${policyText(m.block.policy)} ${m.rule.path}.`, 600) };
   }
   return out;
+}
+
+function explainResponse(f: FlowFacts, c: CompiledPolicySet, dropNote: string): Explanation {
+  const l7 = f.l7!;
+  const what =
+    l7.kind === "http" ? `HTTP${l7.code ? ` ${l7.code}` : ""} response to ${bound(`${l7.method} ${l7.url}`, 160)}` : l7.kind === "dns" ? `DNS response to ${bound(l7.query, 120)}` : "L7 response";
+  const proxy = l7.kind === "http" && l7.code === 403 ? " (a 403 is how the L7 proxy answers a refused request)" : "";
+  const e = explainFacts(requestOf(f), c);
+  return { ...e, reason: bound(`${dropNote}This is the ${what}${proxy}; it is explained by the request it answers: ${e.reason}`, 600) };
+}
+
+/**
+ * A reply passes on conntrack, without a policy check. What let it through is the rule that
+ * allowed its connection (the server's ingress first, else the client's egress); the reply's own
+ * point still lists the policies isolating it, which would drop the same packet as a new connection.
+ */
+function explainReply(f: FlowFacts, c: CompiledPolicySet, dropNote: string): Explanation {
+  const replyAt = isEndpoint(f.destination) ? { side: f.destination, direction: "ingress" as const } : { side: f.source, direction: "egress" as const };
+  const point = { endpoint: endpointName(replyAt.side), direction: replyAt.direction };
+  const isolating = isolatingAt(c, replyAt.side, replyAt.direction);
+  const conn = connectionOf(f);
+  const client = conn.source;
+  const server = conn.destination;
+  const atServer = isEndpoint(server) ? evaluateSide(c, { endpoint: server, direction: "ingress", peer: client }, conn) : undefined;
+  const atClient = isEndpoint(client) ? evaluateSide(c, { endpoint: client, direction: "egress", peer: server }, conn) : undefined;
+  const connText = `${describeSide(client)} → ${describeSide(server)} on ${l4Text(conn.l4)}`;
+  const head = `${dropNote}This is a reply on an established connection (${connText}); connection tracking lets replies through without a policy check.`;
+  const isolatedText = isolating.length
+    ? ` Nothing else would let it in: ${uniqueNames(isolating)} put${isolating.length === 1 ? "s" : ""} ${point.endpoint} in default-deny for ${point.direction}.`
+    : "";
+  const allowedAt = atServer?.kind === "allowed" ? { r: atServer, where: `ingress of ${endpointName(server)}` } : atClient?.kind === "allowed" ? { r: atClient, where: `egress of ${endpointName(client)}` } : undefined;
+  let decisive: RuleRef | null = null;
+  let connReason: string;
+  if (allowedAt) {
+    const m = allowedAt.r.primary;
+    decisive = ref(m.block, m.rule.path);
+    connReason = ` The connection was allowed at ${allowedAt.where} by ${policyText(m.block.policy)} ${m.rule.path}.`;
+  } else if ((atServer && denies(atServer)) || (atClient && denies(atClient))) {
+    connReason = " The given policies would not allow the connection itself; it may predate a policy change, or the policies differ from the cluster's.";
+  } else {
+    connReason = " The connection itself was not subject to an allow rule (no policy enforced it, or an implicit rule allowed it).";
+  }
+  return base({
+    verdict: "allowed",
+    decision: "implicit-allow",
+    enforcementPoint: point,
+    decisive,
+    isolating: isolatingFrom(isolating, replyAt.direction),
+    reason: `${head}${connReason}${isolatedText}`,
+  });
+}
+
+function uniqueNames(blocks: readonly { policy: Parameters<typeof policyText>[0] }[]): string {
+  const names = [...new Set(blocks.map((b) => policyText(b.policy)))];
+  return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
 }
 
 /** An egress denial fixed alone may still meet the destination's ingress default-deny: say so. */

@@ -4,7 +4,7 @@
 
 import { type Label, LabelSet, NAMESPACE_LABELS_PREFIX, parseLabel, POD_NAMESPACE } from "./labels";
 import type { NamespaceLabels, PolicyId, PolicyKind } from "./types";
-import { POLICY_KINDS } from "./types";
+import { NETWORK_POLICY_KINDS } from "./types";
 
 /** Thrown only when the input is not a JSON object at all or has no flow. */
 export class ExplainInputError extends Error {
@@ -64,10 +64,12 @@ export interface FlowSide {
   readonly names: readonly string[];
   /** Outside the cluster: world or a CIDR/FQDN identity. CIDR rules only match these. */
   readonly external: boolean;
+  /** The Kubernetes Service the flow was addressed to on this side (destination_service), for toServices. */
+  readonly service: { readonly name: string; readonly namespace: string } | undefined;
 }
 
 export type L4 =
-  | { readonly proto: "TCP" | "UDP" | "SCTP"; readonly port: number }
+  | { readonly proto: "TCP" | "UDP" | "SCTP"; readonly port: number; readonly sourcePort?: number }
   | { readonly proto: "ICMPv4" | "ICMPv6"; readonly type: number }
   | { readonly proto: "other"; readonly name: string }
   | { readonly proto: "none" };
@@ -127,8 +129,15 @@ export function unwrapFlow(input: unknown): Obj {
 export function readFlow(flow: Obj, namespaceLabels: NamespaceLabels): FlowFacts {
   const ip = obj(flow.IP) ?? obj(flow.ip);
   const nodeLabels = strings(flow.node_labels ?? flow.nodeLabels, 64);
-  const source = readSide(obj(flow.source), str(ip?.source), strings(flow.source_names ?? flow.sourceNames), namespaceLabels, nodeLabels);
-  const destination = readSide(obj(flow.destination), str(ip?.destination), strings(flow.destination_names ?? flow.destinationNames), namespaceLabels, nodeLabels);
+  const source = readSide(obj(flow.source), str(ip?.source), strings(flow.source_names ?? flow.sourceNames), namespaceLabels, nodeLabels, readService(flow.source_service ?? flow.sourceService));
+  const destination = readSide(
+    obj(flow.destination),
+    str(ip?.destination),
+    strings(flow.destination_names ?? flow.destinationNames),
+    namespaceLabels,
+    nodeLabels,
+    readService(flow.destination_service ?? flow.destinationService),
+  );
   const verdict = str(flow.verdict) ?? (num(flow.verdict) === 2 ? "DROPPED" : num(flow.verdict) === 1 ? "FORWARDED" : "VERDICT_UNKNOWN");
   const et = obj(flow.event_type) ?? obj(flow.eventType);
   const eventType = num(et?.type);
@@ -165,7 +174,14 @@ function readDropReason(flow: Obj, eventType: number | undefined, subType: numbe
   return { name: DROP_NAMES[code] ?? `drop reason ${code}`, code };
 }
 
-function readSide(e: Obj | undefined, ip: string | undefined, names: string[], nsLabels: NamespaceLabels, nodeLabels: readonly string[]): FlowSide {
+function readService(v: unknown): FlowSide["service"] {
+  const o = obj(v);
+  const name = str(o?.name);
+  if (!o || !name) return undefined;
+  return { name: bound(name, 253), namespace: bound(str(o.namespace) ?? "", 253) };
+}
+
+function readSide(e: Obj | undefined, ip: string | undefined, names: string[], nsLabels: NamespaceLabels, nodeLabels: readonly string[], service: FlowSide["service"]): FlowSide {
   const rawLabels = strings(e?.labels);
   const labels: Label[] = rawLabels.map(parseLabel);
   const identity = num(e?.identity);
@@ -212,6 +228,8 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
     ip: ip && ip.length <= 64 ? ip : undefined,
     names,
     external: !pod && !reservedHost && (world || cidrIdentity || labels.some((l) => l.source === "cidr" || l.source === "fqdn")),
+    // Always present (undefined when none): one object shape for every side keeps the hot paths monomorphic.
+    service,
   };
 }
 
@@ -219,7 +237,12 @@ function readL4(l4: Obj | undefined): L4 {
   if (!l4) return { proto: "none" };
   for (const proto of ["TCP", "UDP", "SCTP"] as const) {
     const p = obj(l4[proto]);
-    if (p) return { proto, port: num(p.destination_port ?? p.destinationPort) ?? 0 };
+    if (p) {
+      // The source port matters for replies: it is the server's port of the connection.
+      const sourcePort = num(p.source_port ?? p.sourcePort);
+      const port = num(p.destination_port ?? p.destinationPort) ?? 0;
+      return { proto, port, sourcePort };
+    }
   }
   for (const proto of ["ICMPv4", "ICMPv6"] as const) {
     const p = obj(l4[proto]);
@@ -269,10 +292,10 @@ function readPolicies(v: unknown): PolicyId[] {
     if (!o || !name) continue;
     const namespace = str(o.namespace) ?? "";
     let kind = str(o.kind) as PolicyKind | undefined;
-    if (!kind || !(POLICY_KINDS as readonly string[]).includes(kind)) {
+    if (!kind || !(NETWORK_POLICY_KINDS as readonly string[]).includes(kind)) {
       const derived = strings(o.labels).find((l) => l.includes("io.cilium.k8s.policy.derived-from="));
       const d = derived?.slice(derived.indexOf("=") + 1);
-      kind = d && (POLICY_KINDS as readonly string[]).includes(d) ? (d as PolicyKind) : namespace === "" ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
+      kind = d && (NETWORK_POLICY_KINDS as readonly string[]).includes(d) ? (d as PolicyKind) : namespace === "" ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
     }
     out.push({ kind, namespace: bound(namespace, 253), name: bound(name, 253) });
   }

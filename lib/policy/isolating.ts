@@ -31,6 +31,7 @@ export function isolatingPolicies(endpoint: { labels: readonly string[]; namespa
     ip: undefined,
     names: [],
     external: false,
+    service: undefined,
   };
   return isolatingFrom(blocksFor(compiled, side, direction).filter((b) => b.defaultDeny[direction]), direction);
 }

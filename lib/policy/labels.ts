@@ -4,7 +4,7 @@
 // LabelSet built once per flow side.
 
 /** Sources Cilium knows; a key prefix that is not one of these is part of the key. */
-const SOURCES = new Set(["k8s", "reserved", "any", "cidr", "fqdn", "container", "unspec", "cilium-generated", "kvstore", "node", "k8s-namespace"]);
+const SOURCES = new Set(["k8s", "reserved", "any", "cidr", "fqdn", "container", "unspec", "cilium-generated", "kvstore", "node", "k8s-namespace", "cidrgroup"]);
 
 export interface Label {
   readonly source: string;

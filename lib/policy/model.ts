@@ -5,6 +5,7 @@
 
 import type { FlowSide, L4 } from "./flow";
 import type { LabelSet, Selector } from "./labels";
+import type { NamedPortIndex } from "./named-ports";
 import type { Direction, PolicyId, PolicyObject, PolicyProblem, PolicySet } from "./types";
 
 /** The remote side as a rule sees it. */
@@ -114,14 +115,23 @@ export interface CompiledPolicySet {
   readonly byKey: ReadonlyMap<string, PolicyObject>;
   /** Per-subject cache of selecting blocks, keyed by kind + labels. */
   readonly selectingCache: Map<string, readonly RuleBlock[]>;
+  /** Named container ports of the set's workloads, for `port: "http"` entries. */
+  readonly namedPorts: NamedPortIndex;
+  /** Some rule names a port (`port: "http"`): only then is a per-flow resolver worth making. */
+  readonly hasNamedPorts: boolean;
   /** Suggestions by what they depend on: building YAML is the slow part of a denial. */
   readonly suggestionCache: Map<string, { summary: string; yaml: string } | null>;
 }
 
-export function portMatches(e: PortEntry, l4: L4): "yes" | "port" | "protocol" {
+/** `named` resolves a named port entry to its number at this flow's destination (undefined: unknown). */
+export function portMatches(e: PortEntry, l4: L4, named?: { port(name: string): number | undefined }): "yes" | "port" | "protocol" {
   if (l4.proto === "ICMPv4" || l4.proto === "ICMPv6") return "protocol";
   if (l4.proto !== "TCP" && l4.proto !== "UDP" && l4.proto !== "SCTP") return "protocol";
-  if (e.named !== undefined) return "port";
+  if (e.named !== undefined) {
+    const n = named?.port(e.named);
+    if (n === undefined || n !== l4.port) return "port";
+    return e.protocol === "ANY" || e.protocol === l4.proto ? "yes" : "protocol";
+  }
   const inRange = e.port === 0 || (l4.port >= e.port && l4.port <= e.endPort);
   const protoOk = e.protocol === "ANY" || e.protocol === l4.proto;
   if (inRange && protoOk) return "yes";

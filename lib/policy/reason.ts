@@ -25,6 +25,12 @@ export function policyText(p: PolicyId): string {
   return `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`;
 }
 
+function voidedText(ms: readonly { block: RuleBlock; ports: readonly { l7: { path: string } | null }[] }[]): string {
+  const parts = ms.flatMap((m) => m.ports.filter((p) => p.l7).map((p) => `${policyText(m.block.policy)} ${p.l7!.path}`));
+  const unique = [...new Set(parts)];
+  return unique.length > 2 ? `${unique.slice(0, 2).join(", ")} and ${unique.length - 2} more` : unique.join(" and ");
+}
+
 function blocksText(blocks: readonly RuleBlock[]): string {
   const names = [...new Set(blocks.map((b) => policyText(b.policy)))];
   return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
@@ -62,8 +68,15 @@ function sideReason(f: FlowFacts, side: FlowSide, dir: "ingress" | "egress", pee
           return `Allowed ${at}: the policies selecting it (${blocksText(r.selecting)}) set enableDefaultDeny.${dir}: false, so traffic they do not mention stays allowed.`;
       }
       break;
-    case "implicit-allow":
-      return `Allowed ${at}: traffic from the local host (kubelet probes and the like) to its own pods is always allowed (allow-localhost=auto/always); set allow-localhost=policy to enforce policy on it.`;
+    case "implicit-allow": {
+      const names = [...new Set(r.isolating.map((b) => policyText(b.policy)))];
+      const isolated = names.length
+        ? ` Nothing else would pass: ${blocksText(r.isolating)} put${names.length === 1 ? "s" : ""} ${endpointName(side)} in default-deny for ${dir}.`
+        : r.always
+          ? ` Nothing else would pass: policy-enforcement-mode is always, so ${endpointName(side)} is in default-deny.`
+          : "";
+      return `Allowed ${at}: traffic from the local host (kubelet probes and the like) to its own pods is always allowed (allow-localhost=auto/always); set allow-localhost=policy to enforce policy on it.${isolated}`;
+    }
     case "allowed": {
       const m = r.primary;
       const rule = m.rule;
@@ -76,8 +89,10 @@ function sideReason(f: FlowFacts, side: FlowSide, dir: "ingress" | "egress", pee
             ? "; requests on this port go through the L7 proxy and must also match its L7 rules"
             : r.l7.kind === "unsupported"
               ? `; caveat: ${r.l7.what} are not evaluated`
-              : "";
-      const also = r.matches.length > 1 ? ` (${r.matches.length - 1} more rule${r.matches.length > 2 ? "s" : ""} also match)` : "";
+              : r.l7.kind === "voided"
+                ? `; it allows the port without L7 rules, so the L7 rules of ${bound(voidedText(r.l7.overridden), 200)} on the same port have no effect`
+                : "";
+      const also = r.matches.length > 1 ? ` (${r.matches.length - 1} more rule${r.matches.length > 2 ? "s also match" : " also matches"})` : "";
       const cav = r.caveats.length ? `; caveat: ${r.caveats[0]}` : "";
       return `Allowed ${at} by ${policyText(m.block.policy)} ${rule.path}: ${bound(peerPart, 160)}${portPart} matches ${flowText}${l7}${also}${cav}.`;
     }

@@ -11,6 +11,7 @@ const CHOICES: { readonly [K in Key]: readonly string[] } = {
   "enable-host-firewall": ["true", "false"],
   "allow-localhost": ["auto", "always", "policy"],
   "enable-non-default-deny-policies": ["true", "false"],
+  "enable-node-selector-labels": ["true", "false"],
 };
 
 export const SETTING_KEYS = Object.keys(CHOICES) as Key[];

@@ -34,13 +34,17 @@ export interface FlowSpec {
   srcIp?: string;
   dstIp?: string;
   port?: number;
+  /** Source port; for replies and responses the server's port (default 40000). */
+  srcPort?: number;
   proto?: "TCP" | "UDP" | "SCTP" | "ICMPv4";
   icmpType?: number;
   verdict?: string;
   dropReason?: string;
   direction?: "INGRESS" | "EGRESS";
   isReply?: boolean;
-  http?: { method: string; url: string; headers?: { key: string; value: string }[] };
+  http?: { method: string; url: string; headers?: { key: string; value: string }[]; code?: number };
+  /** The L7 record's type (default REQUEST); a RESPONSE goes server → client. */
+  l7Type?: "REQUEST" | "RESPONSE";
   dns?: string;
   destinationNames?: string[];
   extra?: Record<string, unknown>;
@@ -49,7 +53,7 @@ export interface FlowSpec {
 export function flow(s: FlowSpec): Record<string, unknown> {
   const proto = s.proto ?? "TCP";
   const l4 =
-    proto === "ICMPv4" ? { ICMPv4: { type: s.icmpType ?? 8 } } : { [proto]: { source_port: 40000, destination_port: s.port ?? 80 } };
+    proto === "ICMPv4" ? { ICMPv4: { type: s.icmpType ?? 8 } } : { [proto]: { source_port: s.srcPort ?? 40000, destination_port: s.port ?? 80 } };
   const f: Record<string, unknown> = {
     time: "2026-01-01T00:00:00Z",
     verdict: s.verdict ?? "FORWARDED",
@@ -64,8 +68,8 @@ export function flow(s: FlowSpec): Record<string, unknown> {
     is_reply: s.isReply ?? false,
     ...(s.destinationNames ? { destination_names: s.destinationNames } : {}),
     ...(s.dropReason ? { drop_reason_desc: s.dropReason } : {}),
-    ...(s.http ? { l7: { type: "REQUEST", http: { protocol: "HTTP/1.1", ...s.http } } } : {}),
-    ...(s.dns ? { l7: { type: "REQUEST", dns: { query: s.dns } } } : {}),
+    ...(s.http ? { l7: { type: s.l7Type ?? "REQUEST", http: { protocol: "HTTP/1.1", ...s.http } } } : {}),
+    ...(s.dns ? { l7: { type: s.l7Type ?? "REQUEST", dns: { query: s.dns } } } : {}),
     ...s.extra,
   };
   return f;
@@ -77,6 +81,7 @@ export function policies(yamlText: string, settings: Partial<ClusterSettings> = 
   return compilePolicySet({
     policies: parsed.policies,
     namespaceLabels: { ...parsed.namespaces, ...namespaceLabels },
+    workloadPorts: parsed.workloads,
     settings: { ...DEFAULT_SETTINGS, ...settings },
   });
 }

@@ -3,8 +3,17 @@
 // in exactly the JSON form the README documents). Pure types and constants; shared by the
 // explainer (lib/policy), the policy sources (server/policies), the API, the CLI and the UI.
 
-export const POLICY_KINDS = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"] as const;
+// CiliumCIDRGroup is no policy, but policies refer to it (`cidrGroupRef`/`cidrGroupSelector`) and
+// a change to it changes what they allow, so the sources, the history and the API carry it like one.
+export const POLICY_KINDS = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy", "CiliumCIDRGroup"] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
+/** The kinds Hubble names in `*_allowed_by` / `*_denied_by`. */
+export const NETWORK_POLICY_KINDS = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"] as const;
+
+/** Cluster-scoped kinds: namespace "" and keyed by name alone. */
+export function isClusterScoped(kind: PolicyKind): boolean {
+  return kind === "CiliumClusterwideNetworkPolicy" || kind === "CiliumCIDRGroup";
+}
 
 /** Which policy, as Hubble names it in `*_allowed_by` / `*_denied_by` (namespace "" for CCNP). */
 export interface PolicyId {
@@ -42,6 +51,8 @@ export interface ClusterSettings {
   readonly "enable-host-firewall": boolean;
   readonly "allow-localhost": "auto" | "always" | "policy";
   readonly "enable-non-default-deny-policies": boolean;
+  /** Node labels in node identities, needed by fromNodes/toNodes (Cilium's default: false). Optional: sets saved before it existed lack it. */
+  readonly "enable-node-selector-labels"?: boolean;
 }
 
 /** Cilium's defaults for those options (Cilium 1.19). */
@@ -50,13 +61,33 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   "enable-host-firewall": false,
   "allow-localhost": "auto",
   "enable-non-default-deny-policies": true,
+  "enable-node-selector-labels": false,
 };
+
+/** A container port with a name (`containers[].ports[]`), what a rule's `port: "http"` refers to. */
+export interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+}
+
+/** The named container ports of one workload's pods, from its manifest. */
+export interface WorkloadPorts {
+  readonly namespace: string;
+  /** "Deployment shop/api", for reasons. */
+  readonly workload: string;
+  /** The pod template's labels: the pods that carry them have these ports. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly ports: readonly NamedPort[];
+}
 
 /** Everything the explainer needs besides the flow. */
 export interface PolicySet {
   readonly policies: readonly PolicyObject[];
   readonly namespaceLabels: NamespaceLabels;
   readonly settings: ClusterSettings;
+  /** Named container ports of the workloads given with the policies (named-port rules need them). */
+  readonly workloadPorts?: readonly WorkloadPorts[];
 }
 
 export type ExplanationVerdict = "allowed" | "denied";
@@ -96,7 +127,7 @@ export interface Explanation {
 
 /** "CiliumNetworkPolicy/ns/name", "CiliumClusterwideNetworkPolicy/name": one key per policy. */
 export function policyKey(p: PolicyId): string {
-  return p.kind === "CiliumClusterwideNetworkPolicy" ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`;
+  return isClusterScoped(p.kind) ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`;
 }
 
 /** The distinct policies of a list, in first-seen order, as bare ids (no rule, no direction). */

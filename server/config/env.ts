@@ -197,8 +197,8 @@ export const VARIABLES = {
   HUBBLE_LENS_POLICIES: variable({
     description:
       "A directory (searched recursively) or file of policy YAML, multi-document as kubectl apply takes it: " +
-      "CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy, and Namespace objects for " +
-      "namespace labels. Re-read when files change.",
+      "CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy, CiliumCIDRGroup, and Namespace " +
+      "objects for namespace labels. Re-read when files change.",
     schema: PATH,
   }),
   HUBBLE_LENS_CILIUM_SETTINGS: variable({
@@ -206,7 +206,8 @@ export const VARIABLES = {
     description:
       "cilium-agent options that change policy outcomes, as key=value separated by commas: " +
       "policy-enforcement-mode (default|always|never), enable-host-firewall (true|false), " +
-      "allow-localhost (auto|always|policy), enable-non-default-deny-policies (true|false).",
+      "allow-localhost (auto|always|policy), enable-non-default-deny-policies (true|false), " +
+      "enable-node-selector-labels (true|false).",
     schema: CILIUM_SETTINGS,
   }),
   HUBBLE_LENS_DATA_DIR: variable({

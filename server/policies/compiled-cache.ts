@@ -21,7 +21,7 @@ export class CompiledPolicyCache {
       this.entries.set(key, hit);
       return hit;
     }
-    const compiled = compilePolicySet({ policies: snapshot.policies, namespaceLabels: snapshot.namespaceLabels, settings });
+    const compiled = compilePolicySet({ policies: snapshot.policies, namespaceLabels: snapshot.namespaceLabels, workloadPorts: snapshot.workloadPorts, settings });
     this.entries.set(key, compiled);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return compiled;

@@ -8,6 +8,8 @@ import { loadServerConfig } from "@/server/config/env";
 import { waitUntil } from "@/server/http/testing";
 import { createPolicyService } from "./index";
 import { loadPolicyPath } from "./policy-files";
+import { CompiledPolicyCache } from "./compiled-cache";
+import { explainFlow } from "@/lib/policy";
 
 const dirs: string[] = [];
 after(() => {
@@ -102,6 +104,47 @@ describe("directory source", () => {
     const loaded = await loadPolicyPath(file);
     assert.deepEqual(loaded.policies.map(policyKey), ["CiliumNetworkPolicy/a/x", "CiliumNetworkPolicy/b/y"]);
     assert.match(loaded.policies[0].origin, /^file one\.yaml document 1/);
+  });
+
+  it("reads CiliumCIDRGroups and workload port names next to the policies, and explains with them", async () => {
+    const root = tempDir();
+    writeFileSync(
+      join(root, "policies.yaml"),
+      `${cnp("shop", "api", "http")}---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: from-vpn, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  ingress: [{fromCIDRSet: [{cidrGroupRef: vpn}]}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumCIDRGroup
+metadata: {name: vpn}
+spec: {externalCIDRs: [10.48.0.0/24]}
+`,
+    );
+    writeFileSync(
+      join(root, "deploy.yaml"),
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: api, ports: [{name: http, containerPort: 8080}]}]}\n`,
+    );
+    const service = await createPolicyService(configFor(root), undefined);
+    try {
+      const snapshot = service.current();
+      assert.ok(snapshot.policies.some((p) => policyKey(p) === "CiliumCIDRGroup/vpn"));
+      assert.deepEqual(snapshot.workloadPorts?.map((w) => w.workload), ["Deployment shop/api"]);
+      assert.deepEqual(service.problems(), []);
+      const compiled = new CompiledPolicyCache().get(snapshot);
+      const api = { ID: 1, identity: 5002, namespace: "shop", pod_name: "api-1", labels: ["k8s:app=api", "k8s:io.kubernetes.pod.namespace=shop"] };
+      const to = (src: Record<string, unknown>, srcIp: string, port: number) =>
+        explainFlow({ IP: { source: srcIp, destination: "10.0.0.5" }, l4: { TCP: { source_port: 40000, destination_port: port } }, source: src, destination: api, traffic_direction: "INGRESS", verdict: "FORWARDED" }, compiled);
+      const web = { identity: 5001, namespace: "shop", pod_name: "web-1", labels: ["k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop"] };
+      assert.deepEqual(to(web, "10.0.1.1", 8080).decisive, { kind: "CiliumNetworkPolicy", namespace: "shop", name: "api", rule: "ingress[0]" });
+      assert.equal(to(web, "10.0.1.1", 9090).verdict, "denied");
+      assert.deepEqual(to({ identity: 2, labels: ["reserved:world"] }, "10.48.0.9", 22).decisive, { kind: "CiliumNetworkPolicy", namespace: "shop", name: "from-vpn", rule: "ingress[0]" });
+    } finally {
+      await service.close();
+    }
   });
 
   it("reports a policy defined twice, and uses the later one", async () => {

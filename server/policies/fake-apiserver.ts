@@ -22,6 +22,7 @@ interface Resource {
 export const PATHS = {
   cnp: "/apis/cilium.io/v2/ciliumnetworkpolicies",
   ccnp: "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies",
+  ccg: "/apis/cilium.io/v2/ciliumcidrgroups",
   np: "/apis/networking.k8s.io/v1/networkpolicies",
   namespaces: "/api/v1/namespaces",
 } as const;
@@ -43,6 +44,7 @@ export class FakeApiServer {
       this.resources.set(PATHS[name], { group, plural, listKind, items: new Map(), forbidden: false, absent: false });
     add("cnp", "cilium.io", "ciliumnetworkpolicies", "CiliumNetworkPolicyList");
     add("ccnp", "cilium.io", "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicyList");
+    add("ccg", "cilium.io", "ciliumcidrgroups", "CiliumCIDRGroupList");
     add("np", "networking.k8s.io", "networkpolicies", "NetworkPolicyList");
     add("namespaces", "", "namespaces", "NamespaceList");
     this.server = createServer((req, res) => this.handle(req, res));

@@ -36,6 +36,19 @@ describe("policy history", () => {
     assert.deepEqual(change && { added: change.added, changed: change.changed, removed: change.removed }, { added: ["CiliumNetworkPolicy/shop/b"], changed: ["CiliumNetworkPolicy/shop/a"], removed: [] });
   });
 
+  it("makes a version when workload port names change, and keeps them in the snapshot", () => {
+    const { h, at } = history();
+    const ports = (port: number) => [{ namespace: "shop", workload: "Deployment shop/api", podLabels: { app: "api" }, ports: [{ name: "http", port, protocol: "TCP" as const }] }];
+    h.update({ policies: [policy("a", { x: 1 })], namespaceLabels: {}, workloadPorts: ports(8080), problems: [] });
+    at(T0 + 1000);
+    assert.equal(h.update({ policies: [policy("a", { x: 1 })], namespaceLabels: {}, workloadPorts: ports(8080), problems: [] }), null);
+    const v1 = h.current();
+    assert.ok(h.update({ policies: [policy("a", { x: 1 })], namespaceLabels: {}, workloadPorts: ports(8443), problems: [] }));
+    assert.equal(h.current().version, 2);
+    assert.equal(h.current().workloadPorts?.[0]?.ports[0]?.port, 8443);
+    assert.equal(h.at(Date.parse(v1.since)).workloadPorts?.[0]?.ports[0]?.port, 8080);
+  });
+
   it("shares unchanged objects between versions", () => {
     const { h, at } = history();
     const a = policy("a", {});

@@ -7,6 +7,7 @@ import {
   type PolicyObject,
   type PolicyProblem,
   type PolicySet,
+  type WorkloadPorts,
 } from "@/lib/policy/types";
 
 // The policy set's history: every distinct set a source reported, with the time it was first seen,
@@ -36,6 +37,8 @@ export interface PolicyChange {
 export interface PolicyState {
   readonly policies: readonly PolicyObject[];
   readonly namespaceLabels: NamespaceLabels;
+  /** Named container ports of workload manifests (directory source); named-port rules resolve against them. */
+  readonly workloadPorts?: readonly WorkloadPorts[];
   readonly problems: readonly PolicyProblem[];
 }
 
@@ -115,13 +118,17 @@ export class PolicyHistory {
     }
     if (last) for (const key of last.byKey.keys()) if (!byKey.has(key)) removed.push(key);
     const namespaces = diffNamespaces(last?.snapshot.namespaceLabels ?? {}, state.namespaceLabels);
-    if (last && added.length + changed.length + removed.length + namespaces.length === 0) return null;
+    // Renamed container ports change what a named-port rule allows, so they make a version too.
+    const workloadPorts = state.workloadPorts ?? [];
+    const portsChanged = stableJson(last?.snapshot.workloadPorts ?? []) !== stableJson(workloadPorts);
+    if (last && added.length + changed.length + removed.length + namespaces.length === 0 && !portsChanged) return null;
 
     const sinceMs = Math.max(this.now(), last?.sinceMs ?? 0);
     const version = (last?.snapshot.version ?? 0) + 1;
     const since = new Date(sinceMs).toISOString();
     policies.sort((a, b) => compareKeys(policyKey(a), policyKey(b)));
-    const snapshot = freeze({ policies, namespaceLabels: state.namespaceLabels, settings: this.settings, version, since });
+    const sharedPorts = !portsChanged && last?.snapshot.workloadPorts ? last.snapshot.workloadPorts : workloadPorts;
+    const snapshot = freeze({ policies, namespaceLabels: state.namespaceLabels, workloadPorts: sharedPorts, settings: this.settings, version, since });
     const change: PolicyChange = { version, since, added: added.sort(compareKeys), changed: changed.sort(compareKeys), removed: removed.sort(compareKeys), namespaces };
     this.versions.push({ snapshot, sinceMs, change, problems: this.latestProblems, byKey });
     if (this.versions.length > this.maxVersions) this.versions.splice(0, this.versions.length - this.maxVersions);

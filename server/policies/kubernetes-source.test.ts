@@ -206,11 +206,28 @@ describe("Kubernetes source", () => {
     assert.equal(service.problems().length, 0);
   });
 
+  it("lists and watches CiliumCIDRGroups, and a changed group is a new version", async () => {
+    const api = await startApi();
+    seedCluster(api);
+    const group = (cidrs: string[]) => ({ apiVersion: "cilium.io/v2", kind: "CiliumCIDRGroup", metadata: { name: "vpn", labels: { role: "vpn" } }, spec: { externalCIDRs: cidrs } });
+    api.seed("ccg", group(["10.48.0.0/24"]));
+    const service = await startService(api);
+    assert.ok(keys(service).includes("CiliumCIDRGroup/vpn"), keys(service).join());
+    const vpn = service.current().policies.find((p) => p.kind === "CiliumCIDRGroup")!;
+    assert.equal(vpn.namespace, "");
+    assert.equal(vpn.object.apiVersion, "cilium.io/v2");
+    await waitUntil(() => api.watcherCount("ccg") === 1, "watch open");
+    api.emit("ccg", "MODIFIED", group(["10.48.0.0/24", "10.16.0.0/24"]));
+    await waitUntil(() => service.current().version === 2, "version 2");
+    assert.deepEqual(service.history().at(-1)!.changed, ["CiliumCIDRGroup/vpn"]);
+  });
+
   it("carries on without the Cilium CRDs when they are not installed", async () => {
     const api = await startApi();
     seedCluster(api);
     api.setAbsent("cnp", true);
     api.setAbsent("ccnp", true);
+    api.setAbsent("ccg", true);
     const service = await startService(api);
     assert.deepEqual(keys(service), ["NetworkPolicy/payments/default-deny"]);
     assert.equal(service.status().state, "ready");

@@ -12,8 +12,8 @@ import { classifyFailure, type ClassifiedFailure, type WatchedResource } from ".
 import type { PolicySource, ResourceStatus, SourceSink, SourceStatus } from "./source";
 
 // The cluster's policies, read-only: list, then watch from the list's resourceVersion, for the
-// three policy kinds and namespaces (namespace selectors match on their labels). Each resource runs
-// its own loop, so a forbidden or missing one (Cilium CRDs absent, RBAC without CCNP) is reported
+// three policy kinds, the CiliumCIDRGroups they refer to, and namespaces (namespace selectors
+// match on their labels). Each resource runs its own loop, so a forbidden or missing one (Cilium CRDs absent, RBAC without CCNP) is reported
 // and retried while the others keep working. Nothing here throws into the server or blocks its
 // start for long: an unreachable API server means an empty set in "loading", then "error" with
 // the reason and the next try, retried with backoff forever.
@@ -21,6 +21,8 @@ import type { PolicySource, ResourceStatus, SourceSink, SourceStatus } from "./s
 export const WATCHED_RESOURCES: readonly WatchedResource[] = [
   { resource: "ciliumnetworkpolicies.cilium.io", group: "cilium.io", version: "v2", plural: "ciliumnetworkpolicies", kind: "CiliumNetworkPolicy" },
   { resource: "ciliumclusterwidenetworkpolicies.cilium.io", group: "cilium.io", version: "v2", plural: "ciliumclusterwidenetworkpolicies", kind: "CiliumClusterwideNetworkPolicy" },
+  // Policies refer to CIDR groups by name or labels; v2 since Cilium 1.18 (v2alpha1 before).
+  { resource: "ciliumcidrgroups.cilium.io", group: "cilium.io", version: "v2", plural: "ciliumcidrgroups", kind: "CiliumCIDRGroup" },
   { resource: "networkpolicies.networking.k8s.io", group: "networking.k8s.io", version: "v1", plural: "networkpolicies", kind: "NetworkPolicy" },
   { resource: "namespaces", group: "", version: "v1", plural: "namespaces", kind: "Namespace" },
 ];

@@ -3,7 +3,7 @@ import "server-only";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join, relative, sep } from "node:path";
 import { parsePolicyDocuments } from "@/lib/policy";
-import { policyKey, type PolicyObject, type PolicyProblem } from "@/lib/policy/types";
+import { policyKey, type PolicyObject, type PolicyProblem, type WorkloadPorts } from "@/lib/policy/types";
 import type { PolicyState } from "./history";
 
 // Policy files as `kubectl apply -f DIR --recursive` takes them: .yaml, .yml and .json files under a
@@ -70,6 +70,7 @@ export async function loadPolicyPath(root: string): Promise<PolicyState & { file
   const rootIsFile = listed.files.length === 1 && listed.files[0].path === root;
   const policies = new Map<string, PolicyObject>();
   const namespaceLabels: Record<string, Record<string, string>> = {};
+  const workloadPorts: WorkloadPorts[] = [];
   for (const f of listed.files) {
     const name = `file ${displayPath(root, f.path, rootIsFile)}`;
     if (f.size > MAX_FILE_BYTES) {
@@ -93,6 +94,7 @@ export async function loadPolicyPath(root: string): Promise<PolicyState & { file
       policies.set(key, p);
     }
     Object.assign(namespaceLabels, parsed.namespaces);
+    workloadPorts.push(...parsed.workloads);
   }
-  return { policies: [...policies.values()], namespaceLabels, problems, files: listed.files };
+  return { policies: [...policies.values()], namespaceLabels, workloadPorts, problems, files: listed.files };
 }
