@@ -366,3 +366,23 @@ describe("FlowHub slow subscribers", () => {
     assert.equal(late.of("missed").reduce((n, e) => n + e.count, 0), 7, "every dropped flow is accounted for");
   });
 });
+
+describe("FlowHub cap on relay streams", () => {
+  it("beyond maxUpstreams distinct filters, one unfiltered relay stream filtered in the server serves them all", async () => {
+    const { relay, hub, subscribe } = setup({ ...NO_TIMER, maxBatch: 1, maxUpstreams: 2 });
+    const ports = [80, 443, 8080, 5432, 6379, 9090];
+    const subs = ports.map((port) => subscribe({ filters: filters([{ destinationPort: [String(port)] }]) }));
+    await settle();
+    assert.equal(relay.feeds.length, 3, "two filters with their own stream, and one unfiltered for the rest");
+    assert.equal(hub.relayStreamCount, 3);
+    const all = relay.feeds[2];
+    assert.deepEqual(all.filters, { whitelist: [], blacklist: [] });
+    const to = (port: number, uuid: string) =>
+      flowResponse(flowAt(1, uuid, { l4: { protocol: { case: "TCP", value: { sourcePort: 40000, destinationPort: port } } } }));
+    all.push(to(8080, "a"), to(5432, "b"), to(9999, "c"), to(6379, "d"));
+    await waitUntil(() => subs[2].reader.flows().length === 1 && subs[3].reader.flows().length === 1 && subs[4].reader.flows().length === 1, "filtered flows");
+    assert.deepEqual(subs.map((s) => s.reader.uuids()), [[], [], ["a"], ["b"], ["d"], []]);
+    for (const s of subs) s.sub.close();
+    await waitUntil(() => relay.feeds.every((f) => f.stopped), "every relay stream stopped after the linger");
+  });
+});

@@ -13,6 +13,8 @@ import { type BatchFlow, type FlowBatch, batchFlow, makeBatch, withoutSeen } fro
 import { lostEvent, nodesEvent } from "./events";
 import type { Grouping } from "@/lib/view-state";
 import { type AggregationDeps, type AggregationWindow, ViewAggregation } from "./aggregation";
+import { compileFlowFilters } from "@/lib/filters";
+import { FilteredFeeds, type ResponseMatch } from "./filtered-feeds";
 import { ConcurrencyGate } from "./gate";
 import { DEFAULT_FLOW_BUDGET, FlowSampler } from "./sampler";
 import { SharedAggregation } from "./shared-aggregation";
@@ -42,6 +44,8 @@ export interface HubOptions {
   readonly aggregationTickMs: number;
   /** History queries run against the relay at once; more wait their turn (a connection storm queues). */
   readonly maxConcurrentHistory: number;
+  /** Distinct filters with a relay stream of their own; beyond, filtered in the server from one unfiltered stream. */
+  readonly maxUpstreams: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -54,6 +58,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxHeldFlows: 100_000,
   aggregationTickMs: 500,
   maxConcurrentHistory: 4,
+  maxUpstreams: 32,
 };
 
 export interface FlowSubscriptionRequest {
@@ -94,6 +99,7 @@ export class FlowHub {
   private readonly opts: HubOptions;
   private readonly aggregationDeps: AggregationDeps;
   private readonly historyGate: ConcurrencyGate;
+  private readonly filtered: FilteredFeeds;
 
   constructor(
     private readonly deps: HubDeps,
@@ -101,6 +107,7 @@ export class FlowHub {
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
     this.historyGate = new ConcurrencyGate(this.opts.maxConcurrentHistory);
+    this.filtered = new FilteredFeeds(deps.openLive({ whitelist: [], blacklist: [] }));
     this.aggregationDeps = {
       attribute: deps.attribute ?? ((_flow, row) => attributeDrop(row, undefined)),
       now: deps.now ?? Date.now,
@@ -109,6 +116,13 @@ export class FlowHub {
 
   get upstreamCount(): number {
     return this.upstreams.size;
+  }
+
+  /** Following GetFlows streams open against the relay (filters beyond the cap share one). */
+  get relayStreamCount(): number {
+    let n = this.filtered.open ? 1 : 0;
+    for (const up of this.upstreams.values()) if (!up.filteredHere) n += up.isOpen ? 1 : 0;
+    return n;
   }
 
   get aggregationCount(): number {
@@ -139,7 +153,9 @@ export class FlowHub {
     const key = filterKey(req.filters);
     let upstream = this.upstreams.get(key);
     if (!upstream) {
-      upstream = new SharedUpstream(this.deps.openLive(req.filters), this.opts, () => this.upstreams.delete(key));
+      const own = this.upstreams.size < this.opts.maxUpstreams;
+      const open = own ? this.deps.openLive(req.filters) : this.filtered.feedFor(responseMatch(req.filters));
+      upstream = new SharedUpstream(open, this.opts, () => this.upstreams.delete(key), !own);
       this.upstreams.set(key, upstream);
     }
     const up = upstream;
@@ -262,6 +278,12 @@ export class FlowHub {
 }
 
 const EMPTY_FRAME = new Uint8Array(0);
+
+/** The hub's filters as a predicate over flow responses (decodes the Flow: only for feeds beyond the cap). */
+function responseMatch(filters: HubbleFilters): ResponseMatch {
+  const match = compileFlowFilters(filters.whitelist, filters.blacklist);
+  return (r) => r.responseTypes.case === "flow" && match(r.responseTypes.value);
+}
 
 function windowKey(w: AggregationWindow): string {
   return w.kind === "sliding" ? `sliding:${w.ms}` : `fixed:${w.fromMs}:${w.toMs ?? ""}`;

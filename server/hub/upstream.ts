@@ -45,10 +45,16 @@ export class SharedUpstream {
     private readonly open: OpenLiveFeed,
     private readonly opts: UpstreamOptions,
     private readonly onIdle: () => void,
+    /** Filtered in the server from a shared unfiltered relay stream (beyond the hub's cap). */
+    readonly filteredHere = false,
   ) {}
 
   get subscriberCount(): number {
     return this.listeners.size;
+  }
+
+  get isOpen(): boolean {
+    return this.feed !== undefined;
   }
 
   add(listener: UpstreamListener): void {
