@@ -178,6 +178,12 @@ describe("states", () => {
     assert.deepEqual(attempts, [1, 2, 3, 1, 2]);
   });
 
+  it("after a live stream broke, keeps retrying at least every second (a restarting relay is caught)", async () => {
+    const h = harness([[flowAt(T0, { uuid: "a" }), unavailable], [unavailable], [unavailable], [unavailable], [unavailable], [unavailable]]);
+    await waitFor(() => h.delays.length === 6, "6 backoff waits");
+    assert.deepEqual(h.delays, [250, 500, 500, 500, 500, 500], "full jitter (0.5) of at most 1 s");
+  });
+
   it("says, when it is live again, since when the relay could not be followed", async () => {
     const h = harness([[flowAt(T0, { uuid: "a" }), unavailable], [unavailable], [flowAt(T0 + sec(9), { uuid: "b" })]], {
       sleep: async (ms: number) => {

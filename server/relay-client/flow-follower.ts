@@ -72,6 +72,9 @@ const DEFAULT_OVERLAP_MS = 2_000;
 /** Keys live a little longer than the overlap, for safety. */
 const DEDUP_MARGIN_MS = 1_000;
 const LOST_EVENT_KEYS = 4_096;
+/** After a live stream breaks, retries stay at most this far apart for FAST_RETRY_WINDOW_MS. */
+const FAST_RETRY_CEILING_MS = 1_000;
+const FAST_RETRY_WINDOW_MS = 30_000;
 const REQUIRED_MASK_PATHS = ["uuid", "time", "node_name"];
 
 class ConsumerFailure extends Error {
@@ -174,7 +177,11 @@ export class FlowFollower {
         continue;
       }
       attempt += 1;
-      const delay = backoffDelay(attempt, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+      // Right after a live stream broke the relay is most likely restarting: keep trying at least
+      // every second for a while, so a run that is up only briefly is still caught.
+      const policy = this.opts.backoff ?? DEFAULT_BACKOFF;
+      const brokeRecently = this.brokeAtMs !== null && this.now() - this.brokeAtMs < FAST_RETRY_WINDOW_MS;
+      const delay = backoffDelay(attempt, brokeRecently ? { ...policy, capMs: Math.min(policy.capMs, FAST_RETRY_CEILING_MS) } : policy, this.opts.random);
       this.setState({
         kind: "reconnecting",
         attempt,
