@@ -5,15 +5,20 @@
 // runs it should simulate.
 //
 // node --conditions=react-server --import tsx e2e/flapping-relay.ts --port 3130 [--rate 100]
+// [--module <checkout>/server/demo-relay/index.ts: another checkout's demo relay, for bench:abuse]
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { startDemoRelay, type RunningDemoRelay } from "../server/demo-relay";
+import type { RunningDemoRelay, startDemoRelay as StartDemoRelay } from "../server/demo-relay";
 
-const { values } = parseArgs({ options: { port: { type: "string" }, rate: { type: "string", default: "100" }, seed: { type: "string", default: "7" } } });
+const { values } = parseArgs({
+  options: { port: { type: "string" }, rate: { type: "string", default: "100" }, seed: { type: "string", default: "7" }, module: { type: "string" } },
+});
+const loaded = import(values.module ?? "../server/demo-relay") as Promise<{ startDemoRelay: typeof StartDemoRelay }>;
 const port = Number(values.port);
 let relay: RunningDemoRelay | undefined;
 
 async function start(): Promise<void> {
+  const { startDemoRelay } = await loaded;
   relay ??= await startDemoRelay({ port, scenario: "shop", seed: Number(values.seed), rate: Number(values.rate) });
   process.stdout.write(`listening ${relay.address}\n`);
 }
