@@ -17,6 +17,11 @@ export class ServerProcess {
     this.base = `http://127.0.0.1:${port}`;
   }
 
+  /** The server's process id while it runs (for memory probes). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const child = spawn(process.execPath, [NEXT, "start", "-p", String(this.port)], {
       env: { ...process.env, PORT: String(this.port), HUBBLE_LENS_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", ...this.env },

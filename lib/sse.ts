@@ -19,7 +19,16 @@ import type { MapFrame } from "./service-map/wire";
 /** The relay connection as the browser sees it. Times are RFC 3339. */
 export type RelayStateView =
   | { readonly kind: "connecting"; readonly address: string }
-  | { readonly kind: "live"; readonly address: string; readonly since: string }
+  | {
+      readonly kind: "live";
+      readonly address: string;
+      readonly since: string;
+      /**
+       * Set when this connection follows a break: the relay could not be followed from `from` to
+       * `to` (`seconds` long), and flows from that time may be missing.
+       */
+      readonly outage?: { readonly from: string; readonly to: string; readonly seconds: number };
+    }
   | {
       readonly kind: "reconnecting";
       readonly address: string;

@@ -29,6 +29,9 @@ export type ParsedFlowRequest =
   | { ok: true; query: FlowQuery; subscription: FlowSubscriptionRequest }
   | { ok: false; problem: ParamProblem };
 
+/** Clock skew between the browser and the server that a `since` may be ahead by. */
+const FUTURE_SLACK_MS = 60_000;
+
 /**
  * Turns `/api/flows` query parameters into a hub subscription: the view (namespaces, verdicts,
  * filter entries, since/until), checked the way the relay would check the filters it builds, so a
@@ -67,6 +70,13 @@ export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlow
     } catch (err) {
       return { ok: false, problem: { param, value: raw, message: (err as Error).message } };
     }
+  }
+  // A negative duration counts forward (hubble's `--since -5m` is five minutes from now): such a
+  // view would wait, showing nothing, and is nearly always a typo for 5m.
+  if (sinceNs !== undefined && sinceNs > BigInt(now.getTime() + FUTURE_SLACK_MS) * 1_000_000n) {
+    const raw = query.since ?? "";
+    const hint = raw.trim().startsWith("-") ? `; for the last ${raw.trim().slice(1)} write ${raw.trim().slice(1)}` : "";
+    return { ok: false, problem: { param: "since", value: raw, message: `since must not be in the future (${raw} is after now)${hint}` } };
   }
   if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
     return { ok: false, problem: { param: "until", value: query.until ?? "", message: "until is before since" } };

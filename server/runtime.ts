@@ -13,6 +13,7 @@ import type { OpenLiveFeed } from "@/server/hub/upstream";
 import { log } from "@/server/log";
 import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
 import { RelayClient, relayConnectionFromConfig } from "@/server/relay-client/relay-client";
+import { RelayOutages } from "@/server/relay-outages";
 import { StatusMonitor } from "@/server/status-monitor";
 import { createPolicyService, type PolicyService } from "@/server/policies";
 import { openInvestigationStore, type InvestigationStore } from "@/server/investigations";
@@ -85,6 +86,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const client = new RelayClient(relayConnectionFromConfig(config, demoRelay?.address));
   const address = client.address;
 
+  const outages = new RelayOutages();
   const openLive = (filters: HubbleFilters): OpenLiveFeed => (sink) => {
     const follower = new FlowFollower({
       source: client,
@@ -94,6 +96,10 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     const off = follower.onStateChange((s) => {
       sink.state(stateView(address, s));
       if (s.kind === "reconnecting") log.warn(`relay stream reconnecting: ${s.lastError}`, { attempt: s.attempt });
+      if (s.kind === "live" && s.outage) {
+        outages.record(s.outage);
+        log.warn("relay stream live again: flows from the outage may be missing", { from: s.outage.from.toISOString(), to: s.outage.to.toISOString() });
+      }
     });
     sink.state(stateView(address, follower.state));
     follower.start();
@@ -112,7 +118,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     queryHistory: (req, signal) => client.getFlows(req, { signal }),
     attribute: dropAttribution(policies),
   });
-  const status = new StatusMonitor(client, demoRelay !== undefined);
+  const status = new StatusMonitor(client, demoRelay !== undefined, Date.now, () => outages.summary());
   const investigations = await openInvestigationStore(config.store);
   return {
     config,
@@ -152,7 +158,20 @@ export function stateView(address: string, s: FollowerState): RelayStateView {
     case "connecting":
       return { kind: "connecting", address };
     case "live":
-      return { kind: "live", address, since: s.since.toISOString() };
+      return {
+        kind: "live",
+        address,
+        since: s.since.toISOString(),
+        ...(s.outage
+          ? {
+              outage: {
+                from: s.outage.from.toISOString(),
+                to: s.outage.to.toISOString(),
+                seconds: Math.round((s.outage.to.getTime() - s.outage.from.getTime()) / 100) / 10,
+              },
+            }
+          : {}),
+      };
     case "reconnecting":
       return {
         kind: "reconnecting",

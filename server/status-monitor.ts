@@ -6,6 +6,7 @@ import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { nsToRfc3339, timestampToNs } from "@/lib/timestamp";
 import type { RelayClient } from "@/server/relay-client/relay-client";
 import { classifyRelayError } from "@/server/relay-client/errors";
+import type { RelayOutageSummary } from "@/server/relay-outages";
 
 export interface NodeStatusView {
   readonly name: string;
@@ -27,6 +28,8 @@ export interface RelayStatusView {
     readonly version: string;
     readonly error?: { readonly code: string; readonly message: string };
     readonly checkedAt: string;
+    /** Times the live streams lost the relay and found it again: flows from them may be missing. */
+    readonly outages: RelayOutageSummary;
   };
   readonly nodes: {
     readonly connected: number;
@@ -62,6 +65,7 @@ export class StatusMonitor {
     private readonly client: RelayClient,
     private readonly demo: boolean,
     private readonly nowMs: () => number = Date.now,
+    private readonly outages: () => RelayOutageSummary = () => ({ count: 0, totalSeconds: 0 }),
   ) {}
 
   status(): Promise<RelayStatusView> {
@@ -83,7 +87,7 @@ export class StatusMonitor {
       const numFlows = Number(status.numFlows);
       const maxFlows = Number(status.maxFlows);
       return {
-        relay: { address: this.client.address, demo: this.demo, reachable: true, version: status.version, checkedAt },
+        relay: { address: this.client.address, demo: this.demo, reachable: true, version: status.version, checkedAt, outages: this.outages() },
         nodes: {
           connected: status.numConnectedNodes ?? 0,
           unavailable: status.numUnavailableNodes ?? 0,
@@ -123,6 +127,7 @@ export class StatusMonitor {
           version: "",
           error: { code: e.code, message: e.message },
           checkedAt,
+          outages: this.outages(),
         },
         nodes: { connected: 0, unavailable: 0, unavailableNames: [], list: [] },
         flows: { rate: 0, numFlows: 0, maxFlows: 0, seenFlows: 0, bufferFill: 0 },

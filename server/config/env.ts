@@ -12,6 +12,7 @@ import {
   serverNameValue,
 } from "./values";
 import { checkReadable, readCaFile, readClientCert } from "./files";
+import { httpSecurityFromEnv, type HttpSecuritySettings } from "@/lib/http-security";
 import { parseSettingAssignments } from "@/lib/policy/settings";
 import type { ClusterSettings } from "@/lib/policy/types";
 
@@ -224,6 +225,26 @@ export const VARIABLES = {
       "replicas behind a load balancer share them. Schema migrations run at start.",
     schema: DATABASE_URL,
   }),
+  HUBBLE_LENS_PUBLIC_URL: variable({
+    description:
+      "The URL users open Hubble Lens at, e.g. https://hubble-lens.example.com. Its host is allowed in the Host header, " +
+      "and POSTs from its origin count as same-origin behind a proxy that rewrites Host.",
+    schema: z.string(),
+  }),
+  HUBBLE_LENS_ALLOWED_HOSTS: variable({
+    defaultText: "localhost names, IP addresses, the host of HUBBLE_LENS_PUBLIC_URL",
+    description:
+      "More host names the server answers to, separated by commas (.example.com allows its subdomains, * any host). " +
+      "Any other Host header gets a 403: a page on another name that resolves to this server (DNS rebinding) cannot read it.",
+    schema: z.string(),
+  }),
+  HUBBLE_LENS_FRAME_ANCESTORS: variable({
+    default: "'none'",
+    description:
+      "Who may show Hubble Lens in a frame (CSP frame-ancestors): 'none', or 'self' and/or origins such as " +
+      "https://portal.example.com separated by spaces, to embed it in a portal.",
+    schema: z.string(),
+  }),
   PORT: variable({
     default: "3000",
     description: "HTTP port of the Hubble Lens web server.",
@@ -319,6 +340,8 @@ export interface StoreSettings {
 
 export interface ServerConfig {
   port: number;
+  /** Host allowlist, same-origin rule and framing (lib/http-security.ts). */
+  http: HttpSecuritySettings;
   policies: PolicySourceSettings;
   store: StoreSettings;
   relay: RelaySource;
@@ -387,12 +410,19 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
       warnings.push(`${demoVars.join(", ")} ignored: HUBBLE_RELAY_ADDR is set, so the demo relay does not run.`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const http = httpSecurityFromEnv({
+    HUBBLE_LENS_PUBLIC_URL: values.HUBBLE_LENS_PUBLIC_URL,
+    HUBBLE_LENS_ALLOWED_HOSTS: values.HUBBLE_LENS_ALLOWED_HOSTS,
+    HUBBLE_LENS_FRAME_ANCESTORS: values.HUBBLE_LENS_FRAME_ANCESTORS,
+  });
+  if (!http.ok) problems.push(...http.problems);
+  if (problems.length > 0 || !http.ok) throw new ConfigError(problems);
 
   // From here every variable with a default has a value.
   const v = values as Parsed;
   return {
     port: v.PORT,
+    http: http.settings,
     relay: relay!,
     policies: {
       source: v.HUBBLE_LENS_POLICY_SOURCE,

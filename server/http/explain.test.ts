@@ -19,7 +19,7 @@ before(async () => {
 after(() => fixture.close());
 
 function post(body: unknown, init: RequestInit = {}): Promise<Response> {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const text: BodyInit = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
   return explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: text, headers: { "Content-Type": "application/json" }, ...init }), service);
 }
 
@@ -27,7 +27,7 @@ async function expectError(res: Response, status: number, message: RegExp): Prom
   assert.equal(res.status, status);
   const body = (await res.json()) as { error: { code: string; message: string } };
   assert.deepEqual(Object.keys(body), ["error"]);
-  assert.equal(body.error.code, status === 413 ? "too-large" : "invalid-explain-request");
+  assert.equal(body.error.code, ({ 413: "too-large", 415: "unsupported-media-type", 409: "no-policies" } as Record<number, string>)[status] ?? "invalid-explain-request");
   assert.match(body.error.message, message);
   assert.doesNotMatch(body.error.message, /\n\s+at /);
 }
@@ -80,13 +80,17 @@ describe("POST /api/explain", () => {
   });
 
   const bad: Array<{ name: string; body: unknown; message: RegExp }> = [
-    { name: "a body that is not JSON", body: "flow=1", message: /the body is not JSON/ },
+    { name: "a body that is not JSON", body: "flow=1", message: /not valid JSON/ },
     { name: "a body without a flow", body: { settings: {} }, message: /the body must be a JSON object with a "flow"/ },
     { name: "a JSON array", body: [flow], message: /the body must be a JSON object with a "flow"|expected object/ },
     { name: "a flow that is not an object", body: { flow: [1, 2] }, message: /^flow: the input is not a JSON object/ },
     { name: "an unknown setting", body: { flow, settings: { "enable-magic": true } }, message: /^settings: unknown setting "enable-magic"/ },
     { name: "a bad setting value", body: { flow, settings: { "policy-enforcement-mode": "sometimes" } }, message: /^settings: policy-enforcement-mode must be default or always or never/ },
     { name: "settings that are not an object", body: { flow, settings: "always" }, message: /^settings: settings must be an object/ },
+    { name: "a flow without endpoints or verdict", body: { flow: { nope: 1 } }, message: /^flow: this is not a Hubble flow: it has no verdict, no source .*, no destination/ },
+    { name: "a flow without a verdict", body: { flow: { ...flow, verdict: undefined } }, message: /^flow: this is not a Hubble flow: it has no verdict;/ },
+    { name: "JSON nested 100,000 levels deep", body: `{"flow":${"[".repeat(100_000)}${"]".repeat(100_000)}}`, message: /nested more than 64 levels/ },
+    { name: "a body that is not UTF-8", body: new Uint8Array([0x7b, 0xff, 0x7d]), message: /not valid UTF-8/ },
     { name: "an unknown at", body: { flow, at: "yesterday" }, message: /at: at must be "flow"/ },
   ];
   for (const b of bad) {
@@ -97,7 +101,7 @@ describe("POST /api/explain", () => {
 
   it("answers 413 for a body over 1 MB, declared or streamed", async () => {
     const big = JSON.stringify({ flow: { ...flow, Summary: "x".repeat(MAX_EXPLAIN_BODY_BYTES) } });
-    await expectError(await post(big), 413, /over 1048576 bytes/);
+    await expectError(await post(big), 413, /larger than 1 MB/);
     const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
     let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
@@ -107,8 +111,24 @@ describe("POST /api/explain", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: stream, duplex: "half" } as RequestInit), service);
-    await expectError(res, 413, /over/);
+    const res = await explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: stream, headers: { "Content-Type": "application/json" }, duplex: "half" } as RequestInit), service);
+    await expectError(res, 413, /larger than 1 MB/);
     assert.ok(sent < MAX_EXPLAIN_BODY_BYTES * 2, "stopped reading early");
+  });
+
+  it("answers 415 to a body that is not sent as JSON (a cross-site form post)", async () => {
+    await expectError(await post(JSON.stringify({ flow }), { headers: { "Content-Type": "text/plain" } }), 415, /Content-Type: application\/json/);
+  });
+
+  it("answers 409 when no policy source is configured: it cannot explain or compare", async () => {
+    const { loadServerConfig } = await import("@/server/config/env");
+    const { createPolicyService } = await import("@/server/policies");
+    const none = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICY_SOURCE: "none" }), undefined);
+    try {
+      const res = await explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: JSON.stringify({ flow, at: "now" }), headers: { "Content-Type": "application/json" } }), none);
+      await expectError(res, 409, /no policies are loaded.*cannot be explained or compared/);
+    } finally {
+      await none.close();
+    }
   });
 });

@@ -2,9 +2,12 @@ import "server-only";
 
 import { z } from "zod";
 import { explainFlow, ExplainInputError, parseSettingsObject } from "@/lib/policy";
+import { unwrapFlow } from "@/lib/policy/flow";
 import type { PolicyService, PolicySnapshot } from "@/server/policies";
 import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
-import { flowTimeMs } from "@/server/policies/flow-input";
+import { flowTimeMs, notAFlowReason } from "@/server/policies/flow-input";
+import { apiError } from "./api-error";
+import { type BodyRules, readJsonBody } from "./body";
 
 // POST /api/explain: "would this flow be allowed?" for the dashboard and for scripts. The answer
 // is exactly the Explanation the CLI prints; which policy version it used is in the headers.
@@ -28,49 +31,20 @@ function cacheFor(policies: PolicyService): CompiledPolicyCache {
   return c;
 }
 
-/** The error form every Hubble Lens route answers with: `{"error": {"code", "message"}}`. */
-function problem(status: 400 | 413, message: string): Response {
-  const code = status === 413 ? "too-large" : "invalid-explain-request";
-  return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store" } });
-}
+const BODY_RULES: BodyRules = {
+  maxBytes: MAX_EXPLAIN_BODY_BYTES,
+  invalidCode: "invalid-explain-request",
+  what: 'one flow: {"flow": <a flow as hubble observe -o json prints it>}',
+};
 
-class BodyTooLarge extends Error {}
-
-/** The body as text, refusing it as soon as it passes `max` bytes (Content-Length may be absent or lie). */
-async function readBodyCapped(request: Request, max: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > max) throw new BodyTooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+function problem(status: 400 | 409, message: string): Response {
+  return apiError(status, status === 409 ? "no-policies" : "invalid-explain-request", message);
 }
 
 export async function explainResponse(request: Request, policies: PolicyService): Promise<Response> {
-  let text: string;
-  try {
-    text = await readBodyCapped(request, MAX_EXPLAIN_BODY_BYTES);
-  } catch (err) {
-    if (err instanceof BodyTooLarge) return problem(413, `the body is over ${MAX_EXPLAIN_BODY_BYTES} bytes; send one flow`);
-    return problem(400, "the body could not be read");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return problem(400, `the body is not JSON (${(err as Error).message.slice(0, 120)}); send {"flow": <a flow as hubble observe -o json prints it>}`);
-  }
+  const read = await readJsonBody(request, BODY_RULES);
+  if (!read.ok) return read.response;
+  const json = read.value;
   const parsed = ExplainBody.safeParse(json);
   if (!parsed.success || parsed.data.flow === undefined) {
     const issue = parsed.success ? undefined : parsed.error.issues[0];
@@ -78,6 +52,19 @@ export async function explainResponse(request: Request, policies: PolicyService)
     return problem(400, `${detail}; send {"flow": <a flow as hubble observe -o json prints it>, "settings"?: {…}, "at"?: "flow" | "now"}`);
   }
   const body = parsed.data;
+  let flow: Record<string, unknown>;
+  try {
+    flow = unwrapFlow(body.flow);
+  } catch (err) {
+    if (err instanceof ExplainInputError) return problem(400, `flow: ${err.message}`);
+    throw err;
+  }
+  const notAFlow = notAFlowReason(flow);
+  if (notAFlow) return problem(400, `flow: ${notAFlow}; send a flow as hubble observe -o json prints it`);
+  // With no policy source there is nothing to explain against: answering "allowed" would be a guess.
+  if (policies.sourceKind === "none") {
+    return problem(409, "no policies are loaded (no policy source is configured: set HUBBLE_LENS_POLICIES or connect to the Kubernetes API), so this flow cannot be explained or compared");
+  }
 
   const at = body.at ?? "flow";
   const timeMs = at === "flow" ? flowTimeMs(body.flow) : undefined;

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { compilePolicySet, explainFlow } from "@/lib/policy";
 import { DEFAULT_SETTINGS, type PolicySet } from "@/lib/policy/types";
@@ -24,6 +25,14 @@ async function get(query = ""): Promise<{ status: number; body: PoliciesResponse
 }
 
 describe("GET /api/policies", () => {
+  it("never shows the server's absolute paths (HUBBLE_LENS_POLICIES is named by its base name)", async () => {
+    const res = policiesResponse(new Request("http://lens.test/api/policies"), service);
+    const text = await res.text();
+    assert.doesNotMatch(text, /"\/(tmp|root|home|work|var)\//);
+    assert.doesNotMatch(text, new RegExp(tmpdir().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    assert.match(JSON.parse(text).status.message, /files in HUBBLE_LENS_POLICIES \(policies\)/);
+  });
+
   it("has the documented shape: source, status, the set, problems and history", async () => {
     const { status, body } = await get();
     assert.equal(status, 200);

@@ -105,7 +105,7 @@ describe("investigations API", () => {
 
   const badRequests: Array<[string, Request, RegExp]> = [
     ["a body that is not JSON", post(null, { raw: "{title:" }), /not valid JSON/],
-    ["a body that is not an object", post([1, 2]), /expected object/i],
+    ["a body that is not an object", post([1, 2]), /must be a JSON object/i],
     ["no title", post({ ...validBody(), title: undefined }), /^title: title is required/],
     ["a blank title", post({ ...validBody(), title: "   " }), /^title: title must not be empty/],
     ["a title over 200 characters", post({ ...validBody(), title: "t".repeat(201) }), /at most 200/],
@@ -142,7 +142,7 @@ describe("investigations API", () => {
   it("answers 413 for more than 50,000 flows", async () => {
     const res = await createInvestigationResponse(post({ ...validBody(), flows: Array.from({ length: 50_001 }, () => ({})) }), api);
     assert.equal(res.status, 413);
-    assert.match((await errorOf(res)).message, /at most 50000 flows \(got 50001\)/);
+    assert.match((await errorOf(res)).message, /at most 50000 flows/);
   });
 
   it("answers 413 for a declared body over the limit without reading it", async () => {

@@ -3,6 +3,9 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { z } from "zod";
 import { toJsonpbLine } from "@/lib/export/jsonpb";
 import { boundFlowJson } from "@/lib/flow-model";
+import { apiError as commonApiError } from "@/server/http/api-error";
+import { type BodyResult, type BodyRules, bodyTextChunks, MAX_JSON_DEPTH, parseJsonBounded, requireJson } from "@/server/http/body";
+import { ObjectStreamError, ObjectStreamSplitter } from "@/server/http/json-stream";
 import { log } from "@/server/log";
 import type { PolicySnapshot } from "@/server/policies";
 import { isInvestigationId } from "./ids";
@@ -12,21 +15,39 @@ import { InvestigationInputError, MAX_FLOWS, MAX_NOTE, MAX_SELECTED_FLOW, MAX_TI
 // real Request objects. Errors are `{ error: { code, message } }` with a closed set of codes;
 // store and database messages are logged, never sent.
 
-/** 50,000 bounded flows as JSON stay well under this; anything bigger is refused while reading. */
-export const MAX_BODY_BYTES = 150 * 1024 * 1024;
+/**
+ * 50,000 real flows are ~95 MB of JSON; the body is streamed and each flow bounded as it arrives,
+ * so this cap only has to stop an endless upload.
+ */
+export const MAX_BODY_BYTES = 160 * 1024 * 1024;
+/** One flow's JSON text. Real flows are 1–5 KB; boundFlowJson caps texts and lists anyway. */
+export const MAX_FLOW_CHARS = 256 * 1024;
+/** Title, note, view and selectedFlow are far smaller (see store.ts); this only bounds the read. */
+const MAX_MEMBER_CHARS = 64 * 1024;
+/** Saves in progress at once: each may hold up to ~100 MB of flows until it is written. */
+export const MAX_CONCURRENT_SAVES = 2;
+/** Parse this long, then let timers and other requests (SSE streams) run. */
+const SLICE_MS = 8;
 const FLOW_LINES_PER_CHUNK = 1_000;
 
-export type InvestigationErrorCode = "invalid-investigation" | "unsupported-media-type" | "too-large" | "not-found" | "internal";
+const BODY_RULES: BodyRules = {
+  maxBytes: MAX_BODY_BYTES,
+  invalidCode: "invalid-investigation",
+  what: "an investigation ({title, note, view, selectedFlow, flows})",
+};
+
+export type InvestigationErrorCode = "invalid-investigation" | "unsupported-media-type" | "too-large" | "not-found" | "busy" | "internal";
 const STATUS: Record<InvestigationErrorCode, number> = {
   "invalid-investigation": 400,
   "unsupported-media-type": 415,
   "too-large": 413,
   "not-found": 404,
+  busy: 503,
   internal: 500,
 };
 
-function apiError(code: InvestigationErrorCode, message: string): Response {
-  return Response.json({ error: { code, message } }, { status: STATUS[code], headers: { "Cache-Control": "no-store" } });
+function apiError(code: InvestigationErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return commonApiError(STATUS[code], code, message, headers);
 }
 
 export interface InvestigationApi {
@@ -37,7 +58,8 @@ export interface InvestigationApi {
 
 const isJsonObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const NewInvestigationBody = z.strictObject({
+/** Everything but the flows, which are checked one by one as they stream in. */
+const InvestigationFields = z.strictObject({
   title: z
     .string({ error: "title is required and must be a string" })
     .trim()
@@ -53,41 +75,27 @@ const NewInvestigationBody = z.strictObject({
     .max(MAX_SELECTED_FLOW, `selectedFlow must be at most ${MAX_SELECTED_FLOW} characters`)
     .nullable()
     .default(null),
-  // A plain predicate, not z.record: 50,000 flows are checked for shape only; boundFlowJson bounds them.
-  flows: z.array(z.custom<JsonObject>(isJsonObject, "each flow must be a JSON object (a Flow, or a jsonpb line with a flow)"), {
-    error: "flows is required: an array of flow objects",
-  }),
 });
+
+const FLOWS_REQUIRED = "flows: flows is required: an array of flow objects";
+
+let savesInProgress = 0;
 
 /** POST /api/investigations: saves a snapshot of the view, answers 201 { id, url }. */
 export async function createInvestigationResponse(request: Request, api: InvestigationApi): Promise<Response> {
   // Only JSON: a cross-site HTML form cannot send application/json without a CORS preflight.
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    return apiError("unsupported-media-type", "send the investigation as JSON (Content-Type: application/json)");
+  const wrongType = requireJson(request, BODY_RULES);
+  if (wrongType) return wrongType;
+  if (savesInProgress >= MAX_CONCURRENT_SAVES) {
+    await request.body?.cancel().catch(() => {});
+    return apiError("busy", `${MAX_CONCURRENT_SAVES} investigations are being saved right now; try again in a few seconds`, { "Retry-After": "5" });
   }
-  const read = await readBoundedText(request, MAX_BODY_BYTES);
-  if (!read.ok) return read.response;
-  let json: unknown;
+  savesInProgress++;
   try {
-    json = JSON.parse(read.text);
-  } catch {
-    return apiError("invalid-investigation", "the body is not valid JSON");
-  }
-  if (isJsonObject(json) && Array.isArray(json.flows) && json.flows.length > MAX_FLOWS) {
-    return apiError("too-large", `an investigation holds at most ${MAX_FLOWS} flows (got ${json.flows.length}); narrow the time window or the filter`);
-  }
-  const parsed = NewInvestigationBody.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-    return apiError("invalid-investigation", `${where}${issue.message}`);
-  }
-  const body = parsed.data;
-  // Flows come from workloads (attacker-controlled text): bounded like every flow the server sends.
-  const flows = body.flows.map((f) => toJsonpbLine(boundFlowJson(isJsonObject(f.flow) ? f.flow : f) as JsonObject));
-  try {
-    const saved = await api.store.save({ title: body.title, note: body.note, view: body.view, selectedFlow: body.selectedFlow, flows, policies: api.policies() });
+    const read = await readInvestigation(request);
+    if (!read.ok) return read.response;
+    const { fields, flows } = read.value;
+    const saved = await api.store.save({ ...fields, flows, policies: api.policies() });
     const url = `/investigations/${saved.id}`;
     log.info("investigation saved", { id: saved.id, flows: saved.flowCount });
     return Response.json({ id: saved.id, url }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
@@ -95,6 +103,66 @@ export async function createInvestigationResponse(request: Request, api: Investi
     if (err instanceof InvestigationInputError) return apiError("invalid-investigation", err.message);
     log.error(`saving an investigation failed: ${describe(err)}`);
     return apiError("internal", "the investigation could not be saved; try again");
+  } finally {
+    savesInProgress--;
+  }
+}
+
+type ReadInvestigation = BodyResult<{ fields: z.infer<typeof InvestigationFields>; flows: string[] }>;
+
+/**
+ * Streams the body: each flow is parsed, bounded (flows come from workloads: attacker-controlled
+ * text) and turned into its jsonpb line as it arrives, so only the lines are ever held. Work is cut
+ * into slices of a few ms so SSE streams and other requests keep running during a large save.
+ */
+async function readInvestigation(request: Request): Promise<ReadInvestigation> {
+  const lines: string[] = [];
+  const splitter = new ObjectStreamSplitter(
+    { arrayKey: "flows", maxElementChars: MAX_FLOW_CHARS, maxMemberChars: MAX_MEMBER_CHARS, maxDepth: MAX_JSON_DEPTH - 2 },
+    (text, index) => {
+      if (index >= MAX_FLOWS) throw new ObjectStreamError(413, `an investigation holds at most ${MAX_FLOWS} flows (got more); narrow the time window or the filter`);
+      const parsed = parseJsonBounded(text);
+      if (!parsed.ok) throw new ObjectStreamError(400, `flows.${index}: ${parsed.message}`);
+      const f = parsed.value;
+      if (!isJsonObject(f)) throw new ObjectStreamError(400, `flows.${index}: each flow must be a JSON object (a Flow, or a jsonpb line with a flow)`);
+      lines.push(toJsonpbLine(boundFlowJson(isJsonObject(f.flow) ? f.flow : f) as JsonObject));
+    },
+  );
+  const chunks = bodyTextChunks(request, BODY_RULES);
+  let sliceStart = performance.now();
+  try {
+    for (;;) {
+      const step = await chunks.next();
+      if (step.done) {
+        if (step.value) return { ok: false, response: step.value };
+        break;
+      }
+      splitter.push(step.value);
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    const members = splitter.end();
+    const fields: Record<string, unknown> = {};
+    for (const [key, text] of members) {
+      const parsed = parseJsonBounded(text);
+      if (!parsed.ok) return { ok: false, response: apiError("invalid-investigation", `${key}: ${parsed.message}`) };
+      fields[key] = parsed.value;
+    }
+    const checked = InvestigationFields.safeParse(fields);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+      return { ok: false, response: apiError("invalid-investigation", `${where}${issue.message}`) };
+    }
+    return { ok: true, value: { fields: checked.data, flows: lines } };
+  } catch (err) {
+    if (!(err instanceof ObjectStreamError)) throw err;
+    const message = /^flows (must be an array|is required)/.test(err.message) ? FLOWS_REQUIRED : err.message;
+    return { ok: false, response: apiError(err.status === 413 ? "too-large" : "invalid-investigation", message) };
+  } finally {
+    await chunks.return(undefined);
   }
 }
 
@@ -161,34 +229,6 @@ export async function investigationListResponse(api: Pick<InvestigationApi, "sto
 
 function notFound(): Response {
   return apiError("not-found", "no such investigation: the link may be mistyped");
-}
-
-type BoundedText = { ok: true; text: string } | { ok: false; response: Response };
-
-/** The body as UTF-8 text, refused with 413 as soon as it passes `limit` bytes (never buffered past it). */
-async function readBoundedText(request: Request, limit: number): Promise<BoundedText> {
-  const tooLarge = (): BoundedText => ({ ok: false, response: apiError("too-large", `the body is larger than ${Math.round(limit / 1024 / 1024)} MB`) });
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) return tooLarge();
-  if (request.body === null) return { ok: true, text: "" };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return tooLarge();
-    }
-    chunks.push(value);
-  }
-  try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, total)) };
-  } catch {
-    return { ok: false, response: apiError("invalid-investigation", "the body is not valid UTF-8") };
-  }
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,6 @@
 import "server-only";
 
+import { basename } from "node:path";
 import { log } from "@/server/log";
 import { listPolicyFiles, loadPolicyPath, type PolicyFile } from "./policy-files";
 import type { PolicySource, SourceSink } from "./source";
@@ -29,7 +30,11 @@ export class DirectorySource implements PolicySource {
   ) {
     this.pollMs = options.pollMs ?? 2000;
     this.settleMs = options.settleMs ?? 300;
+    this.shown = `HUBBLE_LENS_POLICIES (${basename(root)})`;
   }
+
+  /** How the directory is named in what the API answers: never the server's absolute path (the log has it). */
+  private readonly shown: string;
 
   async start(sink: SourceSink): Promise<void> {
     sink.status({ state: "loading", message: null });
@@ -73,16 +78,20 @@ export class DirectorySource implements PolicySource {
     if (this.closed) return;
     this.signature = signatureOf(loaded.files);
     this.pendingSince = null;
-    const unreadable = loaded.files.length === 0 && loaded.problems.find((p) => p.where === this.root);
+    const unreadable = loaded.files.length === 0 && loaded.problems.find((p) => p.where === rootName(this.root));
     if (unreadable) {
       // A directory that vanished (a checkout in progress, an unmounted volume) is not "no
       // policies": keep the last set and say why it may be stale.
-      sink.status({ state: "error", message: `${this.root}: ${unreadable.message}; keeping the last policies, looking again every ${Math.round(this.pollMs / 1000)} s` });
+      sink.status({ state: "error", message: `${this.shown}: ${unreadable.message}; keeping the last policies, looking again every ${Math.round(this.pollMs / 1000)} s` });
       return;
     }
     sink.state(loaded);
-    sink.status({ state: "ready", message: `${loaded.policies.length} policies from ${loaded.files.length} files in ${this.root}` });
+    sink.status({ state: "ready", message: `${loaded.policies.length} policies from ${loaded.files.length} files in ${this.shown}` });
   }
+}
+
+function rootName(root: string): string {
+  return basename(root);
 }
 
 function signatureOf(files: readonly PolicyFile[]): string {

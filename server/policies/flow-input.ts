@@ -53,3 +53,25 @@ export function flowTimeMs(input: unknown): number | undefined {
   const inner = typeof o.flow === "object" && o.flow !== null ? (o.flow as Record<string, unknown>) : undefined;
   return rfc3339ToMs(inner?.time) ?? rfc3339ToMs(o.time);
 }
+
+/**
+ * Why `flow` (a Flow object, unwrapped) is not a flow the explainer can judge, or undefined when
+ * it is one: it needs a verdict and both endpoints (an endpoint object or an IP address each).
+ * Without them the explainer would judge an empty flow and answer as if it knew something.
+ */
+export function notAFlowReason(flow: Record<string, unknown>): string | undefined {
+  const ip = asObject(flow.IP) ?? asObject(flow.ip);
+  const missing: string[] = [];
+  const verdict = flow.verdict;
+  if (!((typeof verdict === "string" && verdict !== "" && verdict !== "VERDICT_UNKNOWN") || (typeof verdict === "number" && verdict > 0))) missing.push("verdict");
+  if (!asObject(flow.source) && !nonEmpty(ip?.source)) missing.push("source (an endpoint or IP.source)");
+  if (!asObject(flow.destination) && !nonEmpty(ip?.destination)) missing.push("destination (an endpoint or IP.destination)");
+  if (missing.length === 0) return undefined;
+  return `this is not a Hubble flow: it has no ${missing.join(", no ")}`;
+}
+
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+const nonEmpty = (v: unknown): boolean => typeof v === "string" && v !== "";

@@ -90,7 +90,9 @@ export class KubernetesSource implements PolicySource {
     try {
       client = await makeClient(this.options.kubeConfig, this.options.watchTimeoutSeconds ?? 300, this.options.pageSize ?? 500);
     } catch (err) {
-      sink.status({ state: "error", message: `cannot use the kubeconfig: ${err instanceof Error ? err.message : String(err)}` });
+      // The API shows this message: name files by their base name, never the server's paths.
+      const why = (err instanceof Error ? err.message : String(err)).replace(/(?<![\w.])(?:\/[\w.@+~-]+)+\/([\w.@+~-]+)/g, "…/$1");
+      sink.status({ state: "error", message: `cannot use the kubeconfig: ${why}` });
       return;
     }
     const firstRound: Promise<void>[] = [];

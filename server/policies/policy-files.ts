@@ -26,7 +26,8 @@ export async function listPolicyFiles(root: string): Promise<{ files: PolicyFile
   const problems: PolicyProblem[] = [];
   const files: PolicyFile[] = [];
   const top = await stat(root).catch((err: NodeJS.ErrnoException) => {
-    problems.push({ where: root, message: `cannot read: ${err.code ?? err.message}` });
+    // Problems reach the API: name paths relative to the root's parent, never absolute.
+    problems.push({ where: basename(root), message: `cannot read: ${err.code ?? "unknown error"}` });
     return null;
   });
   if (top === null) return { files, problems };
@@ -37,7 +38,7 @@ export async function listPolicyFiles(root: string): Promise<{ files: PolicyFile
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      problems.push({ where: dir, message: `cannot list: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      problems.push({ where: displayPath(root, dir, false), message: `cannot list: ${(err as NodeJS.ErrnoException).code ?? "unknown error"}` });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -53,7 +54,7 @@ export async function listPolicyFiles(root: string): Promise<{ files: PolicyFile
     }
   };
   await walk(root);
-  if (files.length >= MAX_FILES) problems.push({ where: root, message: `more than ${MAX_FILES} policy files; only the first ${MAX_FILES} are read` });
+  if (files.length >= MAX_FILES) problems.push({ where: basename(root), message: `more than ${MAX_FILES} policy files; only the first ${MAX_FILES} are read` });
   return { files, problems };
 }
 

@@ -168,17 +168,37 @@ describe("states", () => {
     assert.equal(live.since.getTime(), clock.ms);
   });
 
-  it("consecutive failures back off exponentially; a stable connection resets the backoff", async () => {
-    const h = harness([[unavailable], [unavailable], [unavailable], [flowAt(T0, { uuid: "a" }), unavailable], [unavailable]], {
-      stableAfterMs: 1000,
-      onResponse: () => {
-        h.clock.ms += 5000; // the connection stays live for 5 s
-      },
-    });
+  it("consecutive failures back off exponentially; any stream that starts resets the backoff", async () => {
+    // The fourth try connects and breaks at once (a relay restarting again): the next wait is the
+    // first step again, not the fourth.
+    const h = harness([[unavailable], [unavailable], [unavailable], [flowAt(T0, { uuid: "a" }), unavailable], [unavailable]]);
     await waitFor(() => h.delays.length === 5, "5 backoff waits");
     assert.deepEqual(h.delays, [250, 500, 1000, 250, 500]);
     const attempts = h.states.filter((s) => s.kind === "reconnecting").map((s) => (s.kind === "reconnecting" ? s.attempt : 0));
     assert.deepEqual(attempts, [1, 2, 3, 1, 2]);
+  });
+
+  it("after a live stream broke, keeps retrying at least every second (a restarting relay is caught)", async () => {
+    const h = harness([[flowAt(T0, { uuid: "a" }), unavailable], [unavailable], [unavailable], [unavailable], [unavailable], [unavailable]]);
+    await waitFor(() => h.delays.length === 6, "6 backoff waits");
+    assert.deepEqual(h.delays, [250, 500, 500, 500, 500, 500], "full jitter (0.5) of at most 1 s");
+  });
+
+  it("says, when it is live again, since when the relay could not be followed", async () => {
+    const h = harness([[flowAt(T0, { uuid: "a" }), unavailable], [unavailable], [flowAt(T0 + sec(9), { uuid: "b" })]], {
+      sleep: async (ms: number) => {
+        h.delays.push(ms);
+        h.clock.ms += ms;
+      },
+    });
+    await waitFor(() => h.states.filter((s) => s.kind === "live").length === 2, "live twice");
+    const [first, second] = h.states.filter((s) => s.kind === "live");
+    assert.ok(first.kind === "live" && second.kind === "live");
+    assert.equal(first.outage, undefined, "no outage before the first connection");
+    assert.ok(second.outage, "the second connection names the outage");
+    assert.equal(second.outage.to.getTime(), second.since.getTime());
+    assert.equal(second.outage.to.getTime() - second.outage.from.getTime(), h.delays[0] + h.delays[1]);
+    assert.equal(h.follower.stats.outages, 1);
   });
 
   it("a non-retryable error fails with the user message; restart() resumes without repeating flows", async () => {

@@ -18,9 +18,18 @@ import type { FlowSource } from "./relay-client";
 // Sharp edge: the consumer callback is awaited, so a slow consumer slows the stream (that is
 // the backpressure); a consumer that throws stops the follower in the "failed" state.
 
+/** A time the relay could not be followed: flows from it may be missing. */
+export interface RelayOutage {
+  /** When the previous stream broke. */
+  readonly from: Date;
+  /** When the next one started. */
+  readonly to: Date;
+}
+
 export type FollowerState =
   | { kind: "connecting" }
-  | { kind: "live"; since: Date }
+  /** `outage`: the relay was unreachable just before this connection (absent on the first one). */
+  | { kind: "live"; since: Date; outage?: RelayOutage }
   | { kind: "reconnecting"; attempt: number; nextTryAt: Date; lastError: string }
   | { kind: "failed"; reason: string };
 
@@ -43,8 +52,6 @@ export interface FlowFollowerOptions {
   /** How far before the newest flow a resumed stream starts; covers the relay's sort window. */
   overlapMs?: number;
   backoff?: BackoffPolicy;
-  /** A connection live at least this long resets the backoff to its first step. */
-  stableAfterMs?: number;
   maxDedupKeys?: number;
   random?: () => number;
   /** Wall clock in ms (for `live.since`, `nextTryAt` and stability). */
@@ -57,13 +64,17 @@ export interface FollowerStats {
   delivered: number;
   duplicatesDropped: number;
   connects: number;
+  /** Reconnects after a stream broke: each one is an outage the viewers were told about. */
+  outages: number;
 }
 
 const DEFAULT_OVERLAP_MS = 2_000;
 /** Keys live a little longer than the overlap, for safety. */
 const DEDUP_MARGIN_MS = 1_000;
-const DEFAULT_STABLE_AFTER_MS = 5_000;
 const LOST_EVENT_KEYS = 4_096;
+/** After a live stream breaks, retries stay at most this far apart for FAST_RETRY_WINDOW_MS. */
+const FAST_RETRY_CEILING_MS = 1_000;
+const FAST_RETRY_WINDOW_MS = 30_000;
 const REQUIRED_MASK_PATHS = ["uuid", "time", "node_name"];
 
 class ConsumerFailure extends Error {
@@ -83,7 +94,9 @@ export class FlowFollower {
   private lastFailure: RelayError | Error | null = null;
   private newestFlowNs: EpochNs | null = null;
   private connectedAtNs: EpochNs | null = null;
-  private counters: FollowerStats = { delivered: 0, duplicatesDropped: 0, connects: 0 };
+  private counters: FollowerStats = { delivered: 0, duplicatesDropped: 0, connects: 0, outages: 0 };
+  /** When the last live stream broke; null while live or before the first connection. */
+  private brokeAtMs: number | null = null;
 
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -151,8 +164,11 @@ export class FlowFollower {
       const outcome = await this.follow();
       if (this.stopped) return;
       this.lastFailure = outcome.error;
-      if (outcome.liveForMs !== null && outcome.liveForMs >= (this.opts.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS)) {
+      // Any stream that started resets the backoff: a relay that restarts every few seconds is
+      // tried again at once each time, not after a wait grown over its earlier restarts.
+      if (outcome.liveForMs !== null) {
         attempt = 0;
+        this.brokeAtMs = this.now();
       }
       if (outcome.error instanceof ConsumerFailure || !(outcome.error as RelayError).retryable) {
         this.setState({ kind: "failed", reason: outcome.error.message });
@@ -161,7 +177,11 @@ export class FlowFollower {
         continue;
       }
       attempt += 1;
-      const delay = backoffDelay(attempt, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+      // Right after a live stream broke the relay is most likely restarting: keep trying at least
+      // every second for a while, so a run that is up only briefly is still caught.
+      const policy = this.opts.backoff ?? DEFAULT_BACKOFF;
+      const brokeRecently = this.brokeAtMs !== null && this.now() - this.brokeAtMs < FAST_RETRY_WINDOW_MS;
+      const delay = backoffDelay(attempt, brokeRecently ? { ...policy, capMs: Math.min(policy.capMs, FAST_RETRY_CEILING_MS) } : policy, this.opts.random);
       this.setState({
         kind: "reconnecting",
         attempt,
@@ -182,7 +202,14 @@ export class FlowFollower {
       if (liveAtMs !== null || abort.signal.aborted) return;
       liveAtMs = this.now();
       this.counters.connects += 1;
-      this.setState({ kind: "live", since: new Date(liveAtMs) });
+      const broke = this.brokeAtMs;
+      this.brokeAtMs = null;
+      if (broke === null) {
+        this.setState({ kind: "live", since: new Date(liveAtMs) });
+      } else {
+        this.counters.outages += 1;
+        this.setState({ kind: "live", since: new Date(liveAtMs), outage: { from: new Date(broke), to: new Date(liveAtMs) } });
+      }
     };
     const liveFor = () => (liveAtMs === null ? null : this.now() - liveAtMs);
 

@@ -1,11 +1,12 @@
 import { explainResponse } from "@/server/http/explain";
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** One flow in, its Explanation out, against the policies in force at the flow's time (or now). */
-export async function POST(request: Request): Promise<Response> {
+export const POST = apiRoute(async (request: Request): Promise<Response> => {
   const { policies } = await getRuntime();
   return explainResponse(request, policies);
-}
+});

@@ -1,11 +1,12 @@
 import { flowStreamResponse } from "@/server/http/flow-stream";
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
-export async function GET(request: Request): Promise<Response> {
+export const GET = apiRoute(async (request: Request): Promise<Response> => {
   const { hub } = await getRuntime();
   return flowStreamResponse(request, hub);
-}
+});

@@ -1,17 +1,18 @@
 import { createInvestigationResponse, investigationListResponse } from "@/server/investigations/http";
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Share an investigation: a snapshot of the view's flows, the selected drop and the policies. */
-export async function POST(request: Request): Promise<Response> {
+export const POST = apiRoute(async (request: Request): Promise<Response> => {
   const { investigations, policies } = await getRuntime();
   return createInvestigationResponse(request, { store: investigations, policies: () => policies.current() });
-}
+});
 
 /** The 50 newest investigations. */
-export async function GET(): Promise<Response> {
+export const GET = apiRoute(async (): Promise<Response> => {
   const { investigations } = await getRuntime();
   return investigationListResponse({ store: investigations });
-}
+});

@@ -1,11 +1,12 @@
 import { getRuntime } from "@/server/runtime";
 import { classifyRelayError } from "@/server/relay-client/errors";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Namespaces with flows in the last hour, from the relay's GetNamespaces. */
-export async function GET(): Promise<Response> {
+export const GET = apiRoute(async (): Promise<Response> => {
   const { client } = await getRuntime();
   try {
     const res = await client.getNamespaces();
@@ -17,4 +18,4 @@ export async function GET(): Promise<Response> {
     const e = classifyRelayError(err);
     return Response.json({ error: { code: e.code, message: e.message } }, { status: e.httpStatus });
   }
-}
+});

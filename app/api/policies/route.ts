@@ -1,11 +1,12 @@
 import { policiesResponse } from "@/server/http/policies";
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** The policy set (now, or in force at ?at=), its history and problems, for the browser's explainer. */
-export async function GET(request: Request): Promise<Response> {
+export const GET = apiRoute(async (request: Request): Promise<Response> => {
   const { policies } = await getRuntime();
   return policiesResponse(request, policies);
-}
+});

@@ -1,10 +1,11 @@
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Relay connection, nodes, flows/s, buffer fill and age. */
-export async function GET(): Promise<Response> {
+export const GET = apiRoute(async (): Promise<Response> => {
   const { status } = await getRuntime();
   return Response.json(await status.status(), { headers: { "Cache-Control": "no-store" } });
-}
+});

@@ -1,3 +1,4 @@
+import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { InvestigationPage, InvestigationMissing } from "@/components/investigations/investigation-page";
 import type { InvestigationMeta } from "@/components/investigations/types";
@@ -19,7 +20,9 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
     log.error("investigation page: the store could not be read", { id: id.slice(0, 64), error: err instanceof Error ? err.message : String(err) });
     failure = "the database did not answer; try again, and see the server log if it persists";
   }
-  if (!investigation) return <InvestigationMissing failure={failure} />;
+  if (failure) return <InvestigationMissing failure={failure} />;
+  // An unknown or malformed id is a 404 (not-found.tsx), as the API answers for it.
+  if (!investigation) notFound();
   return (
     <Suspense fallback={<p className="p-4 text-sm text-slate-500">Loading the investigation…</p>}>
       <InvestigationPage investigation={investigation} />

@@ -36,7 +36,7 @@ import {
 } from "./flows";
 import { L7Records } from "./l7";
 import type { PatternTemplate } from "./patterns";
-import { type Prng, uuidV4 } from "./prng";
+import { Prng, saltedUuidV4 } from "./prng";
 import type { NodeInfo, PodInfo, Topology } from "./topology";
 
 // Turns one connection of a pattern into the events Cilium would report, at the observation
@@ -102,13 +102,15 @@ export class ConnectionGenerator {
     private readonly clock: Clock,
     private readonly sink: Sink,
     readonly rng: Prng,
+    /** Mixed into flow uuids: per run, so restarts never repeat them (see saltedUuidV4). */
+    private readonly uuidSalt: Prng = new Prng(0, 0x75756964),
   ) {
     this.l7 = new L7Records(this);
   }
 
   /** Emit one flow on `node` at offset `t` (ns since the simulation epoch). */
   emit(t: number, node: NodeInfo, parts: FlowParts): void {
-    this.sink(t, flowResponse(makeFlow(this.clock(t), uuidV4(this.rng), this.emitter, node.flowName, node.labels, parts)));
+    this.sink(t, flowResponse(makeFlow(this.clock(t), saltedUuidV4(this.rng, this.uuidSalt), this.emitter, node.flowName, node.labels, parts)));
   }
 
   podPeer(pod: PodInfo): Peer {

@@ -113,6 +113,21 @@ export function uuidV4(rng: Prng): string {
   return `${hex32(a)}-${bh.slice(0, 4)}-${bh.slice(4)}-${ch.slice(0, 4)}-${ch.slice(4)}${hex32(d)}`;
 }
 
+/**
+ * A flow uuid: drawn from the traffic's generator (so the traffic itself stays the same whatever
+ * `salt` is), mixed with `salt`, a generator seeded per run. A demo relay restarted with the same
+ * seed then sends the same flows under new uuids, as a real cluster never repeats a uuid.
+ */
+export function saltedUuidV4(rng: Prng, salt: Prng): string {
+  const a = (rng.u32() ^ salt.u32()) >>> 0;
+  const b = ((rng.u32() ^ salt.u32()) & 0xffff0fff) | 0x00004000;
+  const c = ((((rng.u32() ^ salt.u32()) & 0x3fffffff) | 0x80000000) >>> 0);
+  const d = (rng.u32() ^ salt.u32()) >>> 0;
+  const bh = hex32(b >>> 0);
+  const ch = hex32(c);
+  return `${hex32(a)}-${bh.slice(0, 4)}-${bh.slice(4)}-${ch.slice(0, 4)}-${ch.slice(4)}${hex32(d)}`;
+}
+
 /** FNV-1a 32-bit hash, for stable names, MACs and ids derived from scenario strings. */
 export function fnv1a(text: string): number {
   let h = 0x811c9dc5;

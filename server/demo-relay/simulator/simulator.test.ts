@@ -38,6 +38,25 @@ describe("TrafficSimulator", () => {
     assert.notDeepEqual(a, other);
   });
 
+  it("gives the same flows under new uuids when started at another time (a restarted demo relay)", () => {
+    const later = EPOCH + 3600n * SECOND;
+    const runFrom = (epochNs: bigint) => {
+      const sim = new TrafficSimulator(shop, { seed: 3, rate: 400, epochNs });
+      const out: SimulatedEvent[] = [];
+      for (let t = epochNs; t < epochNs + 5n * SECOND; t += 100_000_000n) out.push(...sim.advanceTo(t));
+      return out.filter((e) => e.response.responseTypes.case === "flow").slice(0, 300);
+    };
+    const flowOf = (e: SimulatedEvent) => (e.response.responseTypes.case === "flow" ? e.response.responseTypes.value : undefined)!;
+    const a = runFrom(EPOCH);
+    const b = runFrom(later);
+    assert.equal(a.length, 300);
+    const uuidsA = new Set(a.map((e) => flowOf(e).uuid));
+    assert.equal(b.filter((e) => uuidsA.has(flowOf(e).uuid)).length, 0, "no uuid repeats across runs");
+    const content = (e: SimulatedEvent) => JSON.stringify(toJson(FlowSchema, create(FlowSchema, { ...flowOf(e), uuid: "", time: undefined })));
+    assert.deepEqual(a.map(content), b.map(content), "the same traffic");
+    assert.deepEqual(runFrom(EPOCH).map((e) => flowOf(e).uuid), a.map((e) => flowOf(e).uuid), "same seed and start: same uuids");
+  });
+
   it("yields the same events whatever the step sizes of advanceTo", () => {
     const coarse = json(run(new TrafficSimulator(starwars, { seed: 9, rate: 300, epochNs: EPOCH }), 12, 4000));
     const fine = json(run(new TrafficSimulator(starwars, { seed: 9, rate: 300, epochNs: EPOCH }), 12, 7));

@@ -7,7 +7,7 @@ import type { Scenario } from "../scenario/schema";
 import { ConnectionGenerator } from "./connection";
 import { emitterFor, timestamp } from "./flows";
 import { compilePatterns, type PatternTemplate } from "./patterns";
-import { Prng, WeightedTable } from "./prng";
+import { fnv1a, Prng, WeightedTable } from "./prng";
 import { PatternRunner } from "./runner";
 import { Topology } from "./topology";
 
@@ -53,7 +53,9 @@ export class TrafficSimulator {
     this.table = new WeightedTable(patterns, patterns.map((p) => p.spec.weight));
 
     this.rng = new Prng(opts.seed >>> 0, 1);
-    const gen = new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), this.rng);
+    // uuids depend on the start (epoch) too: the same seed gives the same traffic, never the same uuids twice.
+    const uuidSalt = new Prng((opts.seed ^ fnv1a(`uuid:${opts.epochNs}`)) >>> 0, 0x75756964);
+    const gen = new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), this.rng, uuidSalt);
     this.runner = new PatternRunner(gen);
 
     const eventsPerConnection = estimateEventsPerConnection(this.topology, emitter, patterns, opts.seed);

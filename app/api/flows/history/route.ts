@@ -1,11 +1,12 @@
 import { flowHistoryResponse } from "@/server/http/flow-history";
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** The bounded, non-following form of /api/flows, as `hubble observe -o jsonpb` lines. */
-export async function GET(request: Request): Promise<Response> {
+export const GET = apiRoute(async (request: Request): Promise<Response> => {
   const { client } = await getRuntime();
   return flowHistoryResponse(request, client);
-}
+});

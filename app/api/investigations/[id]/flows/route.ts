@@ -1,11 +1,12 @@
 import { investigationFlowsResponse } from "@/server/investigations/http";
 import { getRuntime } from "@/server/runtime";
+import { apiRoute } from "@/server/http/guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** The investigation's flows as `hubble observe -o jsonpb` lines, like /api/flows/history. */
-export async function GET(_request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+export const GET = apiRoute(async (_request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> => {
   const [{ id }, { investigations }] = await Promise.all([ctx.params, getRuntime()]);
   return investigationFlowsResponse(id, { store: investigations });
-}
+});
