@@ -171,7 +171,9 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
         <div className="flex min-w-0 flex-1 flex-col">
           <section aria-label="Service map" className="h-[45%] min-h-[240px] border-b border-slate-200 dark:border-slate-800">
             <ServiceMap
-              server={investigation ? undefined : live.map}
+              // The `policy=` filter exists only in the browser (no Hubble filter says "dropped by
+              // policy X"): then the map is drawn from the rows it selects, like an investigation's.
+              server={investigation || view.policy ? undefined : live.map}
               rows={viewRows}
               policy={explainer}
               grouping={view.group}
