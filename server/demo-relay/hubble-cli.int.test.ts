@@ -198,6 +198,8 @@ const FILTERS: Array<{ flags: string[]; expect: "some" | "none" | "all"; cliDiff
   { flags: ["--to-identity", "kube-apiserver"], expect: "some" },
   { flags: ["--verdict", "DROPPED"], expect: "some" },
   { flags: ["--verdict", "REDIRECTED", "--verdict", "AUDIT"], expect: "some" },
+  { flags: ["--verdict", "AUDIT"], expect: "some" }, // billing, in policy audit mode
+  { flags: ["--to-namespace", "billing", "-t", "policy-verdict", "--not", "--verdict", "AUDIT"], expect: "some" },
   { flags: ["--not", "--verdict", "FORWARDED"], expect: "some" },
   { flags: ["--protocol", "http"], expect: "some" },
   { flags: ["--protocol", "UDP"], expect: "some" },
