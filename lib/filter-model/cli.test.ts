@@ -48,6 +48,9 @@ test("entries map to the CLI flags of the mapping table", () => {
     ["ip=10.0.0.0/8", ["--ip", "10.0.0.0/8"]],
     ["http-method=GET", ["--http-method", "GET"]],
     ["http-path=-foo", ["--http-path=-foo"]],
+    ["encrypted=true", ["--encrypted"]],
+    ["encrypted=false", ["--unencrypted"]],
+    ["!encrypted=true", ["--not", "--encrypted"]],
   ];
   for (const [entry, args] of cases) {
     assert.deepEqual(toHubbleObserveArgs(q({ filters: [entry] })), args, entry);
@@ -214,4 +217,25 @@ test("raw allowlist JSON is what --print-raw-filters prints", () => {
     '{"source_pod":["shop/frontend"],"source_label":["app=x"]}',
     '{"source_pod":["shop/frontend"],"destination_pod":["shop/"],"destination_label":["app=x"]}',
   ]);
+});
+
+test("--encrypted and --unencrypted are the encrypted filter (FlowFilter.encrypted), as in the CLI", () => {
+  const cases: [string, string[], unknown[], unknown[]][] = [
+    ["hubble observe --encrypted", ["encrypted=true"], [{ encrypted: [true] }], []],
+    ["hubble observe --unencrypted --namespace shop", ["encrypted=false"], [{ source_pod: ["shop/"], encrypted: [false] }, { destination_pod: ["shop/"], encrypted: [false] }], []],
+    ["hubble observe --not --encrypted", ["!encrypted=true"], [], [{ encrypted: [true] }]],
+  ];
+  for (const [command, entries, allow, deny] of cases) {
+    const { query, warnings } = analyzeHubbleObserveCommand(command);
+    assert.deepEqual(warnings, [], command);
+    assert.deepEqual(query.filters.map((f) => `${f.negated ? "!" : ""}${f.kind}=${f.value}`), entries, command);
+    const f = toHubbleFilters(query);
+    const json = (x: (typeof f.whitelist)[number]) => toJson(FlowFilterSchema, x, { useProtoFieldName: true });
+    assert.deepEqual(f.whitelist.map(json), allow, command);
+    assert.deepEqual(f.blacklist.map(json), deny, command);
+    assert.deepEqual(parseHubbleObserveCommand(toHubbleObserveCommand(query)), query, `${command} round-trips`);
+  }
+  // The CLI refuses both in one list (they conflict); we apply it and say so.
+  const both = analyzeHubbleObserveCommand("hubble observe --encrypted --unencrypted");
+  assert.match(both.warnings[0], /^filters --encrypted and --unencrypted cannot be combined/);
 });

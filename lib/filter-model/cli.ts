@@ -34,6 +34,16 @@ export function cliFlagOf(kind: FilterKind, direction: Direction): string {
   return spec.directional && direction !== "either" ? `${direction}-${spec.flag}` : spec.flag;
 }
 
+/** The CLI flag of one entry: as cliFlagOf, except that `encrypted=false` is `--unencrypted`. */
+function cliFlagOfEntry(e: FilterEntry): string {
+  return e.kind === "encrypted" && e.value === "false" ? "unencrypted" : cliFlagOf(e.kind, e.direction);
+}
+
+/** An entry as CLI arguments; `--encrypted` and `--unencrypted` take no value. */
+function entryArgs(e: FilterEntry): string[] {
+  return e.kind === "encrypted" ? [`--${cliFlagOfEntry(e)}`] : flagArgs(cliFlagOf(e.kind, e.direction), e.value);
+}
+
 // Flags that may not be combined within one list (hubble/cmd/observe/flows_filter.go, newFlowFilter).
 const CONFLICT_GROUPS: readonly (readonly string[])[] = [
   ["from-fqdn", "from-ip", "ip", "fqdn", "from-namespace", "namespace", "from-all-namespaces", "all-namespaces"],
@@ -122,7 +132,7 @@ function entriesOfList(q: FlowQuery, negated: boolean): FilterEntry[] {
 function listConflict(entries: FilterEntry[]): string | undefined {
   const changed: string[] = [];
   for (const e of entries) {
-    const flag = cliFlagOf(e.kind, e.direction);
+    const flag = cliFlagOfEntry(e);
     if (!changed.includes(flag)) changed.push(flag);
     const c = flagConflict(changed);
     if (c) return c;
@@ -198,12 +208,12 @@ export function toHubbleObserveArgs(query: FlowQuery, options: ObserveCommandOpt
   } else {
     for (const ns of q.namespaces) args.push(...flagArgs("namespace", ns));
     for (const v of q.verdicts) args.push(...flagArgs("verdict", v));
-    for (const e of q.filters) if (!e.negated) args.push(...flagArgs(cliFlagOf(e.kind, e.direction), e.value));
+    for (const e of q.filters) if (!e.negated) args.push(...entryArgs(e));
   }
   if (conflicts.has("blacklist")) {
     for (const f of filters!.blacklist) args.push(...flagArgs("denylist", rawFilterJson(f)));
   } else {
-    for (const e of q.filters) if (e.negated) args.push("--not", ...flagArgs(cliFlagOf(e.kind, e.direction), e.value));
+    for (const e of q.filters) if (e.negated) args.push("--not", ...entryArgs(e));
   }
   if (q.since) args.push(...flagArgs("since", q.since));
   if (q.until && !options.follow) args.push(...flagArgs("until", q.until));
@@ -237,6 +247,8 @@ for (const kind of FILTER_KINDS) {
   }
   if (spec.short) SHORT_FLAGS.set(spec.short, spec.flag);
 }
+LONG_FLAGS.set("encrypted", { type: "filter", kind: "encrypted", direction: "either", fixed: "true" });
+LONG_FLAGS.set("unencrypted", { type: "filter", kind: "encrypted", direction: "either", fixed: "false" });
 LONG_FLAGS.set("ipv4", { type: "filter", kind: "ip-version", direction: "either", fixed: "v4" });
 LONG_FLAGS.set("ipv6", { type: "filter", kind: "ip-version", direction: "either", fixed: "v6" });
 SHORT_FLAGS.set("4", "ipv4");
@@ -247,7 +259,7 @@ LONG_FLAGS.set("until", { type: "time", param: "until" });
 LONG_FLAGS.set("allowlist", { type: "raw", list: "whitelist" });
 LONG_FLAGS.set("denylist", { type: "raw", list: "blacklist" });
 for (const f of ["cel-expression", "ip-trace-id", "ip-trace-option"]) LONG_FLAGS.set(f, { type: "unsupported", takesValue: true });
-for (const f of ["all-namespaces", "from-all-namespaces", "to-all-namespaces", "encrypted", "unencrypted"]) {
+for (const f of ["all-namespaces", "from-all-namespaces", "to-all-namespaces"]) {
   LONG_FLAGS.set(f, { type: "unsupported", takesValue: false, optionalValue: true });
 }
 SHORT_FLAGS.set("A", "all-namespaces");

@@ -54,6 +54,7 @@ export const FILTER_KINDS = [
   "snat-ip",
   "interface",
   "trace-id",
+  "encrypted",
 ] as const;
 export type FilterKind = (typeof FILTER_KINDS)[number];
 
@@ -593,6 +594,24 @@ export const KIND_SPECS: Readonly<Record<FilterKind, KindSpec>> = {
     expects: "a trace ID",
     example: "trace-id=4bf92f3577b34da6a3ce929d0e0e4736",
     normalize: nonEmpty("a trace ID"),
+  }),
+  // `--encrypted` / `--unencrypted` (the CLI has one flag per value): IP.encrypted, set by Cilium
+  // on traffic that crossed nodes under WireGuard or IPsec transparent encryption.
+  encrypted: spec({
+    kind: "encrypted",
+    directional: false,
+    flag: "encrypted",
+    field: "encrypted",
+    expects: "true or false",
+    example: "encrypted=true",
+    normalize(raw) {
+      const v = raw.toLowerCase();
+      if (v === "true" || v === "yes") return "true";
+      if (v === "false" || v === "no") return "false";
+      throw new ValueError("expected true (encrypted between nodes) or false");
+    },
+    toProto: (v) => v === "true",
+    fromProto: (e) => (e === true ? "true" : "false"),
   }),
 };
 

@@ -283,6 +283,10 @@ export function filterEntryForInterface(name: string): FilterEntry | undefined {
   return safeFilterEntry("interface", name);
 }
 
+export function filterEntryForEncrypted(encrypted: boolean): FilterEntry | undefined {
+  return safeFilterEntry("encrypted", String(encrypted));
+}
+
 export function filterEntryForTraceId(traceId: string): FilterEntry | undefined {
   return safeFilterEntry("trace-id", traceId);
 }

@@ -247,3 +247,46 @@ describe("hostile flow text stays literal", () => {
     ]);
   });
 });
+
+describe("the security fields of a flow are explained, not just shown", () => {
+  // Shaped as the demo relay's shop scenario emits them (billing namespace, WireGuard between nodes).
+  const audited: JsonObject = {
+    verdict: "AUDIT",
+    IP: { source: "10.244.2.49", destination: "10.244.1.43", ipVersion: "IPv4" },
+    l4: { TCP: { source_port: 53427, destination_port: 8080, flags: { SYN: true } } },
+    event_type: { type: 5 },
+    traffic_direction: "INGRESS",
+    policy_match_type: 1,
+    ingress_denied_by: [{ name: "billing-api-deny-reports", namespace: "billing", kind: "CiliumNetworkPolicy", revision: "41" }],
+  };
+  const authenticated: JsonObject = { verdict: "FORWARDED", auth_type: "SPIRE", event_type: { type: 5 }, traffic_direction: "INGRESS" };
+  const decrypted: JsonObject = {
+    verdict: "FORWARDED",
+    IP: { source: "10.244.3.10", destination: "10.244.0.11", ipVersion: "IPv4", encrypted: true },
+    event_type: { type: 4 },
+  };
+
+  it("an AUDIT verdict says it would have been dropped, and its denied_by policies that they would have denied it", () => {
+    assert.match(field(audited, "policy", "Verdict").value, /^AUDIT — .*policy audit mode.*would have dropped/);
+    const by = field(audited, "policy", "Ingress would be denied by");
+    assert.match(by.value, /billing\/billing-api-deny-reports/);
+  });
+
+  it("auth_type SPIRE says the rule requires mutual authentication", () => {
+    assert.match(field(authenticated, "policy", "Auth type").value, /^SPIRE — .*mutual authentication.*authentication\.mode: required/);
+  });
+
+  it("IP.encrypted says the packet crossed nodes encrypted, and offers the encrypted filter", () => {
+    const f = field(decrypted, "l4", "Encrypted");
+    assert.match(f.value, /^yes — .*WireGuard or IPsec/);
+    assert.equal(formatFilterEntry(f.filter!), "encrypted=true");
+    assert.equal(formatFilterEntry(f.exclude!), "!encrypted=true");
+    assertSelects(f.filter!, decrypted, true, "encrypted=true selects it");
+    assertSelects(f.exclude!, decrypted, false, "!encrypted=true excludes it");
+    assertSelects(f.filter!, audited, false, "a flow without IP.encrypted is not encrypted");
+  });
+
+  it("an unknown auth type from a newer Cilium is shown as it is", () => {
+    assert.equal(field({ auth_type: "MAGIC" }, "policy", "Auth type").value, "MAGIC");
+  });
+});

@@ -9,6 +9,7 @@ import type { FilterEntry } from "../filter-model/entry";
 import {
   filterEntryForCluster,
   filterEntryForDropReason,
+  filterEntryForEncrypted,
   filterEntryForEventType,
   filterEntryForFqdn,
   filterEntryForHttpHeader,
@@ -39,7 +40,7 @@ import {
   type Side,
 } from "./filter-entries";
 import { requestURIPath } from "../filters/url";
-import { dnsRcodeName, eventTypeName, formatLatency, policyMatchTypeName, RESERVED_IDENTITY_NAME } from "./names";
+import { authTypeText, dnsRcodeName, encryptedText, eventTypeName, formatLatency, policyMatchTypeName, RESERVED_IDENTITY_NAME, verdictText } from "./names";
 
 export type SectionId = "summary" | "source" | "destination" | "l4" | "l7" | "policy" | "trace" | "node" | "other";
 
@@ -347,7 +348,7 @@ function l4(c: Collector): void {
     }
   }
   c.leaf("l4", "IP version", ["IP", "ipVersion"], { filter: (v) => filterEntryForIpVersion(str(v)) });
-  c.leaf("l4", "Encrypted", ["IP", "encrypted"]);
+  c.leaf("l4", "Encrypted", ["IP", "encrypted"], { text: encryptedText, filter: (v) => filterEntryForEncrypted(v === true) });
   c.rest("l4", "Tunnel", ["tunnel"]);
 }
 
@@ -421,7 +422,7 @@ const POLICY_LISTS: readonly [string, string][] = [
 
 function policy(c: Collector): void {
   const verdict = str(c.get(["verdict"]));
-  c.leaf("policy", "Verdict", ["verdict"], { filter: (v) => filterEntryForVerdict(str(v)) });
+  c.leaf("policy", "Verdict", ["verdict"], { text: verdictText, filter: (v) => filterEntryForVerdict(str(v)) });
   c.leaf("policy", "Drop reason", ["drop_reason_desc"], { filter: (v) => filterEntryForDropReason(str(v), verdict) });
   c.leaf("policy", "Drop reason code (deprecated)", ["drop_reason"]);
   c.leaf("policy", "Policy match type", ["policy_match_type"], {
@@ -430,7 +431,9 @@ function policy(c: Collector): void {
       return n === undefined ? scalarText(v) : `${policyMatchTypeName(n)} (${n})`;
     },
   });
-  for (const [key, label] of POLICY_LISTS) {
+  for (const [key, listLabel] of POLICY_LISTS) {
+    // On an AUDIT verdict the denied_by policies did not drop anything: they would have.
+    const label = verdict === "AUDIT" ? listLabel.replace(" denied by", " would be denied by") : listLabel;
     const list = c.get([key]);
     if (!Array.isArray(list)) continue;
     list.forEach((p, i) => {
@@ -448,7 +451,7 @@ function policy(c: Collector): void {
     c.more("policy", label, [key], list.length);
   }
   c.list("policy", "Policy log", ["policy_log"]);
-  c.leaf("policy", "Auth type", ["auth_type"]);
+  c.leaf("policy", "Auth type", ["auth_type"], { text: authTypeText });
 }
 
 function policyText(p: JsonObject, labels: readonly string[]): string {

@@ -35,6 +35,7 @@ const STATIC_VALUES: Partial<Record<FilterKind, readonly string[]>> = {
   protocol: ["tcp", "udp", "icmpv4", "icmpv6", "sctp", "dns", "http", "kafka"],
   "traffic-direction": ["ingress", "egress"],
   "ip-version": ["v4", "v6"],
+  encrypted: ["true", "false"],
   type: Object.keys(EVENT_TYPE_NAMES),
   identity: Object.keys(RESERVED_IDENTITIES),
   "http-status": ["2+", "3+", "4+", "5+"],

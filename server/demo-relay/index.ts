@@ -3,7 +3,8 @@ import "server-only";
 import type { EpochNs } from "@/lib/timestamp";
 import { DemoCluster } from "./cluster";
 import { createClock } from "./clock";
-import { startGrpcServer } from "./grpc-server";
+import { type GrpcMethods, startGrpcServer } from "./grpc-server";
+import { healthMethods } from "./health-service";
 import { observerMethods } from "./observer-service";
 import { ReplayFeeder } from "./replay-feeder";
 import { loadScenario } from "./scenario";
@@ -80,7 +81,9 @@ export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<Runni
   }
 
   const host = opts.host ?? "127.0.0.1";
-  const server = await startGrpcServer(observerMethods({ cluster, relayNodeName: RELAY_NODE_NAME, now, startedAtNs }), {
+  // Relay serves grpc.health.v1 on its API port too (`hubble status` needs it).
+  const methods = mergeMethods(observerMethods({ cluster, relayNodeName: RELAY_NODE_NAME, now, startedAtNs }), healthMethods({ cluster }));
+  const server = await startGrpcServer(methods, {
     host,
     port: opts.port ?? 0,
     tls: opts.tls,
@@ -96,6 +99,13 @@ export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<Runni
       feeder.stop();
       await server.close();
     },
+  };
+}
+
+function mergeMethods(...services: GrpcMethods[]): GrpcMethods {
+  return {
+    unary: new Map(services.flatMap((s) => [...s.unary])),
+    serverStreaming: new Map(services.flatMap((s) => [...s.serverStreaming])),
   };
 }
 

@@ -30,7 +30,8 @@ Options:
   --exit-code           exit 1 when the verdict is denied (for CI gates)
   -h, --help            show this help
 
-Policy problems are printed as warnings on stderr; the explanation goes to stdout.
+Policy problems are printed as warnings on stderr; the explanation goes to stdout. Run it as
+'npm run -s explain -- …' to keep npm's own banner out of stdout (e.g. '> explanation.json').
 Exit status: 0 explained, 1 denied with --exit-code, 2 bad usage or unreadable input.`;
 
 function fail(message: string): never {

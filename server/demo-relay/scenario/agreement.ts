@@ -98,7 +98,10 @@ function dropDisagreement(o: Outcome, e: Explanation): boolean {
     case "l7-deny":
       return e.decision !== "l7-deny" || !e.decisive || !(o[o.direction!]?.allowedBy ?? []).includes(ref(e.decisive));
     case "audit":
-      return e.decision !== "default-deny" && e.decision !== "deny-rule";
+      // What the policies would have done outside audit mode.
+      return o.wouldBe === "deny-rule"
+        ? e.decision !== "deny-rule" || !e.decisive || !o.policies.includes(ref(e.decisive))
+        : e.decision !== "default-deny" || e.isolating.map(ref).sort().join() !== [...o.policies].sort().join();
     default:
       return true;
   }

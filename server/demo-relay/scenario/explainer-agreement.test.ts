@@ -21,7 +21,7 @@ describe("declared outcomes agree with the policy explainer", () => {
   it("reports a declared outcome that the policies contradict", () => {
     const s = loadScenario("starwars");
     const xwing = s.traffic.find((t) => t.name === "xwing-request-landing")!;
-    xwing.outcome = { result: "forwarded", policies: [], denyMatchType: "L3-L4" };
+    xwing.outcome = { result: "forwarded", policies: [], denyMatchType: "L3-L4", wouldBe: "default-deny" };
     const r = explainScenario(s);
     assert.equal(r.problems.length, 1, r.problems.join("\n"));
     assert.match(r.problems[0], /^xwing-request-landing: declared forwarded but .*the explainer says denied \(default-deny\) at ingress by CiliumNetworkPolicy\/default\/rule1/);

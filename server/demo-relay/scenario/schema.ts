@@ -78,6 +78,11 @@ export const SideAllow = z.strictObject({
   matchType: MatchType.default("L3-L4"),
   /** Traffic is redirected to the L7 proxy on this side (REDIRECTED verdict, L7 records here). */
   proxy: z.boolean().default(false),
+  /**
+   * The allowing rule requires mutual authentication (`authentication.mode: required`); the peers
+   * authenticated through SPIRE, so this side's policy verdicts carry auth_type SPIRE.
+   */
+  auth: z.enum(["spire"]).optional(),
 });
 
 const Direction = z.enum(["ingress", "egress"]);
@@ -89,8 +94,14 @@ export const Outcome = z
     direction: Direction.optional(),
     /** default-deny: isolating policies; deny-rule: denying policies; audit: would-deny policies. */
     policies: z.array(PolicyRef).default([]),
-    /** policy_match_type of the deny entry (deny-rule only). */
+    /** policy_match_type of the deny entry (deny-rule, and audit of a deny rule). */
     denyMatchType: MatchType.default("L3-L4"),
+    /**
+     * audit only: what the endpoint's policies would have done outside audit mode. An audited
+     * deny rule is named in `*_denied_by` (as Cilium correlates AUDIT verdicts); an audited
+     * default deny has no rule to name.
+     */
+    wouldBe: z.enum(["default-deny", "deny-rule"]).default("default-deny"),
     egress: SideAllow.optional(),
     ingress: SideAllow.optional(),
   })
@@ -177,7 +188,13 @@ export const TrafficSpec = z
     grpc: GrpcSpec.optional(),
     dns: DnsSpec.optional(),
     kafka: KafkaSpec.optional(),
-    outcome: Outcome.default({ result: "forwarded", policies: [], denyMatchType: "L3-L4" }),
+    outcome: Outcome.default({ result: "forwarded", policies: [], denyMatchType: "L3-L4", wouldBe: "default-deny" }),
+    /**
+     * Random stream the pattern's connections are drawn from. Patterns of a stream other than
+     * "main" get their own generator and arrival process, so adding them leaves the flows of
+     * every other pattern unchanged for a given seed.
+     */
+    stream: z.string().regex(/^[a-z0-9-]+$/).default("main"),
   })
   .superRefine((t, ctx) => {
     if (t.protocol === "cilium-health") {
@@ -199,6 +216,11 @@ export const ScenarioSpec = z.strictObject({
   hubbleVersion: z.string().default("1.19.1+gd0d0c879"),
   /** Policy repository revision reported in Policy.revision. */
   policyRevision: z.number().int().min(1).default(12),
+  /**
+   * Transparent encryption between nodes (cilium `encryption.type`): pod traffic that arrives
+   * from another node was decrypted there, so its trace events carry IP.encrypted.
+   */
+  encryption: z.enum(["none", "wireguard", "ipsec"]).default("none"),
   /** Multi-document policy YAML files, relative to the scenario file. */
   policyFiles: z.array(z.string()).default([]),
   nodes: z.array(NodeSpec).min(3),

@@ -1,12 +1,12 @@
 import "server-only";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Flow, L7FlowType, TrafficDirection, Verdict } from "../../../proto/gen/flow/flow_pb";
+import { AuthType, type Flow, L7FlowType, TrafficDirection, Verdict } from "../../../proto/gen/flow/flow_pb";
 import type { GetFlowsResponse } from "../../../proto/gen/observer/observer_pb";
 import { loadScenario } from "../scenario/load";
 import { type Scenario, policyRef } from "../scenario/schema";
 import { ConnectionGenerator } from "./connection";
-import { emitterFor, timestamp } from "./flows";
+import { MATCH_TYPE_NUMBER, emitterFor, timestamp } from "./flows";
 import { compilePatterns } from "./patterns";
 import { Prng } from "./prng";
 import { PatternRunner } from "./runner";
@@ -165,7 +165,9 @@ describe("shop", () => {
           const l7Dropped = conn.filter((e) => isType(e.flow, 129) && e.flow.verdict === Verdict.DROPPED);
           const at = `${t.name}`;
           for (const dir of ["egress", "ingress"] as const) {
-            const allowed = pvs.filter((f) => f.verdict !== Verdict.DROPPED && f.trafficDirection === (dir === "egress" ? 2 : 1));
+            const allowed = pvs.filter(
+              (f) => f.verdict !== Verdict.DROPPED && f.verdict !== Verdict.AUDIT && f.trafficDirection === (dir === "egress" ? 2 : 1),
+            );
             const side = o[dir];
             if (!side) {
               // the only verdicts for an unenforced side are drops declared for it
@@ -175,7 +177,22 @@ describe("shop", () => {
             for (const f of allowed) {
               assert.equal(f.verdict, side.proxy ? Verdict.REDIRECTED : Verdict.FORWARDED, at);
               assert.deepEqual(names(dir === "egress" ? f.egressAllowedBy : f.ingressAllowedBy), [...side.allowedBy].sort(), at);
+              assert.equal(f.authType, side.auth === "spire" ? AuthType.SPIRE : AuthType.DISABLED, `${at}: auth_type`);
             }
+          }
+          const audits = pvs.filter((f) => f.verdict === Verdict.AUDIT);
+          if (o.result === "audit") {
+            // One AUDIT verdict where the drop would be; it names the deny rule only for an audited deny rule.
+            assert.equal(audits.length, 1, `${at}: AUDIT verdict`);
+            const [f] = audits;
+            const rule = o.wouldBe === "deny-rule";
+            assert.equal(f.trafficDirection, o.direction === "egress" ? TrafficDirection.EGRESS : TrafficDirection.INGRESS, at);
+            assert.deepEqual(names(o.direction === "egress" ? f.egressDeniedBy : f.ingressDeniedBy), rule ? [...o.policies].sort() : [], `${at}: denied_by`);
+            assert.equal(f.policyMatchType, rule ? MATCH_TYPE_NUMBER[o.denyMatchType] : 0, `${at}: match type`);
+            assert.equal(f.isReply, false, at);
+            assert.ok(conn.some((e) => isType(e.flow, 4) && e.flow.traceObservationPoint === 101 && e.flow.isReply === false), `${at}: the audited traffic is delivered`);
+          } else {
+            assert.equal(audits.length, 0, `${at}: unexpected AUDIT verdict`);
           }
           if (o.result === "default-deny" || o.result === "deny-rule") {
             const reason = o.result === "deny-rule" ? 181 : 133;
@@ -196,4 +213,30 @@ describe("shop", () => {
       }
     });
   }
+});
+
+describe("transparent encryption (shop: WireGuard)", () => {
+  const shop = loadScenario("shop");
+  it("marks pod traffic delivered from another node as encrypted, and nothing else", () => {
+    let encrypted = 0;
+    let sameNodeOrHost = 0;
+    for (const pattern of ["storefront-to-catalog", "checkout-to-payments-api", "invoice-worker-to-billing-api", "kubelet-probe-storefront", "health"]) {
+      if (!shop.traffic.some((t) => t.name === pattern)) continue;
+      for (const conn of connections(shop, pattern, 12, 5)) {
+        for (const { flow: f } of conn) {
+          const fromPodElsewhere =
+            isType(f, 4) && f.traceObservationPoint === 101 && !!f.source?.podName && f.source.ID === 0 && !f.source.labels.some((l) => l.startsWith("reserved:"));
+          assert.equal(f.IP?.encrypted ?? false, fromPodElsewhere, `${pattern}: ${f.Summary} at ${f.nodeName} obs ${f.traceObservationPoint}`);
+          if (fromPodElsewhere) encrypted++;
+          else sameNodeOrHost++;
+        }
+      }
+    }
+    assert.ok(encrypted > 0 && sameNodeOrHost > 0, `${encrypted} encrypted, ${sameNodeOrHost} not`);
+  });
+
+  it("leaves a scenario without encryption unencrypted", () => {
+    const starwars = loadScenario("starwars");
+    for (const t of starwars.traffic) for (const conn of connections(starwars, t.name, 2)) for (const { flow } of conn) assert.equal(flow.IP?.encrypted ?? false, false);
+  });
 });

@@ -17,6 +17,7 @@ import {
 } from "../../../proto/gen/flow/flow_pb";
 import type { GetFlowsResponse } from "../../../proto/gen/observer/observer_pb";
 import {
+  type AuthType,
   EVENT,
   type FlowParts,
   FlowType,
@@ -62,6 +63,7 @@ export type Peer = {
 // Enum values as module constants: cheaper than property reads through module bindings.
 const FORWARDED = Verdict.FORWARDED;
 const DROPPED = Verdict.DROPPED;
+const AUDIT = Verdict.AUDIT;
 const L3_L4 = FlowType.L3_L4;
 const INGRESS = TrafficDirection.INGRESS;
 const EGRESS = TrafficDirection.EGRESS;
@@ -84,7 +86,7 @@ const DROP_FILE = {
   egress: create(FileInfoSchema, { name: "bpf_lxc.c", line: 1378 }),
 } satisfies Record<string, FileInfo>;
 
-type Packet = { src: Peer; dst: Peer; ip: IP; l4: Layer4; summary: string; reply: boolean };
+type Packet = { src: Peer; dst: Peer; ip: IP; l4: Layer4; summary: string; reply: boolean; ipDecrypted?: IP };
 
 /**
  * The L7 part of a connection: emits the proxy's request record at `t` on `proxyNode` (if the
@@ -95,6 +97,8 @@ export type Exchange = (t: number, proxyNode: NodeInfo | undefined, fwd: Packet,
 export class ConnectionGenerator {
   readonly l7: L7Records;
   private readonly podPeers = new WeakMap<PodInfo, Peer>();
+  /** WireGuard or IPsec between nodes (the scenario's `encryption`). */
+  private readonly encryption: boolean;
 
   constructor(
     readonly topo: Topology,
@@ -106,6 +110,17 @@ export class ConnectionGenerator {
     private readonly uuidSalt: Prng = new Prng(0, 0x75756964),
   ) {
     this.l7 = new L7Records(this);
+    this.encryption = topo.scenario.encryption !== "none";
+  }
+
+  /**
+   * The IP of a packet as Hubble reports it at `obs` on `node`: pod traffic that came from another
+   * node was encrypted on the way (WireGuard / IPsec) and is seen decrypted on delivery, which the
+   * datapath marks in the trace reason (Hubble's IP.encrypted).
+   */
+  private ipAt(k: Packet, node: NodeInfo, obs: OBS): IP {
+    if (!this.encryption || obs !== TO_ENDPOINT || !k.src.isEndpoint || !k.src.node || k.src.node === node) return k.ip;
+    return (k.ipDecrypted ??= ipv4(k.ip.source, k.ip.destination, true));
   }
 
   /** Emit one flow on `node` at offset `t` (ns since the simulation epoch). */
@@ -208,7 +223,7 @@ export class ConnectionGenerator {
       attempts.forEach((offset, i) => {
         let t = t0 + offset;
         if (client.isEndpoint && client.node) {
-          if (p.egress && i === 0) this.verdict(t, client.node, syn, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, names);
+          if (p.egress && i === 0) this.verdict(t, client.node, syn, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, names, undefined, p.egress.authType);
           if (p.drop!.direction === "egress") {
             this.dropPair(t, client.node, syn, "egress", p, svc, names);
             last = t;
@@ -224,13 +239,14 @@ export class ConnectionGenerator {
     }
 
     let t = t0;
-    if (p.egress && client.isEndpoint) this.verdict(t, client.node!, syn, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, names);
-    if (p.audit === "egress" && client.isEndpoint) this.verdict(t, client.node!, syn, "egress", Verdict.AUDIT, 0, [], svc, names);
+    const audit = p.audit;
+    if (p.egress && client.isEndpoint) this.verdict(t, client.node!, syn, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, names, undefined, p.egress.authType);
+    if (audit?.direction === "egress" && client.isEndpoint) this.verdict(t, client.node!, syn, "egress", Verdict.AUDIT, audit.matchType, audit.deniedBy, svc, names);
     clientOut(t, TCP.SYN, NEW);
     t += this.oneWay(client, server);
     if (server.isEndpoint) {
-      if (p.ingress) this.verdict(t, server.node!, syn, "ingress", p.ingress.verdict, p.ingress.matchType, p.ingress.allowedBy, svc);
-      if (p.audit === "ingress") this.verdict(t, server.node!, syn, "ingress", Verdict.AUDIT, 0, [], svc);
+      if (p.ingress) this.verdict(t, server.node!, syn, "ingress", p.ingress.verdict, p.ingress.matchType, p.ingress.allowedBy, svc, undefined, undefined, p.ingress.authType);
+      if (audit?.direction === "ingress") this.verdict(t, server.node!, syn, "ingress", Verdict.AUDIT, audit.matchType, audit.deniedBy, svc);
     }
     serverIn(t, TCP.SYN, NEW);
     t += rng.int(20, 90) * US;
@@ -276,7 +292,7 @@ export class ConnectionGenerator {
     const cross = client.node !== server.node;
     const proxy = !!p.egress?.proxy;
     let t = t0;
-    if (client.isEndpoint && p.egress) this.verdict(t, client.node!, fwd, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc);
+    if (client.isEndpoint && p.egress) this.verdict(t, client.node!, fwd, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, undefined, undefined, p.egress.authType);
     if (p.drop?.direction === "egress" && client.isEndpoint) {
       this.dropPair(t, client.node!, fwd, "egress", p, svc);
       return t;
@@ -286,7 +302,7 @@ export class ConnectionGenerator {
     const proxyDelay = proxy ? this.rng.int(30, 120) * US : 0;
     t += proxyDelay + ow;
     if (server.isEndpoint) {
-      if (p.ingress) this.verdict(t, server.node!, fwd, "ingress", p.ingress.verdict, p.ingress.matchType, p.ingress.allowedBy, svc);
+      if (p.ingress) this.verdict(t, server.node!, fwd, "ingress", p.ingress.verdict, p.ingress.matchType, p.ingress.allowedBy, svc, undefined, undefined, p.ingress.authType);
       if (p.drop) {
         this.dropPair(t, server.node!, fwd, "ingress", p, svc);
         return t;
@@ -304,7 +320,7 @@ export class ConnectionGenerator {
     this.emit(t, node, {
       verdict: FORWARDED,
       ethernet: obs === TO_ENDPOINT ? k.dst.ethIn : k.src.node === node ? k.src.ethOut : k.dst.ethIn,
-      IP: k.ip,
+      IP: this.ipAt(k, node, obs),
       l4: k.l4,
       source: k.src.view(node),
       destination: k.dst.view(node),
@@ -323,11 +339,16 @@ export class ConnectionGenerator {
     });
   }
 
-  verdict(t: number, node: NodeInfo, k: Packet, dir: "ingress" | "egress", verdict: Verdict, matchType: number, policies: Policy[], svc?: Service, names?: string[], dropReason?: number): void {
-    const denied = verdict === DROPPED;
+  verdict(
+    t: number, node: NodeInfo, k: Packet, dir: "ingress" | "egress", verdict: Verdict, matchType: number, policies: Policy[],
+    svc?: Service, names?: string[], dropReason?: number, authType?: AuthType,
+  ): void {
+    // An audited verdict names the policies that would have denied it, like a drop.
+    const denied = verdict === DROPPED || verdict === AUDIT;
     this.emit(t, node, {
       verdict,
       dropReason,
+      authType,
       ethernet: dir === "egress" ? k.src.ethOut : k.dst.ethIn,
       IP: k.ip,
       l4: k.l4,
@@ -337,8 +358,8 @@ export class ConnectionGenerator {
       eventType: VERDICT_EVENT,
       trafficDirection: dir === "egress" ? EGRESS : INGRESS,
       policyMatchType: matchType,
-      // Cilium marks allowed verdicts as "not a reply" (first packet); dropped ones are unknown.
-      isReply: denied ? undefined : false,
+      // Cilium marks allowed verdicts (AUDIT too) as "not a reply" (first packet); dropped ones are unknown.
+      isReply: verdict === DROPPED ? undefined : false,
       destinationService: svc,
       destinationNames: names,
       egressAllowedBy: !denied && dir === "egress" ? policies : undefined,

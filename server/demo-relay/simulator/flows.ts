@@ -2,6 +2,7 @@ import "server-only";
 import { create } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import {
+  AuthType,
   type CiliumEventType,
   CiliumEventTypeSchema,
   DropReason,
@@ -43,6 +44,8 @@ const EMPTY: never[] = Object.freeze([]) as unknown as never[];
 export type FlowParts = {
   verdict: Verdict;
   dropReason?: number;
+  /** Policy verdicts of a rule that requires mutual authentication. */
+  authType?: AuthType;
   ethernet?: Ethernet;
   IP: IP;
   l4: Layer4;
@@ -77,7 +80,7 @@ export function makeFlow(time: Timestamp, uuid: string, emitter: Emitter, nodeNa
     emitter,
     verdict: p.verdict,
     dropReason: p.dropReason ?? 0,
-    authType: 0,
+    authType: p.authType ?? AuthType.DISABLED,
     ethernet: p.ethernet,
     IP: p.IP,
     l4: p.l4,
@@ -128,8 +131,8 @@ export function timestamp(seconds: bigint, nanos: number): Timestamp {
   return { $typeName: "google.protobuf.Timestamp", seconds, nanos };
 }
 
-export function ipv4(source: string, destination: string): IP {
-  return create(IPSchema, { source, destination, ipVersion: IPVersion.IPv4 });
+export function ipv4(source: string, destination: string, encrypted = false): IP {
+  return create(IPSchema, { source, destination, ipVersion: IPVersion.IPv4, encrypted });
 }
 
 export function tcpL4(sourcePort: number, destinationPort: number, flags: TCPFlags | undefined): Layer4 {
@@ -205,4 +208,4 @@ export function policyMessage(ref: string, revision: number): Policy {
 }
 
 export const DIRECTION = { ingress: TrafficDirection.INGRESS, egress: TrafficDirection.EGRESS } as const;
-export { DropReason, FlowType, TraceObservationPoint, TraceReason, TrafficDirection, Verdict };
+export { AuthType, DropReason, FlowType, TraceObservationPoint, TraceReason, TrafficDirection, Verdict };

@@ -3,14 +3,17 @@ import { create } from "@bufbuild/protobuf";
 import { type Policy, type Service, ServiceSchema } from "../../../proto/gen/flow/flow_pb";
 import type { Scenario, SideAllow, TrafficSpec } from "../scenario/schema";
 import { type PatternEnd, resolveEnd, serverPort, transport } from "../scenario/traffic";
-import { DropReason, MATCH_TYPE_NUMBER, Verdict, policyMessage } from "./flows";
+import { AuthType, DropReason, MATCH_TYPE_NUMBER, Verdict, policyMessage } from "./flows";
 import { WeightedTable, lognormalFrom, type Prng } from "./prng";
 import type { PodInfo, Topology } from "./topology";
 
 // A traffic pattern compiled once: resolved endpoints, prebuilt policy messages and
 // per-protocol samplers. Connections are generated from these templates.
 
-export type SideTemplate = { verdict: Verdict; matchType: number; allowedBy: Policy[]; proxy: boolean };
+export type SideTemplate = { verdict: Verdict; matchType: number; allowedBy: Policy[]; proxy: boolean; authType: AuthType };
+
+/** An audited would-be drop: reported with verdict AUDIT, and the traffic flows on. */
+export type AuditTemplate = { direction: "ingress" | "egress"; matchType: number; deniedBy: Policy[] };
 
 export type DropTemplate = {
   direction: "ingress" | "egress";
@@ -35,7 +38,7 @@ export type PatternTemplate = {
   ingress?: SideTemplate;
   drop?: DropTemplate;
   l7Deny?: "ingress" | "egress";
-  audit?: "ingress" | "egress";
+  audit?: AuditTemplate;
   /** Name looked up before connecting (resolveVia), with the DNS pattern that does it. */
   lookup?: { name: string; via: PatternTemplate };
   http?: { sample: HttpRequestSampler; host: (server: PodInfo | undefined) => string; userAgent: string; protocol: string };
@@ -50,6 +53,7 @@ function side(s: SideAllow | undefined, revision: number): SideTemplate | undefi
     matchType: MATCH_TYPE_NUMBER[s.matchType],
     allowedBy: s.allowedBy.map((r) => policyMessage(r, revision)),
     proxy: s.proxy,
+    authType: s.auth === "spire" ? AuthType.SPIRE : AuthType.DISABLED,
   };
 }
 
@@ -91,7 +95,16 @@ export function compilePatterns(scenario: Scenario, topo: Topology): PatternTemp
       };
     }
     if (o.result === "l7-deny") tpl.l7Deny = o.direction;
-    if (o.result === "audit") tpl.audit = o.direction;
+    if (o.result === "audit") {
+      const rule = o.wouldBe === "deny-rule";
+      // Cilium correlates AUDIT verdicts like explicit denies: the deny entry's policies and
+      // match type; an audited default deny matched no entry (match type none, no policies).
+      tpl.audit = {
+        direction: o.direction!,
+        matchType: rule ? MATCH_TYPE_NUMBER[o.denyMatchType] : 0,
+        deniedBy: rule ? o.policies.map((r) => policyMessage(r, revision)) : [],
+      };
+    }
     if (t.http) {
       const reqs = new WeightedTable(t.http.requests, t.http.requests.map((r) => r.weight));
       const codes = Object.keys(t.http.status).map(Number);

@@ -145,4 +145,18 @@ describe("TrafficSimulator", () => {
       assert.ok(sim.nodes.some((n) => n.name === e.nodeName));
     }
   });
+
+  it("runs patterns of another stream without changing the main stream's flows", () => {
+    const mainOnly = { ...shop, traffic: shop.traffic.filter((t) => t.stream === "main") };
+    assert.ok(mainOnly.traffic.length < shop.traffic.length, "shop has patterns on a stream of their own");
+    const inBilling = (e: SimulatedEvent) =>
+      e.response.responseTypes.case === "flow" &&
+      [e.response.responseTypes.value.source?.namespace, e.response.responseTypes.value.destination?.namespace].includes("billing");
+    const both = run(new TrafficSimulator(shop, { seed: 7, rate: 200, epochNs: EPOCH }), 20, 250);
+    const alone = run(new TrafficSimulator(mainOnly, { seed: 7, rate: 200, epochNs: EPOCH }), 20, 250);
+    const billing = both.filter(inBilling);
+    assert.ok(billing.length > 0, "the billing stream emits flows");
+    assert.deepEqual(json(both.filter((e) => !inBilling(e))), json(alone));
+    assert.ok(billing.every((e, i) => i === 0 || nanos(billing[i - 1]) <= nanos(e)), "merged in time order");
+  });
 });

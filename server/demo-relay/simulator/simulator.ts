@@ -15,12 +15,21 @@ import { Topology } from "./topology";
 // pure function of (scenario, seed, rate, epochNs): connections start as a Poisson process
 // drawn from one generator, each connection's events are generated eagerly in start order
 // and released from a (time, sequence) heap, so the step sizes of advanceTo don't matter.
+//
+// Patterns marked with another `stream` than "main" run on a generator and arrival process of
+// their own, merged into the same heap: a namespace added that way leaves the flows of every
+// other pattern as they were for the seed. `rate` is the main stream's; another stream starts
+// connections at the main stream's connection rate times its share of weight (its weights'
+// sum over the main stream's).
 
 export type SimulatedEvent = { nodeName: string; response: GetFlowsResponse };
 export type SimulatorOptions = { seed: number; rate: number; epochNs: bigint };
 export type SimulatedNode = { name: string; address: string; labels: string[] };
 
 type Pending = { t: number; seq: number; response: GetFlowsResponse };
+
+/** An independent pattern stream besides the main one. */
+type ExtraStream = { rng: Prng; runner: PatternRunner; table: WeightedTable<PatternTemplate>; meanGapNs: number; nextStart: number };
 
 /** Probability that a connection start also reports a lost-events notice on some node. */
 const LOST_EVENT_CHANCE = 1 / 5000;
@@ -33,6 +42,7 @@ export class TrafficSimulator {
   private readonly runner: PatternRunner;
   private readonly table: WeightedTable<PatternTemplate>;
   private readonly meanGapNs: number;
+  private readonly extraStreams: ExtraStream[] = [];
   private readonly heap: Pending[] = [];
   private seq = 0;
   private nextStart: number;
@@ -49,7 +59,15 @@ export class TrafficSimulator {
     this.epochSec = opts.epochNs / 1_000_000_000n;
     this.epochRem = Number(opts.epochNs % 1_000_000_000n);
     const emitter = emitterFor(scenario.hubbleVersion);
-    const patterns = compilePatterns(scenario, this.topology);
+    const all = compilePatterns(scenario, this.topology);
+    const streams = new Map<string, PatternTemplate[]>([["main", []]]);
+    for (const p of all) {
+      const list = streams.get(p.spec.stream);
+      if (list) list.push(p);
+      else streams.set(p.spec.stream, [p]);
+    }
+    const patterns = streams.get("main")!;
+    if (patterns.length === 0) throw new Error(`scenario ${scenario.name}: the main stream needs at least one pattern`);
     this.table = new WeightedTable(patterns, patterns.map((p) => p.spec.weight));
 
     this.rng = new Prng(opts.seed >>> 0, 1);
@@ -61,6 +79,16 @@ export class TrafficSimulator {
     const eventsPerConnection = estimateEventsPerConnection(this.topology, emitter, patterns, opts.seed);
     this.meanGapNs = (1e9 * eventsPerConnection) / opts.rate;
     this.nextStart = this.rng.exp(this.meanGapNs);
+
+    const mainWeight = weightOf(patterns);
+    for (const [name, list] of streams) {
+      if (name === "main") continue;
+      const rng = new Prng(opts.seed >>> 0, fnv1a(`stream:${name}`));
+      const runner = new PatternRunner(new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), rng));
+      const meanGapNs = this.meanGapNs * (mainWeight / weightOf(list));
+      const table = new WeightedTable(list, list.map((p) => p.spec.weight));
+      this.extraStreams.push({ rng, runner, table, meanGapNs, nextStart: rng.exp(meanGapNs) });
+    }
   }
 
   /** Every event with time in (previous now, nowNs], in non-decreasing time order. */
@@ -71,6 +99,12 @@ export class TrafficSimulator {
     while (this.nextStart <= now) {
       this.startConnection(Math.ceil(this.nextStart));
       this.nextStart += this.rng.exp(this.meanGapNs);
+    }
+    for (const s of this.extraStreams) {
+      while (s.nextStart <= now) {
+        s.runner.run(s.table.pick(s.rng), Math.ceil(s.nextStart));
+        s.nextStart += s.rng.exp(s.meanGapNs);
+      }
     }
     const out: SimulatedEvent[] = [];
     const heap = this.heap;
@@ -132,6 +166,10 @@ function estimateEventsPerConnection(
     weights += p.spec.weight;
   }
   return weighted / weights + LOST_EVENT_CHANCE;
+}
+
+function weightOf(patterns: readonly PatternTemplate[]): number {
+  return patterns.reduce((sum, p) => sum + p.spec.weight, 0);
 }
 
 function less(a: Pending, b: Pending): boolean {
