@@ -114,8 +114,9 @@ function explainReply(f: FlowFacts, c: CompiledPolicySet, dropNote: string): Exp
   const atClient = isEndpoint(client) ? evaluateSide(c, { endpoint: client, direction: "egress", peer: server }, conn) : undefined;
   const connText = `${describeSide(client)} → ${describeSide(server)} on ${l4Text(conn.l4)}`;
   const head = `${dropNote}This is a reply on an established connection (${connText}); connection tracking lets replies through without a policy check.`;
-  const isolatedText = isolating.length
-    ? ` Nothing else would let it in: ${uniqueNames(isolating)} put${isolating.length === 1 ? "s" : ""} ${point.endpoint} in default-deny for ${point.direction}.`
+  const names = uniqueNames(isolating);
+  const isolatedText = names.count
+    ? ` Nothing else would let it through: ${names.text} put${names.count === 1 ? "s" : ""} ${point.endpoint} in default-deny for ${point.direction}.`
     : "";
   const allowedAt = atServer?.kind === "allowed" ? { r: atServer, where: `ingress of ${endpointName(server)}` } : atClient?.kind === "allowed" ? { r: atClient, where: `egress of ${endpointName(client)}` } : undefined;
   let decisive: RuleRef | null = null;
@@ -139,9 +140,9 @@ function explainReply(f: FlowFacts, c: CompiledPolicySet, dropNote: string): Exp
   });
 }
 
-function uniqueNames(blocks: readonly { policy: Parameters<typeof policyText>[0] }[]): string {
+function uniqueNames(blocks: readonly { policy: Parameters<typeof policyText>[0] }[]): { text: string; count: number } {
   const names = [...new Set(blocks.map((b) => policyText(b.policy)))];
-  return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+  return { text: names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", "), count: names.length };
 }
 
 /** An egress denial fixed alone may still meet the destination's ingress default-deny: say so. */
