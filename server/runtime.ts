@@ -6,6 +6,7 @@ import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
 import type { OpenLiveFeed } from "@/server/hub/upstream";
 import { log } from "@/server/log";
+import { getMetrics } from "@/server/metrics";
 import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
 import { RelayClient, relayConnectionFromConfig } from "@/server/relay-client/relay-client";
 import { StatusMonitor } from "@/server/status-monitor";
@@ -79,22 +80,29 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   }
   const client = new RelayClient(relayConnectionFromConfig(config, demoRelay?.address));
   const address = client.address;
+  const metrics = getMetrics();
 
   const openLive = (filters: HubbleFilters): OpenLiveFeed => (sink) => {
     const follower = new FlowFollower({
       source: client,
       request: { whitelist: [...filters.whitelist], blacklist: [...filters.blacklist] },
-      onResponse: (r) => sink.response(r),
+      onResponse: (r) => {
+        metrics.relayResponse(r);
+        sink.response(r);
+      },
     });
     const off = follower.onStateChange((s) => {
+      metrics.relayStreamState(follower, s.kind);
       sink.state(stateView(address, s));
       if (s.kind === "reconnecting") log.warn(`relay stream reconnecting: ${s.lastError}`, { attempt: s.attempt });
     });
+    metrics.relayStreamState(follower, follower.state.kind);
     sink.state(stateView(address, follower.state));
     follower.start();
     return {
       stop: () => {
         off();
+        metrics.relayStreamClosed(follower);
         void follower.stop();
       },
     };
@@ -108,6 +116,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
   const policies = await createPolicyService(config, demoScenario);
   const investigations = await openInvestigationStore(config.store);
+  metrics.bindRuntime({ upstreamStreams: () => hub.upstreamCount });
   return {
     config,
     client,

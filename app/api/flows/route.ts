@@ -1,4 +1,5 @@
 import { flowStreamResponse } from "@/server/http/flow-stream";
+import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 
 export const dynamic = "force-dynamic";
@@ -7,5 +8,5 @@ export const runtime = "nodejs";
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
 export async function GET(request: Request): Promise<Response> {
   const { hub } = await getRuntime();
-  return flowStreamResponse(request, hub);
+  return flowStreamResponse(request, hub, new Date(), getMetrics());
 }

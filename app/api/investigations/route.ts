@@ -1,4 +1,5 @@
 import { createInvestigationResponse, investigationListResponse } from "@/server/investigations/http";
+import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 
 export const dynamic = "force-dynamic";
@@ -7,7 +8,9 @@ export const runtime = "nodejs";
 /** Share an investigation: a snapshot of the view's flows, the selected drop and the policies. */
 export async function POST(request: Request): Promise<Response> {
   const { investigations, policies } = await getRuntime();
-  return createInvestigationResponse(request, { store: investigations, policies: () => policies.current() });
+  const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current() });
+  getMetrics().investigationSaved(response.status);
+  return response;
 }
 
 /** The 50 newest investigations. */
