@@ -88,7 +88,7 @@ export class HubbleLensMetrics {
     });
     new Counter({
       name: "hubble_lens_relay_lost_events_total",
-      help: "Events Hubble reported lost (lost_events responses), by where they were lost.",
+      help: "Events Hubble reported lost (lost_events responses on the following streams), by where they were lost.",
       labelNames: ["source"],
       registers,
       collect() {
