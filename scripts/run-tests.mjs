@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under lib/, server/ and proto/ with Node's own test runner.
+// Runs every *.test.ts under lib/, server/, proto/, scripts/ and deploy/ with Node's own test runner.
 // Node 20's runner does not expand globs, so the file list is built here.
 // `--conditions=react-server` lets modules that `import "server-only"` load outside Next.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ["lib", "server", "proto", "scripts"];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ["lib", "server", "proto", "scripts", "deploy"];
 
 function collect(dir, out) {
   let entries;

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: builds the app when there is no build yet (or the sources changed since), then
 // serves it with `next start`. One command for a fresh clone.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 
 const root = new URL("..", import.meta.url).pathname;
 const buildId = join(root, ".next", "BUILD_ID");
@@ -30,5 +31,14 @@ if (needsBuild) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const port = process.env.PORT ?? "3000";
-const start = spawnSync(process.execPath, [next, "start", "-p", port], { cwd: root, stdio: "inherit" });
-process.exit(start.status ?? 0);
+// The build also writes .next/standalone for the container image (next.config.js); `next start`
+// serves the same build from the checkout, where relative paths (./data, captures, policies)
+// keep meaning what they mean to the person starting it. Next warns that standalone output wants
+// `node .next/standalone/server.js`: true for the image, not here, so that one line is dropped.
+const STANDALONE_WARNING = /"next start" does not work with "output: standalone"/;
+const child = spawn(process.execPath, [next, "start", "-p", port], { cwd: root, stdio: ["inherit", "inherit", "pipe"] });
+createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
+  if (!STANDALONE_WARNING.test(line)) process.stderr.write(`${line}\n`);
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

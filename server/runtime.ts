@@ -11,6 +11,7 @@ import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
 import type { OpenLiveFeed } from "@/server/hub/upstream";
 import { log } from "@/server/log";
+import { getMetrics } from "@/server/metrics";
 import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
 import { RelayClient, relayConnectionFromConfig } from "@/server/relay-client/relay-client";
 import { RelayOutages } from "@/server/relay-outages";
@@ -85,15 +86,20 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   }
   const client = new RelayClient(relayConnectionFromConfig(config, demoRelay?.address));
   const address = client.address;
+  const metrics = getMetrics();
 
   const outages = new RelayOutages();
   const openLive = (filters: HubbleFilters): OpenLiveFeed => (sink) => {
     const follower = new FlowFollower({
       source: client,
       request: { whitelist: [...filters.whitelist], blacklist: [...filters.blacklist] },
-      onResponse: (r) => sink.response(r),
+      onResponse: (r) => {
+        metrics.relayResponse(r);
+        sink.response(r);
+      },
     });
     const off = follower.onStateChange((s) => {
+      metrics.relayStreamState(follower, s.kind);
       sink.state(stateView(address, s));
       if (s.kind === "reconnecting") log.warn(`relay stream reconnecting: ${s.lastError}`, { attempt: s.attempt });
       if (s.kind === "live" && s.outage) {
@@ -101,11 +107,13 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
         log.warn("relay stream live again: flows from the outage may be missing", { from: s.outage.from.toISOString(), to: s.outage.to.toISOString() });
       }
     });
+    metrics.relayStreamState(follower, follower.state.kind);
     sink.state(stateView(address, follower.state));
     follower.start();
     return {
       stop: () => {
         off();
+        metrics.relayStreamClosed(follower);
         void follower.stop();
       },
     };
@@ -120,6 +128,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   });
   const status = new StatusMonitor(client, demoRelay !== undefined, Date.now, () => outages.summary());
   const investigations = await openInvestigationStore(config.store);
+  metrics.bindRuntime({ upstreamStreams: () => hub.upstreamCount });
   return {
     config,
     client,

@@ -3,15 +3,23 @@ import "server-only";
 import { HEARTBEAT } from "@/lib/sse";
 import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import type { FlowHub } from "@/server/hub/hub";
+import type { HubbleLensMetrics } from "@/server/metrics";
+
+/** What `/metrics` learns from a stream: it opened, it wrote bytes, it closed. */
+export type SseStreamMetrics = Pick<HubbleLensMetrics, "sseOpened" | "sseWrote" | "sseClosed">;
 
 const HEARTBEAT_MS = 15_000;
 const HEARTBEAT_BYTES = new TextEncoder().encode(HEARTBEAT);
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
-export function flowStreamResponse(request: Request, hub: FlowHub, now = new Date()): Response {
+export function flowStreamResponse(request: Request, hub: FlowHub, now = new Date(), metrics?: SseStreamMetrics): Response {
   const parsed = parseFlowRequest(new URL(request.url).searchParams, now);
   if (!parsed.ok) return badRequest(parsed.problem);
   const sub = hub.subscribe(parsed.subscription);
+  if (metrics) {
+    metrics.sseOpened(sub);
+    sub.whenClosed(() => metrics.sseClosed(sub));
+  }
   let heartbeat: NodeJS.Timeout | undefined;
 
   const body = new ReadableStream<Uint8Array>(
@@ -20,6 +28,7 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
         heartbeat = setInterval(() => {
           try {
             controller.enqueue(HEARTBEAT_BYTES);
+            metrics?.sseWrote(HEARTBEAT_BYTES.byteLength);
           } catch {
             clearInterval(heartbeat);
           }
@@ -45,6 +54,7 @@ export function flowStreamResponse(request: Request, hub: FlowHub, now = new Dat
           return;
         }
         controller.enqueue(frame);
+        metrics?.sseWrote(frame.byteLength);
       },
       cancel() {
         clearInterval(heartbeat);

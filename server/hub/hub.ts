@@ -336,7 +336,10 @@ class LiveListener implements UpstreamListener {
     this.held = undefined;
     // Live flows older than this may repeat history (relay output is only roughly ordered).
     this.graceUntilMs = this.historyNewestMs + DEDUP_GRACE_MS;
-    if (this.heldMissed > 0) this.sub.send({ type: "missed", count: this.heldMissed });
+    if (this.heldMissed > 0) {
+      this.sub.missedTotal += this.heldMissed;
+      this.sub.send({ type: "missed", count: this.heldMissed });
+    }
     for (const b of held) this.deliver(b);
   }
 

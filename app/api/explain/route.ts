@@ -1,4 +1,5 @@
 import { explainResponse } from "@/server/http/explain";
+import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";
 
@@ -8,5 +9,10 @@ export const runtime = "nodejs";
 /** One flow in, its Explanation out, against the policies in force at the flow's time (or now). */
 export const POST = apiRoute(async (request: Request): Promise<Response> => {
   const { policies } = await getRuntime();
-  return explainResponse(request, policies);
+  const done = getMetrics().explainSeconds.startTimer();
+  try {
+    return await explainResponse(request, policies);
+  } finally {
+    done();
+  }
 });

@@ -1,4 +1,5 @@
 import { flowStreamResponse } from "@/server/http/flow-stream";
+import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";
 
@@ -8,5 +9,5 @@ export const runtime = "nodejs";
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
 export const GET = apiRoute(async (request: Request): Promise<Response> => {
   const { hub } = await getRuntime();
-  return flowStreamResponse(request, hub);
+  return flowStreamResponse(request, hub, new Date(), getMetrics());
 });

@@ -1,4 +1,5 @@
 import { createInvestigationResponse, investigationListResponse } from "@/server/investigations/http";
+import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";
 
@@ -8,7 +9,9 @@ export const runtime = "nodejs";
 /** Share an investigation: a snapshot of the view's flows, the selected drop and the policies. */
 export const POST = apiRoute(async (request: Request): Promise<Response> => {
   const { investigations, policies } = await getRuntime();
-  return createInvestigationResponse(request, { store: investigations, policies: () => policies.current() });
+  const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current() });
+  getMetrics().investigationSaved(response.status);
+  return response;
 });
 
 /** The 50 newest investigations. */

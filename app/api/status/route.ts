@@ -1,3 +1,4 @@
+import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";
 
@@ -7,5 +8,7 @@ export const runtime = "nodejs";
 /** Relay connection, nodes, flows/s, buffer fill and age. */
 export const GET = apiRoute(async (): Promise<Response> => {
   const { status } = await getRuntime();
-  return Response.json(await status.status(), { headers: { "Cache-Control": "no-store" } });
+  const view = await status.status();
+  getMetrics().relayChecked(view.relay.reachable);
+  return Response.json(view, { headers: { "Cache-Control": "no-store" } });
 });

@@ -1,0 +1,253 @@
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { VARIABLES } from "@/server/config/env";
+
+// Renders every kustomization under deploy/ with `kubectl kustomize` (offline) and checks what a
+// cluster would get: probes that hit routes the app really serves, a pod that runs as the image's
+// non-root user on a read-only root filesystem, RBAC that only reads, and environment variables
+// that server/config/env.ts knows (a typo there would be silently ignored by the server).
+
+const ROOT = resolve(__dirname, "..");
+const DEPLOY = join(ROOT, "deploy");
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+// Read loosely: the rendered YAML is data to check, not a type we own.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+function kustomize(dir: string): Obj[] {
+  const r = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, `kubectl kustomize ${relative(ROOT, dir)} failed: ${r.stderr || r.error}`);
+  const docs = parseAllDocuments(r.stdout);
+  for (const d of docs) assert.equal(d.errors.length, 0, `${relative(ROOT, dir)}: ${d.errors.join("; ")}`);
+  return docs.map((d) => d.toJS() as Obj).filter((o) => o !== null);
+}
+
+/** Base, each overlay, and the base with the optional Ingress component. */
+function renderAll(): Map<string, Obj[]> {
+  const out = new Map<string, Obj[]>();
+  out.set("base", kustomize(join(DEPLOY, "base")));
+  for (const overlay of ["relay-tls", "postgres"]) out.set(overlay, kustomize(join(DEPLOY, "overlays", overlay)));
+  // A component needs a kustomization that uses it: a throwaway one (kustomize takes relative paths only).
+  const dir = mkdtempSync(join(tmpdir(), "hubble-lens-kustomize-"));
+  try {
+    const base = relative(dir, join(DEPLOY, "base"));
+    const ingress = relative(dir, join(DEPLOY, "components", "ingress"));
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${base}]\ncomponents: [${ingress}]\n`,
+    );
+    out.set("base+ingress", kustomize(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+const one = (objs: Obj[], kind: string, name?: string): Any => {
+  const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  assert.equal(found.length, 1, `expected one ${kind}${name ? ` ${name}` : ""}, found ${found.length}`);
+  return found[0];
+};
+
+/** The routes the app serves, from the App Router's files: app/healthz/route.ts serves /healthz. */
+function servedPath(path: string): boolean {
+  const dir = path.replace(/^\//, "").replace(/\/$/, "");
+  return existsSync(join(ROOT, "app", dir, "route.ts")) || existsSync(join(ROOT, "app", dir, "page.tsx"));
+}
+
+/** Environment variables read by something other than server/config/env.ts, each with its reader. */
+const PLATFORM_ENV: Record<string, string> = {
+  HOSTNAME: "Next's standalone server.js: the address to listen on",
+};
+
+const KNOWN_ENV = new Set<string>([
+  ...Object.keys(VARIABLES),
+  ...Object.values(VARIABLES).flatMap((v): readonly string[] => ("aliases" in v && v.aliases ? v.aliases : [])),
+  ...Object.keys(PLATFORM_ENV),
+]);
+
+const READ_VERBS = new Set(["get", "list", "watch"]);
+
+function containerUid(): number {
+  const m = /^ARG UID=(\d+)$/m.exec(readFileSync(join(ROOT, "Containerfile"), "utf8"));
+  assert.ok(m, "the Containerfile declares ARG UID=<number>");
+  return Number(m[1]);
+}
+
+function envOf(container: Any): Map<string, Any> {
+  return new Map((container.env ?? []).map((e: Any) => [e.name, e]));
+}
+
+/** The volume mounted at the directory holding `file`, with the mount. */
+function mountFor(pod: Any, container: Any, file: string): { mount: Any; volume: Any } | undefined {
+  const mount = (container.volumeMounts ?? [])
+    .filter((m: Any) => file === m.mountPath || file.startsWith(`${m.mountPath.replace(/\/$/, "")}/`))
+    .sort((a: Any, b: Any) => b.mountPath.length - a.mountPath.length)[0];
+  if (!mount) return undefined;
+  return { mount, volume: (pod.volumes ?? []).find((v: Any) => v.name === mount.name) };
+}
+
+describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", () => {
+  let rendered: Map<string, Obj[]>;
+  before(() => {
+    rendered = renderAll();
+  });
+
+  it("renders the base, both overlays and the Ingress component", () => {
+    assert.deepEqual([...rendered.keys()], ["base", "relay-tls", "postgres", "base+ingress"]);
+    for (const [name, objs] of rendered) {
+      for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"]) {
+        assert.ok(objs.some((o) => o.kind === kind), `${name}: no ${kind}`);
+      }
+    }
+  });
+
+  it("probes point at endpoints the app serves, on the port the server listens on", () => {
+    for (const [name, objs] of rendered) {
+      const container = one(objs, "Deployment").spec.template.spec.containers[0];
+      const ports = new Map<string, number>(container.ports.map((p: Any) => [p.name, p.containerPort]));
+      const listens = Number(envOf(container).get("PORT")?.value ?? 3000);
+      assert.equal(container.readinessProbe?.httpGet?.path, "/readyz", `${name}: readiness probe`);
+      assert.equal(container.livenessProbe?.httpGet?.path, "/healthz", `${name}: liveness probe`);
+      for (const kind of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+        const probe = container[kind]?.httpGet;
+        if (!probe) continue;
+        assert.ok(servedPath(probe.path), `${name}: ${kind} ${probe.path} is not a route in app/`);
+        const port = typeof probe.port === "string" ? ports.get(probe.port) : probe.port;
+        assert.equal(port, listens, `${name}: ${kind} port ${probe.port} is not where the server listens (${listens})`);
+      }
+      const service = one(objs, "Service", "hubble-lens");
+      for (const p of service.spec.ports) {
+        const target = typeof p.targetPort === "string" ? ports.get(p.targetPort) : p.targetPort;
+        assert.equal(target, listens, `${name}: the Service's targetPort ${p.targetPort} misses the server`);
+      }
+      const podLabels = one(objs, "Deployment").spec.template.metadata.labels;
+      for (const [k, v] of Object.entries(service.spec.selector)) assert.equal(podLabels[k], v, `${name}: Service selector ${k}`);
+    }
+  });
+
+  it("runs as the image's non-root user, read-only root, no privilege, RuntimeDefault seccomp", () => {
+    const uid = containerUid();
+    assert.notEqual(uid, 0);
+    for (const [name, objs] of rendered) {
+      const pod = one(objs, "Deployment").spec.template.spec;
+      for (const c of pod.containers) {
+        const sc = { ...pod.securityContext, ...c.securityContext };
+        assert.equal(sc.runAsNonRoot, true, `${name}/${c.name}: runAsNonRoot`);
+        assert.equal(sc.runAsUser, uid, `${name}/${c.name}: runAsUser is the Containerfile's UID`);
+        assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${name}/${c.name}: readOnlyRootFilesystem`);
+        assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${name}/${c.name}: allowPrivilegeEscalation`);
+        assert.deepEqual(c.securityContext?.capabilities?.drop, ["ALL"], `${name}/${c.name}: capabilities`);
+        assert.equal(c.securityContext?.capabilities?.add, undefined, `${name}/${c.name}: adds no capability`);
+        assert.equal(sc.seccompProfile?.type, "RuntimeDefault", `${name}/${c.name}: seccomp`);
+        assert.equal(c.securityContext?.privileged ?? false, false);
+        assert.ok(c.resources?.requests?.memory && c.resources?.limits?.memory, `${name}/${c.name}: memory request and limit`);
+        // A read-only root needs writable volumes where the server writes.
+        const env = envOf(c);
+        const writable = ["/tmp", ...(env.has("DATABASE_URL") ? [] : [env.get("HUBBLE_LENS_DATA_DIR")?.value ?? "/data"])];
+        for (const dir of writable) {
+          const m = mountFor(pod, c, dir);
+          assert.ok(m?.volume, `${name}/${c.name}: nothing writable mounted at ${dir}`);
+          assert.notEqual(m.mount.readOnly, true, `${name}/${c.name}: ${dir} is mounted read-only`);
+          assert.ok(m.volume.emptyDir || m.volume.persistentVolumeClaim, `${name}/${c.name}: ${dir} is not an emptyDir or a PVC`);
+        }
+      }
+    }
+  });
+
+  it("RBAC only reads (get, list, watch), and binds the Deployment's own ServiceAccount", () => {
+    for (const [name, objs] of rendered) {
+      const roles = objs.filter((o) => o.kind === "ClusterRole" || o.kind === "Role") as Any[];
+      assert.ok(roles.length > 0, `${name}: no role`);
+      for (const role of roles) {
+        for (const rule of role.rules ?? []) {
+          for (const verb of rule.verbs) assert.ok(READ_VERBS.has(verb), `${name}: ${role.metadata.name} grants "${verb}" on ${rule.resources}`);
+          assert.ok(!(rule.resources ?? []).includes("*") && !(rule.resources ?? []).includes("secrets"), `${name}: ${role.metadata.name} reads ${rule.resources}`);
+        }
+      }
+      const sa = one(objs, "Deployment").spec.template.spec.serviceAccountName;
+      const deploymentNs = one(objs, "Deployment").metadata.namespace;
+      one(objs, "ServiceAccount", sa);
+      const bindings = objs.filter((o) => o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding") as Any[];
+      for (const b of bindings) {
+        assert.ok(roles.some((r) => r.metadata.name === b.roleRef.name), `${name}: ${b.metadata.name} binds a role not in deploy/`);
+        assert.ok(
+          b.subjects.some((s: Any) => s.kind === "ServiceAccount" && s.name === sa && s.namespace === deploymentNs),
+          `${name}: ${b.metadata.name} does not bind ${deploymentNs}/${sa}`,
+        );
+      }
+    }
+  });
+
+  it("every environment variable is one the server knows", () => {
+    for (const [name, objs] of rendered) {
+      for (const c of one(objs, "Deployment").spec.template.spec.containers) {
+        for (const e of c.env ?? []) assert.ok(KNOWN_ENV.has(e.name), `${name}/${c.name}: ${e.name} is not a setting of server/config/env.ts`);
+      }
+    }
+  });
+
+  it("relay-tls: mutual TLS to Relay's TLS port with certificate files from the mounted secret", () => {
+    const objs = rendered.get("relay-tls")!;
+    const pod = one(objs, "Deployment").spec.template.spec;
+    const c = pod.containers[0];
+    const env = envOf(c);
+    assert.match(env.get("HUBBLE_RELAY_ADDR").value, /^hubble-relay\.[a-z0-9-]+\.svc(\.cluster\.local)?:443$/);
+    // Relay's certificate is for *.hubble-relay.cilium.io: one label in front of it.
+    assert.match(env.get("HUBBLE_TLS_SERVER_NAME").value, /^[a-z0-9-]+\.hubble-relay\.cilium\.io$/);
+    const expected = { HUBBLE_TLS_CA_CERT_FILES: "ca.crt", HUBBLE_TLS_CLIENT_CERT_FILE: "tls.crt", HUBBLE_TLS_CLIENT_KEY_FILE: "tls.key" };
+    for (const [variable, key] of Object.entries(expected)) {
+      const file: string = env.get(variable).value;
+      const m = mountFor(pod, c, file);
+      assert.ok(m?.volume, `${variable}=${file} is not on a mounted volume`);
+      assert.equal(m.mount.readOnly, true, `${variable}: the certificate volume is mounted read-only`);
+      const inVolume = file.slice(m.mount.mountPath.replace(/\/$/, "").length + 1);
+      const secrets = [
+        ...(m.volume.secret ? [m.volume.secret] : []),
+        ...(m.volume.projected?.sources ?? []).map((s: Any) => s.secret).filter(Boolean),
+      ];
+      const item = secrets.flatMap((s: Any) => (s.items ?? []).map((i: Any) => ({ ...i, secret: s.secretName ?? s.name }))).find((i: Any) => i.path === inVolume);
+      assert.ok(item, `${variable}: ${inVolume} is not an item of a mounted secret`);
+      assert.equal(item.key, key, `${variable}: ${inVolume} comes from key ${item.key} of ${item.secret}, not ${key}`);
+      assert.equal(item.secret, "hubble-lens-client-certs");
+    }
+    // The pod's group may read the key; nobody else.
+    const mode = pod.volumes.find((v: Any) => v.name === mountFor(pod, c, env.get("HUBBLE_TLS_CLIENT_KEY_FILE").value)!.mount.name).projected.defaultMode;
+    assert.equal(mode & 0o007, 0, "the client key is not world-readable");
+    assert.ok(pod.securityContext.fsGroup !== undefined && (mode & 0o040) !== 0, "the pod's fsGroup can read the key");
+  });
+
+  it("postgres: several replicas sharing a database from a secret, no ReadWriteOnce volume", () => {
+    const objs = rendered.get("postgres")!;
+    const deployment = one(objs, "Deployment");
+    assert.ok(deployment.spec.replicas > 1, `replicas: ${deployment.spec.replicas}`);
+    assert.notEqual(deployment.spec.strategy?.type, "Recreate");
+    const env = envOf(deployment.spec.template.spec.containers[0]);
+    const url = env.get("DATABASE_URL");
+    assert.ok(url?.valueFrom?.secretKeyRef?.name && url.valueFrom.secretKeyRef.key, "DATABASE_URL comes from a secret");
+    assert.equal(url.value, undefined, "no password in the manifest");
+    assert.ok(!objs.some((o) => o.kind === "PersistentVolumeClaim"), "no PVC: a ReadWriteOnce volume cannot be shared by replicas");
+    assert.ok(!deployment.spec.template.spec.volumes.some((v: Any) => v.persistentVolumeClaim));
+    const pdb = one(objs, "PodDisruptionBudget");
+    for (const [k, v] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(deployment.spec.template.metadata.labels[k], v);
+  });
+
+  it("base+ingress: the Ingress routes to the Service's port, unbuffered for Server-Sent Events", () => {
+    const objs = rendered.get("base+ingress")!;
+    const ingress = one(objs, "Ingress");
+    const service = one(objs, "Service", "hubble-lens");
+    for (const rule of ingress.spec.rules) {
+      for (const p of rule.http.paths) {
+        assert.equal(p.backend.service.name, service.metadata.name);
+        assert.ok(service.spec.ports.some((sp: Any) => sp.name === p.backend.service.port.name || sp.port === p.backend.service.port.number));
+      }
+    }
+    assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-buffering"], "off");
+  });
+});

@@ -1,0 +1,233 @@
+import "server-only";
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { LostEventSource } from "@/proto/gen/flow/flow_pb";
+import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { RelayStateView } from "@/lib/sse";
+
+// `GET /metrics`: Prometheus text format through prom-client. Values read from objects that
+// already know them (the hub's upstream count, open streams' missed counts) are taken at scrape
+// time; what happens on the hot path (a flow arriving at 20k/s) is a plain `+= 1` here and is
+// handed to prom-client only when Prometheus scrapes, so counting costs the stream nothing.
+// Names follow Prometheus' conventions: a `hubble_lens_` prefix, `_total` for counters, base units.
+
+export type RelayStreamState = RelayStateView["kind"];
+const STREAM_STATES: readonly RelayStreamState[] = ["connecting", "live", "reconnecting", "failed"];
+
+/** What the runtime lets the scrape read (set once it is up). */
+export interface RuntimeGauges {
+  /** Upstream GetFlows streams the hub has open (one per distinct server-side filter). */
+  upstreamStreams(): number;
+}
+
+/** A `/api/flows` stream, as the metrics see it while it is open. */
+export interface OpenSseStream {
+  /** Flows dropped for this client so far (Subscription.missedTotal). */
+  readonly missedTotal: number;
+}
+
+export type InvestigationSaveResult = "saved" | "rejected" | "failed";
+
+export class HubbleLensMetrics {
+  readonly registry = new Registry();
+
+  // Hot-path tallies, reported at scrape time.
+  private flowsReceived = 0;
+  private readonly lostBySource = new Map<string, number>();
+  private sseBytes = 0;
+  private missedOfClosedStreams = 0;
+  private readonly openStreams = new Set<OpenSseStream>();
+  private readonly streamStates = new Map<object, RelayStreamState>();
+  private relayReachable: boolean | undefined;
+  private firstReachedAt: Date | undefined;
+  private runtime: RuntimeGauges | undefined;
+
+  readonly relayReconnects: Counter;
+  readonly explainSeconds: Histogram;
+  readonly investigationSaves: Counter<"result">;
+  /** Requests refused for want of a valid sign-in. Stays 0 until sign-in exists. */
+  readonly authFailures: Counter;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const self = this;
+
+    new Gauge({
+      name: "hubble_lens_relay_up",
+      help: "1 when the last contact with Hubble Relay succeeded (a stream went live or ServerStatus answered), 0 when it failed or before the first contact.",
+      registers,
+      collect() {
+        this.set(self.relayReachable ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_relay_streams",
+      help: "Following GetFlows streams to Hubble Relay, by connection state.",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        const counts = new Map<RelayStreamState, number>(STREAM_STATES.map((s) => [s, 0]));
+        for (const s of self.streamStates.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+        for (const [state, n] of counts) this.set({ state }, n);
+      },
+    });
+    this.relayReconnects = new Counter({
+      name: "hubble_lens_relay_reconnects_total",
+      help: "Times a stream to Hubble Relay broke and started reconnecting.",
+      registers,
+    });
+    new Counter({
+      name: "hubble_lens_relay_flows_received_total",
+      help: "Flows received on the following streams from Hubble Relay (rate() gives flows per second).",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.flowsReceived);
+      },
+    });
+    new Counter({
+      name: "hubble_lens_relay_lost_events_total",
+      help: "Events Hubble reported lost (lost_events responses on the following streams), by where they were lost.",
+      labelNames: ["source"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [source, n] of self.lostBySource) this.inc({ source }, n);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_upstream_streams",
+      help: "Upstream GetFlows streams the hub shares among browsers (one per distinct server-side filter).",
+      registers,
+      collect() {
+        this.set(self.runtime?.upstreamStreams() ?? 0);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_sse_subscribers",
+      help: "Open /api/flows Server-Sent Events streams.",
+      registers,
+      collect() {
+        this.set(self.openStreams.size);
+      },
+    });
+    new Counter({
+      name: "hubble_lens_sse_missed_flows_total",
+      help: "Flows dropped for browsers that read too slowly (each told with a missed event).",
+      registers,
+      collect() {
+        let open = 0;
+        for (const s of self.openStreams) open += s.missedTotal;
+        this.reset();
+        this.inc(self.missedOfClosedStreams + open);
+      },
+    });
+    new Counter({
+      name: "hubble_lens_sse_bytes_total",
+      help: "Bytes written to /api/flows Server-Sent Events streams.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.sseBytes);
+      },
+    });
+    this.explainSeconds = new Histogram({
+      name: "hubble_lens_explain_duration_seconds",
+      help: "Time to answer POST /api/explain, body read to response.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.investigationSaves = new Counter({
+      name: "hubble_lens_investigation_saves_total",
+      help: "POST /api/investigations by result: saved, rejected (4xx: bad or too large) or failed (the store failed).",
+      labelNames: ["result"],
+      registers,
+    });
+    for (const result of ["saved", "rejected", "failed"] as const) this.investigationSaves.inc({ result }, 0);
+    this.authFailures = new Counter({
+      name: "hubble_lens_auth_failures_total",
+      help: "Requests refused because the sign-in was missing or invalid.",
+      registers,
+    });
+  }
+
+  /** The runtime is up: its gauges can be read at scrape time. */
+  bindRuntime(gauges: RuntimeGauges): void {
+    this.runtime = gauges;
+  }
+
+  /** One response of a following relay stream (the hot path: a tally only). */
+  relayResponse(r: GetFlowsResponse): void {
+    const c = r.responseTypes.case;
+    if (c === "flow") {
+      this.flowsReceived++;
+    } else if (c === "lostEvents") {
+      const lost = r.responseTypes.value;
+      const source = LostEventSource[lost.source] ?? String(lost.source);
+      this.lostBySource.set(source, (this.lostBySource.get(source) ?? 0) + Number(lost.numEventsLost));
+    }
+  }
+
+  /** A relay stream changed state; `stream` identifies it until `relayStreamClosed`. */
+  relayStreamState(stream: object, state: RelayStreamState): void {
+    const before = this.streamStates.get(stream);
+    this.streamStates.set(stream, state);
+    if (state === "reconnecting" && before !== "reconnecting") this.relayReconnects.inc();
+    if (state === "live") this.relayChecked(true);
+    else if (state === "reconnecting" || state === "failed") this.relayChecked(false);
+  }
+
+  relayStreamClosed(stream: object): void {
+    this.streamStates.delete(stream);
+  }
+
+  /** The outcome of a ServerStatus call (GET /api/status, /readyz). */
+  relayChecked(reachable: boolean, now = new Date()): void {
+    this.relayReachable = reachable;
+    if (reachable) this.firstReachedAt ??= now;
+  }
+
+  /** When Hubble Relay first answered (readiness needs it reached at least once). */
+  get relayFirstReachedAt(): Date | undefined {
+    return this.firstReachedAt;
+  }
+
+  sseOpened(stream: OpenSseStream): void {
+    this.openStreams.add(stream);
+  }
+
+  sseWrote(bytes: number): void {
+    this.sseBytes += bytes;
+  }
+
+  sseClosed(stream: OpenSseStream): void {
+    if (this.openStreams.delete(stream)) this.missedOfClosedStreams += stream.missedTotal;
+  }
+
+  investigationSaved(status: number): void {
+    const result: InvestigationSaveResult = status < 300 ? "saved" : status < 500 ? "rejected" : "failed";
+    this.investigationSaves.inc({ result });
+  }
+
+  /** The scrape: Prometheus text exposition format. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+// Next.js bundles each route separately, so module state is not shared between them: one
+// instance per process lives on globalThis, like the runtime.
+const KEY = Symbol.for("hubble-lens.metrics");
+type Holder = { [KEY]?: HubbleLensMetrics };
+
+/** The process-wide metrics. */
+export function getMetrics(): HubbleLensMetrics {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= new HubbleLensMetrics();
+  return holder[KEY];
+}
