@@ -75,15 +75,34 @@ interface Bounds {
 }
 
 /**
- * Grid offsets in search order: by distance in cells (so the map grows about as wide as tall), then
- * same row before other rows, right before left (edges run left to right), above before below.
+ * Grid offsets in search order: by distance in cells, columns weighted by `stretch` (so the map
+ * grows with the panel's aspect: a wide panel gets more columns than rows), then same row before
+ * other rows, right before left (edges run left to right), above before below. One list per
+ * stretch, made once.
  */
-const OFFSETS: readonly (readonly [number, number])[] = (() => {
+const offsetCache = new Map<number, { readonly offsets: readonly (readonly [number, number])[]; readonly distance: (i: number, j: number) => number }>();
+
+function offsetsFor(stretch: number) {
+  let entry = offsetCache.get(stretch);
+  if (entry) return entry;
+  const distance = (i: number, j: number) => (i / stretch) ** 2 + j * j;
   const out: [number, number][] = [];
   for (let j = -MAX_RING; j <= MAX_RING; j++) for (let i = -MAX_RING; i <= MAX_RING; i++) out.push([i, j]);
-  const d = ([i, j]: readonly [number, number]) => i * i + j * j;
-  return out.sort((a, b) => d(a) - d(b) || Math.abs(a[1]) - Math.abs(b[1]) || b[0] - a[0] || a[1] - b[1]);
-})();
+  out.sort((a, b) => distance(a[0], a[1]) - distance(b[0], b[1]) || Math.abs(a[1]) - Math.abs(b[1]) || b[0] - a[0] || a[1] - b[1]);
+  entry = { offsets: out, distance };
+  offsetCache.set(stretch, entry);
+  return entry;
+}
+
+/**
+ * How much wider than tall (in cells) the map should grow to match the viewport: 1 for a panel
+ * of the cells' own aspect or narrower, up to 4; in quarter steps so few lists are made.
+ */
+export function layoutStretch(viewport: ViewportSize): number {
+  if (!(viewport.width > 0 && viewport.height > 0)) return 1;
+  const s = viewport.width / viewport.height / (CELL_W / CELL_H);
+  return clamp(Math.round(s * 4) / 4, 1, 4);
+}
 
 export class MapLayout {
   private positions = new Map<string, NodePosition>();
@@ -254,9 +273,10 @@ export class MapLayout {
     const gx = Math.round(ax / CELL_W);
     const gy = Math.round(ay / CELL_H);
     const modes: Fit[] = node.namespace && state.hasNamespace(node.namespace) ? ["join", "box", "free"] : ["box", "free"];
+    const { offsets, distance } = offsetsFor(layoutStretch(viewport));
     for (const mode of modes) {
-      for (const [i, j] of OFFSETS) {
-        if (mode === "join" && i * i + j * j > JOIN_RADIUS * JOIN_RADIUS) break;
+      for (const [i, j] of offsets) {
+        if (mode === "join" && distance(i, j) > JOIN_RADIUS * JOIN_RADIUS) break;
         const x = (gx + i) * CELL_W;
         const y = (gy + j) * CELL_H;
         if (state.fits(x, y, node.namespace, mode)) return [x, y];
