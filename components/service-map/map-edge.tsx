@@ -99,10 +99,10 @@ export const MapEdge = memo(function MapEdge({
   };
   return (
     <g
-      data-edge-id={edge.id}
+      data-edge-id={merged ? undefined : edge.id}
+      data-merged-edge-id={merged ? edge.id : undefined}
       data-drop-policy={dropText || undefined}
       data-health={health.kind}
-      data-merged-edges={merged}
       role="button"
       tabIndex={focusable ? 0 : undefined}
       aria-label={name}

@@ -58,6 +58,10 @@ export const NODE_LABEL_MIN_PX = 11;
 const LEGIBLE_SCALE = NODE_LABEL_MIN_PX / NODE_LABEL_FONT;
 /** Share of the grid cells a layout fills in practice (namespace boxes and gaps take the rest). */
 const CELL_FILL = 0.7;
+/** Never collapse a map of this many nodes or fewer. */
+const MIN_CAPACITY = 12;
+/** Room kept for the legend at the bottom of the panel. */
+const LEGEND_H = 28;
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 4;
 const MAX_FIT_SCALE = 1.5;
@@ -185,7 +189,10 @@ const MapCanvas = memo(function MapCanvas({
     void layoutVersion; // a pin or a reset changes the layout without a new snapshot
     // Right after a grouping change the snapshot still has the old ids: do not place those. Nor
     // before the panel is measured: the layout follows its aspect.
-    return view.grouping === grouping && viewport ? layout.update(view, viewport) : NO_POSITIONS;
+    // The layout's viewport is the panel at the legible zoom, so the map is laid out to be read there.
+    return view.grouping === grouping && viewport
+      ? layout.update(view, { width: viewport.width / LEGIBLE_SCALE, height: (viewport.height - LEGEND_H) / LEGIBLE_SCALE })
+      : NO_POSITIONS;
   }, [layout, view, grouping, layoutVersion, viewport]);
   const [dragging, setDragging] = useState<DragState | null>(null);
   const shown = useMemo<ReadonlyMap<string, NodePosition>>(
@@ -254,8 +261,8 @@ const MapCanvas = memo(function MapCanvas({
     const { width, height } = svg.getBoundingClientRect();
     if (width === 0 || height === 0) return;
     const pad = 16;
-    const k = clamp(Math.min((width - 2 * pad) / b.width, (height - 2 * pad - 24) / b.height), legible ? LEGIBLE_SCALE : MIN_SCALE, MAX_FIT_SCALE);
-    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), height / 2 - k * (b.y + b.height / 2)).scale(k);
+    const k = clamp(Math.min((width - 2 * pad) / b.width, (height - 2 * pad - LEGEND_H) / b.height), legible ? LEGIBLE_SCALE : MIN_SCALE, MAX_FIT_SCALE);
+    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), (height - LEGEND_H) / 2 - k * (b.y + b.height / 2)).scale(k);
     z.transform(select(svg), t);
   }, []);
 
@@ -547,8 +554,9 @@ function NamespaceBoxView({ box, onCollapse }: { box: NamespaceBox; onCollapse?:
 /** How many node cards fit the panel at a legible zoom (the default threshold for collapsing). */
 function nodesThatFit(viewport: ViewportSize): number {
   const cols = Math.max(1, Math.floor(viewport.width / LEGIBLE_SCALE / CELL_W));
-  const rows = Math.max(1, Math.floor((viewport.height - 24) / LEGIBLE_SCALE / CELL_H));
-  return Math.max(4, Math.floor(cols * rows * CELL_FILL));
+  const rows = Math.max(1, Math.floor((viewport.height - LEGEND_H) / LEGIBLE_SCALE / CELL_H));
+  // A dozen nodes stay expanded even in a small panel: fewer would say too little.
+  return Math.max(MIN_CAPACITY, Math.floor(cols * rows * CELL_FILL));
 }
 
 /** The namespaces of a merged edge's collapsed ends. */

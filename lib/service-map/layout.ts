@@ -1,7 +1,7 @@
 // A stable layout for the service map: a node keeps its position once placed. New nodes go to the
 // free grid cell nearest to their already placed neighbours (destinations to the right of their
 // sources), preferably joining a box of their namespace, never inside another namespace's box;
-// nodes without placed neighbours go near their namespace, a new namespace next to the others.
+// nodes without placed neighbours go near their namespace, a new namespace next to the others. Spots inside the viewport (the panel in map units) come first, so the map fits the panel it was laid out for.
 //
 // A namespace is drawn as one box per cluster of its nodes (nodes in neighbouring grid cells form
 // a cluster): when a namespace is hemmed in by others it gets a second box with the same label
@@ -116,6 +116,11 @@ export class MapLayout {
     return this.changes;
   }
 
+  /**
+   * Places new nodes; `viewport` is the visible area in map units (the panel at the zoom the map
+   * is meant to be read at): the map starts at its centre, grows with its aspect and stays inside
+   * it while there is room.
+   */
   update(snapshot: { readonly nodes: readonly LayoutNode[]; readonly edges: readonly LayoutEdge[] }, viewport: ViewportSize): ReadonlyMap<string, NodePosition> {
     // The common case while streaming: the same nodes, nothing moved. Same answer, same object.
     const last = this.lastResult;
@@ -274,11 +279,20 @@ export class MapLayout {
     const gy = Math.round(ay / CELL_H);
     const modes: Fit[] = node.namespace && state.hasNamespace(node.namespace) ? ["join", "box", "free"] : ["box", "free"];
     const { offsets, distance } = offsetsFor(layoutStretch(viewport));
-    for (const mode of modes) {
+    // Spots inside the viewport first (the map then fits its panel at the size it was laid out
+    // for); outside it only when it is full, before giving up a namespace's box.
+    const inside = (x: number, y: number) =>
+      x - NODE_W / 2 - BOX_PAD >= 0 && x + NODE_W / 2 + BOX_PAD <= viewport.width && y - NODE_H / 2 - BOX_PAD - BOX_LABEL >= 0 && y + NODE_H / 2 + BOX_PAD <= viewport.height;
+    const passes: [Fit, boolean][] = [];
+    for (const mode of modes) passes.push([mode, true]);
+    for (const mode of modes) passes.push([mode, false]);
+    passes.sort((a, b) => Number(a[0] === "free") - Number(b[0] === "free"));
+    for (const [mode, framed] of passes) {
       for (const [i, j] of offsets) {
         if (mode === "join" && distance(i, j) > JOIN_RADIUS * JOIN_RADIUS) break;
         const x = (gx + i) * CELL_W;
         const y = (gy + j) * CELL_H;
+        if (framed && !inside(x, y)) continue;
         if (state.fits(x, y, node.namespace, mode)) return [x, y];
       }
     }
