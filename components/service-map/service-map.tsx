@@ -57,7 +57,7 @@ export const NODE_LABEL_MIN_PX = 11;
 /** The smallest zoom at which node names are legible: the automatic fit never goes below it. */
 const LEGIBLE_SCALE = NODE_LABEL_MIN_PX / NODE_LABEL_FONT;
 /** Share of the grid cells a layout fills in practice (namespace boxes and gaps take the rest). */
-const CELL_FILL = 0.7;
+const CELL_FILL = 0.85;
 /** Never collapse a map of this many nodes or fewer. */
 const MIN_CAPACITY = 12;
 /** Room kept for the legend at the bottom of the panel. */
@@ -159,7 +159,8 @@ const MapCanvas = memo(function MapCanvas({
     const folded = new Set([...auto].filter((ns) => !user.expanded.has(ns) && !selectionNamespaces.has(ns)));
     const shownNodes: { namespace: string }[] = snapshot.nodes.filter((n) => !folded.has(n.namespace));
     for (const ns of folded) if (snapshot.namespaces.includes(ns)) shownNodes.push({ namespace: "" });
-    if (shownNodes.length > capacity) {
+    // Once the user expanded or collapsed a namespace, the map stops deciding for them.
+    if (shownNodes.length > capacity && user.expanded.size === 0 && user.collapsed.size === 0) {
       for (const ns of namespacesToCollapse(shownNodes, capacity, new Set([...selectionNamespaces, ...user.expanded]))) auto.add(ns);
     }
     const collapse = new Set([...auto, ...user.collapsed].filter((ns) => !user.expanded.has(ns) && !selectionNamespaces.has(ns)));
@@ -185,15 +186,20 @@ const MapCanvas = memo(function MapCanvas({
     [layoutKey],
   );
 
+  // A collapsed namespace is laid out like an entity: one card, no box of its own to keep apart.
+  const layoutGraph = useMemo(
+    () => ({ nodes: view.nodes.map((n) => (n.kind === "namespace" ? { id: n.id, namespace: "" } : n)), edges: view.edges }),
+    [view.nodes, view.edges],
+  );
   const positions = useMemo(() => {
     void layoutVersion; // a pin or a reset changes the layout without a new snapshot
     // Right after a grouping change the snapshot still has the old ids: do not place those. Nor
     // before the panel is measured: the layout follows its aspect.
     // The layout's viewport is the panel at the legible zoom, so the map is laid out to be read there.
     return view.grouping === grouping && viewport
-      ? layout.update(view, { width: viewport.width / LEGIBLE_SCALE, height: (viewport.height - LEGEND_H) / LEGIBLE_SCALE })
+      ? layout.update(layoutGraph, { width: viewport.width / LEGIBLE_SCALE, height: (viewport.height - LEGEND_H) / LEGIBLE_SCALE })
       : NO_POSITIONS;
-  }, [layout, view, grouping, layoutVersion, viewport]);
+  }, [layout, layoutGraph, view.grouping, grouping, layoutVersion, viewport]);
   const [dragging, setDragging] = useState<DragState | null>(null);
   const shown = useMemo<ReadonlyMap<string, NodePosition>>(
     () => (dragging ? new Map(positions).set(dragging.id, { x: dragging.x, y: dragging.y, pinned: true }) : positions),
