@@ -9,7 +9,7 @@ import { drag, type D3DragEvent, type D3ZoomEvent, select, zoom, type ZoomBehavi
 import { type KeyboardEvent, memo, type ReactNode, useCallback, useEffect, useId, useLayoutEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { FlowRow } from "@/lib/flow-model";
 import { edgeGeometry, edgeLanes } from "@/lib/service-map/geometry";
-import { collapseNamespaces, type CollapsedInfo, namespacesToCollapse } from "@/lib/service-map/collapse";
+import { collapseNamespaces, type CollapsedInfo, focusNamespaces, namespacesToCollapse } from "@/lib/service-map/collapse";
 import { placeEdgeLabels, type LabelRequest } from "@/lib/service-map/label-placement";
 import { BOX_LABEL, CELL_H, CELL_W, contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, NODE_H, NODE_W, type NodePosition, type Rect, type ViewportSize } from "@/lib/service-map/layout";
 import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
@@ -161,7 +161,8 @@ const MapCanvas = memo(function MapCanvas({
     for (const ns of folded) if (snapshot.namespaces.includes(ns)) shownNodes.push({ namespace: "" });
     // Once the user expanded or collapsed a namespace, the map stops deciding for them.
     if (shownNodes.length > capacity && user.expanded.size === 0 && user.collapsed.size === 0) {
-      for (const ns of namespacesToCollapse(shownNodes, capacity, new Set([...selectionNamespaces, ...user.expanded]))) auto.add(ns);
+      const keep = new Set([...selectionNamespaces, ...focusNamespaces(snapshot)]);
+      for (const ns of namespacesToCollapse(shownNodes, capacity, keep)) auto.add(ns);
     }
     const collapse = new Set([...auto, ...user.collapsed].filter((ns) => !user.expanded.has(ns) && !selectionNamespaces.has(ns)));
     return collapseNamespaces(snapshot, collapse);

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ServiceMapModel } from "./aggregate";
-import { collapseNamespaces, namespaceNodeId, namespacesToCollapse } from "./collapse";
+import { collapseNamespaces, focusNamespaces, namespaceNodeId, namespacesToCollapse } from "./collapse";
 import { dnsRequest, flow, httpRequest, httpResponse, pod, world } from "./testing";
 import type { ServiceMapSnapshot } from "./types";
 
@@ -111,5 +111,19 @@ describe("which namespaces collapse by default", () => {
   ];
   for (const c of cases) {
     it(c.name, () => assert.deepEqual([...namespacesToCollapse(c.nodes, c.capacity, new Set(c.keep))].sort(), c.want));
+  }
+});
+
+describe("the view's focus namespaces are the ones every edge touches", () => {
+  const node = (id: string, namespace: string) => ({ id, namespace });
+  const nodes = [node("a1", "a"), node("a2", "a"), node("b1", "b"), node("c1", "c"), node("w", "")];
+  const cases = [
+    { name: "a view filtered to one namespace", edges: [["a1", "b1"], ["c1", "a2"], ["a1", "a2"], ["a2", "w"]], want: ["a"] },
+    { name: "no namespace on every edge", edges: [["a1", "b1"], ["c1", "w"]], want: [] },
+    { name: "a single edge: both ends", edges: [["a1", "b1"]], want: ["a", "b"] },
+    { name: "no edges", edges: [], want: [] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual([...focusNamespaces({ nodes, edges: c.edges.map(([source, target]) => ({ source, target })) } as never)].sort(), c.want));
   }
 });

@@ -107,6 +107,23 @@ export function namespacesToCollapse(nodes: readonly Pick<ServiceMapNode, "names
   return out;
 }
 
+/**
+ * The namespaces every edge touches (at either end): the view's focus, as when it is filtered to
+ * one namespace (Hubble's `--namespace` matches flows from or to it). Collapsing one of them would
+ * leave no edge to select, so the default never does. Empty for a map without edges.
+ */
+export function focusNamespaces(snapshot: Pick<ServiceMapSnapshot, "nodes" | "edges">): Set<string> {
+  if (snapshot.edges.length === 0) return new Set();
+  const nsOf = new Map(snapshot.nodes.map((n) => [n.id, n.namespace] as const));
+  let common: Set<string> | undefined;
+  for (const e of snapshot.edges) {
+    const ends = new Set([nsOf.get(e.source) ?? "", nsOf.get(e.target) ?? ""].filter((ns) => ns !== ""));
+    common = common ? new Set([...common].filter((ns) => ends.has(ns))) : ends;
+    if (common.size === 0) break;
+  }
+  return common ?? new Set();
+}
+
 function namespaceNode(id: string, members: readonly ServiceMapNode[]): ServiceMapNode {
   const namespace = members[0].namespace;
   let flowsIn = 0;
