@@ -2,6 +2,7 @@
 // never interpreted; the components render the result as text.
 
 import { edgeFlowsPerSecond } from "@/lib/service-map/aggregate";
+import { type EdgeHealth, edgeHealth, edgeHealthText, formatShare } from "@/lib/service-map/edge-health";
 import type { ServiceMapEdge, ServiceMapNode } from "@/lib/service-map/types";
 
 export function clip(text: string, max: number): string {
@@ -29,6 +30,7 @@ export function formatPercent(p: number): string {
 }
 
 export function portLabel(edge: ServiceMapEdge): string {
+  if (edge.folded && edge.id.endsWith("|*") && (edge.source.startsWith("ns:") || edge.target.startsWith("ns:"))) return `all ports${edge.protocol ? `/${edge.protocol}` : ""}`;
   if (edge.folded) return `other ports/${edge.protocol || "?"}`;
   return edge.port === undefined ? edge.protocol || "?" : `${edge.port}/${edge.protocol || "?"}`;
 }
@@ -39,7 +41,7 @@ export function edgeLabelParts(edge: ServiceMapEdge, windowMs: number): string[]
   const h = edge.http;
   if (h && h.errorPercent !== undefined) parts.push(`${formatPercent(h.errorPercent)} 5xx`);
   if (h && h.p50Ms !== undefined) parts.push(`p50 ${formatMs(h.p50Ms)} · p95 ${formatMs(h.p95Ms)}`);
-  if (edge.verdicts.dropped > 0) parts.push(`${edge.verdicts.dropped.toLocaleString("en-US")} dropped`);
+  if (edge.verdicts.dropped > 0) parts.push(`${edge.verdicts.dropped.toLocaleString("en-US")} dropped (${formatShare(edge.verdicts.dropped / edge.flows)})`);
   return parts;
 }
 
@@ -50,11 +52,13 @@ const KIND_TEXT: Record<ServiceMapNode["kind"], string> = {
   world: "outside the cluster",
   entity: "cluster entity",
   unknown: "unknown endpoint",
+  namespace: "collapsed namespace",
 };
 
 export function nodeSubtitle(node: ServiceMapNode): string {
   if (node.kind === "world") return node.id === "entity:world" ? "outside the cluster" : "world · FQDN";
   if (node.kind === "entity") return "reserved entity";
+  if (node.kind === "namespace") return "namespace · click to expand";
   const ns = node.namespace || "cluster-wide";
   if (node.kind === "identity") return `${ns} · #${node.identities[0] ?? "?"}`;
   return node.workloadKind ? `${ns} · ${node.workloadKind}` : ns;
@@ -67,11 +71,9 @@ export function nodeAriaLabel(node: ServiceMapNode): string {
 }
 
 /** Counts rather than rates, so the name does not change with every snapshot's window. */
-export function edgeAriaLabel(edge: ServiceMapEdge, source: string, target: string): string {
-  const mix = edge.mix.mixed ? `mixed verdicts, mostly ${edge.mix.dominant}` : edge.mix.dominant;
-  const parts = [`${source} to ${target}`, portLabel(edge), `${edge.flows} flows`, mix];
+export function edgeAriaLabel(edge: ServiceMapEdge, source: string, target: string, health: EdgeHealth = edgeHealth(edge)): string {
+  const parts = [`${source} to ${target}`, portLabel(edge), `${edge.flows.toLocaleString("en-US")} flows`, edgeHealthText(edge, health)];
   const h = edge.http;
-  if (h && h.errorPercent !== undefined) parts.push(`${formatPercent(h.errorPercent)} HTTP 5xx`);
   if (h && h.p50Ms !== undefined) parts.push(`p50 ${formatMs(h.p50Ms)}, p95 ${formatMs(h.p95Ms)}`);
   return parts.join(", ");
 }
@@ -86,6 +88,8 @@ export function kindLetter(node: ServiceMapNode): string {
       return "A";
     case "identity":
       return "#";
+    case "namespace":
+      return "N";
     case "world":
       return "G";
     case "entity":

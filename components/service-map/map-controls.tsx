@@ -9,14 +9,30 @@ export function MapControls({
   onZoomOut,
   onFit,
   onResetLayout,
+  collapsed,
+  onExpandAll,
+  onCollapseAll,
 }: {
   onZoomIn: () => void;
   onZoomOut: () => void;
   onFit: () => void;
   onResetLayout: () => void;
+  /** How many namespaces are collapsed into one node. */
+  collapsed: number;
+  onExpandAll: () => void;
+  onCollapseAll: () => void;
 }) {
   return (
     <div className="absolute top-2 right-2 flex gap-1" role="toolbar" aria-label="Map view">
+      {collapsed > 0 ? (
+        <button type="button" className={BUTTON} onClick={onExpandAll} title="Show every node of the collapsed namespaces">
+          Expand all ({collapsed})
+        </button>
+      ) : (
+        <button type="button" className={BUTTON} onClick={onCollapseAll} title="Show each namespace as one node">
+          Collapse namespaces
+        </button>
+      )}
       <button type="button" className={BUTTON} onClick={onZoomIn} aria-label="Zoom in" title="Zoom in (+)">
         +
       </button>
@@ -33,24 +49,33 @@ export function MapControls({
   );
 }
 
-const LEGEND: { label: string; stroke: string; dashed?: boolean }[] = [
-  { label: "forwarded", stroke: "stroke-slate-400 dark:stroke-slate-500" },
-  { label: "dropped", stroke: "stroke-red-500 dark:stroke-red-400" },
-  { label: "audit", stroke: "stroke-amber-500 dark:stroke-amber-400" },
-  { label: "error", stroke: "stroke-fuchsia-500 dark:stroke-fuchsia-400" },
-  { label: "mixed", stroke: "stroke-red-500 dark:stroke-red-400", dashed: true },
+const LEGEND: { label: string; title: string; stroke?: string; dashed?: boolean; dot?: string }[] = [
+  { label: "healthy", title: "Forwarded; fewer than 5 % of flows dropped and of HTTP responses 5xx", stroke: "stroke-slate-400 dark:stroke-slate-500" },
+  { label: "mostly dropped", title: "More than 50 % of the edge's flows dropped", stroke: "stroke-red-600 dark:stroke-red-400" },
+  { label: "partly dropped", title: "5–50 % of the edge's flows dropped", stroke: "stroke-red-500 dark:stroke-red-400", dashed: true },
+  { label: "HTTP 5xx ≥ 5 %", title: "At least 5 % of the edge's HTTP responses are 5xx", stroke: "stroke-orange-500 dark:stroke-orange-400" },
+  { label: "errors", title: "More than 50 % of flows ended in a datapath error", stroke: "stroke-fuchsia-500 dark:stroke-fuchsia-400" },
+  { label: "audit", title: "More than 50 % of flows audited (would have been dropped)", stroke: "stroke-amber-500 dark:stroke-amber-400" },
+  { label: "a few drops", title: "Some drops, under 5 % of the edge's flows", dot: "fill-red-600 dark:fill-red-400" },
+  { label: "a few 5xx", title: "Some HTTP 5xx, under 5 % of the responses", dot: "fill-orange-500 dark:fill-orange-400" },
 ];
 
 export function MapLegend() {
   return (
     <ul
       aria-label="Edge colours"
-      className="pointer-events-none absolute bottom-2 left-2 flex flex-wrap gap-x-3 gap-y-1 rounded bg-white/85 px-2 py-1 text-[11px] text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300"
+      className="pointer-events-none absolute bottom-2 left-2 flex max-w-[calc(100%-1rem)] flex-wrap gap-x-3 gap-y-1 rounded bg-white/85 px-2 py-1 text-[11px] text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300"
     >
       {LEGEND.map((l) => (
-        <li key={l.label} className="flex items-center gap-1">
+        <li key={l.label} className="flex items-center gap-1" title={l.title}>
           <svg width="22" height="8" aria-hidden="true">
-            <line x1="1" y1="4" x2="21" y2="4" strokeWidth="2" strokeDasharray={l.dashed ? "5 3" : undefined} className={l.stroke} />
+            {l.stroke && <line x1="1" y1="4" x2="21" y2="4" strokeWidth="2" strokeDasharray={l.dashed ? "5 3" : undefined} className={l.stroke} />}
+            {l.dot && (
+              <>
+                <line x1="1" y1="4" x2="21" y2="4" strokeWidth="2" className="stroke-slate-400 dark:stroke-slate-500" />
+                <circle cx="11" cy="4" r="3.5" className={l.dot} />
+              </>
+            )}
           </svg>
           {l.label}
         </li>

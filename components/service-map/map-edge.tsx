@@ -2,7 +2,8 @@
 
 import { type KeyboardEvent, memo } from "react";
 import { edgeGeometry, type Point } from "@/lib/service-map/geometry";
-import type { EdgeVerdictMix, ServiceMapEdge } from "@/lib/service-map/types";
+import { edgeHealth, type EdgeHealthClass } from "@/lib/service-map/edge-health";
+import type { ServiceMapEdge } from "@/lib/service-map/types";
 import { clip, edgeAriaLabel, edgeLabelParts } from "./format";
 import type { Emphasis } from "./map-node";
 
@@ -11,35 +12,38 @@ export interface EdgeHandlers {
   readonly onHover: (id: string | undefined) => void;
 }
 
-type Dominant = EdgeVerdictMix["dominant"];
-
-export const EDGE_STROKE: Record<Dominant, string> = {
-  forwarded: "stroke-slate-400 dark:stroke-slate-500",
-  dropped: "stroke-red-500 dark:stroke-red-400",
-  audit: "stroke-amber-500 dark:stroke-amber-400",
+export const EDGE_STROKE: Record<EdgeHealthClass, string> = {
+  healthy: "stroke-slate-400 dark:stroke-slate-500",
+  dropped: "stroke-red-600 dark:stroke-red-400",
+  "partly-dropped": "stroke-red-500 dark:stroke-red-400",
+  "http-errors": "stroke-orange-500 dark:stroke-orange-400",
   error: "stroke-fuchsia-500 dark:stroke-fuchsia-400",
-  other: "stroke-slate-300 dark:stroke-slate-600",
+  audit: "stroke-amber-500 dark:stroke-amber-400",
 };
 
-export const ARROW_FILL: Record<Dominant, string> = {
-  forwarded: "fill-emerald-600 dark:fill-emerald-500",
-  dropped: "fill-red-500 dark:fill-red-400",
-  audit: "fill-amber-500 dark:fill-amber-400",
+const ARROW_FILL: Record<EdgeHealthClass, string> = {
+  healthy: "fill-slate-500 dark:fill-slate-400",
+  dropped: "fill-red-600 dark:fill-red-400",
+  "partly-dropped": "fill-red-500 dark:fill-red-400",
+  "http-errors": "fill-orange-500 dark:fill-orange-400",
   error: "fill-fuchsia-500 dark:fill-fuchsia-400",
-  other: "fill-slate-400 dark:fill-slate-500",
+  audit: "fill-amber-500 dark:fill-amber-400",
 };
 
-export const DOMINANTS: readonly Dominant[] = ["forwarded", "dropped", "audit", "error", "other"];
+/** Partly dropped edges are dashed: red, but not "mostly dropped". */
+export const EDGE_DASH: Partial<Record<EdgeHealthClass, string>> = { "partly-dropped": "6 4" };
 
-export function markerId(prefix: string, dominant: Dominant): string {
-  return `${prefix}-arrow-${dominant}`;
+const CLASSES: readonly EdgeHealthClass[] = ["healthy", "dropped", "partly-dropped", "http-errors", "error", "audit"];
+
+export function markerId(prefix: string, kind: EdgeHealthClass): string {
+  return `${prefix}-arrow-${kind}`;
 }
 
-/** Arrowheads, one per verdict colour (markers do not inherit the path's colour everywhere). */
+/** Arrowheads, one per edge colour (markers do not inherit the path's colour everywhere). */
 export function EdgeMarkers({ prefix }: { prefix: string }) {
   return (
     <defs>
-      {DOMINANTS.map((d) => (
+      {CLASSES.map((d) => (
         <marker key={d} id={markerId(prefix, d)} viewBox="0 0 10 10" refX={9} refY={5} markerWidth={7} markerHeight={7} orient="auto-start-reverse" markerUnits="userSpaceOnUse">
           <path d="M0,0L10,5L0,10z" className={ARROW_FILL[d]} />
         </marker>
@@ -49,8 +53,9 @@ export function EdgeMarkers({ prefix }: { prefix: string }) {
 }
 
 /**
- * One edge: a visible path styled by its verdict mix (dashed when mixed) and a wide transparent
- * path that takes the pointer. Memoised on its geometry, emphasis and label.
+ * One edge: a visible path coloured by its health (`edgeHealth`: dropped share, HTTP 5xx share;
+ * dashed when partly dropped), small marks for a trace of drops or 5xx, and a wide transparent path
+ * that takes the pointer. Memoised on its geometry and emphasis; its label is drawn by the map.
  */
 export const MapEdge = memo(function MapEdge({
   edge,
@@ -59,7 +64,7 @@ export const MapEdge = memo(function MapEdge({
   bend,
   emphasis,
   focusable,
-  labelWindowMs,
+  merged,
   sourceLabel,
   targetLabel,
   dropText,
@@ -72,8 +77,8 @@ export const MapEdge = memo(function MapEdge({
   bend: number;
   emphasis: Emphasis;
   focusable: boolean;
-  /** Set to draw the label (zoomed in): the window the rate is computed over. */
-  labelWindowMs: number | undefined;
+  /** For an edge of collapsed namespaces: how many edges it sums (a click expands its namespaces). */
+  merged?: number;
   sourceLabel: string;
   targetLabel: string;
   /** "dropped by payments/default-deny": the policy charged with the edge's drops; "" if none. */
@@ -82,6 +87,8 @@ export const MapEdge = memo(function MapEdge({
   handlers: EdgeHandlers;
 }) {
   const g = edgeGeometry(edge.source, edge.target, a, b, bend);
+  const health = edgeHealth(edge);
+  const name = `${edgeAriaLabel(edge, sourceLabel, targetLabel, health)}${dropText ? `, ${dropText}` : ""}${merged ? `; sums ${merged} edges, press Enter to expand` : ""}`;
   const width = emphasis === "selected" ? 3 : 1.25 + Math.min(2.5, Math.log10(1 + edge.flows) / 2);
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Enter" || e.key === " ") {
@@ -92,11 +99,13 @@ export const MapEdge = memo(function MapEdge({
   };
   return (
     <g
-      data-edge-id={edge.id}
+      data-edge-id={merged ? undefined : edge.id}
+      data-merged-edge-id={merged ? edge.id : undefined}
       data-drop-policy={dropText || undefined}
+      data-health={health.kind}
       role="button"
       tabIndex={focusable ? 0 : undefined}
-      aria-label={dropText ? `${edgeAriaLabel(edge, sourceLabel, targetLabel)}, ${dropText}` : edgeAriaLabel(edge, sourceLabel, targetLabel)}
+      aria-label={name}
       aria-pressed={emphasis === "selected"}
       className={`cursor-pointer outline-none ${emphasis === "dim" ? "opacity-15" : ""}`}
       onClick={(e) => {
@@ -115,42 +124,42 @@ export const MapEdge = memo(function MapEdge({
         d={g.d}
         fill="none"
         strokeWidth={width}
-        strokeDasharray={edge.mix.mixed ? "6 4" : undefined}
-        markerEnd={`url(#${markerId(markerPrefix, edge.mix.dominant)})`}
-        className={`${EDGE_STROKE[edge.mix.dominant]} pointer-events-none`}
+        strokeDasharray={EDGE_DASH[health.kind]}
+        markerEnd={`url(#${markerId(markerPrefix, health.kind)})`}
+        className={`${EDGE_STROKE[health.kind]} pointer-events-none`}
       />
-      {labelWindowMs !== undefined && <EdgeLabel edge={edge} at={g.label} windowMs={labelWindowMs} dropText={dropText} />}
+      {health.minorDrops && <circle data-mark="drops" cx={g.label.x} cy={g.label.y} r={3.5} className="pointer-events-none fill-red-600 stroke-white dark:fill-red-400 dark:stroke-slate-950" strokeWidth={1} />}
+      {health.minorHttpErrors && (
+        <circle data-mark="http-errors" cx={g.label.x + (health.minorDrops ? 8 : 0)} cy={g.label.y} r={3.5} className="pointer-events-none fill-orange-500 stroke-white dark:fill-orange-400 dark:stroke-slate-950" strokeWidth={1} />
+      )}
     </g>
   );
 });
 
-const CHAR_W = 6.1;
+export const LABEL_CHAR_W = 6.1;
+export const LABEL_H = 18;
 
-/** Port, flows/s, HTTP 5xx share and p50/p95, on a small plate at the middle of the edge. */
-export function EdgeLabel({
-  edge,
-  at,
-  windowMs,
-  dropText = "",
-  emphasised = false,
-}: {
-  edge: ServiceMapEdge;
-  at: Point;
-  windowMs: number;
-  dropText?: string;
-  emphasised?: boolean;
-}) {
-  const text = clip([...edgeLabelParts(edge, windowMs), ...(dropText ? [dropText] : [])].join(" · "), 120);
-  const w = text.length * CHAR_W + 10;
+/** The text of an edge's label: port, flows/s, drops, HTTP 5xx share and p50/p95, and the dropping policy. */
+export function edgeLabelText(edge: ServiceMapEdge, windowMs: number, dropText: string): string {
+  return clip([...edgeLabelParts(edge, windowMs), ...(dropText ? [dropText] : [])].join(" · "), 120);
+}
+
+export function edgeLabelWidth(text: string): number {
+  return text.length * LABEL_CHAR_W + 10;
+}
+
+/** An edge's label on a small plate, centred at `at` (placed by `placeEdgeLabels`, never on another). */
+export function EdgeLabel({ id, text, at, emphasised = false }: { id: string; text: string; at: Point; emphasised?: boolean }) {
+  const w = edgeLabelWidth(text);
   return (
-    <g transform={`translate(${at.x},${at.y})`} className="pointer-events-none select-none">
+    <g data-edge-label={id} transform={`translate(${at.x},${at.y})`} className="pointer-events-none select-none">
       <rect
         x={-w / 2}
-        y={-9}
+        y={-LABEL_H / 2}
         width={w}
-        height={18}
+        height={LABEL_H}
         rx={4}
-        className={emphasised ? "fill-white stroke-slate-400 dark:fill-slate-800 dark:stroke-slate-500" : "fill-white/90 stroke-slate-200 dark:fill-slate-900/90 dark:stroke-slate-700"}
+        className={emphasised ? "fill-white stroke-slate-400 dark:fill-slate-800 dark:stroke-slate-500" : "fill-white/95 stroke-slate-200 dark:fill-slate-900/95 dark:stroke-slate-700"}
       />
       <text y={4} textAnchor="middle" className="fill-slate-700 font-mono text-[10px] dark:fill-slate-200">
         {text}

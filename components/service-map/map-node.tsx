@@ -21,7 +21,11 @@ const BADGE: Record<string, string> = {
   entity: "fill-slate-600 dark:fill-slate-500",
   unknown: "fill-slate-400",
   dns: "fill-teal-600 dark:fill-teal-500",
+  namespace: "fill-slate-700 dark:fill-slate-500",
 };
+
+/** Font size of a card's name (map units): the map never fits below NODE_LABEL_MIN_PX / this scale. */
+export const NODE_LABEL_FONT = 14;
 
 const CARD: Record<Emphasis, string> = {
   normal: "fill-white stroke-slate-300 dark:fill-slate-900 dark:stroke-slate-600",
@@ -45,6 +49,7 @@ export const MapNode = memo(function MapNode({
   emphasis,
   detailed,
   lock,
+  members,
   handlers,
 }: {
   node: ServiceMapNode;
@@ -55,6 +60,8 @@ export const MapNode = memo(function MapNode({
   detailed: boolean;
   /** Set when the node's endpoints are in default deny in some direction. */
   lock?: NodeLock;
+  /** For a collapsed namespace: how many nodes it holds (a click or Enter expands it). */
+  members?: number;
   handlers: NodeHandlers;
 }) {
   const onKeyDown = (e: KeyboardEvent) => {
@@ -65,14 +72,22 @@ export const MapNode = memo(function MapNode({
     }
   };
   const lines = detailed ? inlineLines(node) : [];
+  const collapsed = node.kind === "namespace";
+  const name = collapsed
+    ? `Namespace ${node.namespace}, collapsed: ${members ?? 0} nodes, ${node.flowsIn} flows in, ${node.flowsOut} out; press Enter to expand`
+    : lock
+      ? `${nodeAriaLabel(node)}; ${lockSummary(lock)}`
+      : nodeAriaLabel(node);
   return (
     <g
       data-node-id={node.id}
+      data-collapsed-namespace={collapsed ? node.namespace : undefined}
       transform={`translate(${x},${y})`}
       role="button"
       tabIndex={0}
-      aria-label={lock ? `${nodeAriaLabel(node)}; ${lockSummary(lock)}` : nodeAriaLabel(node)}
-      aria-pressed={emphasis === "selected"}
+      aria-label={name}
+      aria-pressed={collapsed ? undefined : emphasis === "selected"}
+      aria-expanded={collapsed ? false : undefined}
       className={`group cursor-pointer outline-none ${emphasis === "dim" ? "opacity-35" : ""}`}
       onClick={(e) => {
         e.stopPropagation();
@@ -84,7 +99,10 @@ export const MapNode = memo(function MapNode({
       onFocus={() => handlers.onHover(node.id)}
       onBlur={() => handlers.onHover(undefined)}
     >
-      <title>{`${node.label}${node.namespace ? ` (${node.namespace})` : ""}`}</title>
+      <title>{collapsed ? `Namespace ${node.namespace} (${members ?? 0} nodes): click to expand` : `${node.label}${node.namespace ? ` (${node.namespace})` : ""}`}</title>
+      {collapsed && (
+        <rect x={-NODE_W / 2 + 6} y={-NODE_H / 2 - 6} width={NODE_W} height={NODE_H} rx={8} className="fill-slate-100 stroke-slate-300 dark:fill-slate-800 dark:stroke-slate-600" />
+      )}
       <rect
         x={-NODE_W / 2}
         y={-NODE_H / 2}
@@ -106,11 +124,11 @@ export const MapNode = memo(function MapNode({
           {kindLetter(node)}
         </text>
       )}
-      <text x={-NODE_W / 2 + 40} y={-5} className="pointer-events-none fill-slate-900 text-[13px] font-medium select-none dark:fill-slate-100">
-        {clip(node.label, 19)}
+      <text data-node-label="" x={-NODE_W / 2 + 40} y={-4} fontSize={NODE_LABEL_FONT} className="pointer-events-none fill-slate-900 font-medium select-none dark:fill-slate-100">
+        {clip(node.label, 17)}
       </text>
-      <text x={-NODE_W / 2 + 40} y={13} className="pointer-events-none fill-slate-500 text-[11px] select-none dark:fill-slate-400">
-        {clip(nodeSubtitle(node), 24)}
+      <text x={-NODE_W / 2 + 40} y={14} className="pointer-events-none fill-slate-500 text-[11px] select-none dark:fill-slate-400">
+        {clip(collapsed ? `${members ?? 0} nodes · click to expand` : nodeSubtitle(node), 24)}
       </text>
       {pinned && (
         <circle cx={NODE_W / 2 - 8} cy={-NODE_H / 2 + 8} r={3} className="fill-sky-600 dark:fill-sky-400">

@@ -6,18 +6,20 @@
 // See README.md beside this file for who owns which state.
 
 import { drag, type D3DragEvent, type D3ZoomEvent, select, zoom, type ZoomBehavior, zoomIdentity } from "d3";
-import { type KeyboardEvent, memo, type ReactNode, useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
+import { type KeyboardEvent, memo, type ReactNode, useCallback, useEffect, useId, useLayoutEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { FlowRow } from "@/lib/flow-model";
 import { edgeGeometry, edgeLanes } from "@/lib/service-map/geometry";
-import { BOX_LABEL, contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, type NodePosition } from "@/lib/service-map/layout";
+import { collapseNamespaces, type CollapsedInfo, focusNamespaces, namespacesToCollapse } from "@/lib/service-map/collapse";
+import { placeEdgeLabels, type LabelRequest } from "@/lib/service-map/label-placement";
+import { BOX_LABEL, CELL_H, CELL_W, contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, NODE_H, NODE_W, type NodePosition, type Rect, type ViewportSize } from "@/lib/service-map/layout";
 import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapEdge, ServiceMapNode, ServiceMapSnapshot } from "@/lib/service-map/types";
 import type { MapState } from "@/lib/service-map/wire";
 import type { Grouping } from "@/lib/view-state";
 import { clip } from "./format";
 import { MapControls, MapLegend } from "./map-controls";
-import { EdgeLabel, type EdgeHandlers, EdgeMarkers, MapEdge } from "./map-edge";
-import { type Emphasis, MapNode, type NodeHandlers } from "./map-node";
+import { EdgeLabel, edgeLabelText, edgeLabelWidth, type EdgeHandlers, EdgeMarkers, LABEL_H, MapEdge } from "./map-edge";
+import { type Emphasis, MapNode, NODE_LABEL_FONT, type NodeHandlers } from "./map-node";
 import { NodeDetails } from "./node-details";
 import { useServiceMapSnapshot } from "./use-map-snapshot";
 import { type MapPolicyLens, useMapPolicy } from "./use-map-policy";
@@ -48,8 +50,18 @@ export interface ServiceMapProps {
 
 /** From this zoom on, destination cards list their endpoints and DNS names. */
 const DETAIL_SCALE = 1.3;
-/** From this zoom on, every edge carries its label (otherwise: on hover and when selected). */
+/** From this zoom on, edges carry their labels where they fit (otherwise: on hover and when selected). */
 const EDGE_LABEL_SCALE = 1.8;
+/** Node names are never drawn smaller than this (px on screen) by the automatic fit. */
+export const NODE_LABEL_MIN_PX = 11;
+/** The smallest zoom at which node names are legible: the automatic fit never goes below it. */
+const LEGIBLE_SCALE = NODE_LABEL_MIN_PX / NODE_LABEL_FONT;
+/** Share of the grid cells a layout fills in practice (namespace boxes and gaps take the rest). */
+const CELL_FILL = 0.85;
+/** Never collapse a map of this many nodes or fewer. */
+const MIN_CAPACITY = 12;
+/** Room kept for the legend at the bottom of the panel. */
+const LEGEND_H = 28;
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 4;
 const MAX_FIT_SCALE = 1.5;
@@ -64,6 +76,7 @@ interface DragState {
 }
 
 const NO_POSITIONS: ReadonlyMap<string, NodePosition> = new Map();
+const NO_NAMESPACES: ReadonlySet<string> = new Set();
 
 type Hover = { readonly kind: "node" | "edge"; readonly id: string } | undefined;
 
@@ -121,37 +134,97 @@ const MapCanvas = memo(function MapCanvas({
   const layoutKey = `${STORAGE_PREFIX}${grouping}:${storageKey}`;
   const layout = useMemo(() => loadLayout(layoutKey), [layoutKey]);
   const [layoutVersion, bumpLayout] = useReducer((n: number) => n + 1, 0);
-  const viewport = useRef({ width: 1280, height: 800 });
+  const containerRef = useRef<HTMLDivElement>(null);
+  const viewport = usePanelSize(containerRef);
+
+  // Collapsed namespaces: those the map collapsed to stay legible (sticky for the view, so the map
+  // does not flip as nodes arrive) and those the user collapsed, minus those the user expanded and
+  // those holding the selection.
+  const [toggled, setToggled] = useState<{ key: string; expanded: ReadonlySet<string>; collapsed: ReadonlySet<string> }>({ key: layoutKey, expanded: new Set(), collapsed: new Set() });
+  const user = toggled.key === layoutKey ? toggled : { key: layoutKey, expanded: NO_NAMESPACES, collapsed: NO_NAMESPACES };
+  const autoCollapsed = useRef<{ key: string; set: Set<string> }>({ key: layoutKey, set: new Set() });
+  if (autoCollapsed.current.key !== layoutKey) autoCollapsed.current = { key: layoutKey, set: new Set() };
+  const selectionNamespaces = useMemo(() => {
+    const keep = new Set<string>();
+    for (const id of selectedEdgeId ? selectedEdgeId.split("|").slice(0, 2) : selectedNodeId ? [selectedNodeId] : []) {
+      const ns = snapshot.nodes.find((n) => n.id === id)?.namespace;
+      if (ns) keep.add(ns);
+    }
+    return keep;
+  }, [snapshot.nodes, selectedNodeId, selectedEdgeId]);
+  const capacity = viewport ? nodesThatFit(viewport) : Infinity;
+  const view = useMemo(() => {
+    const auto = autoCollapsed.current.set;
+    // What is shown with the namespaces collapsed so far (a collapsed one counts as one node).
+    const folded = new Set([...auto].filter((ns) => !user.expanded.has(ns) && !selectionNamespaces.has(ns)));
+    const shownNodes: { namespace: string }[] = snapshot.nodes.filter((n) => !folded.has(n.namespace));
+    for (const ns of folded) if (snapshot.namespaces.includes(ns)) shownNodes.push({ namespace: "" });
+    // Once the user expanded or collapsed a namespace, the map stops deciding for them.
+    if (shownNodes.length > capacity && user.expanded.size === 0 && user.collapsed.size === 0) {
+      const keep = new Set([...selectionNamespaces, ...focusNamespaces(snapshot)]);
+      for (const ns of namespacesToCollapse(shownNodes, capacity, keep)) auto.add(ns);
+    }
+    const collapse = new Set([...auto, ...user.collapsed].filter((ns) => !user.expanded.has(ns) && !selectionNamespaces.has(ns)));
+    return collapseNamespaces(snapshot, collapse);
+  }, [snapshot, capacity, user.expanded, user.collapsed, selectionNamespaces]);
+  const toggleNamespaces = useCallback(
+    (namespaces: readonly string[], expand: boolean) =>
+      setToggled((t) => {
+        const base = t.key === layoutKey ? t : { key: layoutKey, expanded: NO_NAMESPACES, collapsed: NO_NAMESPACES };
+        const expanded = new Set(base.expanded);
+        const collapsed = new Set(base.collapsed);
+        for (const ns of namespaces) {
+          if (expand) {
+            expanded.add(ns);
+            collapsed.delete(ns);
+          } else {
+            collapsed.add(ns);
+            expanded.delete(ns);
+          }
+        }
+        return { key: layoutKey, expanded, collapsed };
+      }),
+    [layoutKey],
+  );
+
+  // A collapsed namespace is laid out like an entity: one card, no box of its own to keep apart.
+  const layoutGraph = useMemo(
+    () => ({ nodes: view.nodes.map((n) => (n.kind === "namespace" ? { id: n.id, namespace: "" } : n)), edges: view.edges }),
+    [view.nodes, view.edges],
+  );
   const positions = useMemo(() => {
     void layoutVersion; // a pin or a reset changes the layout without a new snapshot
-    // Right after a grouping change the snapshot still has the old ids: do not place those.
-    return snapshot.grouping === grouping ? layout.update(snapshot, viewport.current) : NO_POSITIONS;
-  }, [layout, snapshot, grouping, layoutVersion]);
+    // Right after a grouping change the snapshot still has the old ids: do not place those. Nor
+    // before the panel is measured: the layout follows its aspect.
+    // The layout's viewport is the panel at the legible zoom, so the map is laid out to be read there.
+    return view.grouping === grouping && viewport
+      ? layout.update(layoutGraph, { width: viewport.width / LEGIBLE_SCALE, height: (viewport.height - LEGEND_H) / LEGIBLE_SCALE })
+      : NO_POSITIONS;
+  }, [layout, layoutGraph, view.grouping, grouping, layoutVersion, viewport]);
   const [dragging, setDragging] = useState<DragState | null>(null);
   const shown = useMemo<ReadonlyMap<string, NodePosition>>(
     () => (dragging ? new Map(positions).set(dragging.id, { x: dragging.x, y: dragging.y, pinned: true }) : positions),
     [positions, dragging],
   );
-  const boxes = useMemo(() => namespaceBoxes(snapshot.nodes, shown), [snapshot.nodes, shown]);
-  const lanes = useMemo(() => edgeLanes(snapshot.edges), [snapshot.edges]);
-  const nodeById = useMemo(() => new Map(snapshot.nodes.map((n) => [n.id, n])), [snapshot.nodes]);
-  const edgeById = useMemo(() => new Map(snapshot.edges.map((e) => [e.id, e])), [snapshot.edges]);
-  const emphasis = useMemo(() => emphasisOf(snapshot, edgeById, selectedNodeId, selectedEdgeId), [snapshot, edgeById, selectedNodeId, selectedEdgeId]);
+  const boxes = useMemo(() => namespaceBoxes(view.nodes.filter((n) => n.kind !== "namespace"), shown), [view.nodes, shown]);
+  const lanes = useMemo(() => edgeLanes(view.edges), [view.edges]);
+  const nodeById = useMemo(() => new Map(view.nodes.map((n) => [n.id, n])), [view.nodes]);
+  const edgeById = useMemo(() => new Map(view.edges.map((e) => [e.id, e])), [view.edges]);
+  const emphasis = useMemo(() => emphasisOf(view, edgeById, selectedNodeId, selectedEdgeId), [view, edgeById, selectedNodeId, selectedEdgeId]);
 
   const [hover, setHover] = useState<Hover>(undefined);
   const [zoomLevel, setZoomLevel] = useState<0 | 1 | 2>(0);
   const detailed = zoomLevel >= 1;
   const markerPrefix = `sm${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
 
-  const containerRef = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const zoomLayerRef = useRef<SVGGElement>(null);
   const nodesLayerRef = useRef<SVGGElement>(null);
   const zoomRef = useRef<ZoomBehavior<SVGSVGElement, unknown> | undefined>(undefined);
   const userMovedView = useRef(false);
-  const latest = useRef({ shown, boxes, selectedNodeId, selectedEdgeId, onSelectNode, onSelectEdge });
+  const latest = useRef({ shown, boxes, selectedNodeId, selectedEdgeId, onSelectNode, onSelectEdge, collapsed: view.collapsed, edgeById, toggleNamespaces });
   useEffect(() => {
-    latest.current = { shown, boxes, selectedNodeId, selectedEdgeId, onSelectNode, onSelectEdge };
+    latest.current = { shown, boxes, selectedNodeId, selectedEdgeId, onSelectNode, onSelectEdge, collapsed: view.collapsed, edgeById, toggleNamespaces };
   });
 
   // Stable handlers, so memoised nodes and edges do not re-render for a new callback.
@@ -159,7 +232,9 @@ const MapCanvas = memo(function MapCanvas({
     () => ({
       onSelect: (id) => {
         const l = latest.current;
-        l.onSelectNode(l.selectedNodeId === id && !l.selectedEdgeId ? undefined : id);
+        const ns = l.collapsed.namespaces.get(id);
+        if (ns) l.toggleNamespaces([ns.namespace], true);
+        else l.onSelectNode(l.selectedNodeId === id && !l.selectedEdgeId ? undefined : id);
       },
       onHover: (id) => setHover(id ? { kind: "node", id } : undefined),
     }),
@@ -169,7 +244,9 @@ const MapCanvas = memo(function MapCanvas({
     () => ({
       onSelect: (id) => {
         const l = latest.current;
-        l.onSelectEdge(l.selectedEdgeId === id ? undefined : id);
+        const e = l.collapsed.mergedEdges.has(id) ? l.edgeById.get(id) : undefined;
+        if (e) l.toggleNamespaces(collapsedEnds(e, l.collapsed), true);
+        else l.onSelectEdge(l.selectedEdgeId === id ? undefined : id);
       },
       onHover: (id) => setHover(id ? { kind: "edge", id } : undefined),
     }),
@@ -181,16 +258,18 @@ const MapCanvas = memo(function MapCanvas({
     else if (l.selectedNodeId) l.onSelectNode(undefined);
   }, []);
 
-  const fit = useCallback(() => {
+  // The automatic fit keeps node names legible (a larger map is shown from its centre and can be
+  // panned; it is collapsed by namespace long before that); the Fit button shows everything.
+  const fit = useCallback((legible: boolean) => {
     const svg = svgRef.current;
     const z = zoomRef.current;
     const b = contentBounds(latest.current.shown.values(), latest.current.boxes);
     if (!svg || !z || !b) return;
     const { width, height } = svg.getBoundingClientRect();
     if (width === 0 || height === 0) return;
-    const pad = 32;
-    const k = clamp(Math.min((width - 2 * pad) / b.width, (height - 2 * pad) / b.height), MIN_SCALE, MAX_FIT_SCALE);
-    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), height / 2 - k * (b.y + b.height / 2)).scale(k);
+    const pad = 16;
+    const k = clamp(Math.min((width - 2 * pad) / b.width, (height - 2 * pad - LEGEND_H) / b.height), legible ? LEGIBLE_SCALE : MIN_SCALE, MAX_FIT_SCALE);
+    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), (height - LEGEND_H) / 2 - k * (b.y + b.height / 2)).scale(k);
     z.transform(select(svg), t);
   }, []);
 
@@ -267,24 +346,12 @@ const MapCanvas = memo(function MapCanvas({
     };
   }, [layout]);
 
-  // The viewport size places the very first node; resizing never moves nodes.
-  useEffect(() => {
-    const el = containerRef.current;
-    if (!el || typeof ResizeObserver === "undefined") return;
-    const ro = new ResizeObserver(([entry]) => {
-      const { width, height } = entry.contentRect;
-      if (width > 0 && height > 0) viewport.current = { width, height };
-    });
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-
   // Fit the view to the map until the user zooms, pans or drags; a new view fits again.
   useEffect(() => {
     userMovedView.current = false;
   }, [layoutKey]);
   useEffect(() => {
-    if (!userMovedView.current && positions.size > 0) fit();
+    if (!userMovedView.current && positions.size > 0) fit(true);
   }, [positions, fit]);
 
   // Persist positions at most once a second while they change, and when the view goes away.
@@ -324,8 +391,12 @@ const MapCanvas = memo(function MapCanvas({
 
   const hoveredNode = hover?.kind === "node" ? nodeById.get(hover.id) : undefined;
   const detailNode = hoveredNode ?? (selectedNodeId && !selectedEdgeId ? nodeById.get(selectedNodeId) : undefined);
-  const labelledEdges = [hover?.kind === "edge" ? hover.id : undefined, selectedEdgeId].filter((id, i, all): id is string => !!id && all.indexOf(id) === i);
-  const missingSelection = snapshot.nodes.length > 0 && ((selectedEdgeId && !edgeById.has(selectedEdgeId)) || (!selectedEdgeId && selectedNodeId && !nodeById.has(selectedNodeId)));
+  const hoveredEdge = hover?.kind === "edge" ? hover.id : undefined;
+  const labels = useMemo(
+    () => edgeLabelsOf(view, shown, lanes, edgeDrops, emphasis, [selectedEdgeId, hoveredEdge], zoomLevel === 2, detailed),
+    [view, shown, lanes, edgeDrops, emphasis, selectedEdgeId, hoveredEdge, zoomLevel, detailed],
+  );
+  const missingSelection = view.nodes.length > 0 && ((selectedEdgeId && !edgeById.has(selectedEdgeId)) || (!selectedEdgeId && selectedNodeId && !nodeById.has(selectedNodeId)));
 
   return (
     <div
@@ -337,18 +408,18 @@ const MapCanvas = memo(function MapCanvas({
         ref={svgRef}
         className="block h-full w-full touch-none select-none"
         role="group"
-        aria-label={`Service map: ${snapshot.nodes.length} nodes, ${snapshot.edges.length} edges`}
+        aria-label={`Service map: ${view.nodes.length} nodes, ${view.edges.length} edges${view.collapsed.namespaces.size > 0 ? `, ${view.collapsed.namespaces.size} namespaces collapsed` : ""}`}
         onClick={clearSelection}
       >
         <EdgeMarkers prefix={markerPrefix} />
         <g ref={zoomLayerRef}>
-          <g aria-hidden="true">
+          <g>
             {boxes.map((b) => (
-              <NamespaceBoxView key={b.key} box={b} />
+              <NamespaceBoxView key={b.key} box={b} onCollapse={b.key === b.namespace ? () => toggleNamespaces([b.namespace], false) : undefined} />
             ))}
           </g>
           <g>
-            {snapshot.edges.map((e) => {
+            {view.edges.map((e) => {
               const a = shown.get(e.source);
               const b = shown.get(e.target);
               if (!a || !b) return null;
@@ -361,8 +432,8 @@ const MapCanvas = memo(function MapCanvas({
                   b={b}
                   bend={lanes.get(e.id) ?? 0}
                   emphasis={em}
-                  focusable={em === "selected"}
-                  labelWindowMs={zoomLevel === 2 && em !== "dim" ? snapshot.windowMs : undefined}
+                  focusable={em === "selected" || view.collapsed.mergedEdges.has(e.id)}
+                  merged={view.collapsed.mergedEdges.get(e.id)}
                   sourceLabel={nodeById.get(e.source)?.label ?? e.source}
                   targetLabel={nodeById.get(e.target)?.label ?? e.target}
                   dropText={e.verdicts.dropped + e.verdicts.audit > 0 ? edgeDropText(edgeDrops.get(e.id)) : ""}
@@ -373,7 +444,7 @@ const MapCanvas = memo(function MapCanvas({
             })}
           </g>
           <g ref={nodesLayerRef}>
-            {snapshot.nodes.map((n) => {
+            {view.nodes.map((n) => {
               const p = shown.get(n.id);
               if (!p) return null;
               return (
@@ -386,21 +457,16 @@ const MapCanvas = memo(function MapCanvas({
                   emphasis={emphasis.node(n.id)}
                   detailed={detailed}
                   lock={locks.get(n.id)}
+                  members={view.collapsed.namespaces.get(n.id)?.nodes}
                   handlers={nodeHandlers}
                 />
               );
             })}
           </g>
           <g aria-hidden="true">
-            {labelledEdges.map((id) => {
-              const e = edgeById.get(id);
-              const a = e && shown.get(e.source);
-              const b = e && shown.get(e.target);
-              if (!e || !a || !b) return null;
-              const g = edgeGeometry(e.source, e.target, a, b, lanes.get(e.id) ?? 0);
-              const dropText = e.verdicts.dropped + e.verdicts.audit > 0 ? edgeDropText(edgeDrops.get(e.id)) : "";
-              return <EdgeLabel key={id} edge={e} at={g.label} windowMs={snapshot.windowMs} dropText={dropText} emphasised />;
-            })}
+            {labels.map((l) => (
+              <EdgeLabel key={l.id} id={l.id} text={l.text} at={l} emphasised={l.id === selectedEdgeId || l.id === hoveredEdge} />
+            ))}
             {detailNode && shown.get(detailNode.id) && !dragging && <NodeDetails node={detailNode} at={shown.get(detailNode.id)!} lock={locks.get(detailNode.id)} />}
           </g>
         </g>
@@ -413,7 +479,15 @@ const MapCanvas = memo(function MapCanvas({
       ) : (
         <MapLegend />
       )}
-      <MapControls onZoomIn={() => zoomBy(ZOOM_STEP)} onZoomOut={() => zoomBy(1 / ZOOM_STEP)} onFit={fit} onResetLayout={resetLayout} />
+      <MapControls
+        onZoomIn={() => zoomBy(ZOOM_STEP)}
+        onZoomOut={() => zoomBy(1 / ZOOM_STEP)}
+        onFit={() => fit(false)}
+        onResetLayout={resetLayout}
+        collapsed={view.collapsed.namespaces.size}
+        onExpandAll={() => toggleNamespaces([...view.collapsed.namespaces.values()].map((c) => c.namespace), true)}
+        onCollapseAll={() => toggleNamespaces(view.namespaces.filter((ns) => !selectionNamespaces.has(ns)), false)}
+      />
       <MapNotes snapshot={snapshot} missingSelection={!!missingSelection} />
     </div>
   );
@@ -436,7 +510,8 @@ function MapNotes({ snapshot, missingSelection }: { snapshot: ServiceMapSnapshot
   );
 }
 
-function NamespaceBoxView({ box }: { box: NamespaceBox }) {
+function NamespaceBoxView({ box, onCollapse }: { box: NamespaceBox; onCollapse?: () => void }) {
+  const label = clip(box.namespace, Math.max(8, Math.floor((box.width - 28) / 7.5)));
   return (
     <g>
       <rect
@@ -445,14 +520,117 @@ function NamespaceBoxView({ box }: { box: NamespaceBox }) {
         width={box.width}
         height={box.height}
         rx={10}
+        aria-hidden="true"
         className="fill-slate-100/70 stroke-slate-300 dark:fill-slate-900/60 dark:stroke-slate-700"
         strokeDasharray="4 3"
       />
-      <text x={box.x + 10} y={box.y + BOX_LABEL - 6} className="fill-slate-500 text-[12px] font-semibold dark:fill-slate-400">
-        {clip(box.namespace, Math.max(8, Math.floor(box.width / 7.5)))}
-      </text>
+      {onCollapse ? (
+        <g
+          role="button"
+          tabIndex={0}
+          data-collapse-namespace={box.namespace}
+          aria-label={`Collapse namespace ${box.namespace}`}
+          className="group cursor-pointer outline-none"
+          onClick={(e) => {
+            e.stopPropagation();
+            onCollapse();
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" || e.key === " ") {
+              e.preventDefault();
+              e.stopPropagation();
+              onCollapse();
+            }
+          }}
+        >
+          <title>{`Collapse ${box.namespace} into one node`}</title>
+          <rect x={box.x + 4} y={box.y + 3} width={Math.min(box.width - 8, label.length * 7.5 + 26)} height={BOX_LABEL - 4} rx={4} className="fill-transparent group-hover:fill-slate-200 group-focus-visible:stroke-sky-500 dark:group-hover:fill-slate-800" />
+          <text x={box.x + 10} y={box.y + BOX_LABEL - 6} className="fill-slate-500 text-[12px] font-semibold dark:fill-slate-400">
+            {`− ${label}`}
+          </text>
+        </g>
+      ) : (
+        <text x={box.x + 10} y={box.y + BOX_LABEL - 6} aria-hidden="true" className="fill-slate-500 text-[12px] font-semibold dark:fill-slate-400">
+          {label}
+        </text>
+      )}
     </g>
   );
+}
+
+/** How many node cards fit the panel at a legible zoom (the default threshold for collapsing). */
+function nodesThatFit(viewport: ViewportSize): number {
+  const cols = Math.max(1, Math.floor(viewport.width / LEGIBLE_SCALE / CELL_W));
+  const rows = Math.max(1, Math.floor((viewport.height - LEGEND_H) / LEGIBLE_SCALE / CELL_H));
+  // A dozen nodes stay expanded even in a small panel: fewer would say too little.
+  return Math.max(MIN_CAPACITY, Math.floor(cols * rows * CELL_FILL));
+}
+
+/** The namespaces of a merged edge's collapsed ends. */
+function collapsedEnds(e: ServiceMapEdge, info: CollapsedInfo): string[] {
+  return [e.source, e.target].map((id) => info.namespaces.get(id)?.namespace).filter((ns): ns is string => !!ns);
+}
+
+/** The panel's size, measured before the first paint and on every resize; undefined until then. */
+function usePanelSize(ref: { readonly current: HTMLElement | null }): ViewportSize | undefined {
+  const [size, setSize] = useState<ViewportSize>();
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = (width: number, height: number) => {
+      if (width > 0 && height > 0) setSize((s) => (s && Math.abs(s.width - width) < 1 && Math.abs(s.height - height) < 1 ? s : { width, height }));
+    };
+    const r = el.getBoundingClientRect();
+    measure(r.width, r.height);
+    if (typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(([entry]) => measure(entry.contentRect.width, entry.contentRect.height));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return size;
+}
+
+interface PlacedEdgeLabel {
+  readonly id: string;
+  readonly text: string;
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * The edge labels to draw: the selected and hovered edges' always; zoomed in, every other edge's
+ * that fits without covering a label or a card (busiest first). Never two on one another.
+ */
+function edgeLabelsOf(
+  view: ServiceMapSnapshot,
+  shown: ReadonlyMap<string, NodePosition>,
+  lanes: ReadonlyMap<string, number>,
+  edgeDrops: ReadonlyMap<string, EdgeDropPolicies>,
+  emphasis: { edge: (id: string) => Emphasis },
+  required: readonly (string | undefined)[],
+  all: boolean,
+  detailed: boolean,
+): PlacedEdgeLabel[] {
+  const requests: LabelRequest[] = [];
+  const texts = new Map<string, string>();
+  for (const e of view.edges) {
+    const isRequired = required.includes(e.id);
+    if (!isRequired && (!all || emphasis.edge(e.id) === "dim")) continue;
+    const a = shown.get(e.source);
+    const b = shown.get(e.target);
+    if (!a || !b) continue;
+    const g = edgeGeometry(e.source, e.target, a, b, lanes.get(e.id) ?? 0);
+    const dropText = e.verdicts.dropped + e.verdicts.audit > 0 ? edgeDropText(edgeDrops.get(e.id)) : "";
+    const text = edgeLabelText(e, view.windowMs, dropText);
+    texts.set(e.id, text);
+    requests.push({ id: e.id, x: g.label.x, y: g.label.y, width: edgeLabelWidth(text), height: LABEL_H, required: isRequired, priority: e.flows });
+  }
+  if (requests.length === 0) return [];
+  const cards: Rect[] = [];
+  // Zoomed in, destination cards list endpoints below them: keep labels off those lines too.
+  const below = detailed ? 44 : 0;
+  if (all) for (const p of shown.values()) cards.push({ x: p.x - NODE_W / 2, y: p.y - NODE_H / 2, width: NODE_W, height: NODE_H + below });
+  return placeEdgeLabels(requests, cards).map((p) => ({ ...p, text: texts.get(p.id)! }));
 }
 
 function emphasisOf(

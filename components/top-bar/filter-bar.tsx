@@ -35,6 +35,15 @@ export interface FilterBarProps {
   readonly rows: readonly FlowRow[];
   /** Focuses the input (the page binds `/` to it). */
   readonly inputRef?: Ref<HTMLInputElement>;
+  /** The service map's selection (`node=` / `edge=` in the URL), shown as a chip; × clears it. */
+  readonly selection?: MapSelectionChip;
+}
+
+export interface MapSelectionChip {
+  readonly kind: "node" | "edge";
+  /** The selection as people read it (from the id: text only). */
+  readonly text: string;
+  readonly onRemove: () => void;
 }
 
 interface PasteNotice {
@@ -55,7 +64,7 @@ export function looksLikeHubbleObserveCommand(text: string): boolean {
  * for `[!][from:|to:|either:]kind=value` with completions from the stream. A pasted (or typed)
  * `hubble observe …` line replaces the whole query and says which flags had no effect.
  */
-export function FilterBar({ query, onQueryChange, rows, inputRef }: FilterBarProps) {
+export function FilterBar({ query, onQueryChange, rows, inputRef, selection }: FilterBarProps) {
   const [text, setText] = useState("");
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<PasteNotice>();
@@ -217,8 +226,17 @@ export function FilterBar({ query, onQueryChange, rows, inputRef }: FilterBarPro
         <span aria-hidden="true" className={`px-1 text-xs ${mutedText}`}>
           Filter
         </span>
-        {query.filters.length > 0 && (
+        {(query.filters.length > 0 || selection) && (
           <ul aria-label="Active filters" className="flex max-w-full flex-wrap items-center gap-1">
+            {selection && (
+              <SelectionChip
+                selection={selection}
+                onRemove={() => {
+                  selection.onRemove();
+                  ownInputRef.current?.focus();
+                }}
+              />
+            )}
             {query.filters.map((f, i) => (
               <FilterChip key={`${i}:${formatFilterEntry(f)}`} entry={f} onToggleNegation={() => toggleNegation(i)} onRemove={() => remove(i)} />
             ))}
@@ -296,6 +314,26 @@ export function FilterBar({ query, onQueryChange, rows, inputRef }: FilterBarPro
         </div>
       )}
     </div>
+  );
+}
+
+/** The map's selection: a chip like the filters' (it narrows the table), removable with ×. */
+function SelectionChip({ selection, onRemove }: { selection: MapSelectionChip; onRemove: () => void }) {
+  const what = selection.kind === "node" ? "map node" : "map edge";
+  return (
+    <li
+      data-testid="map-selection-chip"
+      data-kind={selection.kind}
+      className="inline-flex max-w-full items-center overflow-hidden rounded border border-violet-300 bg-violet-50 text-xs text-violet-900 dark:border-violet-800 dark:bg-violet-950 dark:text-violet-100"
+    >
+      <span className="pl-1.5 pr-1 text-[10px] font-semibold uppercase tracking-wide text-violet-600 dark:text-violet-300">{what}</span>
+      <span className="max-w-96 truncate font-mono" title={selection.text}>
+        {selection.text}
+      </span>
+      <button type="button" aria-label={`Remove ${what} selection ${selection.text}`} className={`px-1 hover:bg-black/10 dark:hover:bg-white/10 ${focusRing}`} onClick={onRemove}>
+        ×
+      </button>
+    </li>
   );
 }
 

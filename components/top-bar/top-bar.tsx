@@ -4,8 +4,9 @@ import { type ReactNode, type Ref, useMemo } from "react";
 import { toHubbleObserveCommand, type FlowQuery } from "@/lib/filter-model";
 import type { FlowRow } from "@/lib/flow-model";
 import type { RelayStateView } from "@/lib/sse";
+import { edgeIdText, nodeIdText } from "@/lib/service-map/ids";
 import type { ViewState } from "@/lib/view-state";
-import { FilterBar } from "./filter-bar";
+import { FilterBar, type MapSelectionChip } from "./filter-bar";
 import { NamespacePicker } from "./namespace-picker";
 import { StatusIndicator } from "./status-indicator";
 import { TimeWindow } from "./time-window";
@@ -14,7 +15,7 @@ import { VerdictToggles } from "./verdict-toggles";
 
 export interface TopBarProps {
   readonly view: ViewState;
-  /** The next view; only `view.query` is changed here. */
+  /** The next view; only `view.query` and the map selection (`node`, `edge`: its chip's ×) are changed here. */
   readonly onChange: (next: ViewState) => void;
   /** Flows in view, newest first (filter suggestions). */
   readonly rows: readonly FlowRow[];
@@ -38,6 +39,12 @@ export interface TopBarProps {
 export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onShare, onCopyCommand, filterInputRef, exportSlot, themeSlot, shareSlot }: TopBarProps) {
   const setQuery = (query: FlowQuery) => onChange({ ...view, query });
   const q = view.query;
+  const clearSelection = () => onChange({ ...view, node: undefined, edge: undefined });
+  const selection: MapSelectionChip | undefined = view.edge
+    ? { kind: "edge", text: edgeIdText(view.edge), onRemove: clearSelection }
+    : view.node
+      ? { kind: "node", text: nodeIdText(view.node), onRemove: clearSelection }
+      : undefined;
 
   const command = useMemo(() => {
     try {
@@ -72,7 +79,7 @@ export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onS
         </div>
       </div>
       <div className="flex items-start gap-2">
-        <FilterBar query={q} onQueryChange={setQuery} rows={rows} inputRef={filterInputRef} />
+        <FilterBar query={q} onQueryChange={setQuery} rows={rows} inputRef={filterInputRef} selection={selection} />
         <div className="shrink-0 pt-0.5">
           <StatusIndicator relay={relay} />
         </div>

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ServiceMapModel } from "./aggregate";
-import { edgeIdOf, idPart, MAX_ID_PART, rowMatchesEdge, rowMatchesNode, selectionMatcher } from "./ids";
+import { edgeIdOf, edgeIdText, idPart, MAX_ID_PART, nodeIdText, rowMatchesEdge, rowMatchesNode, selectionMatcher } from "./ids";
 import { diffRows } from "./row-diff";
 import { entity, flow, pod, syntheticRows, world } from "./testing";
 
@@ -101,5 +101,23 @@ describe("diffRows: what the map feeds its model", () => {
     assert.equal(diffRows(rows.slice(0, 5), rows.slice(5)).kind, "reset");
     assert.equal(diffRows(rows, []).kind, "reset");
     assert.equal(diffRows([], rows).kind, "reset");
+  });
+});
+
+describe("ids as people read them (the selection chip)", () => {
+  const cases: [string, string][] = [
+    ["wl:shop/cart", "shop/cart"],
+    ["app:shop/cart", "shop/cart"],
+    ["id:4242", "identity 4242"],
+    ["world:api.stripe.com", "api.stripe.com"],
+    ["entity:world", "world"],
+    ["entity:host", "host"],
+    ["wl:shop/a%7Cb", "shop/a|b"],
+  ];
+  for (const [id, text] of cases) it(`${id} → ${text}`, () => assert.equal(nodeIdText(id), text));
+  it("edges name both ends and the port", () => {
+    assert.equal(edgeIdText("wl:shop/frontend|wl:shop/cart|8080/TCP"), "shop/frontend → shop/cart 8080/TCP");
+    assert.equal(edgeIdText("wl:a/b|entity:host|-/ICMPv4"), "a/b → host ICMPv4");
+    assert.equal(edgeIdText("wl:a/b|wl:a/c|*/TCP"), "a/b → a/c other ports");
   });
 });

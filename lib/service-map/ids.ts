@@ -151,3 +151,39 @@ function fnv1a(text: string): string {
   }
   return (h >>> 0).toString(16).padStart(8, "0");
 }
+
+/**
+ * A node id as people read it, for the filter bar's selection chip: `wl:shop/cart` → `shop/cart`,
+ * `id:4242` → `identity 4242`, `world:api.stripe.com` → `api.stripe.com`, `entity:host` → `host`.
+ * Parts are decoded for display only (the result is text, never markup).
+ */
+export function nodeIdText(id: string): string {
+  const colon = id.indexOf(":");
+  if (colon < 0) return id;
+  const kind = id.slice(0, colon);
+  const rest = id
+    .slice(colon + 1)
+    .split("/")
+    .map(decodePart)
+    .join("/");
+  if (kind === "id") return `identity ${rest}`;
+  if (kind === "entity" && rest === "world") return "world";
+  return rest;
+}
+
+/** An edge id as people read it: `shop/frontend → shop/cart 8080/TCP`; the folded port reads "other ports". */
+export function edgeIdText(id: string): string {
+  const parts = id.split("|");
+  if (parts.length !== 3) return id;
+  const [port, proto] = parts[2].split("/");
+  const where = port === FOLDED_PORT ? "other ports" : port === "-" ? decodePart(proto ?? "") : `${port}/${decodePart(proto ?? "")}`;
+  return `${nodeIdText(parts[0])} → ${nodeIdText(parts[1])} ${where}`;
+}
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

@@ -65,6 +65,17 @@ describe("MapLayout stability", () => {
     assert.ok(l.x >= p.x, "a destination is not placed left of its source when there is room");
   });
 
+  it("a chain stays inside a wide viewport while there is room, using its aspect", () => {
+    const wide = { width: 1830, height: 406 };
+    const chain: [string, string][] = Array.from({ length: 11 }, (_, i) => [`a/n${i}`, `a/n${i + 1}`]);
+    const pos = new MapLayout().update(graph(chain), wide);
+    assertNoOverlap(pos);
+    const b = contentBounds(pos.values())!;
+    assert.ok(b.x >= 0 && b.x + b.width <= wide.width, `x ${b.x}..${b.x + b.width}`);
+    assert.ok(b.y >= 0 && b.y + b.height <= wide.height, `y ${b.y}..${b.y + b.height}`);
+    assert.ok(b.width > 2 * b.height, "wider than tall, like the viewport");
+  });
+
   it("pinned nodes keep their position, even where they overlap", () => {
     const layout = new MapLayout();
     const before = layout.update(base, VIEW);

@@ -1,7 +1,7 @@
 // A stable layout for the service map: a node keeps its position once placed. New nodes go to the
 // free grid cell nearest to their already placed neighbours (destinations to the right of their
 // sources), preferably joining a box of their namespace, never inside another namespace's box;
-// nodes without placed neighbours go near their namespace, a new namespace next to the others.
+// nodes without placed neighbours go near their namespace, a new namespace next to the others. Spots inside the viewport (the panel in map units) come first, so the map fits the panel it was laid out for.
 //
 // A namespace is drawn as one box per cluster of its nodes (nodes in neighbouring grid cells form
 // a cluster): when a namespace is hemmed in by others it gets a second box with the same label
@@ -75,15 +75,34 @@ interface Bounds {
 }
 
 /**
- * Grid offsets in search order: by distance in cells (so the map grows about as wide as tall), then
- * same row before other rows, right before left (edges run left to right), above before below.
+ * Grid offsets in search order: by distance in cells, columns weighted by `stretch` (so the map
+ * grows with the panel's aspect: a wide panel gets more columns than rows), then same row before
+ * other rows, right before left (edges run left to right), above before below. One list per
+ * stretch, made once.
  */
-const OFFSETS: readonly (readonly [number, number])[] = (() => {
+const offsetCache = new Map<number, { readonly offsets: readonly (readonly [number, number])[]; readonly distance: (i: number, j: number) => number }>();
+
+function offsetsFor(stretch: number) {
+  let entry = offsetCache.get(stretch);
+  if (entry) return entry;
+  const distance = (i: number, j: number) => (i / stretch) ** 2 + j * j;
   const out: [number, number][] = [];
   for (let j = -MAX_RING; j <= MAX_RING; j++) for (let i = -MAX_RING; i <= MAX_RING; i++) out.push([i, j]);
-  const d = ([i, j]: readonly [number, number]) => i * i + j * j;
-  return out.sort((a, b) => d(a) - d(b) || Math.abs(a[1]) - Math.abs(b[1]) || b[0] - a[0] || a[1] - b[1]);
-})();
+  out.sort((a, b) => distance(a[0], a[1]) - distance(b[0], b[1]) || Math.abs(a[1]) - Math.abs(b[1]) || b[0] - a[0] || a[1] - b[1]);
+  entry = { offsets: out, distance };
+  offsetCache.set(stretch, entry);
+  return entry;
+}
+
+/**
+ * How much wider than tall (in cells) the map should grow to match the viewport: 1 for a panel
+ * of the cells' own aspect or narrower, up to 4; in quarter steps so few lists are made.
+ */
+export function layoutStretch(viewport: ViewportSize): number {
+  if (!(viewport.width > 0 && viewport.height > 0)) return 1;
+  const s = viewport.width / viewport.height / (CELL_W / CELL_H);
+  return clamp(Math.round(s * 4) / 4, 1, 4);
+}
 
 export class MapLayout {
   private positions = new Map<string, NodePosition>();
@@ -97,6 +116,11 @@ export class MapLayout {
     return this.changes;
   }
 
+  /**
+   * Places new nodes; `viewport` is the visible area in map units (the panel at the zoom the map
+   * is meant to be read at): the map starts at its centre, grows with its aspect and stays inside
+   * it while there is room.
+   */
   update(snapshot: { readonly nodes: readonly LayoutNode[]; readonly edges: readonly LayoutEdge[] }, viewport: ViewportSize): ReadonlyMap<string, NodePosition> {
     // The common case while streaming: the same nodes, nothing moved. Same answer, same object.
     const last = this.lastResult;
@@ -254,11 +278,21 @@ export class MapLayout {
     const gx = Math.round(ax / CELL_W);
     const gy = Math.round(ay / CELL_H);
     const modes: Fit[] = node.namespace && state.hasNamespace(node.namespace) ? ["join", "box", "free"] : ["box", "free"];
-    for (const mode of modes) {
-      for (const [i, j] of OFFSETS) {
-        if (mode === "join" && i * i + j * j > JOIN_RADIUS * JOIN_RADIUS) break;
+    const { offsets, distance } = offsetsFor(layoutStretch(viewport));
+    // Spots inside the viewport first (the map then fits its panel at the size it was laid out
+    // for); outside it only when it is full, before giving up a namespace's box.
+    const inside = (x: number, y: number) =>
+      x - NODE_W / 2 - BOX_PAD >= 0 && x + NODE_W / 2 + BOX_PAD <= viewport.width && y - NODE_H / 2 - BOX_PAD - BOX_LABEL >= 0 && y + NODE_H / 2 + BOX_PAD <= viewport.height;
+    const passes: [Fit, boolean][] = [];
+    for (const mode of modes) passes.push([mode, true]);
+    for (const mode of modes) passes.push([mode, false]);
+    passes.sort((a, b) => Number(a[0] === "free") - Number(b[0] === "free"));
+    for (const [mode, framed] of passes) {
+      for (const [i, j] of offsets) {
+        if (mode === "join" && distance(i, j) > JOIN_RADIUS * JOIN_RADIUS) break;
         const x = (gx + i) * CELL_W;
         const y = (gy + j) * CELL_H;
+        if (framed && !inside(x, y)) continue;
         if (state.fits(x, y, node.namespace, mode)) return [x, y];
       }
     }

@@ -5,7 +5,8 @@
 import type { EntityKind } from "../flow-model";
 import type { Grouping } from "../view-state";
 
-export type ServiceMapNodeKind = "workload" | "app" | "identity" | "world" | "entity" | "unknown";
+/** `namespace`: a collapsed namespace (lib/service-map/collapse.ts), never produced by the aggregation. */
+export type ServiceMapNodeKind = "workload" | "app" | "identity" | "world" | "entity" | "unknown" | "namespace";
 
 export interface HttpEndpointSummary {
   /** Method as seen, bounded. */
