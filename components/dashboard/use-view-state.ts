@@ -1,10 +1,16 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useMemo } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { parseViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
 
-/** The view as the URL holds it; `setView` writes a new URL (replace, so Back leaves the page). */
+/**
+ * The view as the URL holds it; `setView` writes a new URL (replace, so Back leaves the page).
+ *
+ * `router.replace` lands as a transition, later than a click's own re-render: until it does, the
+ * view written last is the view (else a second change made before the URL caught up — a verdict
+ * toggled right after a namespace was picked — would be built on the old URL and undo the first).
+ */
 export function useViewState(): {
   view: ViewState;
   problem: { param: string; message: string } | undefined;
@@ -13,17 +19,22 @@ export function useViewState(): {
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
-  const parsed = useMemo(() => parseViewState(new URLSearchParams(params.toString())), [params]);
+  const current = params.toString();
+  const parsed = useMemo(() => parseViewState(new URLSearchParams(current)), [current]);
+  // The last view written, and the URL it was written over: it stands while the URL is still that one.
+  const [pending, setPending] = useState<{ readonly from: string; readonly view: ViewState }>();
   const setView = useCallback(
     (next: ViewState) => {
       const qs = viewStateToParams(next).toString();
+      setPending({ from: current, view: next });
       router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
     },
-    [router, pathname],
+    [router, pathname, current],
   );
+  const waiting = pending !== undefined && pending.from === current && viewStateToParams(pending.view).toString() !== current;
   return {
-    view: parsed.view,
-    problem: parsed.ok ? undefined : { param: parsed.param, message: parsed.message },
+    view: waiting ? pending.view : parsed.view,
+    problem: waiting || parsed.ok ? undefined : { param: parsed.param, message: parsed.message },
     setView,
   };
 }
