@@ -84,7 +84,9 @@ export class TrafficSimulator {
     for (const [name, list] of streams) {
       if (name === "main") continue;
       const rng = new Prng(opts.seed >>> 0, fnv1a(`stream:${name}`));
-      const runner = new PatternRunner(new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), rng));
+      // Salted per run like the main stream's, or a restart would repeat this stream's uuids.
+      const salt = new Prng((opts.seed ^ fnv1a(`uuid:${name}:${opts.epochNs}`)) >>> 0, 0x75756964);
+      const runner = new PatternRunner(new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), rng, salt));
       const meanGapNs = this.meanGapNs * (mainWeight / weightOf(list));
       const table = new WeightedTable(list, list.map((p) => p.spec.weight));
       this.extraStreams.push({ rng, runner, table, meanGapNs, nextStart: rng.exp(meanGapNs) });
