@@ -69,7 +69,8 @@ test("opening a flow shows its fields and raw JSON", async ({ page }) => {
   await expect(page).toHaveURL(/flow=/);
   const flowId = new URL(page.url()).searchParams.get("flow")!;
   await expect(drawer.getByText(flowId).first()).toBeVisible();
-  await expect(drawer.locator("pre")).toContainText('"node_name"');
+  // The raw JSON (a drop's drawer also shows policy YAML in <pre>s).
+  await expect(drawer.locator("pre", { hasText: '{"flow":' })).toContainText('"node_name"');
   await page.keyboard.press("Escape");
   await expect(drawer).toBeHidden();
   await expect(page).not.toHaveURL(/flow=/);
@@ -80,6 +81,8 @@ test("a shared link opens the same flow and filters in a fresh browser", async (
   await waitForFlows(page);
   await rows(page).first().click();
   await expect(page.getByRole("dialog")).toBeVisible();
+  // The drawer opens at once; the URL follows as the router's transition lands.
+  await expect(page).toHaveURL(/flow=/);
   const flowId = new URL(page.url()).searchParams.get("flow")!;
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.getByRole("button", { name: "Share", exact: true }).click();
