@@ -125,10 +125,6 @@ export class FlowHub {
     return n;
   }
 
-  get aggregationCount(): number {
-    return this.aggregations.size;
-  }
-
   subscribe(req: FlowSubscriptionRequest): Subscription {
     const sub = new Subscription({ maxQueuedFlowFrames: this.opts.maxQueuedFlowFrames });
     const history = new AbortController();

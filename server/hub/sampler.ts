@@ -33,11 +33,6 @@ export class FlowSampler {
     return { budget: this.budget, seen: { ...this.seen }, sent: { ...this.sent } };
   }
 
-  /** Whether anything was left out so far. */
-  get sampling(): boolean {
-    return this.seen.priority + this.seen.forwarded > this.sent.priority + this.sent.forwarded;
-  }
-
   /** What of `batch` this browser gets; undefined for nothing. */
   take(batch: FlowBatch): FlowBatch | undefined {
     const t = this.now();
