@@ -6,6 +6,7 @@ import { flowQueryToParams, toHubbleObserveCommand } from "@/lib/filter-model";
 import type { FlowRow } from "@/lib/flow-model";
 import { rowMatchesEdge, rowMatchesNode } from "@/lib/service-map";
 import { samplingNotice } from "@/lib/flow-budget";
+import type { SamplingAccount } from "@/lib/sse";
 import { shareableViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
 import { FlowDrawer } from "@/components/flow-drawer";
 import { FlowTable } from "@/components/flow-table";
@@ -20,6 +21,8 @@ import { ShareInvestigationButton } from "@/components/investigations/share-inve
 import { type InvestigationMeta, savedPolicies } from "@/components/investigations/types";
 import { defaultInvestigationTitle, shareInvestigationBody } from "@/lib/investigation";
 import { DropsToggle, DropsView, PolicyPanel, usePolicyCell, usePolicyExplainer, usePolicyFilteredRows } from "@/components/policy";
+import { PausedBar } from "./paused-bar";
+import { useFlowPages } from "./use-flow-pages";
 import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
 import { useTheme } from "./use-theme";
@@ -50,10 +53,18 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   }, [store, streamQuery, investigationId]);
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
-  const [paused, setPaused] = useState(false);
-  const frozen = useRef(live.flows);
-  if (!paused) frozen.current = live.flows;
-  const flows = paused ? frozen.current : live.flows;
+  // Pause freezes what the page shows (table, map, Drops view); flows keep arriving underneath.
+  const [pausedAtMs, setPausedAtMs] = useState<number>();
+  const paused = pausedAtMs !== undefined;
+  const setPaused = useCallback((p: boolean) => setPausedAtMs((at) => (p ? (at ?? Date.now()) : undefined)), []);
+  const frozen = useRef(live);
+  if (!paused) frozen.current = live;
+  const shown = paused ? frozen.current : live;
+  // While paused, the table can page through every flow of the window the relay still holds.
+  const [browsing, setBrowsing] = useState(false);
+  if (!paused && browsing) setBrowsing(false);
+  const pages = useFlowPages(view.query, browsing && !investigation ? pausedAtMs : undefined);
+  const flows = browsing && !investigation ? pages.flows : shown.flows;
 
   const [following, setFollowing] = useState(true);
   const [theme, toggleTheme] = useTheme();
@@ -113,7 +124,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
       else if (view.node || view.edge) update({ node: undefined, edge: undefined });
       else if (view.panel === "drops") update({ panel: undefined });
     }, [update, view.flow, view.node, view.edge, view.panel]),
-    onTogglePause: useCallback(() => setPaused((p) => !p), []),
+    onTogglePause: useCallback(() => setPausedAtMs((at) => (at === undefined ? Date.now() : undefined)), []),
   });
 
   const l7Seen = useMemo(() => flows.rows.some((r) => r.l7 !== undefined), [flows.rows]);
@@ -173,7 +184,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             <ServiceMap
               // The `policy=` filter exists only in the browser (no Hubble filter says "dropped by
               // policy X"): then the map is drawn from the rows it selects, like an investigation's.
-              server={investigation || view.policy ? undefined : live.map}
+              server={investigation || view.policy ? undefined : shown.map}
               rows={viewRows}
               policy={explainer}
               grouping={view.group}
@@ -184,6 +195,16 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
               storageKey={`map:${view.query.namespaces.join(",")}:${view.group}`}
             />
           </section>
+          {paused && !investigation && (
+            <PausedBar
+              pausedAtMs={pausedAtMs}
+              held={shown.flows.rows.length}
+              sampled={leftOut(shown.sampling?.latest)}
+              pages={pages}
+              browsing={browsing}
+              onBrowse={setBrowsing}
+            />
+          )}
           {sampling && !paused && (
             <p role="status" data-testid="sampling-notice" className="border-b border-slate-200 bg-sky-50 px-4 py-1 text-xs text-sky-900 dark:border-slate-800 dark:bg-sky-950 dark:text-sky-200">
               {sampling}
@@ -250,10 +271,15 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             view={view}
             onChange={setView}
             onClose={() => update({ panel: undefined })}
-            serverGroups={investigation ? undefined : live.drops}
+            serverGroups={investigation ? undefined : shown.drops}
           />
         )}
       </main>
     </div>
   );
+}
+
+/** Whether the flow budget has left any flow out of this browser's stream. */
+function leftOut(account: SamplingAccount | undefined): boolean {
+  return account !== undefined && account.seen.priority + account.seen.forwarded > account.sent.priority + account.sent.forwarded;
 }

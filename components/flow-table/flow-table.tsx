@@ -399,6 +399,7 @@ const FlowTableRow = memo(function FlowTableRow({ domId, row, index, start, visi
       aria-rowindex={index + 2}
       aria-selected={selected}
       data-index={index}
+      data-flow-id={row.id}
       data-verdict={d.verdictTone}
       className={`absolute left-0 top-0 grid w-full cursor-pointer items-center border-b border-slate-100 dark:border-slate-800/70 ${
         selected ? "bg-sky-100 dark:bg-sky-900/50" : "hover:bg-slate-50 dark:hover:bg-slate-800/60"

@@ -1,0 +1,76 @@
+import { expect, test } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+// Pause, then page through every flow of the window the relay still holds (issue 9 §3): the live
+// table shows what the flow budget let through; the pages show all of it, from the relay.
+
+const rows = (page: Page) => page.locator('[role="grid"] [role="row"][data-index]');
+
+/** Flow uuids of an /api/flows/history answer, newest first. */
+async function historyIds(page: Page, url: string): Promise<string[]> {
+  const res = await page.request.get(url);
+  expect(res.status()).toBe(200);
+  const flows = (await res.text())
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => (JSON.parse(l) as { flow?: { uuid: string; time: string } }).flow)
+    .filter((f) => f !== undefined);
+  return flows.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0)).map((f) => f.uuid);
+}
+
+async function shownIds(page: Page): Promise<string[]> {
+  return rows(page).evaluateAll((els) => els.map((el) => el.getAttribute("data-flow-id") ?? ""));
+}
+
+test("paused, the table pages through every flow of the window, newest first, none twice", async ({ page }) => {
+  await page.goto("/?namespace=shop-frontend");
+  await expect(rows(page).first()).toBeVisible();
+  await page.getByRole("button", { name: "Pause" }).click();
+  const bar = page.getByTestId("paused-bar");
+  await expect(bar).toContainText(/Paused at .*: the table holds the [\d,]+ flows received/);
+
+  // Page 1: the newest 1,000 flows up to the pause, from the relay, with the view's filters.
+  const firstRequest = page.waitForRequest((r) => r.url().includes("/api/flows/history") && r.url().includes("last="));
+  await bar.getByRole("button", { name: "Browse every flow of the window" }).click();
+  const firstUrl = new URL((await firstRequest).url());
+  expect(firstUrl.searchParams.getAll("namespace")).toEqual(["shop-frontend"]);
+  expect(firstUrl.searchParams.get("last")).toBe("1000");
+  await expect(bar).toContainText(/page 1: flows 1–1,000/);
+  await expect(page.getByRole("grid")).toHaveAttribute("aria-rowcount", "1001");
+  // The window is closed at the pause, so the same request answers the same flows.
+  const page1 = await historyIds(page, firstUrl.toString());
+  expect(page1.length).toBe(1000);
+  const shown1 = await shownIds(page);
+  expect(shown1.length).toBeGreaterThan(5);
+  for (const id of shown1) expect(page1).toContain(id);
+  // The top rows are the newest flows (rows sharing a timestamp may come in either order).
+  expect(page1.slice(0, shown1.length + 5)).toEqual(expect.arrayContaining(shown1.slice(0, 3)));
+
+  // Page 2: older flows, none of page 1's.
+  const secondRequest = page.waitForRequest((r) => r.url().includes("/api/flows/history") && r.url() !== firstUrl.toString());
+  await bar.getByRole("button", { name: "Older →" }).click();
+  const secondUrl = new URL((await secondRequest).url());
+  await expect(bar).toContainText(/page 2: flows 1,001–/);
+  const page2 = await historyIds(page, secondUrl.toString());
+  const shown2 = await shownIds(page);
+  expect(shown2.length).toBeGreaterThan(5);
+  for (const id of shown2) {
+    expect(page1).not.toContain(id);
+    expect(page2).toContain(id);
+  }
+  expect(secondUrl.searchParams.get("until")! <= firstUrl.searchParams.get("until")!).toBe(true);
+
+  // A row of the page opens its details at once (the flow is in the page), then back to page 1.
+  await rows(page).nth(2).click();
+  await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await bar.getByRole("button", { name: "← Newer" }).click();
+  await expect(bar).toContainText(/page 1: flows 1–1,000/);
+  await expect.poll(async () => (await shownIds(page)).every((id) => page1.includes(id))).toBe(true);
+
+  // Back to the frozen live table, then live again.
+  await bar.getByRole("button", { name: "Back to the received flows" }).click();
+  await expect(bar).toContainText(/the table holds the/);
+  await page.getByRole("button", { name: "Resume" }).click();
+  await expect(bar).toHaveCount(0);
+});
