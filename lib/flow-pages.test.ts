@@ -24,7 +24,9 @@ function serve(all: readonly FlowRow[], params: URLSearchParams): FlowRow[] {
   const since = ns(params.get("since")!);
   const until = ns(params.get("until")!);
   const last = Number(params.get("last"));
-  return all.filter((r) => ns(r.time) >= since && ns(r.time) <= until).sort((a, b) => (ns(b.time) > ns(a.time) ? 1 : -1)).slice(0, last);
+  const newest = all.filter((r) => ns(r.time) >= since && ns(r.time) <= until).sort((a, b) => (ns(b.time) > ns(a.time) ? 1 : -1)).slice(0, last);
+  // The browser's buffer orders rows by the millisecond only: within one, any order.
+  return newest.map((r, i) => ({ r, key: r.timeMs * 1000 + ((i * 7919) % 1000) })).sort((a, b) => b.key - a.key).map((x) => x.r);
 }
 
 function pageAll(all: readonly FlowRow[], size: number): FlowRow[][] {
@@ -69,7 +71,7 @@ describe("paging every flow of a paused window", () => {
     for (let i = 0; all.length < 2345; i++) {
       const run = i === 100 ? 12 : i === 200 ? 25 : 1 + (i % 7);
       for (let j = 0; j < run; j++) all.push(row(`f${all.length}`, t));
-      t += 1_000n + BigInt(i % 3) * 250_000n;
+      t += 1_000n + BigInt(i % 3) * 250_000n; // many flows per millisecond, at distinct nanoseconds
     }
     for (const size of [10, 100, 1000]) {
       const pages = pageAll(all, size);

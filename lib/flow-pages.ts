@@ -5,7 +5,8 @@
 import type { FlowQuery } from "./filter-model";
 import { flowQueryToParams } from "./filter-model";
 import type { FlowRow } from "./flow-model";
-import { parseHubbleTime } from "./time";
+import { parseHubbleTime, parseHubbleTimestamp } from "./time";
+import { timestampToNs } from "./timestamp";
 
 /** The window of a live view without `since`: the server's map and Drops view cover the last 5 minutes. */
 export const LIVE_WINDOW_MS = 5 * 60_000;
@@ -54,21 +55,42 @@ export function pageParams(query: FlowQuery, window: PausedWindow, cursor: PageC
   return params;
 }
 
-/** The rows of a page (newest first) without those the cursor says were shown, cut to the page size. */
-export function pageRows(rows: readonly FlowRow[], cursor: PageCursor, size = FLOW_PAGE_SIZE): FlowRow[] {
-  const skip = new Set(cursor.skip);
-  const kept = skip.size === 0 ? [...rows] : rows.filter((r) => !skip.has(r.id));
-  return kept.slice(0, size);
+/** A row's time to the nanosecond (rows sort by the millisecond; paging needs the flow's own time). */
+function rowNs(row: FlowRow): bigint {
+  try {
+    return timestampToNs(parseHubbleTimestamp(row.time, new Date(row.timeMs)));
+  } catch {
+    return BigInt(row.timeMs) * 1_000_000n;
+  }
 }
 
 /**
- * The cursor of the page after `rows` (older flows), which were read at `cursor`, or undefined
- * when `rows` did not fill a page: then nothing older is left in the window. When the whole page
- * shares the cursor's own time, the flows skipped at that time so far stay skipped.
+ * The rows of a page without those the cursor says were shown, newest first to the nanosecond,
+ * cut to the page size.
+ */
+export function pageRows(rows: readonly FlowRow[], cursor: PageCursor, size = FLOW_PAGE_SIZE): FlowRow[] {
+  const skip = new Set(cursor.skip);
+  const kept = rows.filter((r) => !skip.has(r.id)).map((r) => ({ r, ns: rowNs(r) }));
+  kept.sort((a, b) => (a.ns < b.ns ? 1 : a.ns > b.ns ? -1 : 0));
+  return kept.slice(0, size).map((k) => k.r);
+}
+
+/**
+ * The cursor of the page after `rows` (from pageRows, read at `cursor`), or undefined when `rows`
+ * did not fill a page: then nothing older is left in the window. When the whole page shares the
+ * cursor's own time, the flows skipped at that time so far stay skipped.
  */
 export function olderCursor(rows: readonly FlowRow[], cursor: PageCursor, size = FLOW_PAGE_SIZE): PageCursor | undefined {
   if (rows.length < size) return undefined;
-  const oldest = rows[rows.length - 1].time;
-  const atOldest = rows.filter((r) => r.time === oldest).map((r) => r.id);
-  return { until: oldest, skip: oldest === cursor.until ? [...cursor.skip, ...atOldest] : atOldest };
+  const oldest = rows[rows.length - 1];
+  const oldestNs = rowNs(oldest);
+  const atOldest = rows.filter((r) => rowNs(r) === oldestNs).map((r) => r.id);
+  const sameAsCursor = (() => {
+    try {
+      return timestampToNs(parseHubbleTimestamp(cursor.until, new Date(oldest.timeMs))) === oldestNs;
+    } catch {
+      return false;
+    }
+  })();
+  return { until: oldest.time, skip: sameAsCursor ? [...cursor.skip, ...atOldest] : atOldest };
 }

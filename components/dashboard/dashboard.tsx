@@ -213,6 +213,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           <section aria-label="Flows" className="min-h-0 flex-1">
             <FlowTable
               rows={focusedRows}
+              scrollKey={browsing ? `page ${pages.page}` : "live"}
               selectedId={view.flow}
               onSelect={(flow) => update({ flow, panel: "details" })}
               following={following && !paused}

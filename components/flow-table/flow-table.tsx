@@ -55,6 +55,8 @@ export interface FlowTableProps {
   policyOf?: (row: FlowRow) => { text: string; title: string } | undefined;
   /** The grid's accessible name; "Flows" by default. */
   label?: string;
+  /** Another value shows other rows altogether (a page of flows): the table goes back to its top. */
+  scrollKey?: string;
   className?: string;
 }
 
@@ -113,6 +115,7 @@ export function FlowTable({
   toolbar,
   policyOf,
   label = "Flows",
+  scrollKey,
   className = "",
 }: FlowTableProps) {
   const gridId = useId();
@@ -182,6 +185,11 @@ export function FlowTable({
     if (f && el.scrollTop > ROW_HEIGHT / 2) change(false);
     else if (!f && el.scrollTop <= 0) change(true);
   }, [latest]);
+
+  // Other rows altogether: start at the top.
+  useLayoutEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [scrollKey]);
 
   // Following again (our button, or the page): back to the newest rows.
   useLayoutEffect(() => {
