@@ -86,3 +86,23 @@ test("paused, the table pages through every flow of the window, newest first, no
   await page.getByRole("button", { name: "Resume" }).click();
   await expect(bar).toHaveCount(0);
 });
+
+test("a clicked row holds the table still: it stays in place, new flows are counted above, its details open", async ({ page }) => {
+  await page.goto("/");
+  await expect(rows(page).nth(8)).toBeVisible();
+  const target = rows(page).nth(5);
+  const id = await target.getAttribute("data-flow-id");
+  const box = (await target.boundingBox())!;
+  await page.mouse.click(box.x + 40, box.y + box.height / 2);
+  await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`flow=${id}`));
+  // Flows keep arriving (200/s): counted, not pushed in; the clicked row is where it was clicked.
+  await expect(page.getByRole("button", { name: /^[\d,]+ new flows?$/ })).toBeVisible();
+  await expect.poll(async () => (await shownIds(page)).indexOf(id!)).toBe(5);
+  const place = await page.locator(`[data-flow-id="${id}"]`).boundingBox();
+  expect(Math.abs(place!.y - box.y)).toBeLessThan(2);
+  // Back to the newest flows.
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: /^[\d,]+ new flows?$/ }).click();
+  await expect.poll(async () => (await shownIds(page)).indexOf(id!), { timeout: 10_000 }).not.toBe(5);
+});

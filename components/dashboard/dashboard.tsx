@@ -10,6 +10,7 @@ import type { SamplingAccount } from "@/lib/sse";
 import { shareableViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
 import { FlowDrawer } from "@/components/flow-drawer";
 import { FlowTable } from "@/components/flow-table";
+import { indexOfRow } from "@/components/flow-table/flow-table";
 import { ExportButtons } from "@/components/flow-table/export-buttons";
 import { ServiceMap } from "@/components/service-map";
 import { EmptyState } from "@/components/top-bar/empty-state";
@@ -60,13 +61,24 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   const frozen = useRef(live);
   if (!paused) frozen.current = live;
   const shown = paused ? frozen.current : live;
+  // The table also holds still while it does not follow (scrolled away, a row clicked): its rows,
+  // and the JSON behind them, stay as they were; new flows are counted above it.
+  const [following, setFollowing] = useState(true);
+  const [followedQuery, setFollowedQuery] = useState(streamQuery);
+  if (followedQuery !== streamQuery) {
+    setFollowedQuery(streamQuery);
+    setFollowing(true);
+  }
+  const held = useRef(live.flows);
+  if (!paused && following) held.current = live.flows;
+  const tableFlows = paused || !following ? held.current : live.flows;
+  const newFlows = !paused && !following ? newerThan(live.flows.rows, held.current.rows[0]) : undefined;
   // While paused, the table can page through every flow of the window the relay still holds.
   const [browsing, setBrowsing] = useState(false);
   if (!paused && browsing) setBrowsing(false);
   const pages = useFlowPages(view.query, browsing && !investigation ? pausedAtMs : undefined);
-  const flows = browsing && !investigation ? pages.flows : shown.flows;
+  const flows = browsing && !investigation ? pages.flows : tableFlows;
 
-  const [following, setFollowing] = useState(true);
   const [theme, toggleTheme] = useTheme();
   const [notice, setNotice] = useState<string>();
   const filterInput = useRef<HTMLInputElement>(null);
@@ -198,7 +210,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           {paused && !investigation && (
             <PausedBar
               pausedAtMs={pausedAtMs}
-              held={shown.flows.rows.length}
+              held={held.current.rows.length}
               sampled={leftOut(shown.sampling?.latest)}
               pages={pages}
               browsing={browsing}
@@ -214,6 +226,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             <FlowTable
               rows={focusedRows}
               scrollKey={browsing ? `page ${pages.page}` : "live"}
+              newFlows={newFlows}
               selectedId={view.flow}
               onSelect={(flow) => update({ flow, panel: "details" })}
               following={following && !paused}
@@ -278,6 +291,13 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
       </main>
     </div>
   );
+}
+
+/** How many of `rows` (newest first) are newer than `top`; all of them once `top` has left the buffer. */
+function newerThan(rows: readonly FlowRow[], top: FlowRow | undefined): number {
+  if (!top) return rows.length;
+  const i = indexOfRow(rows, top.id, 0);
+  return i < 0 ? rows.length : i;
 }
 
 /** Whether the flow budget has left any flow out of this browser's stream. */

@@ -57,6 +57,11 @@ export interface FlowTableProps {
   label?: string;
   /** Another value shows other rows altogether (a page of flows): the table goes back to its top. */
   scrollKey?: string;
+  /**
+   * Flows newer than the top row while not following, when the rows given are held still by the
+   * page (then the table cannot count them itself).
+   */
+  newFlows?: number;
   className?: string;
 }
 
@@ -91,7 +96,7 @@ function useColumnChoice(): [readonly ColumnId[], (next: readonly ColumnId[]) =>
 }
 
 /** Index of `row` in `rows`, searching outward from `hint`; -1 when it is gone. */
-function indexOfRow(rows: readonly FlowRow[], id: string | undefined, hint: number): number {
+export function indexOfRow(rows: readonly FlowRow[], id: string | undefined, hint: number): number {
   if (id === undefined) return -1;
   const n = rows.length;
   const start = Math.min(Math.max(hint, 0), n - 1);
@@ -116,6 +121,7 @@ export function FlowTable({
   policyOf,
   label = "Flows",
   scrollKey,
+  newFlows,
   className = "",
 }: FlowTableProps) {
   const gridId = useId();
@@ -145,10 +151,11 @@ export function FlowTable({
   if (!following && pausedTop === undefined) setPausedTop(rows[0] ?? null);
   const newCount = useMemo(() => {
     if (following || pausedTop === undefined) return 0;
+    if (newFlows !== undefined) return newFlows;
     if (pausedTop === null) return rows.length;
     const i = rows.indexOf(pausedTop);
     return i < 0 ? rows.length : i;
-  }, [rows, following, pausedTop]);
+  }, [rows, following, pausedTop, newFlows]);
 
   // ---- virtualization ------------------------------------------------------------------------
   const virtualizer = useVirtualizer({
@@ -210,6 +217,8 @@ export function FlowTable({
       const row = latest.current.rows[Number(rowEl.dataset.index)];
       if (!row) return;
       setActiveId(row.id);
+      // The clicked row stays where it is: new flows are counted above, not pushed in.
+      if (latest.current.following) latest.current.onFollowChange(false);
       latest.current.onSelect(row.id);
     },
     [latest],
