@@ -7,6 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
 import type { PoliciesResponse } from "@/lib/policy/types";
+import { withBasePath } from "@/lib/base-path";
 
 export type { PoliciesResponse };
 
@@ -15,7 +16,7 @@ export const POLICIES_REFETCH_MS = 15_000;
 
 async function getPolicies(signal: AbortSignal): Promise<PoliciesResponse> {
   // "no-cache": revalidate every poll with the ETag, so an unchanged set costs a 304, not the YAML.
-  const res = await fetch("/api/policies", { signal, headers: { accept: "application/json" }, cache: "no-cache" });
+  const res = await fetch(withBasePath("/api/policies"), { signal, headers: { accept: "application/json" }, cache: "no-cache" });
   let body: unknown;
   try {
     body = await res.json();
