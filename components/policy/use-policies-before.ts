@@ -6,7 +6,7 @@
 
 import { useQueries } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
-import { type CompiledPolicySet, compilePolicySet } from "@/lib/policy";
+import { type CompiledPolicySet, compilePolicySet, policySetOf } from "@/lib/policy";
 import type { ChangeImpact } from "@/lib/policy-changes";
 import type { PoliciesResponse } from "./use-policies";
 import { withBasePath } from "@/lib/base-path";
@@ -39,7 +39,7 @@ export function usePolicySetsBefore(changes: readonly ChangeImpact[]): ReadonlyM
       const change = wanted[i].version;
       let compiled = compiledByVersion.current.get(change);
       if (!compiled) {
-        compiled = compilePolicySet({ policies: data.policies, namespaceLabels: data.namespaceLabels, settings: data.settings });
+        compiled = compilePolicySet(policySetOf(data));
         compiledByVersion.current.set(change, compiled);
       }
       out.set(change, compiled);

@@ -6,7 +6,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
-import type { PoliciesResponse } from "@/lib/policy/types";
+import { type PoliciesResponse, policySetOf } from "@/lib/policy/types";
 import { withBasePath } from "@/lib/base-path";
 
 export type { PoliciesResponse };
@@ -57,7 +57,7 @@ export function usePolicies(fixed?: PoliciesResponse): LoadedPolicies {
   const version = data ? `${data.source}:${data.version}` : "none";
   // React Query keeps the same data object while the answer is unchanged; the version is the key.
   const compiled = useMemo(
-    () => (data && data.source !== "none" ? compilePolicySet({ policies: data.policies, namespaceLabels: data.namespaceLabels, settings: data.settings }) : undefined),
+    () => (data && data.source !== "none" ? compilePolicySet(policySetOf(data)) : undefined),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- one compile per version, not per refetch
     [version],
   );
