@@ -22,7 +22,7 @@
 import type { FlowEndpointView, FlowRow } from "../flow-model";
 import type { Grouping } from "../view-state";
 import { endpointMethod, endpointPath } from "./http-endpoints";
-import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, worldNameOf } from "./ids";
+import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, workloadOf, worldNameOf } from "./ids";
 import { LatencyHistogram } from "./latency";
 import type { NodeEndpoint } from "./policy-annotations";
 import type {
@@ -590,9 +590,10 @@ function describeNode(
   }
   const base = { entity: undefined, kubeDns: isKubeDns(ep), workloadKind: bound(ep.workloadKind) };
   const namespace = bound(namespaceOf(ep));
-  if (id.startsWith("wl:")) return { ...base, kind: "workload", label: bound(ep.workload), namespace };
+  if (id.startsWith("wl:")) return { ...base, kind: "workload", label: bound(workloadOf(ep)), namespace };
   if (id.startsWith("app:")) return { ...base, kind: "app", label: bound(appLabelOf(ep.labels)), namespace };
-  const name = appLabelOf(ep.labels) || ep.workload;
+  // Named as the table names its pods (their workload), else by its number.
+  const name = appLabelOf(ep.labels) || workloadOf(ep);
   // An identity is cluster-wide in principle, but a pod's identity includes its namespace label.
   return { ...base, kind: "identity", label: bound(name || `identity ${ep.identity}`), namespace };
 }
