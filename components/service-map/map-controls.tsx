@@ -72,7 +72,7 @@ export function MapLegend() {
     >
       {LEGEND.map((l) => (
         <li key={l.label} className="flex items-center gap-1" title={l.title}>
-          <svg width="22" height="8" aria-hidden="true">
+          <svg width="22" height="10" viewBox="0 -1 22 10" aria-hidden="true">
             {l.stroke && <line x1="1" y1="4" x2="21" y2="4" strokeWidth="2" strokeDasharray={l.dashed ? "5 3" : undefined} className={l.stroke} />}
             {l.dot && (
               <>
@@ -83,7 +83,7 @@ export function MapLegend() {
             {l.glyph && (
               <>
                 <line x1="1" y1="4" x2="21" y2="4" strokeWidth="2" className="stroke-slate-400 dark:stroke-slate-500" />
-                <g transform="translate(11,4) scale(0.55)">{l.glyph === "encrypted" ? <EncryptedGlyph /> : <AuthenticatedGlyph />}</g>
+                <g transform="translate(11,4) scale(0.7)">{l.glyph === "encrypted" ? <EncryptedGlyph /> : <AuthenticatedGlyph />}</g>
               </>
             )}
           </svg>

@@ -134,14 +134,15 @@ export const MapEdge = memo(function MapEdge({
       {health.minorHttpErrors && (
         <circle data-mark="http-errors" cx={g.label.x + (health.minorDrops ? 8 : 0)} cy={g.label.y} r={3.5} className="pointer-events-none fill-orange-500 stroke-white dark:fill-orange-400 dark:stroke-slate-950" strokeWidth={1} />
       )}
+      {/* Above the line's middle, side by side, clear of the drop / 5xx dots on it. */}
       {security.encrypted && (
-        <g data-mark="encrypted" transform={`translate(${g.label.x - 13},${g.label.y})`}>
+        <g data-mark="encrypted" transform={`translate(${g.label.x - (security.authenticated ? 8 : 0)},${g.label.y - 10})`}>
           <title>{encryptedText(edge)}</title>
           <EncryptedGlyph />
         </g>
       )}
       {security.authenticated && (
-        <g data-mark="authenticated" transform={`translate(${g.label.x - (security.encrypted ? 29 : 13)},${g.label.y})`}>
+        <g data-mark="authenticated" transform={`translate(${g.label.x + (security.encrypted ? 8 : 0)},${g.label.y - 10})`}>
           <title>{authenticatedText(edge)}</title>
           <AuthenticatedGlyph />
         </g>
