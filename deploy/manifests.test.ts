@@ -274,6 +274,8 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
         }
       }
       assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-buffering"], "off");
+      // An investigation may be 160 MB (the server's cap); ingress-nginx's default is 1 MB.
+      assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "160m");
     });
   }
 });

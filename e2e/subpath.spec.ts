@@ -7,9 +7,10 @@ import { expect, test } from "./fixtures";
 
 // Sub-path hosting (HUBBLE_LENS_BASE_PATH): Hubble Lens built and served under /hubble-lens, behind
 // a real nginx (Debian's) that routes only that prefix to it, as an ingress on a host shared with
-// other tools would. nginx is left to buffer proxied responses (its default): the SSE stream gets
-// through unbuffered only because the server says so (X-Accel-Buffering: no), which is what an
-// ingress-nginx without the buffering annotation sees too.
+// other tools would. nginx keeps its defaults for proxied responses: buffered, over HTTP/1.0 to the
+// app (so not chunked): the SSE stream gets through at once only because the server asks for it
+// (X-Accel-Buffering: no) — with the header ignored (proxy_ignore_headers), its first event does not
+// arrive for as long as the test waits.
 //
 // The app under a prefix is a build of its own (Next.js fixes the base path at build time):
 // scripts/start.mjs makes it in .next-base-path the first time, which takes a few minutes.
@@ -45,7 +46,6 @@ http {
   scgi_temp_path ${dir}/scgi;
   upstream hubble_lens {
     server 127.0.0.1:${APP_PORT};
-    keepalive 8;
   }
   server {
     listen 127.0.0.1:${NGINX_PORT};
@@ -60,13 +60,15 @@ http {
 }
 
 const PROXY_CONF = `
-proxy_http_version 1.1;
-proxy_set_header Connection "";
 proxy_set_header Host $http_host;
 proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
 proxy_set_header X-Forwarded-Proto $scheme;
 # /api/flows is a long-lived Server-Sent Events stream with a heartbeat every 15 s.
 proxy_read_timeout 1h;
+# A shared investigation is up to 160 MB of flows (nginx refuses more than 1 MB by default), which
+# the server reads flow by flow as it arrives: pass it on as it comes.
+client_max_body_size 160m;
+proxy_request_buffering off;
 `;
 
 async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
@@ -158,24 +160,23 @@ test("everything lives under the prefix; the root is not the app's", async () =>
 
 test("the flow stream comes through nginx unbuffered", async () => {
   // A view no flow matches: only the stream's own small events, which nginx would hold back in its
-  // buffers if the server did not ask it not to.
+  // buffers (headers included) if the server did not ask it not to.
   const abort = new AbortController();
-  const res = await fetch(`${PROXY}${PREFIX}/api/flows?namespace=no-such-namespace`, { signal: abort.signal });
+  const timer = setTimeout(() => abort.abort(new Error("no event within 3 s: the stream is buffered on the way")), 3_000);
   try {
+    const res = await fetch(`${PROXY}${PREFIX}/api/flows?namespace=no-such-namespace`, { signal: abort.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    const reader = res.body!.getReader();
-    const first = await Promise.race([
-      reader.read(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no event within 3 s: the stream is buffered on the way")), 3_000)),
-    ]);
+    const first = await res.body!.getReader().read();
     expect(new TextDecoder().decode(first.value)).toMatch(/^event: ready\n/);
   } finally {
+    clearTimeout(timer);
     abort.abort();
   }
 });
 
 test("the dashboard through nginx: live flows, a flow's details, Share and an investigation link", async ({ page, browser }) => {
+  test.setTimeout(180_000);
   const requests: string[] = [];
   page.on("request", (r) => requests.push(r.url()));
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -223,6 +224,9 @@ test("the dashboard through nginx: live flows, a flow's details, Share and an in
   await page.getByRole("button", { name: "Share investigation" }).click();
   const dialog = page.getByTestId("share-investigation-dialog");
   await dialog.getByRole("button", { name: "Save and get link" }).click();
+  // Saved (the link), or what went wrong, in the dialog's own words.
+  await expect(dialog.getByTestId("investigation-link").or(dialog.getByRole("alert"))).toBeVisible({ timeout: 60_000 });
+  await expect(dialog.getByRole("alert")).toHaveCount(0);
   const investigation = await dialog.getByTestId("investigation-link").inputValue();
   expect(investigation).toMatch(new RegExp(`^${PROXY}${PREFIX}/investigations/[A-Za-z0-9_-]{22}$`));
   await dialog.getByRole("button", { name: "Done" }).click();
