@@ -68,7 +68,7 @@ export function MapLegend() {
   return (
     <ul
       aria-label="Edge colours"
-      className="pointer-events-none absolute bottom-2 left-2 flex max-w-[calc(100%-1rem)] flex-wrap gap-x-3 gap-y-1 rounded bg-white/85 px-2 py-1 text-[11px] text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300"
+      className="pointer-events-none absolute bottom-2 left-2 flex max-w-[calc(100%-1rem)] flex-wrap gap-x-2.5 gap-y-1 rounded bg-white/85 px-2 py-1 text-[11px] text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300"
     >
       {LEGEND.map((l) => (
         <li key={l.label} className="flex items-center gap-1" title={l.title}>
