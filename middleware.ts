@@ -45,5 +45,7 @@ export function middleware(request: NextRequest): NextResponse {
 }
 
 export const config = {
-  matcher: ["/((?!api/).*)"],
+  // "/" on its own too: under HUBBLE_LENS_BASE_PATH Next.js prefixes each matcher, and the second
+  // one alone no longer matches the bare prefix (the dashboard, /hubble-lens).
+  matcher: ["/", "/((?!api/).*)"],
 };

@@ -28,6 +28,7 @@ import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
 import { useTheme } from "./use-theme";
 import { useViewState } from "./use-view-state";
+import { withBasePath } from "@/lib/base-path";
 
 /**
  * The page people open every day. State owners: the URL owns the view (useViewState); the flow
@@ -48,7 +49,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   const investigationId = investigation?.id;
   useEffect(() => {
     // An investigation page shows its saved flows through the view's query; otherwise, live flows.
-    if (investigationId) store.openSnapshot(`/api/investigations/${encodeURIComponent(investigationId)}/flows`, queryRef.current);
+    if (investigationId) store.openSnapshot(withBasePath(`/api/investigations/${encodeURIComponent(investigationId)}/flows`), queryRef.current);
     else store.open(streamQuery);
     return () => store.close();
   }, [store, streamQuery, investigationId]);

@@ -6,6 +6,7 @@ import { compilePolicySet, explainFlow, type Explanation } from "@/lib/policy";
 import { buttonClass, mutedText } from "@/components/top-bar/ui";
 import { apiErrorMessage } from "./errors";
 import type { InvestigationMeta } from "./types";
+import { withBasePath } from "@/lib/base-path";
 
 type Comparison =
   | { readonly kind: "idle" }
@@ -30,7 +31,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
     setForFlow(selected);
     setComparison({ kind: "loading" });
     try {
-      const res = await fetch("/api/explain", {
+      const res = await fetch(withBasePath("/api/explain"), {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ flow: selected, at: "now" }),
@@ -57,7 +58,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
           saved {formatTime(investigation.createdAt)} · {investigation.flowCount.toLocaleString("en-US")} flows · policies as of{" "}
           {formatTime(investigation.policies.since)} ({investigation.policies.policies.length} policies)
         </span>
-        <a href="/" className="ml-auto text-xs underline">
+        <a href={withBasePath("/")} className="ml-auto text-xs underline">
           Back to live flows
         </a>
       </div>

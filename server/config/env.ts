@@ -12,6 +12,7 @@ import {
   serverNameValue,
 } from "./values";
 import { checkReadable, readCaFile, readClientCert } from "./files";
+import { parseBasePath } from "@/lib/base-path";
 import { httpSecurityFromEnv, type HttpSecuritySettings } from "@/lib/http-security";
 import { parseSettingAssignments } from "@/lib/policy/settings";
 import type { ClusterSettings } from "@/lib/policy/types";
@@ -71,6 +72,15 @@ const FLOW_RATE = z.string().transform((raw, ctx) => {
 });
 
 const PATH = z.string();
+
+const BASE_PATH = z.string().transform((raw, ctx) => {
+  const parsed = parseBasePath(raw);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: "custom", message: parsed.message });
+    return z.NEVER;
+  }
+  return parsed.basePath;
+});
 
 const POLICY_SOURCE = z.enum(["auto", "kubernetes", "directory", "demo", "none"], {
   error: (issue) => `must be auto, kubernetes, directory, demo or none (got ${quote(String(issue.input))})`,
@@ -245,6 +255,16 @@ export const VARIABLES = {
       "https://portal.example.com separated by spaces, to embed it in a portal.",
     schema: z.string(),
   }),
+  HUBBLE_LENS_BASE_PATH: variable({
+    defaultText: "unset: the root",
+    description:
+      "Serve Hubble Lens under this URL path prefix, e.g. /hubble-lens behind an ingress that routes " +
+      "https://tools.example.com/hubble-lens/ to it: every page, asset, API route, SSE stream, probe and " +
+      "shared link lives under it, and nothing is served outside it. Next.js fixes the prefix when it builds: " +
+      "`npm start` rebuilds when it changes; the container image takes it as the build argument " +
+      "HUBBLE_LENS_BASE_PATH, and a server started with a prefix its build was not made for refuses to start.",
+    schema: BASE_PATH,
+  }),
   PORT: variable({
     default: "3000",
     description: "HTTP port of the Hubble Lens web server.",
@@ -340,6 +360,8 @@ export interface StoreSettings {
 
 export interface ServerConfig {
   port: number;
+  /** HUBBLE_LENS_BASE_PATH, canonical ("" for the root, else "/prefix"); equal to the build's. */
+  basePath: string;
   /** Host allowlist, same-origin rule and framing (lib/http-security.ts). */
   http: HttpSecuritySettings;
   policies: PolicySourceSettings;
@@ -375,7 +397,12 @@ type Env = Record<string, string | undefined>;
  * Reads and validates the whole configuration. Throws a ConfigError that lists every bad
  * variable, not only the first one.
  */
-export function loadServerConfig(env: Env = process.env): ServerConfig {
+export function loadServerConfig(
+  env: Env = process.env,
+  // The prefix the running build was made for (next.config.js inlines it; undefined outside a
+  // Next.js build, e.g. in unit tests and the CLIs, where no prefix is served).
+  builtBasePath: string | undefined = process.env.HUBBLE_LENS_BUILT_BASE_PATH,
+): ServerConfig {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   const values: Partial<Parsed> = {};
@@ -416,12 +443,17 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     HUBBLE_LENS_FRAME_ANCESTORS: values.HUBBLE_LENS_FRAME_ANCESTORS,
   });
   if (!http.ok) problems.push(...http.problems);
+  const basePath = values.HUBBLE_LENS_BASE_PATH ?? "";
+  if (builtBasePath !== undefined && !problems.some((p) => p.variable === "HUBBLE_LENS_BASE_PATH") && basePath !== builtBasePath) {
+    problems.push({ variable: "HUBBLE_LENS_BASE_PATH", message: basePathMismatch(basePath, builtBasePath) });
+  }
   if (problems.length > 0 || !http.ok) throw new ConfigError(problems);
 
   // From here every variable with a default has a value.
   const v = values as Parsed;
   return {
     port: v.PORT,
+    basePath,
     http: http.settings,
     relay: relay!,
     policies: {
@@ -441,6 +473,15 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     },
     warnings,
   };
+}
+
+function basePathMismatch(wanted: string, built: string): string {
+  const describe = (p: string) => (p === "" ? "the root (/)" : p);
+  return (
+    `is ${describe(wanted)}, but this build serves under ${describe(built)}: Next.js fixes the prefix when it builds. ` +
+    "Rebuild with the same HUBBLE_LENS_BASE_PATH (`npm start` does it by itself; for the container image, " +
+    `build it with --build-arg HUBBLE_LENS_BASE_PATH=${wanted === "" ? "/" : wanted}), or start it with HUBBLE_LENS_BASE_PATH=${built === "" ? "/" : built}`
+  );
 }
 
 function parseDefaultSettings(): ClusterSettings {

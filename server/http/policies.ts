@@ -33,6 +33,8 @@ export function policiesResponse(request: Request, policies: PolicyService): Res
     policies: snapshot.policies,
     namespaceLabels: snapshot.namespaceLabels,
     settings: snapshot.settings,
+    // The browser's explainer resolves named ports with them, as POST /api/explain does.
+    workloadPorts: snapshot.workloadPorts ?? [],
     problems: policies.problems(atMs),
     history: policies.history().map((c) => ({ version: c.version, since: c.since, added: c.added, changed: c.changed, removed: c.removed })),
   };

@@ -10,6 +10,7 @@ import { log } from "@/server/log";
 import type { PolicySnapshot } from "@/server/policies";
 import { isInvestigationId } from "./ids";
 import { InvestigationInputError, MAX_FLOWS, MAX_NOTE, MAX_SELECTED_FLOW, MAX_TITLE, MAX_VIEW_BYTES, type InvestigationStore } from "./store";
+import { withBasePath } from "@/lib/base-path";
 
 // The bodies of the /api/investigations route handlers, kept out of app/ so tests call them with
 // real Request objects. Errors are `{ error: { code, message } }` with a closed set of codes;
@@ -96,7 +97,7 @@ export async function createInvestigationResponse(request: Request, api: Investi
     if (!read.ok) return read.response;
     const { fields, flows } = read.value;
     const saved = await api.store.save({ ...fields, flows, policies: api.policies() });
-    const url = `/investigations/${saved.id}`;
+    const url = withBasePath(`/investigations/${saved.id}`);
     log.info("investigation saved", { id: saved.id, flows: saved.flowCount });
     return Response.json({ id: saved.id, url }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
   } catch (err) {
@@ -218,7 +219,7 @@ export async function investigationListResponse(api: Pick<InvestigationApi, "sto
   try {
     const list = await api.store.list(50);
     return Response.json(
-      { investigations: list.map((s) => ({ id: s.id, title: s.title, createdAt: s.createdAt, flowCount: s.flowCount, url: `/investigations/${s.id}` })) },
+      { investigations: list.map((s) => ({ id: s.id, title: s.title, createdAt: s.createdAt, flowCount: s.flowCount, url: withBasePath(`/investigations/${s.id}`) })) },
       { headers: { "Cache-Control": "no-store" } },
     );
   } catch (err) {
