@@ -89,19 +89,20 @@ test("paused, the table pages through every flow of the window, newest first, no
 
 test("a clicked row holds the table still: it stays in place, new flows are counted above, its details open", async ({ page }) => {
   await page.goto("/");
-  await expect(rows(page).nth(8)).toBeVisible();
-  const target = rows(page).nth(5);
-  const id = await target.getAttribute("data-flow-id");
+  const target = page.locator('[role="grid"] [role="row"][data-index="5"]');
+  await expect(target).toBeVisible();
   const box = (await target.boundingBox())!;
+  // A click at the row's place, whichever flow is there at that moment (rows move while following).
   await page.mouse.click(box.x + 40, box.y + box.height / 2);
   await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
-  await expect(page).toHaveURL(new RegExp(`flow=${id}`));
-  // Flows keep arriving (200/s): counted, not pushed in; the clicked row is where it was clicked.
+  await expect(page).toHaveURL(/flow=/);
+  const id = new URL(page.url()).searchParams.get("flow")!;
+  // Flows keep arriving (200/s): counted, not pushed in; the clicked row stays where it was clicked.
   await expect(page.getByRole("button", { name: /^[\d,]+ new flows?$/ })).toBeVisible();
-  await expect.poll(async () => (await shownIds(page)).indexOf(id!)).toBe(5);
+  await expect.poll(async () => (await shownIds(page)).indexOf(id)).toBe(5);
   await expect.poll(async () => Math.abs(((await page.locator(`[data-flow-id="${id}"]`).boundingBox())?.y ?? -1000) - box.y)).toBeLessThan(2);
   // Back to the newest flows.
   await page.keyboard.press("Escape");
   await page.getByRole("button", { name: /^[\d,]+ new flows?$/ }).click();
-  await expect.poll(async () => (await shownIds(page)).indexOf(id!), { timeout: 10_000 }).not.toBe(5);
+  await expect.poll(async () => (await shownIds(page)).indexOf(id), { timeout: 10_000 }).not.toBe(5);
 });
