@@ -90,8 +90,11 @@ test("paused, the table pages through every flow of the window, newest first, no
 test("a clicked row holds the table still: it stays in place, new flows are counted above, its details open", async ({ page }) => {
   await page.goto("/");
   const target = page.locator('[role="grid"] [role="row"][data-index="5"]');
-  await expect(target).toBeVisible();
-  const box = (await target.boundingBox())!;
+  // The row element is replaced as flows arrive: read its box once it holds still for a moment.
+  type Box = { x: number; y: number; width: number; height: number };
+  const read: { box: Box | null } = { box: null };
+  await expect.poll(async () => (read.box = await target.boundingBox().catch(() => null)) !== null).toBe(true);
+  const box = read.box!;
   // A click at the row's place, whichever flow is there at that moment (rows move while following).
   await page.mouse.click(box.x + 40, box.y + box.height / 2);
   await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
