@@ -24,6 +24,7 @@ import {
 } from "./service-definition";
 
 const wireJson = new WeakMap<GetFlowsResponse, WireFlowJson>();
+const wireFlow = new WeakMap<GetFlowsResponse, Uint8Array>();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -32,6 +33,15 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  */
 export function wireFlowJson(response: GetFlowsResponse): WireFlowJson | undefined {
   return wireJson.get(response);
+}
+
+/**
+ * The Flow's protobuf bytes of a lazily decoded response, as the relay sent them (a view into the
+ * message, not a copy), or undefined: then `toBinary(FlowSchema, response.responseTypes.value)`.
+ * The flow store keeps these bytes, so recording a flow never decodes it.
+ */
+export function wireFlowBytes(response: GetFlowsResponse): Uint8Array | undefined {
+  return wireFlow.get(response);
 }
 
 /** `fromBinary(GetFlowsResponseSchema, bytes)`, with a plain flow response's Flow decoded on first read. */
@@ -59,6 +69,7 @@ export function decodeGetFlowsResponse(bytes: Uint8Array): GetFlowsResponse {
   };
   if (envelope.time) response.time = envelope.time;
   wireJson.set(response, json);
+  wireFlow.set(response, bytes.subarray(flowStart, flowEnd));
   return response;
 }
 
