@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { keyBytes, openSqliteFlowStore } from "./sqlite";
+import { keyBytes, keyFromBytes } from "./keys";
+import { openSqliteFlowStore } from "./sqlite";
 import { flowStoreContract } from "./testing/contract";
 
 const temps: string[] = [];
@@ -41,5 +42,6 @@ describe("SQLite flow store", () => {
   it("keeps a uuid in 16 bytes, and other keys apart from any uuid", () => {
     assert.equal(keyBytes("9cdcff3c-1976-4f97-91d8-c2ae54703291").length, 16);
     assert.ok(keyBytes("c|123|node|10.0.0.1").length > 16);
+    for (const key of ["9cdcff3c-1976-4f97-91d8-c2ae54703291", "c|123|node|10.0.0.1"]) assert.equal(keyFromBytes(keyBytes(key)), key);
   });
 });

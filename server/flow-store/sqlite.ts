@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { log } from "@/server/log";
 import { decodeBlock, decodeBlockSync, encodeBlock } from "./block";
+import { keyBytes } from "./keys";
 import {
   DEDUP_HORIZON_NS,
   type EdgeCount,
@@ -385,14 +386,6 @@ export class SqliteFlowStore implements FlowStore {
   private assertOpen(): void {
     if (this.closed) throw new Error("flow store closed");
   }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A uuid as its 16 bytes; any other key (a content key, far longer) as its UTF-8 between 0xff bytes. */
-export function keyBytes(key: string): Buffer {
-  if (UUID.test(key)) return Buffer.from(key.replace(/-/g, ""), "hex");
-  return Buffer.concat([Buffer.from([0xff]), Buffer.from(key, "utf8"), Buffer.from([0xff])]);
 }
 
 function byTime(a: StoredFlow, b: StoredFlow): number {
