@@ -78,7 +78,7 @@ export class RowBinaryWriter {
 
 /** Reads rows from a RowBinary byte stream as chunks arrive; `null` from a column reader: need more bytes. */
 export class RowBinaryReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private at = 0;
 
   push(chunk: Buffer): void {

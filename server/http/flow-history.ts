@@ -6,7 +6,7 @@ import { getFlowsResponseToJson } from "@/lib/flow-json";
 import { nsToTimestamp } from "@/lib/timestamp";
 import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import { classifyRelayError } from "@/server/relay-client/errors";
-import type { RelayClient } from "@/server/relay-client/relay-client";
+import type { FlowSource } from "@/server/relay-client/relay-client";
 
 const DEFAULT_LIMIT = 10_000;
 const MAX_LIMIT = 100_000;
@@ -16,9 +16,10 @@ const MAX_LOST_KEPT = 1000;
  * The bounded, non-following form of /api/flows: flows as `hubble observe -o jsonpb` lines
  * (GetFlowsResponse per line), which the demo relay's --replay reads back. `limit` caps the flows:
  * without `since` they are the newest `limit` (like `hubble observe --last`), with `since` the first
- * `limit` from then on (like `--since … --first`).
+ * `limit` from then on (like `--since … --first`). With flow history, a `since` older than the
+ * relay's buffers is answered from the store, joined with the relay at the seam (server/flow-store).
  */
-export async function flowHistoryResponse(request: Request, client: RelayClient): Promise<Response> {
+export async function flowHistoryResponse(request: Request, client: FlowSource): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const parsed = parseFlowRequest(params, new Date());
   if (!parsed.ok) return badRequest(parsed.problem);
