@@ -158,6 +158,9 @@ export class SqliteFlowStore implements FlowStore {
   private async writeNow(flows: readonly FlowRecord[]): Promise<WriteResult> {
     this.assertOpen();
     // A flow newer than everything stored cannot be stored yet: only the overlap is looked up.
+    // (Read again: another process may write to the same file.)
+    const stored = this.st.getMeta.get("newest_ns");
+    if (stored !== undefined && (this.newest === null || stored > this.newest)) this.newest = BigInt(stored);
     const newestBefore = this.newest;
     const seen = new Set<string>();
     const fresh: FlowRecord[] = [];
