@@ -46,7 +46,7 @@ function startRelay(): Promise<{ child: ChildProcess; address: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", "--rate", String(rate), "--buffer", "65535"],
+      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", "--rate", String(rate), "--buffer", "4095"],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -148,7 +148,7 @@ async function record(kind: string, mode: KeepMode): Promise<Opened & { samples:
   client.close();
   const usage = await opened.store.usage();
   const bytes = await opened.bytes();
-  const received = s1.received;
+  const received = recorder.status.received;
   console.log(
     `${kind.padEnd(10)} ${mode.padEnd(6)} | received ${((s1.received - s0.received) / elapsed).toFixed(0)}/s, written ${((s1.written - s0.written) / elapsed).toFixed(0)}/s` +
       ` | recorder CPU ${(cpu * 100).toFixed(0)}% of a core | max backlog ${maxPending} flows, max lag ${(maxLagMs / 1000).toFixed(1)} s, lost ${s1.lostEvents}` +

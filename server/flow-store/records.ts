@@ -4,6 +4,7 @@ import { toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { FlowSchema } from "@/proto/gen/flow/flow_pb";
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { type FlowEndpointView, type FlowRow, toFlowRow } from "@/lib/flow-model";
+import { orientedEndpoints } from "@/lib/service-map/ids";
 import { timestampToNs } from "@/lib/timestamp";
 import { batchFlow, parsedFlow } from "@/server/hub/batch";
 import { wireFlowBytes, wireFlowJson } from "@/server/grpc/raw-flows";
@@ -61,15 +62,17 @@ export function nsFromRfc3339(text: string): bigint | null {
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0") || "0");
 }
 
+/** The edge as the map draws it: from the side that opened the connection (replies swapped back), to the server's port. */
 export function edgeKeyOf(row: FlowRow): EdgeKey {
+  const { from, to } = orientedEndpoints(row);
   return {
-    srcNamespace: row.source.namespace,
-    srcWorkload: endpointName(row.source),
-    srcIdentity: row.source.identity,
-    dstNamespace: row.destination.namespace,
-    dstWorkload: endpointName(row.destination),
-    dstIdentity: row.destination.identity,
-    dstPort: row.destination.port ?? 0,
+    srcNamespace: from.namespace,
+    srcWorkload: endpointName(from),
+    srcIdentity: from.identity,
+    dstNamespace: to.namespace,
+    dstWorkload: endpointName(to),
+    dstIdentity: to.identity,
+    dstPort: to.port ?? 0,
     protocol: row.l4Protocol,
     verdict: row.verdict,
     dropReason: row.verdict === "DROPPED" ? row.dropReason : "",

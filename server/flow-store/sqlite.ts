@@ -39,6 +39,12 @@ import {
 
 export const FLOW_STORE_FILE = "flows.sqlite";
 
+/**
+ * Flows per block: a link to one flow inflates its whole block (~1.2 MB at 1,024 demo flows, a few
+ * ms), while compression gains little past a few hundred flows (docs/benchmarks.md).
+ */
+const BLOCK_FLOWS = 1024;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS flow_blocks (
   id INTEGER PRIMARY KEY,
@@ -174,7 +180,11 @@ export class SqliteFlowStore implements FlowStore {
       fresh.push(f);
     }
     const kept = fresh.filter((f) => f.keep);
-    const data = kept.length > 0 ? await encodeBlock(kept) : undefined;
+    const blocks: { flows: FlowRecord[]; data: Buffer }[] = [];
+    for (let i = 0; i < kept.length; i += BLOCK_FLOWS) {
+      const flows = kept.slice(i, i + BLOCK_FLOWS);
+      blocks.push({ flows, data: await encodeBlock(flows) });
+    }
     this.assertOpen();
 
     const edges = new Map<string, { minute: number; edge: EdgeKey; count: number }>();
@@ -188,15 +198,15 @@ export class SqliteFlowStore implements FlowStore {
       if (newest === null || f.timeNs > newest) newest = f.timeNs;
     }
     this.db.transaction(() => {
-      if (data) {
-        let min = kept[0].timeNs;
-        let max = kept[0].timeNs;
-        for (const f of kept) {
+      for (const { flows: inBlock, data } of blocks) {
+        let min = inBlock[0].timeNs;
+        let max = inBlock[0].timeNs;
+        for (const f of inBlock) {
           if (f.timeNs < min) min = f.timeNs;
           if (f.timeNs > max) max = f.timeNs;
         }
-        const block = this.st.insertBlock.run(min, max, kept.length, data).lastInsertRowid;
-        kept.forEach((f, slot) => this.st.insertKey.run(keyBytes(f.key), block, slot));
+        const block = this.st.insertBlock.run(min, max, inBlock.length, data).lastInsertRowid;
+        inBlock.forEach((f, slot) => this.st.insertKey.run(keyBytes(f.key), block, slot));
       }
       for (const f of fresh) if (!f.keep) this.st.insertCounted.run(keyBytes(f.key), f.timeNs);
       for (const { minute, edge: e, count } of edges.values()) {

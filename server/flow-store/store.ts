@@ -13,6 +13,8 @@ export type KeepMode =
 /**
  * What a flow counts under in the per-minute rollup: the map's edge (both ends, port, protocol)
  * with the verdict and drop reason, so the map and the Drops view over hours are counts, not flows.
+ * Oriented as the connection was opened: a reply counts under its request's edge (src = client,
+ * dst = server and its port), so ephemeral ports never multiply the rows.
  */
 export interface EdgeKey {
   readonly srcNamespace: string;
