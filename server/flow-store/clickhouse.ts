@@ -14,6 +14,7 @@ import {
   type FlowRecord,
   type FlowStore,
   minuteOf,
+  oldestOf,
   type RetentionPolicy,
   type RetentionResult,
   type StoredFlow,
@@ -293,14 +294,12 @@ export class ClickHouseFlowStore implements FlowStore {
          (SELECT toString(count()) FROM ${this.t("flows")}) AS has_flow,
          (SELECT toString(count()) FROM ${this.t("edge_minutes")}) AS has_edge`,
     );
-    const oldest: bigint[] = [];
-    if (counts.has_flow !== "0") oldest.push(BigInt(counts.oldest_flow));
-    if (counts.has_edge !== "0") oldest.push(BigInt(counts.oldest_minute) * 1_000_000n);
+
     return {
       flows: Number(counts.flows),
       rollupRows: Number(counts.edges),
       bytes: (await this.partitions()).reduce((a, p) => a + p.bytes, 0),
-      oldestNs: oldest.length > 0 ? oldest.reduce((a, b) => (a < b ? a : b)) : null,
+      oldestNs: oldestOf(counts.has_flow !== "0" ? BigInt(counts.oldest_flow) : null, counts.has_edge !== "0" ? BigInt(counts.oldest_minute) : null),
       newestNs: this.newest,
     };
   }

@@ -16,6 +16,7 @@ import {
   type FlowRecord,
   type FlowStore,
   minuteOf,
+  oldestOf,
   type RetentionPolicy,
   type RetentionResult,
   type StoredFlow,
@@ -308,12 +309,12 @@ export class SqliteFlowStore implements FlowStore {
     const free = Number(this.db.pragma("freelist_count", { simple: true }));
     const oldestBlock = q("SELECT MIN(min_ns) FROM flow_blocks");
     const oldestMinute = q("SELECT MIN(minute) FROM edge_minutes");
-    const candidates = [oldestBlock, oldestMinute === null ? null : oldestMinute * 1_000_000n].filter((v): v is bigint => v !== null);
+
     return {
       flows: Number(q("SELECT COALESCE(SUM(flows), 0) FROM flow_blocks") ?? 0n),
       rollupRows: Number(q("SELECT COUNT(*) FROM edge_minutes") ?? 0n),
       bytes: (pages - free) * pageSize,
-      oldestNs: candidates.length > 0 ? candidates.reduce((a, b) => (a < b ? a : b)) : null,
+      oldestNs: oldestOf(oldestBlock, oldestMinute),
       newestNs: this.newest,
     };
   }

@@ -157,6 +157,17 @@ export const DEDUP_HORIZON_NS = 5n * 60n * 1_000_000_000n;
 
 export const MINUTE_MS = 60_000;
 
+/**
+ * How far back history reaches, from the oldest kept flow and the oldest counted minute: the
+ * flow's own time, unless the counts reach further back than their minute (rolled-up flows only).
+ */
+export function oldestOf(oldestFlowNs: bigint | null, oldestMinuteMs: bigint | null): bigint | null {
+  const minuteNs = oldestMinuteMs === null ? null : oldestMinuteMs * 1_000_000n;
+  if (oldestFlowNs === null) return minuteNs;
+  if (minuteNs === null || minuteNs >= oldestFlowNs - 60_000_000_000n) return oldestFlowNs;
+  return minuteNs;
+}
+
 export function minuteOf(timeNs: bigint): number {
   const ms = Number(timeNs / 1_000_000n);
   return ms - (((ms % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
