@@ -1,6 +1,10 @@
 // npm run bench:history — the flow history: recording rate, CPU and bytes on disk per flow, and
 // query times. Not a test: run it on a quiet machine; short runs are fine and say so.
 //
+// 0. Recorder CPU per flow, without a relay: flows captured once from the demo relay (their wire
+//    bytes) are fed to a FlowRecorder through a FlowSource that yields them as fast as it takes
+//    them, decoded as the relay client decodes them. CPU time per flow does not depend on what else
+//    the machine runs, so this holds on a busy machine where the wall-clock run below does not.
 // 1. Record: the demo relay CLI runs as a child process at --rate (default 20,000 flows/s), and
 //    this process records it (FlowRecorder → store), as the server does. Reported per keep mode:
 //    flows/s written, whether the recorder kept up (lag, backlog, lost events), this process's
@@ -18,7 +22,10 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { RelayClient } from "@/server/relay-client/relay-client";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { GetFlowsRequestSchema, GetFlowsResponseSchema, type GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import { decodeGetFlowsResponse } from "@/server/grpc/raw-flows";
+import { RelayClient, type FlowSource } from "@/server/relay-client/relay-client";
 import { openClickHouseFlowStore } from "@/server/flow-store/clickhouse";
 import { FlowRecorder } from "@/server/flow-store/recorder";
 import { openSqliteFlowStore, FLOW_STORE_FILE } from "@/server/flow-store/sqlite";
@@ -33,6 +40,7 @@ const { values } = parseArgs({
     store: { type: "string", default: "sqlite" },
     fill: { type: "string", default: "2000000" },
     modes: { type: "string", default: "all,rollup" },
+    captured: { type: "string", default: "100000" },
   },
 });
 const rate = Number(values.rate);
@@ -43,10 +51,14 @@ const stores = values.store === "both" ? ["sqlite", "clickhouse"] : [values.stor
 const modes = values.modes.split(",") as KeepMode[];
 
 function startRelay(): Promise<{ child: ChildProcess; address: string }> {
+  return startRelayWith(["--rate", String(rate), "--buffer", "4095"]);
+}
+
+function startRelayWith(args: string[]): Promise<{ child: ChildProcess; address: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", "--rate", String(rate), "--buffer", "4095"],
+      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", ...args],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -112,7 +124,8 @@ async function openStore(kind: string): Promise<Opened> {
 
 async function record(kind: string, mode: KeepMode): Promise<Opened & { samples: FlowRecord[] }> {
   const relay = await startRelay();
-  const client = new RelayClient({ address: relay.address, tls: null, dialTimeoutMs: 5000, requestTimeoutMs: 5000 });
+  // As the runtime's recorder: its own connection, flows without their JSON.
+  const client = new RelayClient({ address: relay.address, tls: null, dialTimeoutMs: 5000, requestTimeoutMs: 5000 }, { flowJson: false });
   const opened = await openStore(kind);
   const samples: FlowRecord[] = [];
   const recorder = new FlowRecorder({
@@ -217,7 +230,62 @@ async function queries(opened: Opened, samples: FlowRecord[]): Promise<void> {
   });
 }
 
+/** Wire bytes of `n` flows from a demo relay (rings big enough to hold them), each with its own uuid. */
+async function capture(n: number): Promise<Uint8Array[]> {
+  const relay = await startRelayWith(["--buffer", "65535", "--rate", "5000"]);
+  const client = new RelayClient({ address: relay.address, tls: null, dialTimeoutMs: 5000, requestTimeoutMs: 60000 });
+  const out: Uint8Array[] = [];
+  await sleep(2000);
+  for await (const r of client.getFlows(create(GetFlowsRequestSchema, { number: BigInt(Math.ceil(n / 4)) }))) {
+    if (r.responseTypes.case === "flow" && out.length < n) out.push(toBinary(GetFlowsResponseSchema, r));
+  }
+  client.close();
+  await stop(relay.child);
+  return out;
+}
+
+/** Feeds captured flows once, as fast as the consumer takes them, then waits (a follow stream that went quiet). */
+function capturedSource(flows: readonly Uint8Array[]): FlowSource {
+  return {
+    async *getFlows(_req, opts) {
+      opts?.onConnected?.();
+      for (const bytes of flows) {
+        if (opts?.signal?.aborted) return;
+        yield decodeGetFlowsResponse(bytes, false) as GetFlowsResponse;
+      }
+      await new Promise<void>((resolve) => opts?.signal?.addEventListener("abort", () => resolve(), { once: true }));
+    },
+  };
+}
+
+async function recorderCpu(kind: string, mode: KeepMode, flows: readonly Uint8Array[]): Promise<void> {
+  const opened = await openStore(kind);
+  const recorder = new FlowRecorder({ source: capturedSource(flows), store: opened.store, mode });
+  const c0 = cpuS();
+  const t0 = performance.now();
+  await recorder.start();
+  while (recorder.status.received < flows.length) await sleep(20);
+  await recorder.drain();
+  const cpu = cpuS() - c0;
+  const wall = (performance.now() - t0) / 1000;
+  await recorder.stop();
+  const usage = await opened.store.usage();
+  const bytes = await opened.bytes();
+  const perFlowUs = (cpu / flows.length) * 1e6;
+  console.log(
+    `${kind.padEnd(10)} ${mode.padEnd(6)} | ${flows.length} captured flows recorded in ${wall.toFixed(1)} s: ${perFlowUs.toFixed(1)} µs CPU per flow` +
+      ` → ${((perFlowUs * 20_000) / 1e4).toFixed(0)} % of a core at 20,000 flows/s | ${usage.flows} kept, ${usage.rollupRows} rollup rows, ${(bytes / flows.length).toFixed(1)} B/flow on disk`,
+  );
+  await opened.cleanup();
+}
+
 async function main(): Promise<void> {
+  const captured = Number(values.captured);
+  if (captured > 0) {
+    console.log(`recorder CPU per flow, ${captured} captured demo flows (no relay running):`);
+    const flows = await capture(captured);
+    for (const kind of stores) for (const mode of modes) await recorderCpu(kind, mode, flows);
+  }
   console.log(`bench:history — demo relay at ${rate} flows/s, ${seconds} s measured after ${warmupS} s warm-up; stores: ${stores.join(", ")}`);
   for (const kind of stores) {
     for (const mode of modes) {

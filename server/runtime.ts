@@ -128,7 +128,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
   const policies = await createPolicyService(config, demoScenario);
   const history = await openFlowHistory(config.history, {
-    relay: client,
+    relay: relayConnectionFromConfig(config, demoRelay?.address),
     dataDir: config.store.dataDir,
     onWrite: (flows, duplicates, seconds) => metrics.historyWrite(flows, duplicates, seconds),
   });

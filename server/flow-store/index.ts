@@ -4,7 +4,7 @@ import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/obs
 import type { HistorySettings } from "@/server/config/env";
 import { log } from "@/server/log";
 import type { FollowerState } from "@/server/relay-client/flow-follower";
-import type { FlowSource, GetFlowsOptions } from "@/server/relay-client/relay-client";
+import { type FlowSource, type GetFlowsOptions, RelayClient, type RelayConnection } from "@/server/relay-client/relay-client";
 import { openClickHouseFlowStore } from "./clickhouse";
 import { historyBackedQuery, type QueryFlows } from "./history-query";
 import { FlowRecorder, type RecorderStatus } from "./recorder";
@@ -57,7 +57,8 @@ export interface FlowHistory {
 }
 
 export interface FlowHistoryDeps {
-  readonly relay: FlowSource;
+  /** The relay the recorder follows, on a connection of its own (flows without their JSON). */
+  readonly relay: RelayConnection | FlowSource;
   readonly dataDir: string;
   readonly now?: () => number;
   readonly onWrite?: (flows: number, duplicates: number, seconds: number) => void;
@@ -72,10 +73,11 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
   if (settings.mode === "off") return undefined;
   const store: FlowStore = settings.clickhouseUrl ? await openClickHouseFlowStore(settings.clickhouseUrl) : openSqliteFlowStore(deps.dataDir);
   const now = deps.now ?? Date.now;
+  const ownClient = settings.mode === "record" && !("getFlows" in deps.relay) ? new RelayClient(deps.relay, { flowJson: false }) : undefined;
   const recorder =
     settings.mode === "record"
       ? new FlowRecorder({
-          source: deps.relay,
+          source: ownClient ?? (deps.relay as FlowSource),
           store,
           mode: settings.keep,
           whitelist: settings.filter?.whitelist,
@@ -159,6 +161,7 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
       } catch (err) {
         log.warn(`flow history: stopping the recorder: ${err instanceof Error ? err.message : String(err)}`);
       }
+      ownClient?.close();
       await store.close();
     },
   };

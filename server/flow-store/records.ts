@@ -9,9 +9,11 @@ import { timestampToNs } from "@/lib/timestamp";
 import { batchFlow, parsedFlow } from "@/server/hub/batch";
 import { wireFlowBytes, wireFlowJson } from "@/server/grpc/raw-flows";
 import type { EdgeKey, FlowRecord, KeepMode } from "./store";
+import { recordFromWire } from "./wire-record";
 
 // A flow response → what the store keeps of it: the Flow's protobuf bytes as the relay sent them
-// (never re-encoded on the hot path), its key and time, and the edge it counts under.
+// (never re-encoded on the hot path), its key and time, and the edge it counts under. Read from
+// the wire bytes when it can (wire-record.ts), else from the flow's JSON (the same answer).
 
 /** Verdicts of flows that, without L7, are only counted in `rollup` mode. */
 const ROLLED_UP_VERDICTS = new Set(["FORWARDED", "TRACED", "TRANSLATED", "REDIRECTED"]);
@@ -28,6 +30,9 @@ export function keepsInFull(row: FlowRow, mode: KeepMode): boolean {
 /** The record of a flow response; undefined for anything that is not a flow. */
 export function flowRecord(response: GetFlowsResponse, mode: KeepMode): FlowRecord | undefined {
   if (response.responseTypes.case !== "flow") return undefined;
+  const bytes = wireFlowBytes(response);
+  const fromWire = bytes && recordFromWire(bytes, response.nodeName, mode);
+  if (fromWire) return fromWire;
   const batch = batchFlow(response);
   const { row } = parsedFlow(batch);
   const flow = wireFlowBytes(response) ?? toBinary(FlowSchema, response.responseTypes.value);
