@@ -37,7 +37,23 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function config(dir: string, http: number, tcp: number, interserver: number): string {
+export interface ClickHousePorts {
+  readonly http: number;
+  readonly tcp: number;
+  readonly interserver: number;
+}
+
+export async function freePorts(): Promise<ClickHousePorts> {
+  return { http: await freePort(), tcp: await freePort(), interserver: await freePort() };
+}
+
+/** A `remote_servers` cluster with one shard per server (no replicas), for a Distributed table. */
+export function shardsConfig(name: string, tcpPorts: readonly number[]): string {
+  const shards = tcpPorts.map((p) => `<shard><replica><host>127.0.0.1</host><port>${p}</port></replica></shard>`).join("");
+  return `<remote_servers><${name}>${shards}</${name}></remote_servers>`;
+}
+
+function config(dir: string, http: number, tcp: number, interserver: number, extra = ""): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/error.log</errorlog><size>10M</size><count>1</count></logger>
@@ -54,25 +70,27 @@ function config(dir: string, http: number, tcp: number, interserver: number): st
   <default_database>default</default_database>
   <mark_cache_size>67108864</mark_cache_size>
   <uncompressed_cache_size>67108864</uncompressed_cache_size>
+  ${extra}
 </yandex>
 `;
 }
 
 const USERS = `<?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage><insert_distributed_sync>1</insert_distributed_sync></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 `;
 
-export async function startTestClickHouse(): Promise<TestClickHouse> {
+/** Starts a server; `ports` and `extraConfig` (XML inside <yandex>) for a cluster of several. */
+export async function startTestClickHouse(opts: { ports?: ClickHousePorts; extraConfig?: string } = {}): Promise<TestClickHouse> {
   const bin = findClickHouseServer();
   if (!bin) throw new Error(CLICKHOUSE_MISSING);
   const dir = mkdtempSync(join(tmpdir(), "hubble-lens-ch-"));
   for (const sub of ["data", "tmp", "user_files", "format_schemas"]) mkdirSync(join(dir, sub));
-  const [http, tcp, interserver] = [await freePort(), await freePort(), await freePort()];
-  writeFileSync(join(dir, "config.xml"), config(dir, http, tcp, interserver));
+  const { http, tcp, interserver } = opts.ports ?? (await freePorts());
+  writeFileSync(join(dir, "config.xml"), config(dir, http, tcp, interserver, opts.extraConfig));
   writeFileSync(join(dir, "users.xml"), USERS);
   const child: ChildProcess = spawn(bin, [`--config-file=${join(dir, "config.xml")}`], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
