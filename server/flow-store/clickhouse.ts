@@ -212,7 +212,8 @@ export class ClickHouseFlowStore implements FlowStore {
     if (!bounds[0] || bounds[0].n === "0") return;
     let from = BigInt(bounds[0].lo);
     const hi = BigInt(bounds[0].hi);
-    let slice = 10_000_000_000n;
+    // Start small (a limited read often wants only the first thousands), then adapt.
+    let slice = 1_000_000_000n;
     let sent = 0;
     while (from <= hi) {
       if (query.signal?.aborted || this.closed) return;

@@ -152,8 +152,12 @@ export interface FlowStore {
   close(): Promise<void>;
 }
 
-/** How far back (flow time, from the newest) a key of a rolled-up flow is still remembered. */
-export const DEDUP_HORIZON_NS = 5n * 60n * 1_000_000_000n;
+/**
+ * How far back (flow time, from the newest) a key of a rolled-up flow is still remembered: well
+ * past a resume's overlap (5 s), and bounded, so that in `rollup` mode the keys cost a constant
+ * (a minute of flows), not bytes per flow.
+ */
+export const DEDUP_HORIZON_NS = 60n * 1_000_000_000n;
 
 export const MINUTE_MS = 60_000;
 
