@@ -91,6 +91,14 @@ describe("history-backed window query", () => {
     assert.equal(timestampToNs(link[0].time), at(42));
   });
 
+  it("stops a window that holds too many stored flows after its first ones: a prefix, never a gap", async () => {
+    const asked: GetFlowsRequest[] = [];
+    const query = historyBackedQuery(relayHolding(90, 119, asked), { store, newestWrittenNs: () => newest }, 25);
+    const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)) }));
+    assert.deepEqual(got.map(uuidOf), flows.slice(0, 25).map((f) => f.uuid));
+    assert.equal(asked.length, 0, "the relay is not asked past a cut");
+  });
+
   it("leaves the newest-N request of a live view to the relay", async () => {
     const asked: GetFlowsRequest[] = [];
     const query = historyBackedQuery(relayHolding(90, 119, asked), { store, newestWrittenNs: () => newest });

@@ -6,6 +6,7 @@ import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse } fr
 import { compileFlowFilters } from "@/lib/filters/compile";
 import { nsToTimestamp, timestampToNs } from "@/lib/timestamp";
 import { decodeGetFlowsResponse, wireFlowJson } from "@/server/grpc/raw-flows";
+import { log } from "@/server/log";
 import type { FlowStore, StoredFlow } from "./store";
 
 // A time window that reaches back as far as the flow history does: a non-following GetFlows whose
@@ -31,11 +32,25 @@ export interface HistorySource {
 /** Covers the relay's sort window and the recorder's batching. */
 export const SEAM_GRACE_NS = 5_000_000_000n;
 
-export function historyBackedQuery(relay: QueryFlows, history: HistorySource): QueryFlows {
-  return (req, signal) => joined(relay, history, req, signal);
+/**
+ * Most stored flows one query reads. A window of days holds millions of flows; reading them all to
+ * count the map and the Drops view would take minutes of CPU. Past this, the answer is the
+ * window's first flows (a prefix: no gap inside it) and the log says so; counting long windows is
+ * the per-minute edge counts' job (`FlowStore.edgeCounts`).
+ */
+export const MAX_STORED_FLOWS_PER_QUERY = 250_000;
+
+export function historyBackedQuery(relay: QueryFlows, history: HistorySource, maxStored = MAX_STORED_FLOWS_PER_QUERY): QueryFlows {
+  return (req, signal) => joined(relay, history, req, signal, maxStored);
 }
 
-async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsRequest, signal: AbortSignal): AsyncGenerator<GetFlowsResponse> {
+async function* joined(
+  relay: QueryFlows,
+  history: HistorySource,
+  req: GetFlowsRequest,
+  signal: AbortSignal,
+  maxStored: number,
+): AsyncGenerator<GetFlowsResponse> {
   const newest = history.newestWrittenNs();
   const sinceNs = req.since ? timestampToNs(req.since) : undefined;
   if (req.follow || sinceNs === undefined || newest === null || sinceNs > newest) {
@@ -52,8 +67,13 @@ async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsR
 
   const fromStore = new Set<string>();
   let sent = 0;
+  let read = 0;
   for await (const f of history.store.flows({ sinceNs, untilNs: min(untilNs, newest), hint: keys ? { keys } : undefined, signal })) {
     if (signal.aborted) return;
+    if (++read > maxStored) {
+      log.warn(`flow history: a window query stopped after its first ${maxStored} stored flows`, { since: new Date(Number(sinceNs / 1_000_000n)).toISOString() });
+      return;
+    }
     const response = storedResponse(f);
     if (filtered && !match(response.responseTypes.value as Flow)) continue;
     if (f.timeNs >= seamNs) fromStore.add(f.key);
