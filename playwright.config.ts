@@ -46,7 +46,8 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: "pipe",
       stderr: "pipe",
-      env: { ...COMMON_ENV, PORT: String(HOSTILE_PORT), HUBBLE_LENS_DEMO_REPLAY: "e2e/fixtures/capture-and-hostile.jsonl" },
+      // No flow history: it would share the first server's flows.sqlite (same data dir) and mix two clusters.
+      env: { ...COMMON_ENV, PORT: String(HOSTILE_PORT), HUBBLE_LENS_DEMO_REPLAY: "e2e/fixtures/capture-and-hostile.jsonl", HUBBLE_LENS_HISTORY: "off" },
     },
   ],
 });

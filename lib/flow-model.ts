@@ -216,7 +216,7 @@ function endpoint(ep: JsonObject, ip: string, port: number | undefined, names: s
   };
 }
 
-function entityOf(labels: readonly string[]): EntityKind | undefined {
+export function entityOf(labels: readonly string[]): EntityKind | undefined {
   // kube-apiserver wins over world for the CIDR identity that carries both labels.
   let found: EntityKind | undefined;
   for (const l of labels) {

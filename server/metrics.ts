@@ -18,6 +18,16 @@ const STREAM_STATES: readonly RelayStreamState[] = ["connecting", "live", "recon
 export interface RuntimeGauges {
   /** Upstream GetFlows streams the hub has open (one per distinct server-side filter). */
   upstreamStreams(): number;
+  /** The flow history recorder's status, when this replica records. */
+  history?: () => HistoryRecorderGauges | undefined;
+}
+
+/** What the metrics read from the flow history recorder (server/flow-store/recorder.ts). */
+export interface HistoryRecorderGauges {
+  readonly pending: number;
+  readonly newestMs: number | null;
+  readonly behind: boolean;
+  readonly lostEvents: number;
 }
 
 /** A `/api/flows` stream, as the metrics see it while it is open. */
@@ -47,6 +57,9 @@ export class HubbleLensMetrics {
   readonly investigationSaves: Counter<"result">;
   /** Requests refused for want of a valid sign-in. Stays 0 until sign-in exists. */
   readonly authFailures: Counter;
+  readonly historyWriteSeconds: Histogram;
+  private historyWritten = 0;
+  private historyDuplicates = 0;
 
   constructor() {
     const registers = [this.registry];
@@ -145,11 +158,67 @@ export class HubbleLensMetrics {
       registers,
     });
     for (const result of ["saved", "rejected", "failed"] as const) this.investigationSaves.inc({ result }, 0);
+    new Counter({
+      name: "hubble_lens_history_flows_written_total",
+      help: "Flows the recorder wrote to the flow history (new ones; flows it already had are counted as duplicates).",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.historyWritten);
+      },
+    });
+    new Counter({
+      name: "hubble_lens_history_duplicates_total",
+      help: "Flows the recorder received again (a resume's overlap) and the flow history already had.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.historyDuplicates);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_history_pending_flows",
+      help: "Flows received by the recorder and not yet written to the flow history.",
+      registers,
+      collect() {
+        this.set(self.runtime?.history?.()?.pending ?? 0);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_history_lag_seconds",
+      help: "Seconds between now and the newest flow written to the flow history (grows when the store falls behind or the relay stops).",
+      registers,
+      collect() {
+        const newest = self.runtime?.history?.()?.newestMs;
+        this.set(newest === null || newest === undefined ? 0 : Math.max(0, (Date.now() - newest) / 1000));
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_history_behind",
+      help: "1 while the flow history's writes do not keep up with the relay (a backlog, or failing writes).",
+      registers,
+      collect() {
+        this.set(self.runtime?.history?.()?.behind ? 1 : 0);
+      },
+    });
+    this.historyWriteSeconds = new Histogram({
+      name: "hubble_lens_history_write_duration_seconds",
+      help: "Time to write one batch of flows to the flow history.",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
     this.authFailures = new Counter({
       name: "hubble_lens_auth_failures_total",
       help: "Requests refused because the sign-in was missing or invalid.",
       registers,
     });
+  }
+
+  /** One batch written to the flow history. */
+  historyWrite(flows: number, duplicates: number, seconds: number): void {
+    this.historyWritten += flows;
+    this.historyDuplicates += duplicates;
+    this.historyWriteSeconds.observe(seconds);
   }
 
   /** The runtime is up: its gauges can be read at scrape time. */

@@ -18,6 +18,8 @@ import { RelayOutages } from "@/server/relay-outages";
 import { StatusMonitor } from "@/server/status-monitor";
 import { createPolicyService, type PolicyService } from "@/server/policies";
 import { openInvestigationStore, type InvestigationStore } from "@/server/investigations";
+import { openFlowHistory, type FlowHistory } from "@/server/flow-store";
+import type { FlowSource } from "@/server/relay-client/relay-client";
 
 /** Everything the route handlers share, created once per server process. */
 export interface Runtime {
@@ -30,6 +32,10 @@ export interface Runtime {
   readonly policies: PolicyService;
   /** Shared investigations (SQLite, or PostgreSQL with DATABASE_URL). */
   readonly investigations: InvestigationStore;
+  /** Flow history (recorder and store); undefined with HUBBLE_LENS_HISTORY=off. */
+  readonly history: FlowHistory | undefined;
+  /** Bounded flow queries: the relay, reaching back into the flow history. */
+  readonly flows: FlowSource;
   close(): Promise<void>;
 }
 
@@ -121,14 +127,20 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
 
   const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
   const policies = await createPolicyService(config, demoScenario);
+  const history = await openFlowHistory(config.history, {
+    relay: relayConnectionFromConfig(config, demoRelay?.address),
+    dataDir: config.store.dataDir,
+    onWrite: (flows, duplicates, seconds) => metrics.historyWrite(flows, duplicates, seconds),
+  });
+  const relayQuery = (req: Parameters<FlowSource["getFlows"]>[0], signal: AbortSignal) => client.getFlows(req, { signal });
   const hub = new FlowHub({
     openLive,
-    queryHistory: (req, signal) => client.getFlows(req, { signal }),
+    queryHistory: history ? history.query(relayQuery) : relayQuery,
     attribute: dropAttribution(policies),
   });
-  const status = new StatusMonitor(client, demoRelay !== undefined, Date.now, () => outages.summary());
+  const status = new StatusMonitor(client, demoRelay !== undefined, Date.now, () => outages.summary(), history && (() => history.status()));
   const investigations = await openInvestigationStore(config.store);
-  metrics.bindRuntime({ upstreamStreams: () => hub.upstreamCount });
+  metrics.bindRuntime({ upstreamStreams: () => hub.upstreamCount, history: history && (() => history.recorder?.status) });
   return {
     config,
     client,
@@ -137,8 +149,11 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     demoRelay,
     policies,
     investigations,
+    history,
+    flows: history ? history.source(client) : client,
     async close() {
       hub.shutdown();
+      await history?.close();
       client.close();
       await Promise.all([demoRelay?.close(), policies.close(), investigations.close()]);
     },

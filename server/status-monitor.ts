@@ -7,6 +7,7 @@ import { nsToRfc3339, timestampToNs } from "@/lib/timestamp";
 import type { RelayClient } from "@/server/relay-client/relay-client";
 import { classifyRelayError } from "@/server/relay-client/errors";
 import type { RelayOutageSummary } from "@/server/relay-outages";
+import type { HistoryStatusView } from "@/server/flow-store";
 
 export interface NodeStatusView {
   readonly name: string;
@@ -49,6 +50,8 @@ export interface RelayStatusView {
     readonly oldestFlowTime?: string;
     readonly bufferAgeSeconds?: number;
   };
+  /** Flow history: how far back it reaches, and whether the recorder keeps up. Absent when off. */
+  readonly history?: HistoryStatusView;
 }
 
 const CACHE_MS = 2000;
@@ -66,12 +69,13 @@ export class StatusMonitor {
     private readonly demo: boolean,
     private readonly nowMs: () => number = Date.now,
     private readonly outages: () => RelayOutageSummary = () => ({ count: 0, totalSeconds: 0 }),
+    private readonly history?: () => Promise<HistoryStatusView>,
   ) {}
 
   status(): Promise<RelayStatusView> {
     const now = this.nowMs();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.value;
-    const value = this.collect(now);
+    const value = Promise.all([this.collect(now), this.history?.()]).then(([view, history]) => (history ? { ...view, history } : view));
     this.cached = { at: now, value };
     return value;
   }

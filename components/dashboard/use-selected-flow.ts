@@ -55,7 +55,8 @@ export function useSelectedFlow(
   if (!fetched.data) {
     return {
       state: "gone",
-      reason: "The relay no longer holds this flow: its buffers have rotated since the link was made. The rest of the view is restored.",
+      reason:
+        "The relay no longer holds this flow (its buffers have rotated since the link was made), nor does the flow history (it does not reach back that far, or is off). The rest of the view is restored.",
     };
   }
   return { state: "found", raw: fetched.data };

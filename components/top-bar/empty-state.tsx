@@ -71,7 +71,9 @@ export function EmptyState(given: EmptyStateProps) {
       <Reason reason={reason} />
       {reason.kind === "filtered" && beyondBuffers && (
         <p className="text-amber-800 dark:text-amber-300">
-          The window starts before the oldest flow the relay still holds ({approxDuration(beyondBuffers)} back): older flows are gone from its buffers.
+          {props.status?.history?.reachesBack
+            ? `The window starts before the oldest flow kept in the flow history (${approxDuration(beyondBuffers)} back): older flows are gone.`
+            : `The window starts before the oldest flow the relay still holds (${approxDuration(beyondBuffers)} back): older flows are gone from its buffers.`}
         </p>
       )}
       {!props.l7Seen && reason.kind !== "unreachable" && reason.kind !== "no-nodes" && (
@@ -185,14 +187,15 @@ function Reason({ reason }: { reason: EmptyReason }) {
   }
 }
 
-/** Seconds the relay's buffers reach back, when the view's window starts earlier than that. */
+/** Seconds the relay's buffers (or the flow history) reach back, when the view's window starts earlier than that. */
 function windowBeyondBuffers(view: ViewState, status: RelayStatusView | undefined): number | undefined {
   const since = view.query.since;
-  const oldest = status?.flows.oldestFlowTime;
-  if (!since || !oldest || status.flows.bufferAgeSeconds === undefined) return undefined;
+  const history = status?.history?.reachesBack;
+  const oldest = history ?? status?.flows.oldestFlowTime;
+  if (!since || !oldest || (!history && status?.flows.bufferAgeSeconds === undefined)) return undefined;
   try {
     const start = parseHubbleTime(since, new Date()).getTime();
-    return start < Date.parse(oldest) ? status.flows.bufferAgeSeconds : undefined;
+    return start < Date.parse(oldest) ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : undefined;
   } catch {
     return undefined;
   }

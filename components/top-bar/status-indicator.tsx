@@ -70,6 +70,12 @@ export function StatusIndicator({ relay }: StatusIndicatorProps) {
         {status?.relay.reachable && status.flows.bufferAgeSeconds !== undefined && (
           <span className={`hidden xl:inline ${mutedText}`}>· buffers hold {approxDuration(status.flows.bufferAgeSeconds)}</span>
         )}
+        {status?.history?.reachesBack && client && (
+          <span className={`hidden xl:inline ${status.history.recorder?.behind ? TEXT.warn : mutedText}`}>
+            · history {approxDuration((now - Date.parse(status.history.reachesBack)) / 1000)}
+            {status.history.recorder?.behind ? " (behind)" : ""}
+          </span>
+        )}
         {statusQuery.isError && <span className={TEXT.warn}>· status unavailable</span>}
       </button>
       {pop.open && (
@@ -108,6 +114,46 @@ function connectionSummary(relay: RelayStateView | undefined, status: RelayStatu
   if (status && !status.relay.reachable) return { tone: "bad", text: "Relay unreachable" };
   if (status) return { tone: "ok", text: "Connected" };
   return { tone: "wait", text: "Connecting…" };
+}
+
+/** Flow history: how far back it reaches, what it keeps and whether the recorder keeps up. */
+function HistoryDetail({ history, client, now }: { history: NonNullable<RelayStatusView["history"]>; client: boolean; now: number }) {
+  const r = history.recorder;
+  return (
+    <section aria-label="Flow history">
+      <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Flow history</h3>
+      <dl className="grid grid-cols-[8rem_1fr] gap-x-2 gap-y-0.5">
+        <Row label="Reach back">
+          {history.reachesBack && client ? approxDuration((now - Date.parse(history.reachesBack)) / 1000) : history.reachesBack ? "" : "nothing kept yet"}
+          {history.reachesBack && client && <span className={mutedText}> (since {localDateTime(history.reachesBack)})</span>}
+        </Row>
+        <Row label="Kept">
+          {history.flows.toLocaleString("en-US")} flows, {megabytes(history.bytes)} in {history.store === "clickhouse" ? "ClickHouse" : "SQLite"}
+          <span className={mutedText}> ({history.keep === "all" ? "every flow" : "drops, audits, errors and L7; forwarded flows counted per minute"})</span>
+        </Row>
+        <Row label="Recorder">
+          {r ? (
+            <span className={r.behind ? TEXT.warn : undefined}>
+              {r.behind ? "behind: the store does not keep up" : r.state === "live" ? "recording" : r.state}
+              {r.lagSeconds !== undefined && <span className={mutedText}> · newest flow {approxDuration(r.lagSeconds)} ago</span>}
+              {r.lostEvents > 0 && <span className={TEXT.warn}> · {r.lostEvents.toLocaleString("en-US")} lost by the relay</span>}
+            </span>
+          ) : (
+            "another replica records"
+          )}
+        </Row>
+        {(r?.lastError ?? history.error) && (
+          <Row label="Last error">
+            <span className="break-words text-red-700 dark:text-red-400">{r?.lastError ?? history.error}</span>
+          </Row>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1e6).toFixed(1)} MB`;
 }
 
 function nodeCounts(status: RelayStatusView): { connected: number; known: number } {
@@ -193,6 +239,8 @@ function StatusDetail({
           </dl>
         </section>
       )}
+
+      {status?.history && <HistoryDetail history={status.history} client={client} now={now} />}
 
       {status?.relay.reachable && nodes && (
         <section aria-label="Nodes">

@@ -24,6 +24,7 @@ import {
 } from "./service-definition";
 
 const wireJson = new WeakMap<GetFlowsResponse, WireFlowJson>();
+const wireFlow = new WeakMap<GetFlowsResponse, Uint8Array>();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -34,13 +35,40 @@ export function wireFlowJson(response: GetFlowsResponse): WireFlowJson | undefin
   return wireJson.get(response);
 }
 
-/** `fromBinary(GetFlowsResponseSchema, bytes)`, with a plain flow response's Flow decoded on first read. */
-export function decodeGetFlowsResponse(bytes: Uint8Array): GetFlowsResponse {
+/**
+ * The Flow's protobuf bytes of a lazily decoded response, as the relay sent them (a view into the
+ * message, not a copy), or undefined: then `toBinary(FlowSchema, response.responseTypes.value)`.
+ * The flow store keeps these bytes, so recording a flow never decodes it.
+ */
+export function wireFlowBytes(response: GetFlowsResponse): Uint8Array | undefined {
+  return wireFlow.get(response);
+}
+
+/** A flow's uuid and time, read from the wire: from its JSON, or (without JSON) from the bytes. */
+export interface WireFlowIdentity {
+  readonly uuid: string;
+  readonly time: { readonly seconds: number; readonly nanos: number } | undefined;
+}
+
+const wireIdentity = new WeakMap<GetFlowsResponse, WireFlowIdentity>();
+
+/** The uuid and time of a lazily decoded flow response (with or without its JSON), or undefined. */
+export function wireFlowIdentity(response: GetFlowsResponse): WireFlowIdentity | undefined {
+  return wireJson.get(response) ?? wireIdentity.get(response);
+}
+
+/**
+ * `fromBinary(GetFlowsResponseSchema, bytes)`, with a plain flow response's Flow decoded on first
+ * read. `transcode: false` (the flow history's recorder, which keeps the bytes and never shows the
+ * flow) skips the JSON: only the flow's uuid and time are read from the wire.
+ */
+export function decodeGetFlowsResponse(bytes: Uint8Array, transcode = true): GetFlowsResponse {
   const envelope = readEnvelope(bytes);
   if (!envelope) return fromBinary(GetFlowsResponseSchema, bytes);
   const { flowStart, flowEnd } = envelope;
-  const json = flowJsonFromWire(bytes, flowStart, flowEnd);
-  if (!json) return fromBinary(GetFlowsResponseSchema, bytes);
+  const json = transcode ? flowJsonFromWire(bytes, flowStart, flowEnd) : undefined;
+  const identity = transcode ? undefined : readIdentity(bytes, flowStart, flowEnd);
+  if (!json && !identity) return fromBinary(GetFlowsResponseSchema, bytes);
   let flow: Flow | undefined;
   const responseTypes = {
     case: "flow" as const,
@@ -58,8 +86,52 @@ export function decodeGetFlowsResponse(bytes: Uint8Array): GetFlowsResponse {
     nodeName: envelope.nodeName,
   };
   if (envelope.time) response.time = envelope.time;
-  wireJson.set(response, json);
+  if (json) wireJson.set(response, json);
+  if (identity) wireIdentity.set(response, identity);
+  wireFlow.set(response, bytes.subarray(flowStart, flowEnd));
   return response;
+}
+
+/**
+ * A Flow's uuid (34) and time (1) from its bytes; undefined when anything is unusual (then
+ * `fromBinary` decides, as without this shortcut). The uuid must be valid UTF-8, as fromBinary wants.
+ */
+function readIdentity(bytes: Uint8Array, start: number, end: number): WireFlowIdentity | undefined {
+  const r = new WireReader(bytes, start);
+  let uuid = "";
+  let time: WireFlowIdentity["time"];
+  while (r.pos < end) {
+    const tag = r.varint();
+    if (tag === undefined) return undefined;
+    const wire = tag & 7;
+    if (wire === 0) {
+      if (r.varint64(end) === null) return undefined;
+      continue;
+    }
+    if (wire === 1 || wire === 5) {
+      r.pos += wire === 1 ? 8 : 4;
+      if (r.pos > end) return undefined;
+      continue;
+    }
+    if (wire !== 2) return undefined;
+    const len = r.varint();
+    if (len === undefined || r.pos + len > end) return undefined;
+    const from = r.pos;
+    r.pos += len;
+    const field = tag >>> 3;
+    if (field === 34) {
+      try {
+        uuid = strictDecoder.decode(bytes.subarray(from, r.pos));
+      } catch {
+        return undefined;
+      }
+    } else if (field === 1) {
+      const ts = readTimestamp(bytes, from, r.pos);
+      if (!ts) return undefined;
+      time = { seconds: Number(ts.seconds), nanos: ts.nanos };
+    }
+  }
+  return r.pos === end ? { uuid, time } : undefined;
 }
 
 interface Envelope {
@@ -154,6 +226,15 @@ class WireReader {
     return null;
   }
 }
+
+/** An observer.Observer client whose GetFlows responses are decoded lazily, without the flows' JSON (the recorder's). */
+export const UntranscodedFlowsObserverClientConstructor = grpc.makeGenericClientConstructor(
+  {
+    ...observerServiceDefinition,
+    getFlows: { ...observerServiceDefinition.getFlows, responseDeserialize: (bytes: Buffer) => decodeGetFlowsResponse(bytes, false) },
+  },
+  "Observer",
+) as unknown as GrpcClientConstructor<ObserverMethods>;
 
 /** An observer.Observer client whose GetFlows responses are decoded by `decodeGetFlowsResponse`. */
 export const LazyFlowsObserverClientConstructor = grpc.makeGenericClientConstructor(

@@ -6,7 +6,7 @@ import { getFlowsResponseToJson } from "@/lib/flow-json";
 import { nsToTimestamp } from "@/lib/timestamp";
 import { badRequest, type ParamProblem, parseFlowRequest } from "@/server/flow-request";
 import { classifyRelayError } from "@/server/relay-client/errors";
-import type { RelayClient } from "@/server/relay-client/relay-client";
+import type { FlowSource } from "@/server/relay-client/relay-client";
 
 const DEFAULT_LIMIT = 10_000;
 const MAX_LIMIT = 100_000;
@@ -17,9 +17,11 @@ const MAX_LOST_KEPT = 1000;
  * (GetFlowsResponse per line), which the demo relay's --replay reads back. How many, and which end
  * of the window, as the CLI's flags say it: `last=N` the newest N (`--last`), `first=N` the oldest
  * N (`--first`), in the window `since`/`until` when given. `limit=N` is the older spelling: the
- * newest N without `since` and the first N from `since` on.
+ * newest N without `since` and the first N from `since` on. With flow history, a `since` older
+ * than the relay's buffers is answered from the store, joined with the relay at the seam
+ * (server/flow-store).
  */
-export async function flowHistoryResponse(request: Request, client: RelayClient): Promise<Response> {
+export async function flowHistoryResponse(request: Request, client: FlowSource): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const parsed = parseFlowRequest(params, new Date());
   if (!parsed.ok) return badRequest(parsed.problem);

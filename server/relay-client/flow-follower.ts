@@ -5,7 +5,7 @@ import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { type EpochNs, msToNs, nsToTimestamp, timestampToNs } from "@/lib/timestamp";
-import { wireFlowJson } from "@/server/grpc/raw-flows";
+import { wireFlowIdentity } from "@/server/grpc/raw-flows";
 import { type BackoffPolicy, DEFAULT_BACKOFF, abortableSleep, backoffDelay } from "./backoff";
 import { BoundedKeySet, FlowDeduplicator, flowKey, lostEventKey } from "./dedup";
 import { RelayError, classifyNodeError, classifyRelayError } from "./errors";
@@ -250,8 +250,8 @@ export class FlowFollower {
 
   private admitFlow(response: GetFlowsResponse): boolean {
     if (response.responseTypes.case !== "flow") return true;
-    // A flow transcoded on arrival has its uuid and time at hand: no need to decode the Flow.
-    const wire = wireFlowJson(response);
+    // A flow decoded lazily has its uuid and time at hand: no need to decode the Flow.
+    const wire = wireFlowIdentity(response);
     let timeNs: EpochNs;
     let key: string | null;
     if (wire && wire.uuid) {

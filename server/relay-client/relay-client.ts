@@ -12,7 +12,7 @@ import {
   ServerStatusRequestSchema,
 } from "@/proto/gen/observer/observer_pb";
 import type { RelayTlsSettings, ServerConfig } from "@/server/config/env";
-import { LazyFlowsObserverClientConstructor } from "@/server/grpc/raw-flows";
+import { LazyFlowsObserverClientConstructor, UntranscodedFlowsObserverClientConstructor } from "@/server/grpc/raw-flows";
 import type { ObserverClient } from "@/server/grpc/service-definition";
 import { classifyRelayError } from "./errors";
 
@@ -64,12 +64,14 @@ export class RelayClient implements FlowSource {
   private readonly transport: "plaintext" | "tls" | "mtls";
   private closed = false;
 
-  constructor(conn: RelayConnection) {
+  /** `flowJson: false`: flows arrive without their JSON (the flow history's recorder keeps bytes only). */
+  constructor(conn: RelayConnection, opts: { flowJson?: boolean } = {}) {
     this.conn = conn;
     this.transport = !conn.tls ? "plaintext" : conn.tls.clientCert ? "mtls" : "tls";
     this.address = conn.address;
     // Flows arrive with their bounded jsonpb transcoded from the wire (see server/grpc/raw-flows.ts).
-    this.client = new LazyFlowsObserverClientConstructor(conn.address, channelCredentials(conn.tls), channelOptions(conn.tls));
+    const Client = opts.flowJson === false ? UntranscodedFlowsObserverClientConstructor : LazyFlowsObserverClientConstructor;
+    this.client = new Client(conn.address, channelCredentials(conn.tls), channelOptions(conn.tls));
   }
 
   /**

@@ -7,6 +7,6 @@ export const runtime = "nodejs";
 
 /** The bounded, non-following form of /api/flows, as `hubble observe -o jsonpb` lines. */
 export const GET = apiRoute(async (request: Request): Promise<Response> => {
-  const { client } = await getRuntime();
-  return flowHistoryResponse(request, client);
+  const { flows } = await getRuntime();
+  return flowHistoryResponse(request, flows);
 });

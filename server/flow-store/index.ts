@@ -1,0 +1,168 @@
+import "server-only";
+
+import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { HistorySettings } from "@/server/config/env";
+import { log } from "@/server/log";
+import type { FollowerState } from "@/server/relay-client/flow-follower";
+import { type FlowSource, type GetFlowsOptions, RelayClient, type RelayConnection } from "@/server/relay-client/relay-client";
+import { openClickHouseFlowStore } from "./clickhouse";
+import { historyBackedQuery, type QueryFlows } from "./history-query";
+import { FlowRecorder, type RecorderStatus } from "./recorder";
+import { openSqliteFlowStore } from "./sqlite";
+import type { FlowStore } from "./store";
+
+// Flow history as the runtime wires it: the store (SQLite in the data directory, or ClickHouse),
+// the recorder when this replica records, the window query that reaches back into the store, and
+// the status /api/status and /metrics show. See README.md.
+
+export type { FlowStore } from "./store";
+export type { QueryFlows } from "./history-query";
+
+/** What `/api/status` says about history. */
+export interface HistoryStatusView {
+  readonly mode: HistorySettings["mode"];
+  readonly keep: HistorySettings["keep"];
+  readonly store: FlowStore["kind"];
+  /** The oldest flow or count kept: how far back a window reaches. */
+  readonly reachesBack?: string;
+  readonly newest?: string;
+  readonly flows: number;
+  readonly bytes: number;
+  readonly retention: { readonly maxAgeSeconds: number; readonly maxBytes: number };
+  readonly recorder?: {
+    readonly state: RecorderStatus["state"];
+    readonly received: number;
+    readonly written: number;
+    readonly duplicates: number;
+    readonly lostEvents: number;
+    readonly pending: number;
+    /** Seconds between now and the newest flow written. */
+    readonly lagSeconds?: number;
+    /** The store does not keep up (a backlog, or failing writes). */
+    readonly behind: boolean;
+    readonly lastError?: string;
+  };
+  readonly error?: string;
+}
+
+export interface FlowHistory {
+  readonly store: FlowStore;
+  readonly recorder: FlowRecorder | undefined;
+  /** `relay` extended back into the store (non-following GetFlows with a `since`). */
+  query(relay: QueryFlows): QueryFlows;
+  /** `relay` as a FlowSource whose bounded queries reach back into the store. */
+  source(relay: FlowSource): FlowSource;
+  status(): Promise<HistoryStatusView>;
+  close(): Promise<void>;
+}
+
+export interface FlowHistoryDeps {
+  /** The relay the recorder follows, on a connection of its own (flows without their JSON). */
+  readonly relay: RelayConnection | FlowSource;
+  readonly dataDir: string;
+  readonly now?: () => number;
+  readonly onWrite?: (flows: number, duplicates: number, seconds: number) => void;
+  /** The recorder's follower state, for the relay stream metrics. */
+  readonly onRecorderState?: (state: FollowerState) => void;
+}
+
+const USAGE_CACHE_MS = 10_000;
+
+/** Opens the store and starts recording, as configured; undefined when history is off. */
+export async function openFlowHistory(settings: HistorySettings, deps: FlowHistoryDeps): Promise<FlowHistory | undefined> {
+  if (settings.mode === "off") return undefined;
+  const store: FlowStore = settings.clickhouseUrl ? await openClickHouseFlowStore(settings.clickhouseUrl) : openSqliteFlowStore(deps.dataDir);
+  const now = deps.now ?? Date.now;
+  const ownClient = settings.mode === "record" && !("getFlows" in deps.relay) ? new RelayClient(deps.relay, { flowJson: false }) : undefined;
+  const recorder =
+    settings.mode === "record"
+      ? new FlowRecorder({
+          source: ownClient ?? (deps.relay as FlowSource),
+          store,
+          mode: settings.keep,
+          whitelist: settings.filter?.whitelist,
+          blacklist: settings.filter?.blacklist,
+          retention: { maxAgeMs: settings.retentionMs, maxBytes: settings.maxBytes },
+          now,
+          onWrite: deps.onWrite,
+          onStateChange: deps.onRecorderState,
+        })
+      : undefined;
+  await recorder?.start();
+  // A reading replica learns the newest written flow from the store (another replica writes it).
+  let readerNewest: bigint | null = await store.newestTimeNs();
+  const refresh = recorder
+    ? undefined
+    : setInterval(() => {
+        store.newestTimeNs().then(
+          (n) => (readerNewest = n),
+          () => undefined,
+        );
+      }, 2000);
+  refresh?.unref?.();
+  const newestWrittenNs = () => (recorder ? (recorder.status.newestMs === null ? null : BigInt(recorder.status.newestMs) * 1_000_000n) : readerNewest);
+
+  let usage: { at: number; value: Promise<Awaited<ReturnType<FlowStore["usage"]>>> } | undefined;
+  const cachedUsage = () => {
+    const t = now();
+    if (!usage || t - usage.at > USAGE_CACHE_MS) usage = { at: t, value: store.usage() };
+    return usage.value;
+  };
+
+  return {
+    store,
+    recorder,
+    query: (relay) => historyBackedQuery(relay, { store, newestWrittenNs }),
+    source(relay) {
+      const query = historyBackedQuery((req, signal) => relay.getFlows(req, { signal }), { store, newestWrittenNs });
+      return {
+        getFlows: (req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> =>
+          query(req, opts.signal ?? new AbortController().signal),
+      };
+    },
+    async status() {
+      const base = {
+        mode: settings.mode,
+        keep: settings.keep,
+        store: store.kind,
+        retention: { maxAgeSeconds: Math.round(settings.retentionMs / 1000), maxBytes: settings.maxBytes },
+      };
+      const r = recorder?.status;
+      const recorderView = r && {
+        state: r.state,
+        received: r.received,
+        written: r.written,
+        duplicates: r.duplicates,
+        lostEvents: r.lostEvents,
+        pending: r.pending,
+        ...(r.newestMs !== null ? { lagSeconds: Math.max(0, Math.round((now() - r.newestMs) / 100) / 10) } : {}),
+        behind: r.behind,
+        ...(r.lastError ? { lastError: r.lastError } : {}),
+      };
+      try {
+        const u = await cachedUsage();
+        return {
+          ...base,
+          ...(u.oldestNs !== null ? { reachesBack: new Date(Number(u.oldestNs / 1_000_000n)).toISOString() } : {}),
+          ...(u.newestNs !== null ? { newest: new Date(Number(u.newestNs / 1_000_000n)).toISOString() } : {}),
+          flows: u.flows,
+          bytes: u.bytes,
+          ...(recorderView ? { recorder: recorderView } : {}),
+        };
+      } catch (err) {
+        usage = undefined;
+        return { ...base, flows: 0, bytes: 0, ...(recorderView ? { recorder: recorderView } : {}), error: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    async close() {
+      clearInterval(refresh);
+      try {
+        await recorder?.stop();
+      } catch (err) {
+        log.warn(`flow history: stopping the recorder: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      ownClient?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
+import { RelayClient } from "@/server/relay-client/relay-client";
+import { waitFor } from "@/server/relay-client/testing/wait";
+import { FlowRecorder } from "./recorder";
+import { openSqliteFlowStore } from "./sqlite";
+import type { FlowStore, StoredFlow } from "./store";
+
+// The recorder against the real demo relay (gRPC), through the real client and follower, on the
+// real SQLite store: across its own restart and the relay's, the store ends up with exactly the
+// flows the relays held, each once. The relays' rings are big enough never to rotate, so every
+// flow they ever held is the ground truth.
+
+const temps: string[] = [];
+after(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+function ringUuids(relay: RunningDemoRelay): string[] {
+  const out: string[] = [];
+  for (const node of relay.cluster.nodes) {
+    for (let seq = node.ring.oldestSeq; seq < node.ring.writeSeq; seq++) {
+      const e = node.ring.at(seq);
+      if (e && !e.isLost && e.response.responseTypes.case === "flow") out.push(e.response.responseTypes.value.uuid);
+    }
+  }
+  return out;
+}
+
+async function storedKeys(store: FlowStore): Promise<string[]> {
+  const out: string[] = [];
+  for await (const f of store.flows({}) as AsyncIterable<StoredFlow>) out.push(f.key);
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("flow recorder", () => {
+  it("resumes across its own restart and the relay's with 0 gaps and 0 duplicates", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hubble-lens-recorder-"));
+    temps.push(dir);
+    // 30 s of simulated history at start, then live: 300 flows/s over 4 nodes, rings never rotate.
+    const relayA = await startDemoRelay({ rate: 300, bufferCapacity: 65535, seed: 3 });
+    const client = new RelayClient({ address: relayA.address, tls: null, dialTimeoutMs: 2000, requestTimeoutMs: 2000 });
+    const recorderFor = (store: FlowStore) => new FlowRecorder({ source: client, store, mode: "all", flushMs: 100, maxBatch: 2000 });
+    try {
+      let store = openSqliteFlowStore(dir);
+      let recorder = recorderFor(store);
+      await recorder.start();
+      await waitFor(() => recorder.status.written > 9000, "the relay's history recorded", 20_000);
+      await sleep(500);
+
+      // The server restarts: the relay goes on without it for a while.
+      await recorder.stop();
+      const beforeRestart = recorder.status.written;
+      await store.close();
+      await sleep(1000);
+      store = openSqliteFlowStore(dir);
+      recorder = recorderFor(store);
+      await recorder.start();
+      await waitFor(() => recorder.status.written > 300, "flows recorded after the restart", 20_000);
+      assert.ok(recorder.status.duplicates > 0, "the resume overlap repeated flows the store dropped");
+
+      // The relay restarts (its buffers start empty, new uuids) on the same address.
+      await relayA.close();
+      const truthA = ringUuids(relayA);
+      await sleep(300);
+      const relayB = await startDemoRelay({ port: relayA.port, rate: 300, bufferCapacity: 65535, seed: 4, epochNs: BigInt(Date.now()) * 1_000_000n });
+      try {
+        await waitFor(() => recorder.status.state === "live", "the recorder live on the new relay", 20_000);
+        const atB = recorder.status.written;
+        await waitFor(() => recorder.status.written > atB + 300, "flows of the new relay recorded", 20_000);
+      } finally {
+        await relayB.close();
+      }
+      const truthB = ringUuids(relayB);
+      await waitFor(() => recorder.status.pending === 0, "the recorder's backlog written", 10_000);
+      await sleep(300);
+      await recorder.stop();
+
+      const stored = await storedKeys(store);
+      const truth = new Set([...truthA, ...truthB]);
+      assert.equal(truth.size, truthA.length + truthB.length, "the two relays' uuids differ");
+      const storedSet = new Set(stored);
+      assert.equal(stored.length, storedSet.size, "no flow stored twice");
+      const missing = [...truth].filter((u) => !storedSet.has(u));
+      const extra = stored.filter((u) => !truth.has(u));
+      assert.deepEqual({ missing: missing.length, extra: extra.length }, { missing: 0, extra: 0 });
+      assert.ok(beforeRestart > 9000 && stored.length > beforeRestart + 600, `${beforeRestart} then ${stored.length}`);
+      await store.close();
+    } finally {
+      client.close();
+      await relayA.close().catch(() => undefined);
+    }
+  });
+});
