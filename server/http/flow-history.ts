@@ -7,6 +7,7 @@ import { nsToTimestamp } from "@/lib/timestamp";
 import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import { classifyRelayError } from "@/server/relay-client/errors";
 import type { RelayClient } from "@/server/relay-client/relay-client";
+import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
 
 const DEFAULT_LIMIT = 10_000;
 const MAX_LIMIT = 100_000;
@@ -18,9 +19,9 @@ const MAX_LOST_KEPT = 1000;
  * without `since` they are the newest `limit` (like `hubble observe --last`), with `since` the first
  * `limit` from then on (like `--since … --first`).
  */
-export async function flowHistoryResponse(request: Request, client: RelayClient): Promise<Response> {
+export async function flowHistoryResponse(request: Request, client: RelayClient, access: NamespaceAccess = ALL_NAMESPACES): Promise<Response> {
   const params = new URL(request.url).searchParams;
-  const parsed = parseFlowRequest(params, new Date());
+  const parsed = parseFlowRequest(params, new Date(), access);
   if (!parsed.ok) return badRequest(parsed.problem);
   const limitRaw = params.get("limit");
   const limit = limitRaw === null ? DEFAULT_LIMIT : Number(limitRaw);
