@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts); only the person's namespaces. */
-export const GET = apiRoute(async (request: Request, _ctx: unknown, viewer): Promise<Response> => {
+export const GET = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
   const { hub } = await getRuntime();
   return flowStreamResponse(request, hub, new Date(), getMetrics(), viewer.access);
 });

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Share an investigation: a snapshot of the view's flows, the selected drop and the policies. */
-export const POST = apiRoute(async (request: Request, _ctx: unknown, viewer): Promise<Response> => {
+export const POST = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
   const { investigations, policies } = await getRuntime();
   const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current() }, viewer);
   getMetrics().investigationSaved(response.status);
@@ -15,7 +15,7 @@ export const POST = apiRoute(async (request: Request, _ctx: unknown, viewer): Pr
 });
 
 /** The 50 newest of the person's own and those shared with their groups. */
-export const GET = apiRoute(async (_request: Request, _ctx: unknown, viewer): Promise<Response> => {
+export const GET = apiRoute(async (_request: Request, _ctx, viewer): Promise<Response> => {
   const { investigations } = await getRuntime();
   return investigationListResponse({ store: investigations }, viewer);
 });

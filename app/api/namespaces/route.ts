@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Namespaces with flows in the last hour, from the relay's GetNamespaces: those the person may see. */
-export const GET = apiRoute(async (_request: Request, _ctx: unknown, viewer): Promise<Response> => {
+export const GET = apiRoute(async (_request: Request, _ctx, viewer): Promise<Response> => {
   const { client } = await getRuntime();
   try {
     const res = await client.getNamespaces();

@@ -4,7 +4,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Who is signed in and which namespaces they may see (the top bar shows it). */
-export const GET = apiRoute((_request: Request, _ctx: unknown, viewer): Response =>
+export const GET = apiRoute((_request: Request, _ctx, viewer): Response =>
   Response.json(
     {
       user: viewer.user,

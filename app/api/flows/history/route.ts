@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** The bounded, non-following form of /api/flows, as `hubble observe -o jsonpb` lines; only the person's namespaces. */
-export const GET = apiRoute(async (request: Request, _ctx: unknown, viewer): Promise<Response> => {
+export const GET = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
   const { client } = await getRuntime();
   return flowHistoryResponse(request, client, viewer.access);
 });
