@@ -53,6 +53,11 @@ describe("proxy sign-in: X-Forwarded-* only from trusted proxy addresses", () =>
     assert.ok(byEmail.ok && byEmail.person.user === "bob@example.com");
   });
 
+  it("refuses the reserved user anonymous (the owner of what was saved without sign-in)", async () => {
+    const r = await checkRequest(proxied("127.0.0.1", { "x-forwarded-user": "Anonymous" }), settings(), NOW);
+    assert.equal(r.ok, false);
+  });
+
   it("rejects bad trusted-proxy entries", () => {
     assert.deepEqual(parseTrustedProxies("10.0.0.0/8, nonsense, 300.1.1.1").invalid, ["nonsense", "300.1.1.1"]);
   });

@@ -105,14 +105,13 @@ function sameText(a: string, b: string): boolean {
 
 /** Whoever sent the request, or why nobody is signed in. */
 export async function checkRequest(headers: Headers, settings: AuthRequestSettings, nowMs: number): Promise<AuthCheck> {
-  switch (settings.mode) {
-    case "none":
-      return { ok: true, person: ANONYMOUS };
-    case "proxy":
-      return checkProxy(headers, settings);
-    case "oidc":
-      return checkSession(headers, settings, nowMs);
+  if (settings.mode === "none") return { ok: true, person: ANONYMOUS };
+  const check = settings.mode === "proxy" ? checkProxy(headers, settings) : await checkSession(headers, settings, nowMs);
+  // "anonymous" owns what was saved without sign-in: nobody signs in as it.
+  if (check.ok && check.person.user.toLowerCase() === ANONYMOUS.user) {
+    return { ok: false, reason: "no-user", message: `the user name "${ANONYMOUS.user}" is reserved for use without sign-in` };
   }
+  return check;
 }
 
 function checkProxy(headers: Headers, settings: AuthRequestSettings): AuthCheck {
