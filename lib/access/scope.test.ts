@@ -9,8 +9,8 @@ import { ALL_NAMESPACES, flowVisible, namespacesAccess, restrictFilters } from "
 // between every pair of namespaces.
 
 const NAMESPACES = ["shop", "payments", "billing", "kube-system", ""];
-const ep = (namespace: string, pod = "web-1") => (namespace === "" ? { labels: ["reserved:world"] } : { namespace, podName: pod });
-const between = (src: string, dst: string, more: FlowInit = {}): FlowInit => ({ source: ep(src), destination: ep(dst), ...more });
+const ep = (namespace: string, pod = "web-1"): FlowInit["source"] => (namespace === "" ? { labels: ["reserved:world"] } : { namespace, podName: pod });
+const between = (src: string, dst: string, more: { verdict?: number } = {}): FlowInit => ({ source: ep(src), destination: ep(dst), ...more });
 
 function restricted(whitelist: FilterInit[], allowed: string[], blacklist: FilterInit[] = []) {
   const r = restrictFilters({ whitelist: whitelist.map(filter), blacklist: blacklist.map(filter) }, namespacesAccess(allowed));
