@@ -56,11 +56,15 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
     if (!check.ok) {
       const headers = { ...commonSecurityHeaders(s), "Content-Security-Policy": "default-src 'none'", "Cache-Control": "no-store" };
       if (auth.mode === "oidc" && request.method === "GET") {
-        // A path on this host (base path included), not an absolute URL: behind a proxy the origin
-        // the server sees is not the one the browser uses. Back to this page after signing in.
+        // The sign-in route answers in place of the page (a rewrite, not a redirect: Next.js would
+        // turn a redirect to 127.0.0.1 into one to localhost, another cookie jar). It sends the
+        // browser to the provider, and back to this page afterwards.
         const back = `${request.nextUrl.pathname}${request.nextUrl.search}`;
-        const login = `${request.nextUrl.basePath}/auth/login?next=${encodeURIComponent(back)}`;
-        return new NextResponse(null, { status: 303, headers: { ...headers, Location: login } });
+        const login = new URL(`${request.nextUrl.basePath}/auth/login`, request.url);
+        login.searchParams.set("next", back);
+        const rewrite = NextResponse.rewrite(login);
+        for (const [k, v] of Object.entries(headers)) rewrite.headers.set(k, v);
+        return rewrite;
       }
       return NextResponse.json(refusal("unauthenticated", check.message), { status: 401, headers });
     }
