@@ -14,6 +14,7 @@
 #
 #   scripts/image-test.sh                      # build and check (the server on port 3510)
 #   IMAGE_TEST_PORT=3520 scripts/image-test.sh
+#   IMAGE_TEST_IMAGE=localhost/hubble-lens:mine scripts/image-test.sh   # another tag (several checkouts on one machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,7 @@ NPM_DIR="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
 NODE_HEADERS="$(dirname "$(dirname "$NODE_BIN")")/include/node"
 RUNTIME_BASE="localhost/hubble-lens-base:${SUITE}-node${NODE_VERSION#v}"
 BUILD_BASE="localhost/hubble-lens-build-base:${SUITE}-node${NODE_VERSION#v}"
-IMAGE="localhost/hubble-lens:image-test"
+IMAGE="${IMAGE_TEST_IMAGE:-localhost/hubble-lens:image-test}"
 BUILDAH=(buildah)
 started=$(date +%s)
 
