@@ -60,7 +60,9 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
         // turn a redirect to 127.0.0.1 into one to localhost, another cookie jar). It sends the
         // browser to the provider, and back to this page afterwards.
         const back = `${request.nextUrl.pathname}${request.nextUrl.search}`;
-        const login = new URL(`${request.nextUrl.basePath}/auth/login`, request.url);
+        const login = request.nextUrl.clone(); // keeps the base path
+        login.pathname = "/auth/login";
+        login.search = "";
         login.searchParams.set("next", back);
         const rewrite = NextResponse.rewrite(login);
         for (const [k, v] of Object.entries(headers)) rewrite.headers.set(k, v);
@@ -80,5 +82,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  matcher: ["/((?!api/).*)"],
+  // "/" on its own too: under HUBBLE_LENS_BASE_PATH Next.js prefixes each matcher, and the second
+  // one alone no longer matches the bare prefix (the dashboard, /hubble-lens).
+  matcher: ["/", "/((?!api/).*)"],
 };

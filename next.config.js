@@ -1,5 +1,30 @@
+// HUBBLE_LENS_BASE_PATH (e.g. /hubble-lens): serve every page, asset and route under that prefix.
+// Next.js fixes it at build time, so the build records it (HUBBLE_LENS_BUILT_BASE_PATH, inlined
+// into every bundle; lib/base-path.ts): `npm start` rebuilds when it changes (scripts/start.mjs),
+// and a server whose HUBBLE_LENS_BASE_PATH differs from its build refuses to start
+// (server/config/env.ts). The same rule as lib/base-path.ts (a test keeps them equal).
+const BASE_PATH_PATTERN = /^(\/[A-Za-z0-9._~-]+)*$/;
+
+function basePathFromEnv(raw) {
+  const trimmed = (raw ?? "").trim();
+  const basePath = trimmed === "/" ? "" : trimmed.replace(/(.)\/$/, "$1");
+  if (!BASE_PATH_PATTERN.test(basePath) || /\/\.{1,2}(\/|$)/.test(basePath)) {
+    throw new Error(
+      `HUBBLE_LENS_BASE_PATH must be a URL path prefix such as /hubble-lens (got ${JSON.stringify(trimmed.slice(0, 100))})`,
+    );
+  }
+  return basePath;
+}
+
+const basePath = basePathFromEnv(process.env.HUBBLE_LENS_BASE_PATH);
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  basePath,
+  env: { HUBBLE_LENS_BUILT_BASE_PATH: basePath },
+  // scripts/start.mjs builds a prefixed app into its own folder (.next-base-path), so switching
+  // between the two never rebuilds the other, and a server running from .next keeps its files.
+  distDir: process.env.HUBBLE_LENS_DIST_DIR || ".next",
   // Server-only packages: gRPC, the Kubernetes client, the databases (better-sqlite3 is a native
   // addon and cannot be bundled), the Prometheus client (one copy for every route, not one per
   // route bundle); bundling them gains nothing.

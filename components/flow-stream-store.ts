@@ -6,6 +6,7 @@ import { snapshotFlows } from "@/lib/investigation";
 import type { DropGroups } from "@/lib/drops";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
+import { withBasePath } from "@/lib/base-path";
 
 export interface FlowStreamState {
   readonly connection: "connecting" | "open" | "closed" | "error";
@@ -64,7 +65,7 @@ export class FlowStreamStore {
     this.close();
     this.buffer.clear();
     this.state = initialState(this.buffer.snapshot);
-    const source = new EventSource(`/api/flows${query ? `?${query}` : ""}`);
+    const source = new EventSource(withBasePath(`/api/flows${query ? `?${query}` : ""}`));
     this.source = source;
     source.onopen = () => this.update({ connection: "open" });
     source.onerror = () => {

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { parseBasePath } from "@/lib/base-path";
 import { VARIABLES } from "@/server/config/env";
 
 // Renders every kustomization under deploy/ with `kubectl kustomize` (offline) and checks what a
@@ -28,27 +29,41 @@ function kustomize(dir: string): Obj[] {
   return docs.map((d) => d.toJS() as Obj).filter((o) => o !== null);
 }
 
-/** Base, each overlay, and the base with the optional Ingress component. */
+/** The base with components (a component needs a kustomization that uses it: a throwaway one). */
+function kustomizeWith(components: readonly string[]): Obj[] {
+  const dir = mkdtempSync(join(tmpdir(), "hubble-lens-kustomize-"));
+  try {
+    // kustomize takes relative paths only.
+    const base = relative(dir, join(DEPLOY, "base"));
+    const paths = components.map((c) => relative(dir, join(DEPLOY, "components", c)));
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${base}]\ncomponents: [${paths.join(", ")}]\n`,
+    );
+    return kustomize(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Base, each overlay, and the base with the optional components. */
 function renderAll(): Map<string, Obj[]> {
   const out = new Map<string, Obj[]>();
   out.set("base", kustomize(join(DEPLOY, "base")));
   for (const overlay of ["relay-tls", "postgres"]) out.set(overlay, kustomize(join(DEPLOY, "overlays", overlay)));
-  // A component needs a kustomization that uses it: a throwaway one (kustomize takes relative paths only).
-  for (const component of ["ingress", "oauth2-proxy"]) {
-    const dir = mkdtempSync(join(tmpdir(), "hubble-lens-kustomize-"));
-    try {
-      const base = relative(dir, join(DEPLOY, "base"));
-      const path = relative(dir, join(DEPLOY, "components", component));
-      writeFileSync(
-        join(dir, "kustomization.yaml"),
-        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${base}]\ncomponents: [${path}]\n`,
-      );
-      out.set(`base+${component}`, kustomize(dir));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  out.set("base+ingress", kustomizeWith(["ingress"]));
+  out.set("base+ingress+sub-path", kustomizeWith(["ingress", "sub-path"]));
+  out.set("base+sub-path", kustomizeWith(["sub-path"]));
+  out.set("base+oauth2-proxy", kustomizeWith(["oauth2-proxy"]));
   return out;
+}
+
+/** HUBBLE_LENS_BASE_PATH of the rendered container, canonical ("" at the root), checked as the server checks it. */
+function basePathOf(container: Any): string {
+  const raw = envOf(container).get("HUBBLE_LENS_BASE_PATH")?.value;
+  const parsed = parseBasePath(raw);
+  assert.ok(parsed.ok, `HUBBLE_LENS_BASE_PATH ${JSON.stringify(raw)}: ${parsed.ok ? "" : parsed.message}`);
+  return parsed.basePath;
 }
 
 const one = (objs: Obj[], kind: string, name?: string): Any => {
@@ -101,8 +116,8 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
     rendered = renderAll();
   });
 
-  it("renders the base, both overlays and the Ingress component", () => {
-    assert.deepEqual([...rendered.keys()], ["base", "relay-tls", "postgres", "base+ingress", "base+oauth2-proxy"]);
+  it("renders the base, both overlays, the Ingress and the sub-path components", () => {
+    assert.deepEqual([...rendered.keys()], ["base", "relay-tls", "postgres", "base+ingress", "base+ingress+sub-path", "base+sub-path", "base+oauth2-proxy"]);
     for (const [name, objs] of rendered) {
       for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"]) {
         assert.ok(objs.some((o) => o.kind === kind), `${name}: no ${kind}`);
@@ -115,12 +130,15 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
       const container = one(objs, "Deployment").spec.template.spec.containers[0];
       const ports = new Map<string, number>(container.ports.map((p: Any) => [p.name, p.containerPort]));
       const listens = Number(envOf(container).get("PORT")?.value ?? 3000);
-      assert.equal(container.readinessProbe?.httpGet?.path, "/readyz", `${name}: readiness probe`);
-      assert.equal(container.livenessProbe?.httpGet?.path, "/healthz", `${name}: liveness probe`);
+      // Under HUBBLE_LENS_BASE_PATH the app serves nothing outside the prefix, probes included.
+      const basePath = basePathOf(container);
+      assert.equal(container.readinessProbe?.httpGet?.path, `${basePath}/readyz`, `${name}: readiness probe`);
+      assert.equal(container.livenessProbe?.httpGet?.path, `${basePath}/healthz`, `${name}: liveness probe`);
       for (const kind of ["readinessProbe", "livenessProbe", "startupProbe"]) {
         const probe = container[kind]?.httpGet;
         if (!probe) continue;
-        assert.ok(servedPath(probe.path), `${name}: ${kind} ${probe.path} is not a route in app/`);
+        assert.ok(probe.path.startsWith(`${basePath}/`), `${name}: ${kind} ${probe.path} is outside the base path ${basePath}`);
+        assert.ok(servedPath(probe.path.slice(basePath.length)), `${name}: ${kind} ${probe.path} is not a route in app/`);
         const port = typeof probe.port === "string" ? ports.get(probe.port) : probe.port;
         assert.equal(port, listens, `${name}: ${kind} port ${probe.port} is not where the server listens (${listens})`);
       }
@@ -265,16 +283,25 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
     for (const e of proxy.env) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} comes from a secret`);
   });
 
-  it("base+ingress: the Ingress routes to the Service's port, unbuffered for Server-Sent Events", () => {
-    const objs = rendered.get("base+ingress")!;
-    const ingress = one(objs, "Ingress");
-    const service = one(objs, "Service", "hubble-lens");
-    for (const rule of ingress.spec.rules) {
-      for (const p of rule.http.paths) {
-        assert.equal(p.backend.service.name, service.metadata.name);
-        assert.ok(service.spec.ports.some((sp: Any) => sp.name === p.backend.service.port.name || sp.port === p.backend.service.port.number));
+  for (const name of ["base+ingress", "base+ingress+sub-path"]) {
+    it(`${name}: the Ingress routes the app's path to the Service's port, unbuffered for Server-Sent Events`, () => {
+      const objs = rendered.get(name)!;
+      const ingress = one(objs, "Ingress");
+      const service = one(objs, "Service", "hubble-lens");
+      const basePath = basePathOf(one(objs, "Deployment").spec.template.spec.containers[0]);
+      if (name.endsWith("sub-path")) assert.equal(basePath, "/hubble-lens");
+      for (const rule of ingress.spec.rules) {
+        for (const p of rule.http.paths) {
+          assert.equal(p.backend.service.name, service.metadata.name);
+          assert.ok(service.spec.ports.some((sp: Any) => sp.name === p.backend.service.port.name || sp.port === p.backend.service.port.number));
+          // The app serves exactly its base path; a Prefix rule for it (the root: everything).
+          assert.equal(p.path, basePath || "/", `${name}: the Ingress path`);
+          assert.equal(p.pathType, "Prefix");
+        }
       }
-    }
-    assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-buffering"], "off");
-  });
+      assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-buffering"], "off");
+      // An investigation may be 160 MB (the server's cap); ingress-nginx's default is 1 MB.
+      assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "160m");
+    });
+  }
 });

@@ -146,3 +146,28 @@ test("zoomed in, edge labels never overlap; edge colours follow shares, not mere
   const healthy = await page.locator('[data-edge-id][data-health="healthy"]').evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
   for (const name of healthy) expect(name).not.toMatch(/mostly dropped/);
 });
+
+test("encrypted and mutually authenticated edges carry a mark, say so in their names, and the legend explains the marks", async ({ page }) => {
+  // The shop demo: WireGuard between nodes, and billing's rules require mutual authentication (SPIRE).
+  await page.goto("/?namespace=billing");
+  await waitForMap(page);
+  const authenticated = page.locator('[data-edge-id]:has([data-mark="authenticated"])');
+  await expect.poll(async () => authenticated.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  const authName = (await authenticated.first().getAttribute("aria-label"))!;
+  expect(authName).toMatch(/mutually authenticated \(SPIRE\): [\d,]+ policy verdicts? required and passed it/);
+  expect(await authenticated.first().getAttribute("data-edge-id")).toMatch(/billing\//);
+  await expect(authenticated.first().locator('[data-mark="authenticated"] title')).toHaveText(/^mutually authenticated \(SPIRE\)/);
+
+  const encrypted = page.locator('[data-edge-id]:has([data-mark="encrypted"]), [data-merged-edge-id]:has([data-mark="encrypted"])');
+  await expect.poll(async () => encrypted.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  expect(await encrypted.first().getAttribute("aria-label")).toMatch(/encrypted between nodes \(WireGuard or IPsec\): [\d,]+ of [\d,]+ flows \(\S+%\)/);
+  // No mark where nothing was encrypted or authenticated: the names of unmarked edges never claim it.
+  const plain = await page
+    .locator('[data-edge-id]:not(:has([data-mark="encrypted"])):not(:has([data-mark="authenticated"]))')
+    .evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+  for (const name of plain) expect(name).not.toMatch(/encrypted between nodes|mutually authenticated/);
+
+  const legend = page.getByRole("list", { name: "Edge colours" });
+  await expect(legend.getByText("encrypted", { exact: true })).toBeVisible();
+  await expect(legend.getByText("mutual auth", { exact: true })).toBeVisible();
+});

@@ -18,6 +18,8 @@ export interface FlowBufferSnapshot {
 export class FlowBuffer {
   private rows: FlowRow[] = [];
   private raw = new Map<string, JsonObject>();
+  /** Entries of `raw` whose rows were evicted. */
+  private stale = 0;
   private snapshotCache: FlowBufferSnapshot;
   evictedTotal = 0;
 
@@ -46,10 +48,18 @@ export class FlowBuffer {
     let merged = fresh[fresh.length - 1].timeMs >= newestKept ? fresh.concat(this.rows) : mergeNewestFirst(fresh, this.rows);
     let evicted = 0;
     if (merged.length > this.capacity) {
-      for (const row of merged.slice(this.capacity)) this.raw.delete(row.id);
       evicted = merged.length - this.capacity;
       merged = merged.slice(0, this.capacity);
       this.evictedTotal += evicted;
+      // Evicted rows' JSON stays in the map an earlier snapshot shares (a paused view still opens
+      // its rows' details); once a capacity's worth are stale, later snapshots get a fresh map.
+      this.stale += evicted;
+      if (this.stale >= this.capacity) {
+        const kept = new Map<string, JsonObject>();
+        for (const row of merged) kept.set(row.id, this.raw.get(row.id)!);
+        this.raw = kept;
+        this.stale = 0;
+      }
     }
     this.rows = merged;
     this.snapshotCache = { rows: merged, raw: this.raw, appended: fresh.length, evicted };
@@ -59,6 +69,7 @@ export class FlowBuffer {
   clear(): void {
     this.rows = [];
     this.raw = new Map();
+    this.stale = 0;
     this.snapshotCache = { rows: [], raw: this.raw, appended: 0, evicted: 0 };
   }
 }

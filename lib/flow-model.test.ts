@@ -260,3 +260,26 @@ describe("urlPath", () => {
     it(`${JSON.stringify(url)} → ${JSON.stringify(p)}`, () => assert.equal(urlPath(url), p));
   }
 });
+
+describe("encryption and mutual authentication", () => {
+  it("reads IP.encrypted and auth_type as Hubble's JSON gives them (names, or numbers)", () => {
+    const base = { time: "2026-01-01T10:00:00Z", verdict: "FORWARDED", source: {}, destination: {} };
+    const row = (extra: JsonObject) => toFlowRow({ ...base, ...extra });
+    assert.deepEqual([row({}).encrypted, row({}).authType], [false, ""]);
+    assert.equal(row({ IP: { source: "10.0.0.1", destination: "10.0.0.2", encrypted: true } }).encrypted, true);
+    assert.equal(row({ IP: { source: "10.0.0.1", destination: "10.0.0.2", encrypted: false } }).encrypted, false);
+    assert.equal(row({ auth_type: "SPIRE" }).authType, "SPIRE");
+    assert.equal(row({ auth_type: "DISABLED" }).authType, "");
+    assert.equal(row({ auth_type: 1 }).authType, "SPIRE");
+    assert.equal(row({ auth_type: 0 }).authType, "");
+    assert.equal(row({ auth_type: "x".repeat(500) }).authType.length, 40, "bounded");
+  });
+
+  it("the server's re-encoded JSON keeps them", () => {
+    const line = JSON.stringify({
+      flow: { time: "2026-01-01T10:00:00Z", verdict: "FORWARDED", IP: { source: "10.0.0.1", destination: "10.0.0.2", ipVersion: "IPv4", encrypted: true }, auth_type: "SPIRE", source: {}, destination: {} },
+    });
+    const r = toFlowRow(serverJson(line));
+    assert.deepEqual([r.encrypted, r.authType], [true, "SPIRE"]);
+  });
+});

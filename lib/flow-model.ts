@@ -82,6 +82,13 @@ export interface FlowRow {
   readonly summary: string;
   readonly traceObservationPoint: string;
   readonly policyMatchType: number;
+  /** `IP.encrypted`: sent between nodes encrypted (WireGuard or IPsec), seen here decrypted. */
+  readonly encrypted: boolean;
+  /**
+   * `auth_type` of a policy verdict: the mutual authentication the matching rule required and the
+   * two identities passed ("SPIRE"); "" when none was required (DISABLED, or no policy verdict).
+   */
+  readonly authType: string;
   readonly allowedBy: readonly PolicyRef[];
   readonly deniedBy: readonly PolicyRef[];
 }
@@ -146,10 +153,21 @@ export function toFlowRow(flow: JsonObject): FlowRow {
     summary: str(flow.Summary),
     traceObservationPoint: str(flow.trace_observation_point),
     policyMatchType: num(flow.policy_match_type) ?? 0,
+    encrypted: ip.encrypted === true,
+    authType: authTypeOf(flow.auth_type),
     allowedBy: [...policies(flow.ingress_allowed_by), ...policies(flow.egress_allowed_by)],
     deniedBy: [...policies(flow.ingress_denied_by), ...policies(flow.egress_denied_by)],
   };
   return { id: str(flow.uuid) || contentKey(flow), ...row };
+}
+
+const AUTH_TYPE_NUMBERS: Record<number, string> = { 1: "SPIRE", 2: "TEST_ALWAYS_FAIL" };
+
+/** flow.AuthType by name ("SPIRE"), from its JSON name or number; "" for DISABLED or none. */
+function authTypeOf(v: JsonValue | undefined): string {
+  if (typeof v === "number") return AUTH_TYPE_NUMBERS[v] ?? (v > 0 ? String(v) : "");
+  if (typeof v !== "string" || v === "DISABLED" || v === "0") return "";
+  return v.length > 40 ? v.slice(0, 40) : v;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   toHubbleFilters,
   toHubbleObserveCommand,
 } from "@/lib/filter-model";
+import { LIVE_WINDOW_MS } from "@/lib/flow-pages";
 import { isRelativeTime, parseHubbleTimestamp } from "@/lib/time";
 import type { AggregationWindow } from "@/server/hub/aggregation";
 import { timestampToNs, type EpochNs } from "@/lib/timestamp";
@@ -16,8 +17,6 @@ import { DEFAULT_HUB_OPTIONS, type FlowSubscriptionRequest } from "@/server/hub/
 import { DEFAULT_FLOW_BUDGET, MAX_FLOW_BUDGET } from "@/server/hub/sampler";
 import { ALL_NAMESPACES, canSeeNamespace, restrictFilters, type NamespaceAccess } from "@/lib/access/scope";
 
-/** The window of a live view without `since`: its map and Drops view cover the last 5 minutes. */
-export const LIVE_WINDOW_MS = 5 * 60_000;
 
 /** A request parameter that is wrong, and why; routes answer it with HTTP 400. */
 export interface ParamProblem {

@@ -6,9 +6,11 @@ import { flowQueryToParams, toHubbleObserveCommand } from "@/lib/filter-model";
 import type { FlowRow } from "@/lib/flow-model";
 import { rowMatchesEdge, rowMatchesNode } from "@/lib/service-map";
 import { samplingNotice } from "@/lib/flow-budget";
+import type { SamplingAccount } from "@/lib/sse";
 import { shareableViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
 import { FlowDrawer } from "@/components/flow-drawer";
 import { FlowTable } from "@/components/flow-table";
+import { indexOfRow } from "@/components/flow-table/flow-table";
 import { ExportButtons } from "@/components/flow-table/export-buttons";
 import { ServiceMap } from "@/components/service-map";
 import { EmptyState } from "@/components/top-bar/empty-state";
@@ -20,10 +22,13 @@ import { ShareInvestigationButton } from "@/components/investigations/share-inve
 import { type InvestigationMeta, savedPolicies } from "@/components/investigations/types";
 import { defaultInvestigationTitle, shareInvestigationBody } from "@/lib/investigation";
 import { DropsToggle, DropsView, PolicyPanel, usePolicyCell, usePolicyExplainer, usePolicyFilteredRows } from "@/components/policy";
+import { PausedBar } from "./paused-bar";
+import { useFlowPages } from "./use-flow-pages";
 import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
 import { useTheme } from "./use-theme";
 import { useViewState } from "./use-view-state";
+import { withBasePath } from "@/lib/base-path";
 
 /**
  * The page people open every day. State owners: the URL owns the view (useViewState); the flow
@@ -44,18 +49,37 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   const investigationId = investigation?.id;
   useEffect(() => {
     // An investigation page shows its saved flows through the view's query; otherwise, live flows.
-    if (investigationId) store.openSnapshot(`/api/investigations/${encodeURIComponent(investigationId)}/flows`, queryRef.current);
+    if (investigationId) store.openSnapshot(withBasePath(`/api/investigations/${encodeURIComponent(investigationId)}/flows`), queryRef.current);
     else store.open(streamQuery);
     return () => store.close();
   }, [store, streamQuery, investigationId]);
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
-  const [paused, setPaused] = useState(false);
-  const frozen = useRef(live.flows);
-  if (!paused) frozen.current = live.flows;
-  const flows = paused ? frozen.current : live.flows;
-
+  // Pause freezes what the page shows (table, map, Drops view); flows keep arriving underneath.
+  const [pausedAtMs, setPausedAtMs] = useState<number>();
+  const paused = pausedAtMs !== undefined;
+  const setPaused = useCallback((p: boolean) => setPausedAtMs((at) => (p ? (at ?? Date.now()) : undefined)), []);
+  const frozen = useRef(live);
+  if (!paused) frozen.current = live;
+  const shown = paused ? frozen.current : live;
+  // The table also holds still while it does not follow (scrolled away, a row clicked): its rows,
+  // and the JSON behind them, stay as they were; new flows are counted above it.
   const [following, setFollowing] = useState(true);
+  const [followedQuery, setFollowedQuery] = useState(streamQuery);
+  if (followedQuery !== streamQuery) {
+    setFollowedQuery(streamQuery);
+    setFollowing(true);
+  }
+  const held = useRef(live.flows);
+  if (!paused && following) held.current = live.flows;
+  const tableFlows = paused || !following ? held.current : live.flows;
+  const newFlows = !paused && !following ? newerThan(live.flows.rows, held.current.rows[0]) : undefined;
+  // While paused, the table can page through every flow of the window the relay still holds.
+  const [browsing, setBrowsing] = useState(false);
+  if (!paused && browsing) setBrowsing(false);
+  const pages = useFlowPages(view.query, browsing && !investigation ? pausedAtMs : undefined);
+  const flows = browsing && !investigation ? pages.flows : tableFlows;
+
   const [theme, toggleTheme] = useTheme();
   const [notice, setNotice] = useState<string>();
   const filterInput = useRef<HTMLInputElement>(null);
@@ -113,7 +137,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
       else if (view.node || view.edge) update({ node: undefined, edge: undefined });
       else if (view.panel === "drops") update({ panel: undefined });
     }, [update, view.flow, view.node, view.edge, view.panel]),
-    onTogglePause: useCallback(() => setPaused((p) => !p), []),
+    onTogglePause: useCallback(() => setPausedAtMs((at) => (at === undefined ? Date.now() : undefined)), []),
   });
 
   const l7Seen = useMemo(() => flows.rows.some((r) => r.l7 !== undefined), [flows.rows]);
@@ -173,7 +197,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             <ServiceMap
               // The `policy=` filter exists only in the browser (no Hubble filter says "dropped by
               // policy X"): then the map is drawn from the rows it selects, like an investigation's.
-              server={investigation || view.policy ? undefined : live.map}
+              server={investigation || view.policy ? undefined : shown.map}
               rows={viewRows}
               policy={explainer}
               grouping={view.group}
@@ -184,6 +208,16 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
               storageKey={`map:${view.query.namespaces.join(",")}:${view.group}`}
             />
           </section>
+          {paused && !investigation && (
+            <PausedBar
+              pausedAtMs={pausedAtMs}
+              held={held.current.rows.length}
+              sampled={leftOut(shown.sampling?.latest)}
+              pages={pages}
+              browsing={browsing}
+              onBrowse={setBrowsing}
+            />
+          )}
           {sampling && !paused && (
             <p role="status" data-testid="sampling-notice" className="border-b border-slate-200 bg-sky-50 px-4 py-1 text-xs text-sky-900 dark:border-slate-800 dark:bg-sky-950 dark:text-sky-200">
               {sampling}
@@ -192,6 +226,8 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           <section aria-label="Flows" className="min-h-0 flex-1">
             <FlowTable
               rows={focusedRows}
+              scrollKey={browsing ? `page ${pages.page}` : "live"}
+              newFlows={newFlows}
               selectedId={view.flow}
               onSelect={(flow) => update({ flow, panel: "details" })}
               following={following && !paused}
@@ -250,10 +286,22 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             view={view}
             onChange={setView}
             onClose={() => update({ panel: undefined })}
-            serverGroups={investigation ? undefined : live.drops}
+            serverGroups={investigation ? undefined : shown.drops}
           />
         )}
       </main>
     </div>
   );
+}
+
+/** How many of `rows` (newest first) are newer than `top`; all of them once `top` has left the buffer. */
+function newerThan(rows: readonly FlowRow[], top: FlowRow | undefined): number {
+  if (!top) return rows.length;
+  const i = indexOfRow(rows, top.id, 0);
+  return i < 0 ? rows.length : i;
+}
+
+/** Whether the flow budget has left any flow out of this browser's stream. */
+function leftOut(account: SamplingAccount | undefined): boolean {
+  return account !== undefined && account.seen.priority + account.seen.forwarded > account.sent.priority + account.sent.forwarded;
 }

@@ -55,6 +55,13 @@ export interface FlowTableProps {
   policyOf?: (row: FlowRow) => { text: string; title: string } | undefined;
   /** The grid's accessible name; "Flows" by default. */
   label?: string;
+  /** Another value shows other rows altogether (a page of flows): the table goes back to its top. */
+  scrollKey?: string;
+  /**
+   * Flows newer than the top row while not following, when the rows given are held still by the
+   * page (then the table cannot count them itself).
+   */
+  newFlows?: number;
   className?: string;
 }
 
@@ -89,7 +96,7 @@ function useColumnChoice(): [readonly ColumnId[], (next: readonly ColumnId[]) =>
 }
 
 /** Index of `row` in `rows`, searching outward from `hint`; -1 when it is gone. */
-function indexOfRow(rows: readonly FlowRow[], id: string | undefined, hint: number): number {
+export function indexOfRow(rows: readonly FlowRow[], id: string | undefined, hint: number): number {
   if (id === undefined) return -1;
   const n = rows.length;
   const start = Math.min(Math.max(hint, 0), n - 1);
@@ -113,6 +120,8 @@ export function FlowTable({
   toolbar,
   policyOf,
   label = "Flows",
+  scrollKey,
+  newFlows,
   className = "",
 }: FlowTableProps) {
   const gridId = useId();
@@ -142,10 +151,11 @@ export function FlowTable({
   if (!following && pausedTop === undefined) setPausedTop(rows[0] ?? null);
   const newCount = useMemo(() => {
     if (following || pausedTop === undefined) return 0;
+    if (newFlows !== undefined) return newFlows;
     if (pausedTop === null) return rows.length;
     const i = rows.indexOf(pausedTop);
     return i < 0 ? rows.length : i;
-  }, [rows, following, pausedTop]);
+  }, [rows, following, pausedTop, newFlows]);
 
   // ---- virtualization ------------------------------------------------------------------------
   const virtualizer = useVirtualizer({
@@ -183,6 +193,11 @@ export function FlowTable({
     else if (!f && el.scrollTop <= 0) change(true);
   }, [latest]);
 
+  // Other rows altogether: start at the top.
+  useLayoutEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [scrollKey]);
+
   // Following again (our button, or the page): back to the newest rows.
   useLayoutEffect(() => {
     if (following && scrollRef.current && scrollRef.current.scrollTop !== 0) {
@@ -202,6 +217,8 @@ export function FlowTable({
       const row = latest.current.rows[Number(rowEl.dataset.index)];
       if (!row) return;
       setActiveId(row.id);
+      // The clicked row stays where it is: new flows are counted above, not pushed in.
+      if (latest.current.following) latest.current.onFollowChange(false);
       latest.current.onSelect(row.id);
     },
     [latest],
@@ -399,6 +416,7 @@ const FlowTableRow = memo(function FlowTableRow({ domId, row, index, start, visi
       aria-rowindex={index + 2}
       aria-selected={selected}
       data-index={index}
+      data-flow-id={row.id}
       data-verdict={d.verdictTone}
       className={`absolute left-0 top-0 grid w-full cursor-pointer items-center border-b border-slate-100 dark:border-slate-800/70 ${
         selected ? "bg-sky-100 dark:bg-sky-900/50" : "hover:bg-slate-50 dark:hover:bg-slate-800/60"

@@ -6,6 +6,7 @@ import { compilePolicySet, explainFlow, type Explanation } from "@/lib/policy";
 import { buttonClass, mutedText } from "@/components/top-bar/ui";
 import { apiErrorMessage } from "./errors";
 import type { InvestigationMeta } from "./types";
+import { withBasePath } from "@/lib/base-path";
 
 /** The owner's delete: a second click confirms; afterwards the page says it is gone. */
 function DeleteInvestigation({ id }: { readonly id: string }) {
@@ -13,7 +14,7 @@ function DeleteInvestigation({ id }: { readonly id: string }) {
   const remove = async () => {
     setState("deleting");
     try {
-      const res = await fetch(`../api/investigations/${encodeURIComponent(id)}`, { method: "DELETE" });
+      const res = await fetch(withBasePath(`/api/investigations/${encodeURIComponent(id)}`), { method: "DELETE" });
       if (!res.ok) throw new Error(apiErrorMessage(await res.json().catch(() => ({})), res.status));
       setState("deleted");
     } catch (err) {
@@ -60,7 +61,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
     setForFlow(selected);
     setComparison({ kind: "loading" });
     try {
-      const res = await fetch("/api/explain", {
+      const res = await fetch(withBasePath("/api/explain"), {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ flow: selected, at: "now" }),
@@ -89,7 +90,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
         </span>
         {investigation.owner && <span className={`text-xs ${mutedText}`}>by {investigation.owner}</span>}
         {investigation.canDelete && <DeleteInvestigation id={investigation.id} />}
-        <a href="/" className="ml-auto text-xs underline">
+        <a href={withBasePath("/")} className="ml-auto text-xs underline">
           Back to live flows
         </a>
       </div>

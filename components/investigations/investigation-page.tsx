@@ -4,6 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect } from "react";
 import { Dashboard } from "@/components/dashboard/dashboard";
 import type { InvestigationMeta } from "./types";
+import { withBasePath } from "@/lib/base-path";
 
 /**
  * /investigations/<id>: the saved view over the saved flows and policies. The URL starts as the
@@ -30,7 +31,7 @@ export function InvestigationMissing({ failure }: { readonly failure?: string })
           ? `The investigation store could not be read: ${failure}`
           : "No investigation has this link. It may have been mistyped, or saved on another Hubble Lens that does not share its database."}
       </p>
-      <a href="/" className="mt-3 inline-block underline">
+      <a href={withBasePath("/")} className="mt-3 inline-block underline">
         Open the live dashboard
       </a>
     </div>

@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { MAX_NOTE, MAX_TITLE, type ShareInvestigationBody } from "@/lib/investigation";
 import { buttonClass, inputClass, mutedText } from "@/components/top-bar/ui";
 import { useSession } from "@/components/top-bar/queries";
+import { withBasePath } from "@/lib/base-path";
 import { apiErrorMessage } from "./errors";
 
 /** With sign-in: who finds it in their list (the link opens for anyone who may see all its flows). */
@@ -83,7 +84,7 @@ function ShareDialog({
     const body = build(title, note);
     setPhase({ kind: "saving", flows: body.flows.length });
     try {
-      const res = await fetch("/api/investigations", {
+      const res = await fetch(withBasePath("/api/investigations"), {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),

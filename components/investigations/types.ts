@@ -28,6 +28,7 @@ export function savedPolicies(investigation: InvestigationMeta): PoliciesRespons
     policies: p.policies,
     namespaceLabels: p.namespaceLabels,
     settings: p.settings,
+    workloadPorts: p.workloadPorts,
     problems: [],
     history: [],
   };

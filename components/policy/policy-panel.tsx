@@ -14,6 +14,7 @@ import type { Explanation, PolicyId, RuleRef } from "@/lib/policy/types";
 import { PolicyStatus, clip } from "./policy-status";
 import { PolicyYaml } from "./policy-yaml";
 import type { PolicyExplainer } from "./use-policy-explainer";
+import { withBasePath } from "@/lib/base-path";
 
 const MAX_TEXT = 2_000;
 const MAX_LIST = 20;
@@ -227,7 +228,7 @@ function useExplanationAtFlowTime(
     staleTime: Infinity,
     retry: false,
     queryFn: async ({ signal }) => {
-      const res = await fetch("/api/explain", {
+      const res = await fetch(withBasePath("/api/explain"), {
         method: "POST",
         signal,
         headers: { "content-type": "application/json" },

@@ -6,9 +6,10 @@
 
 import { useQueries } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
-import { type CompiledPolicySet, compilePolicySet } from "@/lib/policy";
+import { type CompiledPolicySet, compilePolicySet, policySetOf } from "@/lib/policy";
 import type { ChangeImpact } from "@/lib/policy-changes";
 import type { PoliciesResponse } from "./use-policies";
+import { withBasePath } from "@/lib/base-path";
 
 /** At most this many changes (the newest) are looked at. */
 export const CHANGES_COMPARED = 3;
@@ -22,7 +23,7 @@ export function usePolicySetsBefore(changes: readonly ChangeImpact[]): ReadonlyM
       retry: false,
       queryFn: async ({ signal }: { signal: AbortSignal }): Promise<PoliciesResponse> => {
         const at = new Date(c.sinceMs - 1).toISOString();
-        const res = await fetch(`/api/policies?at=${encodeURIComponent(at)}`, { signal, headers: { accept: "application/json" } });
+        const res = await fetch(withBasePath(`/api/policies?at=${encodeURIComponent(at)}`), { signal, headers: { accept: "application/json" } });
         if (!res.ok) throw new Error(`/api/policies?at= answered HTTP ${res.status}`);
         return (await res.json()) as PoliciesResponse;
       },
@@ -38,7 +39,7 @@ export function usePolicySetsBefore(changes: readonly ChangeImpact[]): ReadonlyM
       const change = wanted[i].version;
       let compiled = compiledByVersion.current.get(change);
       if (!compiled) {
-        compiled = compilePolicySet({ policies: data.policies, namespaceLabels: data.namespaceLabels, settings: data.settings });
+        compiled = compilePolicySet(policySetOf(data));
         compiledByVersion.current.set(change, compiled);
       }
       out.set(change, compiled);

@@ -6,7 +6,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
-import type { PoliciesResponse } from "@/lib/policy/types";
+import { type PoliciesResponse, policySetOf } from "@/lib/policy/types";
+import { withBasePath } from "@/lib/base-path";
 
 export type { PoliciesResponse };
 
@@ -15,7 +16,7 @@ export const POLICIES_REFETCH_MS = 15_000;
 
 async function getPolicies(signal: AbortSignal): Promise<PoliciesResponse> {
   // "no-cache": revalidate every poll with the ETag, so an unchanged set costs a 304, not the YAML.
-  const res = await fetch("/api/policies", { signal, headers: { accept: "application/json" }, cache: "no-cache" });
+  const res = await fetch(withBasePath("/api/policies"), { signal, headers: { accept: "application/json" }, cache: "no-cache" });
   let body: unknown;
   try {
     body = await res.json();
@@ -56,7 +57,7 @@ export function usePolicies(fixed?: PoliciesResponse): LoadedPolicies {
   const version = data ? `${data.source}:${data.version}` : "none";
   // React Query keeps the same data object while the answer is unchanged; the version is the key.
   const compiled = useMemo(
-    () => (data && data.source !== "none" ? compilePolicySet({ policies: data.policies, namespaceLabels: data.namespaceLabels, settings: data.settings }) : undefined),
+    () => (data && data.source !== "none" ? compilePolicySet(policySetOf(data)) : undefined),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- one compile per version, not per refetch
     [version],
   );

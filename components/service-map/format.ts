@@ -3,6 +3,7 @@
 
 import { edgeFlowsPerSecond } from "@/lib/service-map/aggregate";
 import { type EdgeHealth, edgeHealth, edgeHealthText, formatShare } from "@/lib/service-map/edge-health";
+import { edgeSecurityText } from "@/lib/service-map/edge-security";
 import type { ServiceMapEdge, ServiceMapNode } from "@/lib/service-map/types";
 
 export function clip(text: string, max: number): string {
@@ -75,6 +76,8 @@ export function edgeAriaLabel(edge: ServiceMapEdge, source: string, target: stri
   const parts = [`${source} to ${target}`, portLabel(edge), `${edge.flows.toLocaleString("en-US")} flows`, edgeHealthText(edge, health)];
   const h = edge.http;
   if (h && h.p50Ms !== undefined) parts.push(`p50 ${formatMs(h.p50Ms)}, p95 ${formatMs(h.p95Ms)}`);
+  const security = edgeSecurityText(edge);
+  if (security) parts.push(security);
   return parts.join(", ");
 }
 

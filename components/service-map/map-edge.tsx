@@ -3,6 +3,7 @@
 import { type KeyboardEvent, memo } from "react";
 import { edgeGeometry, type Point } from "@/lib/service-map/geometry";
 import { edgeHealth, type EdgeHealthClass } from "@/lib/service-map/edge-health";
+import { authenticatedText, edgeSecurity, encryptedText } from "@/lib/service-map/edge-security";
 import type { ServiceMapEdge } from "@/lib/service-map/types";
 import { clip, edgeAriaLabel, edgeLabelParts } from "./format";
 import type { Emphasis } from "./map-node";
@@ -88,6 +89,7 @@ export const MapEdge = memo(function MapEdge({
 }) {
   const g = edgeGeometry(edge.source, edge.target, a, b, bend);
   const health = edgeHealth(edge);
+  const security = edgeSecurity(edge);
   const name = `${edgeAriaLabel(edge, sourceLabel, targetLabel, health)}${dropText ? `, ${dropText}` : ""}${merged ? `; sums ${merged} edges, press Enter to expand` : ""}`;
   const width = emphasis === "selected" ? 3 : 1.25 + Math.min(2.5, Math.log10(1 + edge.flows) / 2);
   const onKeyDown = (e: KeyboardEvent) => {
@@ -132,9 +134,44 @@ export const MapEdge = memo(function MapEdge({
       {health.minorHttpErrors && (
         <circle data-mark="http-errors" cx={g.label.x + (health.minorDrops ? 8 : 0)} cy={g.label.y} r={3.5} className="pointer-events-none fill-orange-500 stroke-white dark:fill-orange-400 dark:stroke-slate-950" strokeWidth={1} />
       )}
+      {/* Above the line's middle, side by side, clear of the drop / 5xx dots on it. */}
+      {security.encrypted && (
+        <g data-mark="encrypted" transform={`translate(${g.label.x - (security.authenticated ? 8 : 0)},${g.label.y - 10})`}>
+          <title>{encryptedText(edge)}</title>
+          <EncryptedGlyph />
+        </g>
+      )}
+      {security.authenticated && (
+        <g data-mark="authenticated" transform={`translate(${g.label.x + (security.encrypted ? 8 : 0)},${g.label.y - 10})`}>
+          <title>{authenticatedText(edge)}</title>
+          <AuthenticatedGlyph />
+        </g>
+      )}
     </g>
   );
 });
+
+/** Encrypted between nodes: a small emerald padlock on a plate, centred on (0, 0). */
+export function EncryptedGlyph() {
+  return (
+    <>
+      <circle r={7} className="fill-white stroke-emerald-600 dark:fill-slate-950 dark:stroke-emerald-400" strokeWidth={1} />
+      <rect x={-3.2} y={-0.8} width={6.4} height={4.6} rx={0.8} className="fill-emerald-600 dark:fill-emerald-400" />
+      <path d="M-2,-0.8v-1.4a2,2 0 0 1 4,0v1.4" className="fill-none stroke-emerald-600 dark:stroke-emerald-400" strokeWidth={1.3} />
+    </>
+  );
+}
+
+/** Mutually authenticated: a small indigo shield with a tick, centred on (0, 0). */
+export function AuthenticatedGlyph() {
+  return (
+    <>
+      <circle r={7} className="fill-white stroke-indigo-600 dark:fill-slate-950 dark:stroke-indigo-400" strokeWidth={1} />
+      <path d="M0,-4.6L3.8,-3.1V0.2C3.8,2.6 2,4 0,4.9C-2,4 -3.8,2.6 -3.8,0.2V-3.1Z" className="fill-indigo-600 dark:fill-indigo-400" />
+      <path d="M-1.8,0.1L-0.4,1.5L1.9,-1.1" className="fill-none stroke-white dark:stroke-slate-950" strokeWidth={1.2} />
+    </>
+  );
+}
 
 export const LABEL_CHAR_W = 6.1;
 export const LABEL_H = 18;

@@ -2,6 +2,7 @@
 // (same keys, so one request serves every component that asks).
 import { useQuery } from "@tanstack/react-query";
 import type { RelayStatusView } from "@/server/status-monitor";
+import { withBasePath } from "@/lib/base-path";
 
 export type { RelayStatusView };
 
@@ -15,7 +16,7 @@ export const NAMESPACES_QUERY_KEY = ["namespaces"] as const;
 
 /** GETs JSON; a non-2xx answer throws with the route's `{error: {message}}` when it has one. */
 async function getJson<T>(url: string, signal: AbortSignal): Promise<T> {
-  const res = await fetch(url, { signal, headers: { accept: "application/json" }, cache: "no-store" });
+  const res = await fetch(withBasePath(url), { signal, headers: { accept: "application/json" }, cache: "no-store" });
   let body: unknown;
   try {
     body = await res.json();

@@ -148,6 +148,19 @@ function StatusDetail({
             {status ? (status.relay.reachable ? "yes" : "no") : "—"}
             {status && client && <span className={mutedText}> (checked {localDateTime(status.relay.checkedAt).slice(11)})</span>}
           </Row>
+          {status && status.relay.outages.count > 0 && (
+            <Row label="Outages">
+              <span className={TEXT.warn}>
+                {status.relay.outages.count.toLocaleString("en-US")} since the server started, {approxDuration(status.relay.outages.totalSeconds)} in all
+              </span>
+              {status.relay.outages.last && client && (
+                <span className={mutedText}>
+                  {" "}
+                  (last {localDateTime(status.relay.outages.last.from).slice(11)}–{localDateTime(status.relay.outages.last.to).slice(11)}; flows from those times may be missing)
+                </span>
+              )}
+            </Row>
+          )}
           {lastError && (
             <Row label="Last error">
               <span className="break-words text-red-700 dark:text-red-400">

@@ -163,6 +163,20 @@ export interface PoliciesResponse {
   readonly policies: readonly PolicyObject[];
   readonly namespaceLabels: NamespaceLabels;
   readonly settings: ClusterSettings;
+  /**
+   * Named container ports of the workloads given with the policies (directory source), which
+   * rules with a named port (`port: "http"`) mean. Absent when the source knows none.
+   */
+  readonly workloadPorts?: readonly WorkloadPorts[];
   readonly problems: readonly PolicyProblem[];
   readonly history: readonly PolicyHistoryEntry[];
+}
+
+/**
+ * The policy set a `GET /api/policies` answer (or an investigation's saved set) stands for: what
+ * the browser compiles to explain flows exactly as the server's POST /api/explain does, named
+ * ports included.
+ */
+export function policySetOf(r: Pick<PoliciesResponse, "policies" | "namespaceLabels" | "settings" | "workloadPorts">): PolicySet {
+  return { policies: r.policies, namespaceLabels: r.namespaceLabels, settings: r.settings, ...(r.workloadPorts ? { workloadPorts: r.workloadPorts } : {}) };
 }

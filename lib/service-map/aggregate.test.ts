@@ -24,11 +24,15 @@ const edge = (s: ServiceMapSnapshot, id: string) => {
 
 describe("node identity per grouping key", () => {
   const noWorkload = pod("shop", "", { workload: "", labels: ["k8s:app.kubernetes.io/name=cart"], identity: 4242 });
-  const bare = pod("shop", "", { workload: "", labels: ["k8s:io.kubernetes.pod.namespace=shop"], identity: 777 });
+  const bare = pod("shop", "", { pod: "", workload: "", labels: ["k8s:io.kubernetes.pod.namespace=shop"], identity: 777 });
+  // A pod known only by name, labels and identity (flows before Cilium 1.12 carry no workloads).
+  const named = pod("kube-system", "", { pod: "node-local-dns-88zrp", workload: "", labels: ["k8s:k8s-app=node-local-dns"], identity: 1563 });
   const cases = [
     { grouping: "workload", ep: frontend, id: "wl:shop/frontend", kind: "workload", label: "frontend" },
     { grouping: "workload", ep: noWorkload, id: "app:shop/cart", kind: "app", label: "cart" },
     { grouping: "workload", ep: bare, id: "id:777", kind: "identity", label: "identity 777" },
+    { grouping: "workload", ep: named, id: "wl:kube-system/node-local-dns", kind: "workload", label: "node-local-dns" },
+    { grouping: "identity", ep: named, id: "id:1563", kind: "identity", label: "node-local-dns" },
     { grouping: "app", ep: frontend, id: "app:shop/frontend", kind: "app", label: "frontend" },
     { grouping: "app", ep: pod("shop", "api", { labels: [] }), id: "wl:shop/api", kind: "workload", label: "api" },
     { grouping: "identity", ep: frontend, id: `id:${frontend.identity}`, kind: "identity", label: "frontend" },

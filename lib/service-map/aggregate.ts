@@ -22,7 +22,7 @@
 import type { FlowEndpointView, FlowRow } from "../flow-model";
 import type { Grouping } from "../view-state";
 import { endpointMethod, endpointPath } from "./http-endpoints";
-import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, worldNameOf } from "./ids";
+import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, workloadOf, worldNameOf } from "./ids";
 import { LatencyHistogram } from "./latency";
 import type { NodeEndpoint } from "./policy-annotations";
 import type {
@@ -145,6 +145,8 @@ interface EdgeAcc {
   readonly folded: boolean;
   flows: number;
   replies: number;
+  encrypted: number;
+  authenticated: number;
   readonly verdicts: number[];
   http: { requests: number; responses: number; s4xx: number; s5xx: number; latency: LatencyHistogram } | undefined;
   dns: { queries: number; responses: number; errors: number } | undefined;
@@ -286,6 +288,8 @@ export class ServiceMapModel {
     dst.flowsIn = nonNeg(dst.flowsIn + w);
     edge.flows += w;
     if (row.isReply === true) edge.replies = nonNeg(edge.replies + w);
+    if (row.encrypted) edge.encrypted = nonNeg(edge.encrypted + w);
+    if (isAuthenticated(row)) edge.authenticated = nonNeg(edge.authenticated + w);
     const v = verdictIndex(row.verdict);
     edge.verdicts[v] = nonNeg(edge.verdicts[v] + w);
     this.countL7(row, edge, dst, w);
@@ -447,6 +451,8 @@ export class ServiceMapModel {
       folded: fold,
       flows: 0,
       replies: 0,
+      encrypted: 0,
+      authenticated: 0,
       verdicts: [0, 0, 0, 0, 0, 0],
       http: undefined,
       dns: undefined,
@@ -553,6 +559,8 @@ function edgeSnapshot(e: EdgeAcc): ServiceMapEdge {
     folded: e.folded,
     flows: e.flows,
     replies: e.replies,
+    encrypted: e.encrypted,
+    authenticated: e.authenticated,
     verdicts: { forwarded, dropped, audit, redirected, error, other },
     mix: verdictMix(e.verdicts),
     http: h && {
@@ -567,6 +575,11 @@ function edgeSnapshot(e: EdgeAcc): ServiceMapEdge {
     dns: e.dns && { ...e.dns },
     lastSeenMs: e.lastSeenMs,
   };
+}
+
+/** A policy verdict of a rule that required mutual authentication, which passed (a failed one is a drop). */
+export function isAuthenticated(row: FlowRow): boolean {
+  return row.authType !== "" && row.verdict !== "DROPPED";
 }
 
 function verdictMix(v: readonly number[]): EdgeVerdictMix {
@@ -590,9 +603,10 @@ function describeNode(
   }
   const base = { entity: undefined, kubeDns: isKubeDns(ep), workloadKind: bound(ep.workloadKind) };
   const namespace = bound(namespaceOf(ep));
-  if (id.startsWith("wl:")) return { ...base, kind: "workload", label: bound(ep.workload), namespace };
+  if (id.startsWith("wl:")) return { ...base, kind: "workload", label: bound(workloadOf(ep)), namespace };
   if (id.startsWith("app:")) return { ...base, kind: "app", label: bound(appLabelOf(ep.labels)), namespace };
-  const name = appLabelOf(ep.labels) || ep.workload;
+  // Named as the table names its pods (their workload), else by its number.
+  const name = appLabelOf(ep.labels) || workloadOf(ep);
   // An identity is cluster-wide in principle, but a pod's identity includes its namespace label.
   return { ...base, kind: "identity", label: bound(name || `identity ${ep.identity}`), namespace };
 }

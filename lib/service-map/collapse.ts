@@ -6,7 +6,7 @@
 //   namespace (entities, the world) never collapse.
 // - Edges touching a collapsed namespace are merged per (source, target) pair after collapsing,
 //   every port into one: `<source>|<target>|*`, `folded`. Counts are summed exactly — flows,
-//   replies, every verdict count, HTTP requests/responses/4xx/5xx, DNS queries/responses/errors;
+//   replies, encrypted and authenticated flows, every verdict count, HTTP requests/responses/4xx/5xx, DNS queries/responses/errors;
 //   the HTTP error % is recomputed from the sums. Percentiles cannot be merged from percentiles:
 //   a merged edge's p50/p95 are the maximum of its members' (an upper bound).
 // - Edges between nodes that are not collapsed are kept as they are (same objects).
@@ -153,6 +153,8 @@ function namespaceNode(id: string, members: readonly ServiceMapNode[]): ServiceM
 function mergeEdges(id: string, source: string, target: string, members: readonly ServiceMapEdge[]): ServiceMapEdge {
   let flows = 0;
   let replies = 0;
+  let encrypted = 0;
+  let authenticated = 0;
   let lastSeenMs = 0;
   const v = { forwarded: 0, dropped: 0, audit: 0, redirected: 0, error: 0, other: 0 };
   let http: { requests: number; responses: number; status4xx: number; status5xx: number; p50: number | undefined; p95: number | undefined } | undefined;
@@ -161,6 +163,8 @@ function mergeEdges(id: string, source: string, target: string, members: readonl
   for (const e of members) {
     flows += e.flows;
     replies += e.replies;
+    encrypted += e.encrypted;
+    authenticated += e.authenticated;
     lastSeenMs = Math.max(lastSeenMs, e.lastSeenMs);
     for (const k of Object.keys(v) as (keyof VerdictCounts)[]) v[k] += e.verdicts[k];
     protocols.add(e.protocol);
@@ -199,6 +203,8 @@ function mergeEdges(id: string, source: string, target: string, members: readonl
     folded: true,
     flows,
     replies,
+    encrypted,
+    authenticated,
     verdicts: v,
     mix: verdictMixOf(v),
     http: httpStats,

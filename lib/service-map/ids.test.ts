@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ServiceMapModel } from "./aggregate";
-import { edgeIdOf, edgeIdText, idPart, MAX_ID_PART, nodeIdText, rowMatchesEdge, rowMatchesNode, selectionMatcher } from "./ids";
+import { endpointText } from "../flow-details/display";
+import { edgeIdOf, edgeIdText, idPart, MAX_ID_PART, nodeIdOf, nodeIdText, rowMatchesEdge, rowMatchesNode, selectionMatcher, workloadFromPodName } from "./ids";
 import { diffRows } from "./row-diff";
 import { entity, flow, pod, syntheticRows, world } from "./testing";
 
@@ -119,5 +120,76 @@ describe("ids as people read them (the selection chip)", () => {
     assert.equal(edgeIdText("wl:shop/frontend|wl:shop/cart|8080/TCP"), "shop/frontend → shop/cart 8080/TCP");
     assert.equal(edgeIdText("wl:a/b|entity:host|-/ICMPv4"), "a/b → host ICMPv4");
     assert.equal(edgeIdText("wl:a/b|wl:a/c|*/TCP"), "a/b → a/c other ports");
+  });
+});
+
+describe("a node is named the way the table names its endpoint (flows without `workloads`)", () => {
+  // As in the GKE capture (hubble-otel basic-sample, Cilium 1.10): pods known by name, labels and
+  // identity only; node-local-dns has no app label. The table shows kube-system/node-local-dns-88zrp.
+  const bare = (pod: string, identity: number, labels: string[]) =>
+    ({
+      namespace: "kube-system",
+      pod,
+      workload: "",
+      workloadKind: "",
+      identity,
+      labels: [...labels, "k8s:io.kubernetes.pod.namespace=kube-system"],
+      ip: "10.0.0.9",
+      port: undefined,
+      names: [],
+      service: "",
+      cluster: "",
+      entity: undefined,
+    }) as const;
+  const nodeLocalDns = bare("node-local-dns-88zrp", 1563, ["k8s:io.cilium.k8s.policy.serviceaccount=node-local-dns", "k8s:k8s-app=node-local-dns"]);
+  const nodeLocalDns2 = bare("node-local-dns-6jnx9", 1563, ["k8s:io.cilium.k8s.policy.serviceaccount=node-local-dns", "k8s:k8s-app=node-local-dns"]);
+  const kubeDns = bare("kube-dns-b4f5c58c7-vnx5s", 796, ["k8s:k8s-app=kube-dns"]);
+  const row = flow({ source: nodeLocalDns, destination: kubeDns, dport: 53, proto: "UDP" });
+
+  it("the workload a pod's name tells", () => {
+    const cases: [string, string][] = [
+      ["node-local-dns-88zrp", "node-local-dns"],
+      ["kube-dns-b4f5c58c7-vnx5s", "kube-dns"],
+      ["coredns-558bd4d5db-w2m67", "coredns"],
+      ["deathstar-7848d6c4d5-th9v2", "deathstar"],
+      ["event-exporter-gke-67986489c8-svnrf", "event-exporter-gke"],
+      ["postgres-0", "postgres"],
+      ["web-12", "web"],
+      ["xwing", "xwing"],
+      // Not a generated suffix (vowels, 0, 1 and 3 are never in one): the pod's own name.
+      ["my-pod-12345", "my-pod-12345"],
+      ["api-backend", "api-backend"],
+      ["cache-redis", "cache-redis"],
+    ];
+    for (const [pod, workload] of cases) assert.equal(workloadFromPodName(pod), workload, pod);
+  });
+
+  it("groups by workload: one node per DaemonSet or Deployment, named like its pods in the table", () => {
+    assert.equal(nodeIdOf(nodeLocalDns, "workload"), "wl:kube-system/node-local-dns");
+    assert.equal(nodeIdOf(nodeLocalDns2, "workload"), "wl:kube-system/node-local-dns");
+    assert.equal(nodeIdOf(kubeDns, "workload"), "wl:kube-system/kube-dns");
+    assert.equal(nodeIdOf(nodeLocalDns, "app"), "wl:kube-system/node-local-dns");
+    assert.equal(nodeIdOf(nodeLocalDns, "identity"), "id:1563");
+    // An app label still names the node in the app grouping; workloads from Hubble come first.
+    assert.equal(nodeIdOf({ ...nodeLocalDns, labels: ["k8s:app=dns-cache"] }, "workload"), "app:kube-system/dns-cache");
+    assert.equal(nodeIdOf({ ...nodeLocalDns, workload: "node-local-dns", workloadKind: "DaemonSet" }, "workload"), "wl:kube-system/node-local-dns");
+    // Field-masked exports: a pod name and no identity at all.
+    assert.equal(nodeIdOf({ ...nodeLocalDns, identity: 0, labels: [] }, "workload"), "wl:kube-system/node-local-dns");
+  });
+
+  it("the map's nodes carry the names the table shows (never 'identity 1563' for a named pod)", () => {
+    for (const grouping of ["workload", "app", "identity"] as const) {
+      const model = new ServiceMapModel(grouping);
+      model.add([row, flow({ source: nodeLocalDns2, destination: kubeDns, dport: 53, proto: "UDP" })]);
+      const labels = model.snapshot().nodes.map((n) => n.label).sort();
+      assert.deepEqual(labels, ["kube-dns", "node-local-dns"], grouping);
+      for (const n of model.snapshot().nodes) {
+        assert.equal(n.namespace, "kube-system");
+        assert.ok(endpointText(nodeLocalDns).startsWith(`${n.namespace}/`), "the table: namespace/pod");
+      }
+      const dns = model.snapshot().nodes.find((n) => n.label === "node-local-dns")!;
+      assert.ok(endpointText(nodeLocalDns).startsWith(`kube-system/${dns.label}-`), `${grouping}: the table's pod is the map node's`);
+      assert.equal(rowMatchesNode(row, dns.id, grouping), true, "selecting the node filters the table to its rows");
+    }
   });
 });

@@ -69,6 +69,35 @@ export function normaliseDnsName(name: string): string {
   return trimmed.toLowerCase();
 }
 
+// Pods that a controller made are named after it, with a suffix from Kubernetes' "safe" alphabet
+// (k8s.io/apimachinery rand.SafeEncodeString: no vowels, no 0, 1, 3): `<replicaset>-<5>` for
+// ReplicaSets, DaemonSets and Jobs, where a Deployment's ReplicaSet is `<deployment>-<pod-template-hash>`
+// (6–10 of the same characters); `<statefulset>-<ordinal>` for StatefulSets.
+const POD_SUFFIX = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+const TEMPLATE_HASH = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}$/;
+const ORDINAL = /^(.+)-(0|[1-9]\d{0,3})$/;
+
+/**
+ * The workload a pod belongs to, from its name alone (for flows that do not carry `workloads`,
+ * e.g. from Cilium before 1.12, or field-masked exports): `kube-dns-b4f5c58c7-vnx5s` → `kube-dns`,
+ * `node-local-dns-88zrp` → `node-local-dns`, `db-0` → `db`, a bare pod `xwing` → `xwing`.
+ */
+export function workloadFromPodName(pod: string): string {
+  const owned = POD_SUFFIX.exec(pod);
+  if (owned) return TEMPLATE_HASH.exec(owned[1])?.[1] ?? owned[1];
+  return ORDINAL.exec(pod)?.[1] ?? pod;
+}
+
+/** The endpoint's workload: Hubble's `workloads`, else the one its pod's name tells; "" for neither. */
+export function workloadOf(ep: FlowEndpointView): string {
+  return ep.workload || (ep.pod ? workloadFromPodName(ep.pod) : "");
+}
+
+/**
+ * A node's id. Every grouping falls back to the next thing that names the endpoint, the way the
+ * table names it (namespace/pod): workload → app label → the workload its pod's name tells →
+ * identity; app label → workload → pod's workload → identity; identity.
+ */
 export function nodeIdOf(ep: FlowEndpointView, grouping: Grouping): string {
   if (ep.entity !== undefined) {
     if (ep.entity === "world") {
@@ -81,7 +110,8 @@ export function nodeIdOf(ep: FlowEndpointView, grouping: Grouping): string {
   if (grouping !== "identity") {
     const app = appLabelOf(ep.labels);
     if (app) return `app:${idPart(namespaceOf(ep))}/${idPart(app)}`;
-    if (grouping === "app" && ep.workload) return `wl:${idPart(namespaceOf(ep))}/${idPart(ep.workload)}`;
+    const workload = workloadOf(ep);
+    if (workload) return `wl:${idPart(namespaceOf(ep))}/${idPart(workload)}`;
   }
   if (ep.identity > 0) return `id:${ep.identity}`;
   return "entity:unknown";

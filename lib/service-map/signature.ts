@@ -1,5 +1,5 @@
 // What makes two flows count the same on the map: the same nodes (for the grouping), identities,
-// port, protocol, verdict, direction and L7 summary (method, grouped path, status, latency bucket,
+// port, protocol, verdict, direction, encryption and mutual authentication, and L7 summary (method, grouped path, status, latency bucket,
 // DNS name and rcode). The server's windowed aggregation keeps one representative row per
 // signature per time bucket with a count, instead of every flow, and adds it to the map's model
 // with that weight: the map's numbers come out exactly as if every flow had been added.
@@ -22,5 +22,5 @@ export function mapSignature(row: FlowRow, grouping: Grouping): string {
   } else if (l7) {
     l7Part = l7.kind;
   }
-  return `${nodeIdOf(from, grouping)}\u0000${nodeIdOf(to, grouping)}\u0000${from.identity}\u0000${to.identity}\u0000${to.port ?? ""}\u0000${row.l4Protocol}\u0000${row.verdict}\u0000${row.isReply}\u0000${l7Part}`;
+  return `${nodeIdOf(from, grouping)}\u0000${nodeIdOf(to, grouping)}\u0000${from.identity}\u0000${to.identity}\u0000${to.port ?? ""}\u0000${row.l4Protocol}\u0000${row.verdict}\u0000${row.isReply}\u0000${row.encrypted ? "e" : ""}${row.authType}\u0000${l7Part}`;
 }

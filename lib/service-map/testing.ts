@@ -56,6 +56,8 @@ export interface RowSpec {
   l7?: FlowL7View;
   t?: number;
   id?: string;
+  encrypted?: boolean;
+  authType?: string;
 }
 
 let seq = 0;
@@ -83,6 +85,8 @@ export function flow(spec: RowSpec): FlowRow {
     summary: "",
     traceObservationPoint: "",
     policyMatchType: 0,
+    encrypted: spec.encrypted ?? false,
+    authType: spec.authType ?? "",
     allowedBy: [],
     deniedBy: [],
   };

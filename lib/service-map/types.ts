@@ -105,6 +105,16 @@ export interface ServiceMapEdge {
   readonly flows: number;
   /** Of `flows`, how many were replies (counted for the original direction). */
   readonly replies: number;
+  /**
+   * Of `flows`, how many were seen encrypted between nodes (`IP.encrypted`: WireGuard or IPsec
+   * transparent encryption; Cilium marks the packets that arrive decrypted from another node).
+   */
+  readonly encrypted: number;
+  /**
+   * Of `flows`, how many were policy verdicts of a rule that required mutual authentication, which
+   * the two identities passed (`auth_type` SPIRE, not dropped): the connection is mutually authenticated.
+   */
+  readonly authenticated: number;
   readonly verdicts: VerdictCounts;
   readonly mix: EdgeVerdictMix;
   readonly http: EdgeHttpStats | undefined;

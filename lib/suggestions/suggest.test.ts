@@ -48,6 +48,8 @@ function row(over: { source?: Partial<FlowEndpointView>; destination?: Partial<F
     summary: "",
     traceObservationPoint: "",
     policyMatchType: 0,
+    encrypted: false,
+    authType: "",
     allowedBy: [],
     deniedBy: [],
     ...rest,

@@ -313,6 +313,38 @@ describe("describeConfig is the configuration reference", () => {
   });
 });
 
+describe("HUBBLE_LENS_BASE_PATH (sub-path hosting)", () => {
+  it("is the root unless set, and takes a prefix with or without its trailing slash", () => {
+    assert.equal(loadServerConfig({}, undefined).basePath, "");
+    assert.equal(loadServerConfig({ HUBBLE_LENS_BASE_PATH: "/" }, "").basePath, "");
+    assert.equal(loadServerConfig({ HUBBLE_LENS_BASE_PATH: "/hubble-lens/" }, "/hubble-lens").basePath, "/hubble-lens");
+  });
+
+  it("refuses what is not a path prefix", () => {
+    for (const raw of ["hubble-lens", "/a b", "//evil.example", "/x?y=1", "/a/../b"]) {
+      assert.match(problemsOf({ HUBBLE_LENS_BASE_PATH: raw }).get("HUBBLE_LENS_BASE_PATH") ?? "", /URL path prefix such as \/hubble-lens/, raw);
+    }
+  });
+
+  it("refuses to serve a build made for another prefix, and says how to rebuild", () => {
+    const problem = (env: Record<string, string>, built: string) => {
+      try {
+        loadServerConfig(env, built);
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.problems.find((p) => p.variable === "HUBBLE_LENS_BASE_PATH")?.message;
+      }
+      return undefined;
+    };
+    assert.match(problem({ HUBBLE_LENS_BASE_PATH: "/hubble-lens" }, "") ?? "", /this build serves under the root \(\/\).*--build-arg HUBBLE_LENS_BASE_PATH=\/hubble-lens/);
+    assert.match(problem({}, "/hubble-lens") ?? "", /is the root \(\/\), but this build serves under \/hubble-lens.*HUBBLE_LENS_BASE_PATH=\/hubble-lens/);
+    assert.match(problem({ HUBBLE_LENS_BASE_PATH: "/a" }, "/b") ?? "", /is \/a, but this build serves under \/b/);
+    assert.equal(problem({ HUBBLE_LENS_BASE_PATH: "/b" }, "/b"), undefined);
+    // Outside a Next.js build (unit tests, the CLIs) there is no build to compare with.
+    assert.equal(loadServerConfig({ HUBBLE_LENS_BASE_PATH: "/b" }, undefined).basePath, "/b");
+  });
+});
+
 describe("the configuration reference in the READMEs", () => {
   it("server/config/README.md shows exactly renderConfigReference()", () => {
     const readme = readFileSync(join(__dirname, "README.md"), "utf8");

@@ -13,6 +13,7 @@ import {
   serverNameValue,
 } from "./values";
 import { checkReadable, readCaFile, readClientCert } from "./files";
+import { parseBasePath } from "@/lib/base-path";
 import { httpSecurityFromEnv, type HttpSecuritySettings } from "@/lib/http-security";
 import { parseSettingAssignments } from "@/lib/policy/settings";
 import { AUTH_MODES, DEFAULT_TRUSTED_PROXIES, parseTrustedProxies, type AuthMode } from "@/lib/auth/request";
@@ -75,6 +76,15 @@ const FLOW_RATE = z.string().transform((raw, ctx) => {
 });
 
 const PATH = z.string();
+
+const BASE_PATH = z.string().transform((raw, ctx) => {
+  const parsed = parseBasePath(raw);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: "custom", message: parsed.message });
+    return z.NEVER;
+  }
+  return parsed.basePath;
+});
 
 const POLICY_SOURCE = z.enum(["auto", "kubernetes", "directory", "demo", "none"], {
   error: (issue) => `must be auto, kubernetes, directory, demo or none (got ${quote(String(issue.input))})`,
@@ -385,6 +395,16 @@ export const VARIABLES = {
       "or HUBBLE_LENS_ALLOW_UNAUTHENTICATED=true.",
     schema: LISTEN_HOST,
   }),
+  HUBBLE_LENS_BASE_PATH: variable({
+    defaultText: "unset: the root",
+    description:
+      "Serve Hubble Lens under this URL path prefix, e.g. /hubble-lens behind an ingress that routes " +
+      "https://tools.example.com/hubble-lens/ to it: every page, asset, API route, SSE stream, probe and " +
+      "shared link lives under it, and nothing is served outside it. Next.js fixes the prefix when it builds: " +
+      "`npm start` rebuilds when it changes; the container image takes it as the build argument " +
+      "HUBBLE_LENS_BASE_PATH, and a server started with a prefix its build was not made for refuses to start.",
+    schema: BASE_PATH,
+  }),
   PORT: variable({
     default: "3000",
     description: "HTTP port of the Hubble Lens web server.",
@@ -508,6 +528,8 @@ export interface ServerConfig {
   auth: AuthSettings;
   /** How long investigations are kept, in ms; null: until deleted. */
   investigationRetentionMs: number | null;
+  /** HUBBLE_LENS_BASE_PATH, canonical ("" for the root, else "/prefix"); equal to the build's. */
+  basePath: string;
   /** Host allowlist, same-origin rule and framing (lib/http-security.ts). */
   http: HttpSecuritySettings;
   policies: PolicySourceSettings;
@@ -543,7 +565,12 @@ type Env = Record<string, string | undefined>;
  * Reads and validates the whole configuration. Throws a ConfigError that lists every bad
  * variable, not only the first one.
  */
-export function loadServerConfig(env: Env = process.env): ServerConfig {
+export function loadServerConfig(
+  env: Env = process.env,
+  // The prefix the running build was made for (next.config.js inlines it; undefined outside a
+  // Next.js build, e.g. in unit tests and the CLIs, where no prefix is served).
+  builtBasePath: string | undefined = process.env.HUBBLE_LENS_BUILT_BASE_PATH,
+): ServerConfig {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   const values: Partial<Parsed> = {};
@@ -585,6 +612,10 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
   });
   if (!http.ok) problems.push(...http.problems);
   const auth = resolveAuth(values, given, env, problems, warnings);
+  const basePath = values.HUBBLE_LENS_BASE_PATH ?? "";
+  if (builtBasePath !== undefined && !problems.some((p) => p.variable === "HUBBLE_LENS_BASE_PATH") && basePath !== builtBasePath) {
+    problems.push({ variable: "HUBBLE_LENS_BASE_PATH", message: basePathMismatch(basePath, builtBasePath) });
+  }
   if (problems.length > 0 || !http.ok) throw new ConfigError(problems);
 
   // From here every variable with a default has a value.
@@ -593,6 +624,7 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     port: v.PORT,
     auth: auth!,
     investigationRetentionMs: v.HUBBLE_LENS_INVESTIGATION_RETENTION ?? null,
+    basePath,
     http: http.settings,
     relay: relay!,
     policies: {
@@ -706,6 +738,15 @@ function resolveAuth(values: Partial<Parsed>, given: Set<VariableName>, env: Env
     sessionSecret,
     access,
   };
+}
+
+function basePathMismatch(wanted: string, built: string): string {
+  const describe = (p: string) => (p === "" ? "the root (/)" : p);
+  return (
+    `is ${describe(wanted)}, but this build serves under ${describe(built)}: Next.js fixes the prefix when it builds. ` +
+    "Rebuild with the same HUBBLE_LENS_BASE_PATH (`npm start` does it by itself; for the container image, " +
+    `build it with --build-arg HUBBLE_LENS_BASE_PATH=${wanted === "" ? "/" : wanted}), or start it with HUBBLE_LENS_BASE_PATH=${built === "" ? "/" : built}`
+  );
 }
 
 function parseDefaultSettings(): ClusterSettings {

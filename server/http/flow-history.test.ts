@@ -113,11 +113,36 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
     assert.equal(none.status, 403);
   });
 
+  it("last=N with since and until keeps the newest N of that window, first=N the oldest N", async () => {
+    const since = new Date(Date.now() - 20_000).toISOString();
+    const until = new Date(Date.now() - 5_000).toISOString();
+    const window = `since=${since}&until=${until}`;
+    const all = lines(await (await history(runtime.client, `${window}&limit=100000`)).text()).map(timeOf).sort(byNs);
+    assert.ok(all.length > 50, `the window holds flows (${all.length})`);
+    assert.ok(all[0] >= rfc3339Ns(since) && all.at(-1)! <= rfc3339Ns(until), "every flow inside the window");
+    // The window is closed (until is in the past): every answer is exact.
+    const last = lines(await (await history(runtime.client, `${window}&last=7`)).text()).map(timeOf).sort(byNs);
+    assert.deepEqual(last, all.slice(-7));
+    const first = lines(await (await history(runtime.client, `${window}&first=7`)).text()).map(timeOf).sort(byNs);
+    assert.deepEqual(first, all.slice(0, 7));
+  });
+
+  it("first=N without since takes the oldest flows the relay holds, like hubble observe --first", async () => {
+    const all = lines(await (await history(runtime.client, "limit=100000")).text()).map(timeOf).sort(byNs);
+    const first = lines(await (await history(runtime.client, "first=5")).text()).map(timeOf).sort(byNs);
+    assert.equal(first.length, 5);
+    // Per node, as the relay counts it (the demo relay has several nodes): among the oldest held.
+    for (const t of first) assert.ok(t <= all[40], `${t} is not among the oldest flows`);
+  });
+
   const BAD = [
     { query: "limit=0", param: "limit" },
     { query: "limit=ten", param: "limit" },
     { query: "limit=100001", param: "limit" },
     { query: "limit=1.5", param: "limit" },
+    { query: "last=0", param: "last" },
+    { query: "first=-3", param: "first" },
+    { query: "first=5&last=5", param: "last" },
     { query: "verdict=NOPE", param: "verdict" },
     { query: "filter=http-path=(", param: "filter" },
   ];

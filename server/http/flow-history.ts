@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { getFlowsResponseToJson } from "@/lib/flow-json";
 import { nsToTimestamp } from "@/lib/timestamp";
-import { badRequest, parseFlowRequest } from "@/server/flow-request";
+import { badRequest, type ParamProblem, parseFlowRequest } from "@/server/flow-request";
 import { classifyRelayError } from "@/server/relay-client/errors";
 import type { RelayClient } from "@/server/relay-client/relay-client";
 import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
@@ -15,26 +15,27 @@ const MAX_LOST_KEPT = 1000;
 
 /**
  * The bounded, non-following form of /api/flows: flows as `hubble observe -o jsonpb` lines
- * (GetFlowsResponse per line), which the demo relay's --replay reads back. `limit` caps the flows:
- * without `since` they are the newest `limit` (like `hubble observe --last`), with `since` the first
- * `limit` from then on (like `--since … --first`).
+ * (GetFlowsResponse per line), which the demo relay's --replay reads back. How many, and which end
+ * of the window, as the CLI's flags say it: `last=N` the newest N (`--last`), `first=N` the oldest
+ * N (`--first`), in the window `since`/`until` when given. `limit=N` is the older spelling: the
+ * newest N without `since` and the first N from `since` on.
  */
 export async function flowHistoryResponse(request: Request, client: RelayClient, access: NamespaceAccess = ALL_NAMESPACES): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const parsed = parseFlowRequest(params, new Date(), access);
   if (!parsed.ok) return badRequest(parsed.problem);
-  const limitRaw = params.get("limit");
-  const limit = limitRaw === null ? DEFAULT_LIMIT : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    return badRequest({ param: "limit", value: limitRaw ?? "", message: `limit must be a whole number from 1 to ${MAX_LIMIT}` });
-  }
+  const take = parseTake(params, parsed.subscription.sinceNs !== undefined);
+  if (!take.ok) return badRequest(take.problem);
+  const { end, limit } = take;
   const { sinceNs, untilNs, filters } = parsed.subscription;
   const req = create(GetFlowsRequestSchema, {
     whitelist: [...filters.whitelist],
     blacklist: [...filters.blacklist],
     follow: false,
-    // Per node, as the relay counts it; the overall cap is applied below.
-    number: BigInt(limit),
+    // Per node, as the relay counts it; the overall cap is applied below. The newest N of a window
+    // that has a start need every flow of it: the relay counts `number` from `since` on.
+    number: end === "last" && sinceNs !== undefined ? 0n : BigInt(limit),
+    ...(end === "first" && sinceNs === undefined ? { first: true } : {}),
     ...(sinceNs !== undefined ? { since: nsToTimestamp(sinceNs) } : {}),
     ...(untilNs !== undefined ? { until: nsToTimestamp(untilNs) } : {}),
   });
@@ -50,7 +51,7 @@ export async function flowHistoryResponse(request: Request, client: RelayClient,
   }
 
   const encoder = new TextEncoder();
-  const lines = sinceNs === undefined ? newest(iterator, first, limit) : oldest(iterator, first, limit);
+  const lines = end === "last" ? newest(iterator, first, limit) : oldest(iterator, first, limit);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -73,6 +74,24 @@ export async function flowHistoryResponse(request: Request, client: RelayClient,
       "Cache-Control": "no-store",
     },
   });
+}
+
+type Take = { ok: true; end: "first" | "last"; limit: number } | { ok: false; problem: ParamProblem };
+
+/** `first=N`, `last=N` or `limit=N` (at most one of them). */
+function parseTake(params: URLSearchParams, hasSince: boolean): Take {
+  const given = (["first", "last", "limit"] as const).filter((name) => params.has(name));
+  if (given.length > 1) {
+    return { ok: false, problem: { param: given[1], value: params.get(given[1]) ?? "", message: `give one of first, last and limit, not ${given.join(" and ")}` } };
+  }
+  const name = given[0] ?? "limit";
+  const raw = params.get(name);
+  const limit = raw === null ? DEFAULT_LIMIT : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    return { ok: false, problem: { param: name, value: raw ?? "", message: `${name} must be a whole number from 1 to ${MAX_LIMIT}` } };
+  }
+  const end = name === "first" ? "first" : name === "last" ? "last" : hasSince ? "first" : "last";
+  return { ok: true, end, limit };
 }
 
 type Responses = AsyncIterator<GetFlowsResponse>;

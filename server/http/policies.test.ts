@@ -1,9 +1,13 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { compilePolicySet, explainFlow } from "@/lib/policy";
-import { DEFAULT_SETTINGS, type PolicySet } from "@/lib/policy/types";
-import type { PolicyService } from "@/server/policies";
+import { DEFAULT_SETTINGS, policySetOf } from "@/lib/policy/types";
+import { loadServerConfig } from "@/server/config/env";
+import { createPolicyService, type PolicyService } from "@/server/policies";
+import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
 import { shopFlow, twoVersionPolicyService } from "@/server/policies/testing";
 import { policiesResponse, type PoliciesResponseBody } from "./policies";
 import { ALL_NAMESPACES, namespacesAccess, type NamespaceAccess } from "@/lib/access/scope";
@@ -37,7 +41,7 @@ describe("GET /api/policies", () => {
   it("has the documented shape: source, status, the set, problems and history", async () => {
     const { status, body } = await get();
     assert.equal(status, 200);
-    assert.deepEqual(Object.keys(body), ["source", "status", "version", "since", "policies", "namespaceLabels", "settings", "problems", "history"]);
+    assert.deepEqual(Object.keys(body), ["source", "status", "version", "since", "policies", "namespaceLabels", "settings", "workloadPorts", "problems", "history"]);
     assert.equal(body.source, "directory");
     assert.equal(body.status.state, "ready");
     assert.equal(body.version, 2);
@@ -71,8 +75,53 @@ describe("GET /api/policies", () => {
 
   it("is what the browser needs to explain flows itself, with the same answer as the server", async () => {
     const { body } = await get("?at=2026-01-01T10:00:00Z");
-    const set: PolicySet = { policies: body.policies, namespaceLabels: body.namespaceLabels, settings: body.settings };
-    assert.equal(explainFlow(shopFlow("client", 8080), compilePolicySet(set)).verdict, "allowed");
+    assert.equal(explainFlow(shopFlow("client", 8080), compilePolicySet(policySetOf(body))).verdict, "allowed");
+  });
+
+  it("carries the workloads' named ports, so the browser resolves a named-port rule as the server does", async () => {
+    const root = mkdtempSync(join(tmpdir(), "hl-policies-named-"));
+    writeFileSync(
+      join(root, "api.yaml"),
+      `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api-http, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  ingress: [{fromEndpoints: [{matchLabels: {app: web}}], toPorts: [{ports: [{port: http, protocol: TCP}]}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, ports: [{name: http, containerPort: 8080}]}]}
+`,
+    );
+    const named = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: root }), undefined);
+    try {
+      const body = (await policiesResponse(new Request("http://lens.test/api/policies"), named).json()) as PoliciesResponseBody;
+      assert.deepEqual(body.workloadPorts, [{ namespace: "shop", workload: "Deployment shop/api", podLabels: { app: "api" }, ports: [{ name: "http", port: 8080, protocol: "TCP" }] }]);
+      const flow = {
+        IP: { source: "10.0.1.1", destination: "10.0.0.5" },
+        l4: { TCP: { source_port: 40000, destination_port: 8080 } },
+        source: { identity: 5001, namespace: "shop", pod_name: "web-1", labels: ["k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop"] },
+        destination: { ID: 1, identity: 5002, namespace: "shop", pod_name: "api-1", labels: ["k8s:app=api", "k8s:io.kubernetes.pod.namespace=shop"] },
+        traffic_direction: "INGRESS",
+        verdict: "FORWARDED",
+      };
+      const browser = explainFlow(flow, compilePolicySet(policySetOf(body)));
+      const server = explainFlow(flow, new CompiledPolicyCache().get(named.current()));
+      assert.deepEqual(browser, server);
+      assert.equal(browser.verdict, "allowed");
+      assert.deepEqual(browser.decisive, { kind: "CiliumNetworkPolicy", namespace: "shop", name: "api-http", rule: "ingress[0]" });
+      // Without the ports the rule's "http" means nothing here: what the browser answered before.
+      const { workloadPorts: _ports, ...withoutPorts } = body;
+      assert.notDeepEqual(explainFlow(flow, compilePolicySet(policySetOf(withoutPorts))).decisive, browser.decisive);
+    } finally {
+      await named.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("answers an unchanged set with 304 Not Modified to a poll that has its ETag", async () => {

@@ -45,6 +45,8 @@ export function policiesResponse(request: Request, policies: PolicyService, acce
     policies: snapshot.policies,
     namespaceLabels: snapshot.namespaceLabels,
     settings: snapshot.settings,
+    // The browser's explainer resolves named ports with them, as POST /api/explain does.
+    workloadPorts: snapshot.workloadPorts ?? [],
     problems: access.all ? policies.problems(atMs) : [],
     history: policies.history().map((c) => ({ version: c.version, since: c.since, added: visible(c.added), changed: visible(c.changed), removed: visible(c.removed) })),
   };

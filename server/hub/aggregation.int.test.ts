@@ -7,6 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { isInvestigatedDrop } from "@/lib/drops";
 import { toFlowRow } from "@/lib/flow-model";
+import { isAuthenticated } from "@/lib/service-map/aggregate";
 import { edgeIdOf } from "@/lib/service-map/ids";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { type DropGroups } from "@/lib/drops";
@@ -102,7 +103,7 @@ describe("the server's map and drops against a direct count from the demo relay"
     sub.close();
 
     // The relay's own answer for the same window.
-    const direct = new Map<string, { flows: number; dropped: number }>();
+    const direct = new Map<string, { flows: number; dropped: number; encrypted: number; authenticated: number }>();
     let directDrops = 0;
     const byReason = new Map<string, number>();
     const request = create(GetFlowsRequestSchema, { since: nsToTimestamp(msToNs(fromMs)), until: nsToTimestamp(msToNs(toMs)) });
@@ -112,9 +113,11 @@ describe("the server's map and drops against a direct count from the demo relay"
       const row = toFlowRow(flowToBoundedJson(r.responseTypes.value));
       total++;
       const id = edgeIdOf(row, "workload");
-      const e = direct.get(id) ?? { flows: 0, dropped: 0 };
+      const e = direct.get(id) ?? { flows: 0, dropped: 0, encrypted: 0, authenticated: 0 };
       e.flows++;
       if (row.verdict === "DROPPED") e.dropped++;
+      if (row.encrypted) e.encrypted++;
+      if (isAuthenticated(row)) e.authenticated++;
       direct.set(id, e);
       if (isInvestigatedDrop(row)) {
         directDrops++;
@@ -135,7 +138,12 @@ describe("the server's map and drops against a direct count from the demo relay"
       assert.ok(got, `edge ${id} is on the map`);
       assert.equal(got.flows, want.flows, `flows of ${id}`);
       assert.equal(got.verdicts.dropped, want.dropped, `drops of ${id}`);
+      assert.equal(got.encrypted, want.encrypted, `encrypted flows of ${id}`);
+      assert.equal(got.authenticated, want.authenticated, `mutually authenticated flows of ${id}`);
     }
+    // The shop scenario encrypts between nodes (WireGuard) and has billing require SPIRE.
+    assert.ok([...direct.values()].some((e) => e.encrypted > 0), "some flows of the window were encrypted");
+    assert.ok([...direct.values()].some((e) => e.authenticated > 0), "some connections of the window were mutually authenticated");
     assert.equal(drops!.total, directDrops, "the Drops view counts every drop");
     assert.deepEqual(new Map(drops!.byReason.map((g) => [g.label, g.count])), byReason);
     // Without policies, drops are charged to what Hubble named: attribution ran on every drop.

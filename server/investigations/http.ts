@@ -24,6 +24,7 @@ import {
   type InvestigationSummary,
   type NamespacePair,
 } from "./store";
+import { withBasePath } from "@/lib/base-path";
 
 // The bodies of the /api/investigations route handlers, kept out of app/ so tests call them with
 // real Request objects. Errors are `{ error: { code, message } }` with a closed set of codes;
@@ -154,7 +155,7 @@ export async function createInvestigationResponse(request: Request, api: Investi
       sharedWith: viewer.groups,
       flowNamespaces,
     });
-    const url = `/investigations/${saved.id}`;
+    const url = withBasePath(`/investigations/${saved.id}`);
     log.audit("investigation saved", { user: viewer.user, id: saved.id, flows: saved.flowCount, sharedWith: saved.sharedWith });
     return Response.json({ id: saved.id, url }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
   } catch (err) {
@@ -323,7 +324,7 @@ export async function investigationListResponse(api: Pick<InvestigationApi, "sto
           createdAt: s.createdAt,
           flowCount: s.flowCount,
           owner: s.owner,
-          url: `/investigations/${s.id}`,
+          url: withBasePath(`/investigations/${s.id}`),
         })),
       },
       { headers: { "Cache-Control": "no-store" } },

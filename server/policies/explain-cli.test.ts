@@ -1,9 +1,10 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
+import { SETTING_KEYS } from "@/lib/policy/settings";
 import { envelope, shopFlow, writePolicyDir } from "./testing";
 
 // `npm run explain` as CI runs it: a child process with a policy directory and a flow file.
@@ -105,9 +106,46 @@ describe("npm run explain", () => {
     });
   }
 
-  it("prints its usage with --help", async () => {
+  it("prints its usage with --help, listing every setting the explainer takes", async () => {
     const r = await runCli(["--help"]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Usage: npm run explain -- --policies DIR\|FILE --flow FILE/);
+    for (const key of SETTING_KEYS) assert.match(r.stdout, new RegExp(`^ +${key}=`, "m"), `--help lists ${key}`);
+  });
+
+  it("resolves a rule's named port with the workload manifests next to the policies", async () => {
+    const dir = join(tmp, "named");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "api.yaml"),
+      `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api-http, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  ingress: [{fromEndpoints: [{matchLabels: {app: client}}], toPorts: [{ports: [{port: http, protocol: TCP}]}]}]
+`,
+    );
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, ports: [{name: http, containerPort: 8080}]}]}
+`;
+    const flow = shopFlow("client", 8080);
+    const destination = { ...(flow.destination as Record<string, unknown>), labels: ["k8s:app=api", "k8s:io.kubernetes.pod.namespace=shop"], pod_name: "api-1" };
+    const file = flowFile(JSON.stringify({ ...flow, destination }));
+    // Without the Deployment, "http" is a name the explainer cannot resolve: the flow is denied.
+    const unresolved = await runCli(["--policies", dir, "--flow", file]);
+    assert.equal(unresolved.code, 0, unresolved.stderr);
+    assert.equal(JSON.parse(unresolved.stdout).verdict, "denied");
+    writeFileSync(join(dir, "deploy.yaml"), deployment);
+    const r = await runCli(["--policies", dir, "--flow", file]);
+    assert.equal(r.code, 0, r.stderr);
+    const explanation = JSON.parse(r.stdout);
+    assert.equal(explanation.verdict, "allowed");
+    assert.deepEqual(explanation.decisive, { kind: "CiliumNetworkPolicy", namespace: "shop", name: "api-http", rule: "ingress[0]" });
   });
 });

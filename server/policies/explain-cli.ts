@@ -19,7 +19,10 @@ Explains one Hubble flow against a set of network policies and prints the explan
 Options:
   --policies DIR|FILE   policy YAML/JSON: a file, or a directory searched recursively for .yaml,
                         .yml and .json (multi-document, as kubectl apply takes them). Namespace
-                        objects in it give the namespace labels that namespace selectors match.
+                        objects in it give the namespace labels that namespace selectors match,
+                        CiliumCIDRGroups the address groups CIDR rules refer to, and workload
+                        manifests (Deployment, StatefulSet, Pod, ...) the container port names
+                        that rules with a named port (port: "http") mean.
   --flow FILE           one flow as 'hubble observe -o json' prints it (one line or pretty-printed,
                         with or without the {"flow": ...} envelope); - reads standard input
   --setting key=value   a cilium-agent option that changes outcomes (repeatable):
@@ -27,6 +30,7 @@ Options:
                           enable-host-firewall=true|false
                           allow-localhost=auto|always|policy
                           enable-non-default-deny-policies=true|false
+                          enable-node-selector-labels=true|false (fromNodes/toNodes rules)
   --exit-code           exit 1 when the verdict is denied (for CI gates)
   -h, --help            show this help
 
@@ -99,7 +103,12 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const compiled = compilePolicySet({ policies: loaded.policies, namespaceLabels: loaded.namespaceLabels, settings: settings.settings });
+  const compiled = compilePolicySet({
+    policies: loaded.policies,
+    namespaceLabels: loaded.namespaceLabels,
+    workloadPorts: loaded.workloadPorts,
+    settings: settings.settings,
+  });
   warnAll([...loaded.problems, ...compiled.problems]);
 
   let explanation;

@@ -1,0 +1,108 @@
+import { expect, test } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+// Pause, then page through every flow of the window the relay still holds (issue 9 §3): the live
+// table shows what the flow budget let through; the pages show all of it, from the relay.
+
+const rows = (page: Page) => page.locator('[role="grid"] [role="row"][data-index]');
+
+/** Flow uuids of an /api/flows/history answer, newest first. */
+async function historyIds(page: Page, url: string): Promise<string[]> {
+  const res = await page.request.get(url);
+  expect(res.status()).toBe(200);
+  const flows = (await res.text())
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => (JSON.parse(l) as { flow?: { uuid: string; time: string } }).flow)
+    .filter((f) => f !== undefined);
+  return flows.sort((a, b) => (nsOf(a.time) < nsOf(b.time) ? 1 : nsOf(a.time) > nsOf(b.time) ? -1 : 0)).map((f) => f.uuid);
+}
+
+/** RFC 3339 times with different fraction lengths do not compare as text. */
+function nsOf(time: string): bigint {
+  const [whole, frac = ""] = time.replace(/Z$/, "").split(".");
+  return BigInt(Date.parse(`${whole}Z`)) * 1_000_000n + BigInt(frac.padEnd(9, "0").slice(0, 9));
+}
+
+async function shownIds(page: Page): Promise<string[]> {
+  const shown = await rows(page).evaluateAll((els) =>
+    els.map((el) => ({ index: Number(el.getAttribute("data-index")), id: el.getAttribute("data-flow-id") ?? "" })),
+  );
+  return shown.sort((a, b) => a.index - b.index).map((r) => r.id);
+}
+
+test("paused, the table pages through every flow of the window, newest first, none twice", async ({ page }) => {
+  await page.goto("/?namespace=shop-frontend");
+  await expect(rows(page).first()).toBeVisible();
+  await page.getByRole("button", { name: "Pause" }).click();
+  const bar = page.getByTestId("paused-bar");
+  await expect(bar).toContainText(/Paused at .*: the table holds the [\d,]+ flows received/);
+
+  // Page 1: the newest 1,000 flows up to the pause, from the relay, with the view's filters.
+  const firstRequest = page.waitForRequest((r) => r.url().includes("/api/flows/history") && r.url().includes("last="));
+  await bar.getByRole("button", { name: "Browse every flow of the window" }).click();
+  const firstUrl = new URL((await firstRequest).url());
+  expect(firstUrl.searchParams.getAll("namespace")).toEqual(["shop-frontend"]);
+  expect(firstUrl.searchParams.get("last")).toBe("1000");
+  await expect(bar).toContainText(/page 1: flows 1–1,000/);
+  await expect(page.getByRole("grid")).toHaveAttribute("aria-rowcount", "1001");
+  // The window is closed at the pause, so the same request answers the same flows.
+  const page1 = await historyIds(page, firstUrl.toString());
+  expect(page1.length).toBe(1000);
+  const shown1 = await shownIds(page);
+  expect(shown1.length).toBeGreaterThan(5);
+  for (const id of shown1) expect(page1).toContain(id);
+  // Newest first, from the top. (A flow can reach the relay a moment after its own timestamp, so
+  // the test's later read may hold a few newer flows above the page's first row.)
+  const places = shown1.map((id) => page1.indexOf(id));
+  expect(places[0]).toBeLessThan(300);
+  expect([...places].sort((a, b) => a - b)).toEqual(places);
+
+  // Page 2: older flows, none of page 1's.
+  const secondRequest = page.waitForRequest((r) => r.url().includes("/api/flows/history") && r.url() !== firstUrl.toString());
+  await bar.getByRole("button", { name: "Older →" }).click();
+  const secondUrl = new URL((await secondRequest).url());
+  await expect(bar).toContainText(/page 2: flows 1,001–/);
+  const page2 = await historyIds(page, secondUrl.toString());
+  const shown2 = await shownIds(page);
+  expect(shown2.length).toBeGreaterThan(5);
+  for (const id of shown2) {
+    expect(page1).not.toContain(id);
+    expect(page2).toContain(id);
+  }
+  expect(secondUrl.searchParams.get("until")! <= firstUrl.searchParams.get("until")!).toBe(true);
+
+  // A row of the page opens its details at once (the flow is in the page), then back to page 1.
+  await rows(page).nth(2).click();
+  await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await bar.getByRole("button", { name: "← Newer" }).click();
+  await expect(bar).toContainText(/page 1: flows 1–1,000/);
+  await expect.poll(async () => (await shownIds(page)).every((id) => page1.includes(id))).toBe(true);
+
+  // Back to the frozen live table, then live again.
+  await bar.getByRole("button", { name: "Back to the received flows" }).click();
+  await expect(bar).toContainText(/the table holds the/);
+  await page.getByRole("button", { name: "Resume" }).click();
+  await expect(bar).toHaveCount(0);
+});
+
+test("a clicked row holds the table still: it stays in place, new flows are counted above, its details open", async ({ page }) => {
+  await page.goto("/");
+  await expect(rows(page).nth(8)).toBeVisible();
+  const target = rows(page).nth(5);
+  const id = await target.getAttribute("data-flow-id");
+  const box = (await target.boundingBox())!;
+  await page.mouse.click(box.x + 40, box.y + box.height / 2);
+  await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`flow=${id}`));
+  // Flows keep arriving (200/s): counted, not pushed in; the clicked row is where it was clicked.
+  await expect(page.getByRole("button", { name: /^[\d,]+ new flows?$/ })).toBeVisible();
+  await expect.poll(async () => (await shownIds(page)).indexOf(id!)).toBe(5);
+  const place = await page.locator(`[data-flow-id="${id}"]`).boundingBox();
+  expect(Math.abs(place!.y - box.y)).toBeLessThan(2);
+  // Back to the newest flows.
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: /^[\d,]+ new flows?$/ }).click();
+  await expect.poll(async () => (await shownIds(page)).indexOf(id!), { timeout: 10_000 }).not.toBe(5);
+});
