@@ -54,6 +54,7 @@ function renderAll(): Map<string, Obj[]> {
   out.set("base+ingress", kustomizeWith(["ingress"]));
   out.set("base+ingress+sub-path", kustomizeWith(["ingress", "sub-path"]));
   out.set("base+sub-path", kustomizeWith(["sub-path"]));
+  out.set("base+oauth2-proxy", kustomizeWith(["oauth2-proxy"]));
   return out;
 }
 
@@ -116,7 +117,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
   });
 
   it("renders the base, both overlays, the Ingress and the sub-path components", () => {
-    assert.deepEqual([...rendered.keys()], ["base", "relay-tls", "postgres", "base+ingress", "base+ingress+sub-path", "base+sub-path"]);
+    assert.deepEqual([...rendered.keys()], ["base", "relay-tls", "postgres", "base+ingress", "base+ingress+sub-path", "base+sub-path", "base+oauth2-proxy"]);
     for (const [name, objs] of rendered) {
       for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"]) {
         assert.ok(objs.some((o) => o.kind === kind), `${name}: no ${kind}`);
@@ -142,7 +143,15 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
         assert.equal(port, listens, `${name}: ${kind} port ${probe.port} is not where the server listens (${listens})`);
       }
       const service = one(objs, "Service", "hubble-lens");
+      // With a sign-in sidecar the Service reaches the server through it.
+      const sidecar = one(objs, "Deployment").spec.template.spec.containers.find((c: Any) => c.name === "oauth2-proxy");
+      const sidecarPorts = new Map<string, number>((sidecar?.ports ?? []).map((p: Any) => [p.name, p.containerPort]));
       for (const p of service.spec.ports) {
+        if (sidecar) {
+          assert.ok(sidecarPorts.has(p.targetPort), `${name}: the Service's targetPort ${p.targetPort} is not the sign-in proxy's`);
+          assert.ok(sidecar.args.includes(`--upstream=http://127.0.0.1:${listens}/`), `${name}: the proxy's upstream is not the server on loopback`);
+          continue;
+        }
         const target = typeof p.targetPort === "string" ? ports.get(p.targetPort) : p.targetPort;
         assert.equal(target, listens, `${name}: the Service's targetPort ${p.targetPort} misses the server`);
       }
@@ -168,6 +177,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
         assert.equal(c.securityContext?.privileged ?? false, false);
         assert.ok(c.resources?.requests?.memory && c.resources?.limits?.memory, `${name}/${c.name}: memory request and limit`);
         // A read-only root needs writable volumes where the server writes.
+        if (c.name !== "hubble-lens") continue;
         const env = envOf(c);
         const writable = ["/tmp", ...(env.has("DATABASE_URL") ? [] : [env.get("HUBBLE_LENS_DATA_DIR")?.value ?? "/data"])];
         for (const dir of writable) {
@@ -206,9 +216,8 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
 
   it("every environment variable is one the server knows", () => {
     for (const [name, objs] of rendered) {
-      for (const c of one(objs, "Deployment").spec.template.spec.containers) {
-        for (const e of c.env ?? []) assert.ok(KNOWN_ENV.has(e.name), `${name}/${c.name}: ${e.name} is not a setting of server/config/env.ts`);
-      }
+      const c = one(objs, "Deployment").spec.template.spec.containers.find((x: Any) => x.name === "hubble-lens");
+      for (const e of c.env ?? []) assert.ok(KNOWN_ENV.has(e.name), `${name}/${c.name}: ${e.name} is not a setting of server/config/env.ts`);
     }
   });
 
@@ -255,6 +264,23 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
     assert.ok(!deployment.spec.template.spec.volumes.some((v: Any) => v.persistentVolumeClaim));
     const pdb = one(objs, "PodDisruptionBudget");
     for (const [k, v] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(deployment.spec.template.metadata.labels[k], v);
+  });
+
+  it("sign-in: the base opts out explicitly; with the oauth2-proxy component, proxy sign-in from loopback only", () => {
+    for (const [name, objs] of rendered) {
+      const env = envOf(one(objs, "Deployment").spec.template.spec.containers.find((c: Any) => c.name === "hubble-lens"));
+      assert.equal(env.get("HUBBLE_LENS_HOST")?.value, "0.0.0.0", `${name}: listens where the probes and the Service reach it`);
+      const auth = env.get("HUBBLE_LENS_AUTH")?.value ?? "none";
+      if (auth === "none") assert.equal(env.get("HUBBLE_LENS_ALLOW_UNAUTHENTICATED")?.value, "true", `${name}: no sign-in must be an explicit choice`);
+    }
+    const pod = one(rendered.get("base+oauth2-proxy")!, "Deployment").spec.template.spec;
+    const env = envOf(pod.containers.find((c: Any) => c.name === "hubble-lens"));
+    assert.equal(env.get("HUBBLE_LENS_AUTH")?.value, "proxy");
+    assert.equal(env.has("HUBBLE_LENS_ALLOW_UNAUTHENTICATED"), false);
+    assert.equal(env.has("HUBBLE_LENS_TRUSTED_PROXIES"), false, "the default, loopback: the sidecar only");
+    const proxy = pod.containers.find((c: Any) => c.name === "oauth2-proxy");
+    assert.ok(proxy.args.includes("--pass-user-headers=true"));
+    for (const e of proxy.env) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} comes from a secret`);
   });
 
   for (const name of ["base+ingress", "base+ingress+sub-path"]) {

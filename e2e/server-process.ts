@@ -5,6 +5,8 @@ import { join } from "node:path";
 // policies), on its own port, from the build the webServer entries made.
 
 const NEXT = join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+// As `npm start` runs it: the preload records peer addresses (proxy sign-in), HUBBLE_LENS_HOST is the listen address.
+const PRELOAD = join(process.cwd(), "scripts", "server-preload.cjs");
 
 export class ServerProcess {
   private child: ChildProcess | undefined;
@@ -13,8 +15,12 @@ export class ServerProcess {
   constructor(
     private readonly port: number,
     private readonly env: Record<string, string>,
+    /** Where readiness is polled (and what `base` is): another address when it listens beyond loopback. */
+    host = "127.0.0.1",
+    /** Headers for the liveness poll. */
+    private readonly pollHeaders: Record<string, string> = {},
   ) {
-    this.base = `http://127.0.0.1:${port}`;
+    this.base = `http://${host}:${port}`;
   }
 
   /** The server's process id while it runs (for memory probes). */
@@ -23,7 +29,8 @@ export class ServerProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [NEXT, "start", "-p", String(this.port)], {
+    const host = this.env.HUBBLE_LENS_HOST ?? "127.0.0.1";
+    const child = spawn(process.execPath, ["--require", PRELOAD, NEXT, "start", "-p", String(this.port), "-H", host], {
       env: { ...process.env, PORT: String(this.port), HUBBLE_LENS_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", ...this.env },
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -32,7 +39,7 @@ export class ServerProcess {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
       try {
-        if ((await fetch(`${this.base}/api/status`)).ok) return;
+        if ((await fetch(`${this.base}/healthz`, { headers: this.pollHeaders })).ok) return;
       } catch {
         // not listening yet
       }

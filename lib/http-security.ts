@@ -181,7 +181,7 @@ export function commonSecurityHeaders(settings: HttpSecuritySettings): Record<st
 }
 
 /** The body of a refused request, in the common error form. */
-export function refusal(code: "host-not-allowed" | "cross-site-request", message: string): { error: { code: string; message: string } } {
+export function refusal(code: "host-not-allowed" | "cross-site-request" | "unauthenticated", message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
 }
 

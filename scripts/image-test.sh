@@ -14,6 +14,7 @@
 #
 #   scripts/image-test.sh                      # build and check (the server on port 3510)
 #   IMAGE_TEST_PORT=3520 scripts/image-test.sh
+#   IMAGE_TEST_IMAGE=localhost/hubble-lens:mine scripts/image-test.sh   # another tag (several checkouts on one machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,7 @@ NPM_DIR="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
 NODE_HEADERS="$(dirname "$(dirname "$NODE_BIN")")/include/node"
 RUNTIME_BASE="localhost/hubble-lens-base:${SUITE}-node${NODE_VERSION#v}"
 BUILD_BASE="localhost/hubble-lens-build-base:${SUITE}-node${NODE_VERSION#v}"
-IMAGE="localhost/hubble-lens:image-test"
+IMAGE="${IMAGE_TEST_IMAGE:-localhost/hubble-lens:image-test}"
 BUILDAH=(buildah)
 started=$(date +%s)
 
@@ -145,7 +146,8 @@ trap cleanup EXIT
 
 say "starting the server in the image on port $PORT"
 "${BUILDAH[@]}" run --isolation chroot --volume "$data:/data" \
-  --env "PORT=$PORT" --env HUBBLE_LENS_LOG_LEVEL=info "$ctr" -- node server.js >"$CACHE/server.log" 2>&1 &
+  --env "PORT=$PORT" --env HUBBLE_LENS_LOG_LEVEL=info --env HUBBLE_LENS_ALLOW_UNAUTHENTICATED=true "$ctr" -- \
+  node --require ./server-preload.cjs server.js >"$CACHE/server.log" 2>&1 &
 server_pid=$!
 
 if ! node scripts/image-smoke.mjs "http://127.0.0.1:$PORT"; then

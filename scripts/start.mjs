@@ -76,7 +76,16 @@ const port = process.env.PORT ?? "3000";
 // keep meaning what they mean to the person starting it. Next warns that standalone output wants
 // `node .next/standalone/server.js`: true for the image, not here, so that one line is dropped.
 const STANDALONE_WARNING = /"next start" does not work with "output: standalone"/;
-const child = spawn(process.execPath, [next, "start", "-p", port], { cwd: root, stdio: ["inherit", "inherit", "pipe"], env });
+// Loopback unless HUBBLE_LENS_HOST says otherwise (anything else needs sign-in or an explicit
+// opt-in: server/config checks it). The preload records each request's peer address for proxy
+// sign-in (scripts/server-preload.cjs).
+const host = process.env.HUBBLE_LENS_HOST?.trim() || "127.0.0.1";
+const preload = join(root, "scripts", "server-preload.cjs");
+const child = spawn(process.execPath, ["--require", preload, next, "start", "-p", port, "-H", host], {
+  cwd: root,
+  stdio: ["inherit", "inherit", "pipe"],
+  env,
+});
 createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
   if (!STANDALONE_WARNING.test(line)) process.stderr.write(`${line}\n`);
 });

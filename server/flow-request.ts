@@ -15,6 +15,7 @@ import { timestampToNs, type EpochNs } from "@/lib/timestamp";
 import { GROUPINGS, type Grouping } from "@/lib/view-state";
 import { DEFAULT_HUB_OPTIONS, type FlowSubscriptionRequest } from "@/server/hub/hub";
 import { DEFAULT_FLOW_BUDGET, MAX_FLOW_BUDGET } from "@/server/hub/sampler";
+import { ALL_NAMESPACES, canSeeNamespace, restrictFilters, type NamespaceAccess } from "@/lib/access/scope";
 
 
 /** A request parameter that is wrong, and why; routes answer it with HTTP 400. */
@@ -22,6 +23,8 @@ export interface ParamProblem {
   readonly param: string;
   readonly value: string;
   readonly message: string;
+  /** 403: the request asks for namespaces the person may not see (else 400). */
+  readonly forbidden?: true;
 }
 
 export type ParsedFlowRequest =
@@ -36,10 +39,16 @@ const FUTURE_SLACK_MS = 60_000;
  * filter entries, since/until), checked the way the relay would check the filters it builds, so a
  * bad request fails here with a 400 rather than later inside the stream.
  */
-export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlowRequest {
+export function parseFlowRequest(params: URLSearchParams, now: Date, access: NamespaceAccess = ALL_NAMESPACES): ParsedFlowRequest {
   const parsed = parseFlowQueryParams(params);
   if (!parsed.ok) return { ok: false, problem: parsed.error };
   const query = parsed.query;
+  // Asking for a namespace one may not see is refused outright, not answered with its flows to
+  // and from one's own namespaces (the namespace picker never offers it).
+  const hidden = query.namespaces.find((ns) => !canSeeNamespace(access, ns));
+  if (hidden !== undefined) {
+    return { ok: false, problem: { param: "namespace", value: hidden, message: `you may not see namespace ${JSON.stringify(hidden.slice(0, 63))}`, forbidden: true } };
+  }
 
   const followRaw = params.get("follow");
   if (followRaw !== null && followRaw !== "true" && followRaw !== "false") {
@@ -95,6 +104,10 @@ export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlow
     }
     throw err;
   }
+  // The person's namespaces, ANDed into the filters the relay gets (lib/access/scope.ts).
+  const scoped = restrictFilters(filters, access);
+  if (!scoped.ok) return { ok: false, problem: { param: "filter", value: "", message: scoped.message, forbidden: true } };
+  filters = scoped.filters;
 
   // Like the hubble CLI, `until` means a bounded query: it never follows past it.
   const follow = followRaw === "false" || untilNs !== undefined ? false : true;
@@ -130,7 +143,14 @@ export function parseFlowRequest(params: URLSearchParams, now: Date): ParsedFlow
 
 export function badRequest(problem: ParamProblem): Response {
   return Response.json(
-    { error: { code: "invalid-query", param: problem.param, value: problem.value, message: `${problem.param}: ${problem.message}` } },
-    { status: 400 },
+    {
+      error: {
+        code: problem.forbidden ? "forbidden-namespace" : "invalid-query",
+        param: problem.param,
+        value: problem.value,
+        message: `${problem.param}: ${problem.message}`,
+      },
+    },
+    { status: problem.forbidden ? 403 : 400, headers: { "Cache-Control": "no-store" } },
   );
 }

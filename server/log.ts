@@ -14,8 +14,14 @@ function write(level: Level, message: string, fields?: Record<string, unknown>):
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} hubble-lens: ${message}${extra}\n`);
 }
 
-/** The server's leveled logger (HUBBLE_LENS_LOG_LEVEL: debug, info, warn, error). */
+/**
+ * The server's leveled logger (HUBBLE_LENS_LOG_LEVEL: debug, info, warn, error). `audit` lines
+ * (sign-in, investigation save, open, delete) are written at every level: one line each,
+ * `AUDIT hubble-lens: <event> {"user":…,…}`.
+ */
 export const log = {
+  audit: (event: string, f: Record<string, unknown>) =>
+    process.stderr.write(`${new Date().toISOString()} AUDIT hubble-lens: ${event} ${JSON.stringify(f)}\n`),
   debug: (m: string, f?: Record<string, unknown>) => write("debug", m, f),
   info: (m: string, f?: Record<string, unknown>) => write("info", m, f),
   warn: (m: string, f?: Record<string, unknown>) => write("warn", m, f),

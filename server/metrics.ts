@@ -55,7 +55,7 @@ export class HubbleLensMetrics {
   readonly relayReconnects: Counter;
   readonly explainSeconds: Histogram;
   readonly investigationSaves: Counter<"result">;
-  /** Requests refused for want of a valid sign-in. Stays 0 until sign-in exists. */
+  /** API requests refused for want of a valid sign-in, and failed OIDC callbacks (server/auth). */
   readonly authFailures: Counter;
   readonly historyWriteSeconds: Histogram;
   private historyWritten = 0;

@@ -5,7 +5,8 @@ import { attributeDrop, type DropAttribution } from "@/lib/drops";
 import type { FlowRow } from "@/lib/flow-model";
 import { explainFlow } from "@/lib/policy";
 import type { RelayStateView } from "@/lib/sse";
-import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
+import { ScopedPolicies } from "@/server/auth/scoped-policies";
+import type { NamespaceAccess } from "@/lib/access/scope";
 import { ConfigError, getServerConfig, type ServerConfig } from "@/server/config/env";
 import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
@@ -36,6 +37,8 @@ export interface Runtime {
   readonly history: FlowHistory | undefined;
   /** Bounded flow queries: the relay, reaching back into the flow history. */
   readonly flows: FlowSource;
+  /** Policy snapshots as one person may read them, and compiled for the explainer. */
+  readonly scopedPolicies: ScopedPolicies;
   close(): Promise<void>;
 }
 
@@ -133,14 +136,20 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     onWrite: (flows, duplicates, seconds) => metrics.historyWrite(flows, duplicates, seconds),
   });
   const relayQuery = (req: Parameters<FlowSource["getFlows"]>[0], signal: AbortSignal) => client.getFlows(req, { signal });
+  const scopedPolicies = new ScopedPolicies();
   const hub = new FlowHub({
     openLive,
     queryHistory: history ? history.query(relayQuery) : relayQuery,
-    attribute: dropAttribution(policies),
+    attribute: dropAttribution(policies, scopedPolicies),
   });
   const status = new StatusMonitor(client, demoRelay !== undefined, Date.now, () => outages.summary(), history && (() => history.status()));
   const investigations = await openInvestigationStore(config.store);
+  const stopRetention = startRetention(investigations, config.investigationRetentionMs);
   metrics.bindRuntime({ upstreamStreams: () => hub.upstreamCount, history: history && (() => history.recorder?.status) });
+  log.info(`sign-in: ${config.auth.mode}`, {
+    listen: config.auth.host,
+    access: config.auth.access ? "HUBBLE_LENS_ACCESS_FILE" : "every namespace for everyone signed in",
+  });
   return {
     config,
     client,
@@ -151,7 +160,9 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     investigations,
     history,
     flows: history ? history.source(client) : client,
+    scopedPolicies,
     async close() {
+      stopRetention();
       hub.shutdown();
       await history?.close();
       client.close();
@@ -165,16 +176,35 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
  * policy set's answer (lib/policy), else Hubble's own `*_denied_by`. Without a policy source, only
  * the latter.
  */
-function dropAttribution(policies: PolicyService): (flow: JsonObject, row: FlowRow) => DropAttribution {
-  const compiled = new CompiledPolicyCache();
-  return (flow, row) => {
+function dropAttribution(policies: PolicyService, scoped: ScopedPolicies): (flow: JsonObject, row: FlowRow, access: NamespaceAccess) => DropAttribution {
+  return (flow, row, access) => {
     if (policies.sourceKind === "none") return attributeDrop(row, undefined);
     try {
-      return attributeDrop(row, explainFlow(flow, compiled.get(policies.current())));
+      return attributeDrop(row, explainFlow(flow, scoped.compile(policies.current(), access)));
     } catch {
       return attributeDrop(row, undefined);
     }
   };
+}
+
+/** Retention sweep interval: an expired investigation is gone within this long. */
+const RETENTION_SWEEP_MS = 10 * 60_000;
+
+/** Deletes investigations older than the retention, at start and every 10 minutes; returns the stop. */
+function startRetention(store: InvestigationStore, retentionMs: number | null): () => void {
+  if (retentionMs === null) return () => {};
+  const sweep = async () => {
+    try {
+      const ids = await store.expire(new Date(Date.now() - retentionMs));
+      for (const id of ids) log.audit("investigation expired", { id, retentionHours: Math.round(retentionMs / 36e5) });
+    } catch (err) {
+      log.warn(`investigations: the retention sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), RETENTION_SWEEP_MS);
+  timer.unref?.();
+  return () => clearInterval(timer);
 }
 
 export function stateView(address: string, s: FollowerState): RelayStateView {

@@ -8,6 +8,36 @@ import { apiErrorMessage } from "./errors";
 import type { InvestigationMeta } from "./types";
 import { withBasePath } from "@/lib/base-path";
 
+/** The owner's delete: a second click confirms; afterwards the page says it is gone. */
+function DeleteInvestigation({ id }: { readonly id: string }) {
+  const [state, setState] = useState<"idle" | "confirm" | "deleting" | "deleted" | { failed: string }>("idle");
+  const remove = async () => {
+    setState("deleting");
+    try {
+      const res = await fetch(withBasePath(`/api/investigations/${encodeURIComponent(id)}`), { method: "DELETE" });
+      if (!res.ok) throw new Error(apiErrorMessage(await res.json().catch(() => ({})), res.status));
+      setState("deleted");
+    } catch (err) {
+      setState({ failed: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  if (state === "deleted") return <span role="status" data-testid="investigation-deleted" className="text-xs font-medium">Deleted: this link no longer opens it.</span>;
+  return (
+    <span className="text-xs">
+      <button
+        type="button"
+        className={buttonClass}
+        data-testid="investigation-delete"
+        disabled={state === "deleting"}
+        onClick={() => (state === "confirm" ? void remove() : setState("confirm"))}
+      >
+        {state === "confirm" ? "Really delete?" : state === "deleting" ? "Deleting…" : "Delete"}
+      </button>
+      {typeof state === "object" && <span role="alert"> Could not delete: {state.failed}</span>}
+    </span>
+  );
+}
+
 type Comparison =
   | { readonly kind: "idle" }
   | { readonly kind: "loading" }
@@ -58,6 +88,8 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
           saved {formatTime(investigation.createdAt)} · {investigation.flowCount.toLocaleString("en-US")} flows · policies as of{" "}
           {formatTime(investigation.policies.since)} ({investigation.policies.policies.length} policies)
         </span>
+        {investigation.owner && <span className={`text-xs ${mutedText}`}>by {investigation.owner}</span>}
+        {investigation.canDelete && <DeleteInvestigation id={investigation.id} />}
         <a href={withBasePath("/")} className="ml-auto text-xs underline">
           Back to live flows
         </a>

@@ -3,8 +3,20 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { MAX_NOTE, MAX_TITLE, type ShareInvestigationBody } from "@/lib/investigation";
 import { buttonClass, inputClass, mutedText } from "@/components/top-bar/ui";
+import { useSession } from "@/components/top-bar/queries";
 import { withBasePath } from "@/lib/base-path";
 import { apiErrorMessage } from "./errors";
+
+/** With sign-in: who finds it in their list (the link opens for anyone who may see all its flows). */
+function SharedWith() {
+  const { data } = useSession();
+  if (!data || data.auth === "none") return null;
+  return (
+    <p className={`text-xs ${mutedText}`} data-testid="share-audience">
+      Listed for you{data.groups.length > 0 ? ` and your groups (${data.groups.join(", ")})` : ""}; the link opens for anyone who may see all its flows. Only you can delete it.
+    </p>
+  );
+}
 
 type Phase =
   | { readonly kind: "editing" }
@@ -163,6 +175,7 @@ function ShareDialog({
             <p className={`text-xs ${mutedText}`}>
               Saves the flows in view (up to 50,000), the selected flow, the view and the policies in force now.
             </p>
+            <SharedWith />
             {phase.kind === "failed" && (
               <p role="alert" className="text-xs text-red-700 dark:text-red-400">
                 Could not save: {phase.message}

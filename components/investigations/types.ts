@@ -11,6 +11,10 @@ export interface InvestigationMeta {
   readonly createdAt: string;
   readonly flowCount: number;
   readonly policies: PolicySet & { readonly version: number; readonly since: string };
+  /** Who saved it. */
+  readonly owner?: string;
+  /** The person looking is its owner: they may delete it. */
+  readonly canDelete?: boolean;
 }
 
 /** The saved policies in the form the page's policy explainer takes (`usePolicyExplainer`'s fixed set). */

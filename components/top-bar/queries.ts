@@ -47,3 +47,22 @@ export function useNamespaces() {
     refetchInterval: 30_000,
   });
 }
+
+/** `GET /api/session`: who is signed in and which namespaces they may see. */
+export interface SessionView {
+  readonly user: string;
+  readonly email: string | null;
+  readonly groups: readonly string[];
+  readonly auth: "none" | "oidc" | "proxy";
+  readonly namespaces: "*" | readonly string[];
+}
+
+export const SESSION_QUERY_KEY = ["session"] as const;
+
+export function useSession() {
+  return useQuery({
+    queryKey: SESSION_QUERY_KEY,
+    queryFn: ({ signal }) => getJson<SessionView>("/api/session", signal),
+    staleTime: 60_000,
+  });
+}

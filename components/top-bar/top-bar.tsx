@@ -8,6 +8,7 @@ import { edgeIdText, nodeIdText } from "@/lib/service-map/ids";
 import type { ViewState } from "@/lib/view-state";
 import { FilterBar, type MapSelectionChip } from "./filter-bar";
 import { NamespacePicker } from "./namespace-picker";
+import { SignedIn } from "./signed-in";
 import { StatusIndicator } from "./status-indicator";
 import { TimeWindow } from "./time-window";
 import { buttonClass } from "./ui";
@@ -76,6 +77,7 @@ export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onS
           </button>
           {exportSlot}
           {themeSlot}
+          <SignedIn />
         </div>
       </div>
       <div className="flex items-start gap-2">

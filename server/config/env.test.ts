@@ -234,6 +234,65 @@ describe("TLS settings", () => {
   });
 });
 
+describe("sign-in and access settings", () => {
+  it("no sign-in is the default only on loopback", () => {
+    const config = loadServerConfig({});
+    assert.equal(config.auth.mode, "none");
+    assert.equal(config.auth.host, "127.0.0.1");
+    assert.equal(config.auth.loopbackOnly, true);
+    assert.equal(loadServerConfig({ HUBBLE_LENS_HOST: "localhost" }).auth.mode, "none");
+    assert.equal(loadServerConfig({ HUBBLE_LENS_HOST: "::1" }).auth.mode, "none");
+  });
+
+  it("listening beyond loopback without sign-in is refused, unless explicitly allowed (with a warning)", () => {
+    for (const host of ["0.0.0.0", "::", "10.0.0.5"]) {
+      assert.match(problemsOf({ HUBBLE_LENS_HOST: host }).get("HUBBLE_LENS_AUTH")!, /set HUBBLE_LENS_AUTH=oidc or proxy, or HUBBLE_LENS_ALLOW_UNAUTHENTICATED=true/);
+    }
+    const allowed = loadServerConfig({ HUBBLE_LENS_HOST: "0.0.0.0", HUBBLE_LENS_ALLOW_UNAUTHENTICATED: "true" });
+    assert.equal(allowed.auth.mode, "none");
+    assert.ok(allowed.warnings.some((w) => /HUBBLE_LENS_ALLOW_UNAUTHENTICATED=true/.test(w)));
+  });
+
+  it("proxy mode needs the server's entry (it records the peer address)", () => {
+    assert.match(problemsOf({ HUBBLE_LENS_AUTH: "proxy" }).get("HUBBLE_LENS_AUTH")!, /npm start/);
+    const config = loadServerConfig({ HUBBLE_LENS_AUTH: "proxy", HUBBLE_LENS_HOST: "0.0.0.0", HUBBLE_LENS_PEER_TOKEN: "t", HUBBLE_LENS_TRUSTED_PROXIES: "10.0.0.0/8" });
+    assert.equal(config.auth.mode, "proxy");
+    assert.equal(config.auth.trustedProxies.length, 1);
+    assert.match(problemsOf({ HUBBLE_LENS_AUTH: "proxy", HUBBLE_LENS_PEER_TOKEN: "t", HUBBLE_LENS_TRUSTED_PROXIES: "proxy.local" }).get("HUBBLE_LENS_TRUSTED_PROXIES")!, /IP addresses or CIDR/);
+    assert.match(problemsOf({ HUBBLE_LENS_AUTH: "ldap" }).get("HUBBLE_LENS_AUTH")!, /none, oidc or proxy/);
+  });
+
+  it("oidc needs the issuer, the client id and the public URL; the redirect URI keeps a sub-path", () => {
+    const problems = problemsOf({ HUBBLE_LENS_AUTH: "oidc", HUBBLE_LENS_PROCESS_SECRET: "x".repeat(32) });
+    for (const v of ["HUBBLE_LENS_OIDC_ISSUER", "HUBBLE_LENS_OIDC_CLIENT_ID", "HUBBLE_LENS_PUBLIC_URL"]) assert.match(problems.get(v)!, /missing/, v);
+    const config = loadServerConfig({
+      HUBBLE_LENS_AUTH: "oidc",
+      HUBBLE_LENS_OIDC_ISSUER: "https://dex.example.com/dex",
+      HUBBLE_LENS_OIDC_CLIENT_ID: "hubble-lens",
+      HUBBLE_LENS_PUBLIC_URL: "https://tools.example.com/hubble-lens",
+      HUBBLE_LENS_SESSION_SECRET: "s".repeat(40),
+    });
+    assert.equal(config.auth.oidc?.redirectUri, "https://tools.example.com/hubble-lens/auth/callback");
+    assert.equal(config.auth.oidc?.scopes, "openid profile email");
+    assert.equal(config.auth.oidc?.groupsClaim, "groups");
+    assert.equal(config.auth.sessionSecret, "s".repeat(40));
+    assert.match(problemsOf({ HUBBLE_LENS_SESSION_SECRET: "short" }).get("HUBBLE_LENS_SESSION_SECRET")!, /at least 32/);
+  });
+
+  it("an access file needs sign-in, and a bad one stops the start naming it", () => {
+    assert.match(problemsOf({ HUBBLE_LENS_ACCESS_FILE: "/nonexistent.yaml" }).get("HUBBLE_LENS_ACCESS_FILE")!, /needs sign-in/);
+    const problem = problemsOf({ HUBBLE_LENS_AUTH: "proxy", HUBBLE_LENS_PEER_TOKEN: "t", HUBBLE_LENS_ACCESS_FILE: "/nonexistent.yaml" }).get("HUBBLE_LENS_ACCESS_FILE")!;
+    assert.match(problem, /nonexistent\.yaml/);
+  });
+
+  it("investigation retention takes days or Go durations", () => {
+    assert.equal(loadServerConfig({}).investigationRetentionMs, null);
+    assert.equal(loadServerConfig({ HUBBLE_LENS_INVESTIGATION_RETENTION: "90d" }).investigationRetentionMs, 90 * 86_400_000);
+    assert.equal(loadServerConfig({ HUBBLE_LENS_INVESTIGATION_RETENTION: "720h" }).investigationRetentionMs, 720 * 3_600_000);
+    assert.match(problemsOf({ HUBBLE_LENS_INVESTIGATION_RETENTION: "soon" }).get("HUBBLE_LENS_INVESTIGATION_RETENTION")!, /90d/);
+  });
+});
+
 describe("describeConfig is the configuration reference", () => {
   it("has one row per variable, in table order, with aliases and defaults", () => {
     const rows = describeConfig();

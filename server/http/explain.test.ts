@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import type { PolicyService } from "@/server/policies";
 import { envelope, shopFlow, twoVersionPolicyService } from "@/server/policies/testing";
 import { explainResponse, MAX_EXPLAIN_BODY_BYTES } from "./explain";
+import { ALL_NAMESPACES, namespacesAccess, type NamespaceAccess } from "@/lib/access/scope";
 
 // POST /api/explain's body, called with real Requests against a directory source whose history
 // has two versions: cart accepts client on 8080 (09:00), then only on 9090 (11:00). The flow
@@ -130,5 +131,22 @@ describe("POST /api/explain", () => {
     } finally {
       await none.close();
     }
+  });
+});
+
+describe("POST /api/explain with namespace-scoped access", () => {
+  const ask = (access: NamespaceAccess) =>
+    explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: JSON.stringify({ flow }), headers: { "Content-Type": "application/json" } }), service, access);
+
+  it("refuses (403) a flow neither of whose ends is in the person's namespaces", async () => {
+    const res = await ask(namespacesAccess(["billing"]));
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "forbidden-namespace");
+  });
+
+  it("explains a flow of their namespace as someone who sees every namespace would, when its policies are theirs", async () => {
+    const scoped = (await (await ask(namespacesAccess(["shop"]))).json()) as { reason: string };
+    const all = (await (await ask(ALL_NAMESPACES)).json()) as { reason: string };
+    assert.equal(scoped.reason, all.reason);
   });
 });

@@ -7,6 +7,8 @@ import type { PolicyService, PolicySnapshot } from "@/server/policies";
 import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
 import { flowTimeMs, notAFlowReason } from "@/server/policies/flow-input";
 import { apiError } from "./api-error";
+import { ALL_NAMESPACES, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
+import { ScopedPolicies } from "@/server/auth/scoped-policies";
 import { type BodyRules, readJsonBody } from "./body";
 
 // POST /api/explain: "would this flow be allowed?" for the dashboard and for scripts. The answer
@@ -15,6 +17,14 @@ import { type BodyRules, readJsonBody } from "./body";
 // message that says what to send instead (never a stack).
 
 export const MAX_EXPLAIN_BODY_BYTES = 1024 * 1024;
+
+const defaultScoped = new ScopedPolicies();
+
+function endpointNamespace(endpoint: unknown): string {
+  return typeof endpoint === "object" && endpoint !== null && typeof (endpoint as { namespace?: unknown }).namespace === "string"
+    ? (endpoint as { namespace: string }).namespace
+    : "";
+}
 
 const ExplainBody = z.looseObject({
   flow: z.unknown().optional(),
@@ -41,7 +51,11 @@ function problem(status: 400 | 409, message: string): Response {
   return apiError(status, status === 409 ? "no-policies" : "invalid-explain-request", message);
 }
 
-export async function explainResponse(request: Request, policies: PolicyService): Promise<Response> {
+/**
+ * With namespace-scoped access: only flows the person may see (source or destination in their
+ * namespaces), explained against the policies they may read, as the browser's explainer would.
+ */
+export async function explainResponse(request: Request, policies: PolicyService, access: NamespaceAccess = ALL_NAMESPACES, scoped: ScopedPolicies = defaultScoped): Promise<Response> {
   const read = await readJsonBody(request, BODY_RULES);
   if (!read.ok) return read.response;
   const json = read.value;
@@ -61,6 +75,9 @@ export async function explainResponse(request: Request, policies: PolicyService)
   }
   const notAFlow = notAFlowReason(flow);
   if (notAFlow) return problem(400, `flow: ${notAFlow}; send a flow as hubble observe -o json prints it`);
+  if (!flowVisible(access, endpointNamespace(flow.source), endpointNamespace(flow.destination))) {
+    return apiError(403, "forbidden-namespace", "flow: neither its source nor its destination is in a namespace you may see");
+  }
   // With no policy source there is nothing to explain against: answering "allowed" would be a guess.
   if (policies.sourceKind === "none") {
     return problem(409, "no policies are loaded (no policy source is configured: set HUBBLE_LENS_POLICIES or connect to the Kubernetes API), so this flow cannot be explained or compared");
@@ -75,7 +92,8 @@ export async function explainResponse(request: Request, policies: PolicyService)
 
   let explanation;
   try {
-    explanation = explainFlow(body.flow, cacheFor(policies).get(snapshot, settings.settings));
+    const compiled = access.all ? cacheFor(policies).get(snapshot, settings.settings) : scoped.compile(snapshot, access, settings.settings);
+    explanation = explainFlow(body.flow, compiled);
   } catch (err) {
     if (err instanceof ExplainInputError) return problem(400, `flow: ${err.message}`);
     throw err;

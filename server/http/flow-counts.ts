@@ -4,6 +4,7 @@ import { parseHubbleTimestamp } from "@/lib/time";
 import { timestampToNs } from "@/lib/timestamp";
 import type { FlowHistory } from "@/server/flow-store";
 import { badRequest } from "@/server/flow-request";
+import { ALL_NAMESPACES, canSeeNamespace, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { apiError } from "./api-error";
 
 // GET /api/flows/counts: flow counts per edge (and per minute) over a window of any length, from the
@@ -15,7 +16,7 @@ const MAX_ROWS = 10_000;
 const VERDICTS = new Set(["FORWARDED", "DROPPED", "ERROR", "AUDIT", "REDIRECTED", "TRACED", "TRANSLATED", "VERDICT_UNKNOWN"]);
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-export async function flowCountsResponse(request: Request, history: FlowHistory | undefined, now = new Date()): Promise<Response> {
+export async function flowCountsResponse(request: Request, history: FlowHistory | undefined, access: NamespaceAccess = ALL_NAMESPACES, now = new Date()): Promise<Response> {
   if (!history) return apiError(501, "history-off", "Flow history is off (HUBBLE_LENS_HISTORY=off): there are no stored counts to read.");
   const params = new URL(request.url).searchParams;
   const times: Record<"since" | "until", number> = { since: 0, until: now.getTime() };
@@ -39,16 +40,21 @@ export async function flowCountsResponse(request: Request, history: FlowHistory 
   if (namespace !== undefined && !NAMESPACE.test(namespace)) {
     return badRequest({ param: "namespace", value: namespace.slice(0, 100), message: "namespace must be a Kubernetes namespace name" });
   }
+  if (namespace !== undefined && !canSeeNamespace(access, namespace)) {
+    return apiError(403, "namespace-not-allowed", `You may not see namespace ${namespace}.`);
+  }
   const per = params.get("per");
   if (per !== null && per !== "minute") return badRequest({ param: "per", value: per.slice(0, 100), message: "per must be minute (or left out for totals over the window)" });
 
-  const rows = await history.store.edgeCounts({
+  const stored = await history.store.edgeCounts({
     sinceMs: times.since,
     untilMs: times.until,
     ...(verdicts.length > 0 ? { verdicts } : {}),
     ...(namespace !== undefined ? { namespace } : {}),
     perMinute: per === "minute",
   });
+  // Only the edges with an end in the person's namespaces, as the flow routes scope their flows.
+  const rows = access.all ? stored : stored.filter((r) => flowVisible(access, r.srcNamespace, r.dstNamespace));
   const status = await history.status();
   return Response.json(
     {

@@ -6,6 +6,7 @@ import { captureDir, getFlows, startRelayWithClient } from "@/server/demo-relay/
 import { RelayClient } from "@/server/relay-client/relay-client";
 import { createRuntime, type Runtime } from "@/server/runtime";
 import { flowHistoryResponse } from "./flow-history";
+import { namespacesAccess } from "@/lib/access/scope";
 import { closedPort, predicateOf, testDataDir } from "./testing";
 
 // GET /api/flows/history over a real runtime: `hubble observe -o jsonpb` lines that the demo
@@ -88,6 +89,28 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
     const first5 = lines(await (await history(runtime.client, `since=${since}&limit=5`)).text()).map(timeOf);
     assert.equal(first5.length, 5);
     for (const t of first5) assert.ok(t >= sinceNs && t <= all[15], `${t} is not among the first flows after ${since}`);
+  });
+
+  it("with namespace-scoped access, the relay sends only flows to or from those namespaces", async () => {
+    const kubeSystem = namespacesAccess(["kube-system"]);
+    const res = await flowHistoryResponse(new Request("http://lens.test/api/flows/history?limit=2000"), runtime.client, kubeSystem);
+    assert.equal(res.status, 200);
+    const flows = lines(await res.text()).map((l) => parseGetFlowsResponseJson(l)).filter((r) => r.responseTypes.case === "flow");
+    assert.ok(flows.length > 0, "kube-dns lookups reach kube-system");
+    for (const r of flows) {
+      const f = r.responseTypes.value as { source?: { namespace: string }; destination?: { namespace: string } };
+      assert.ok(f.source?.namespace === "kube-system" || f.destination?.namespace === "kube-system", JSON.stringify([f.source?.namespace, f.destination?.namespace]));
+    }
+    const others = lines(await (await history(runtime.client, "limit=2000")).text()).filter((l) => !l.includes('"namespace":"kube-system"'));
+    assert.ok(others.length > 0, "others' flows exist (and were left out above)");
+  });
+
+  it("with namespace-scoped access, asking for another namespace is a 403", async () => {
+    const res = await flowHistoryResponse(new Request("http://lens.test/api/flows/history?namespace=default"), runtime.client, namespacesAccess(["kube-system"]));
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "forbidden-namespace");
+    const none = await flowHistoryResponse(new Request("http://lens.test/api/flows/history"), runtime.client, namespacesAccess([]));
+    assert.equal(none.status, 403);
   });
 
   it("last=N with since and until keeps the newest N of that window, first=N the oldest N", async () => {

@@ -7,6 +7,7 @@ import { nsToTimestamp } from "@/lib/timestamp";
 import { badRequest, type ParamProblem, parseFlowRequest } from "@/server/flow-request";
 import { classifyRelayError } from "@/server/relay-client/errors";
 import type { FlowSource } from "@/server/relay-client/relay-client";
+import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
 
 const DEFAULT_LIMIT = 10_000;
 const MAX_LIMIT = 100_000;
@@ -21,9 +22,9 @@ const MAX_LOST_KEPT = 1000;
  * than the relay's buffers is answered from the store, joined with the relay at the seam
  * (server/flow-store).
  */
-export async function flowHistoryResponse(request: Request, client: FlowSource): Promise<Response> {
+export async function flowHistoryResponse(request: Request, client: FlowSource, access: NamespaceAccess = ALL_NAMESPACES): Promise<Response> {
   const params = new URL(request.url).searchParams;
-  const parsed = parseFlowRequest(params, new Date());
+  const parsed = parseFlowRequest(params, new Date(), access);
   if (!parsed.ok) return badRequest(parsed.problem);
   const take = parseTake(params, parsed.subscription.sinceNs !== undefined);
   if (!take.ok) return badRequest(take.problem);

@@ -12,6 +12,7 @@ import { loadServerConfig } from "@/server/config/env";
 import { capturesDir } from "@/server/demo-relay/test-support";
 import { createRuntime, type Runtime } from "@/server/runtime";
 import { flowStreamResponse } from "./flow-stream";
+import { namespacesAccess } from "@/lib/access/scope";
 import { closedPort, flowFromJson, predicateOf, SseClient, testDataDir, waitUntil } from "./testing";
 
 // GET /api/flows end to end over real parts: the embedded demo relay (a real gRPC server), the
@@ -119,6 +120,23 @@ describe("GET /api/flows on the starwars demo relay (seed 7)", () => {
     assert.ok(s.flows().length > 0);
     assert.equal(s.flows(false).length, 0, "nothing live");
     assert.ok(s.flows().every((f) => f.verdict === "DROPPED"));
+  });
+
+  it("with namespace-scoped access: only flows to or from those namespaces, live too, and the map of those alone", async () => {
+    const access = namespacesAccess(["kube-system"]);
+    const s = new SseClient(flowStreamResponse(new Request("http://lens.test/api/flows?since=30s"), runtime.hub, new Date(), undefined, access));
+    clients.push(s);
+    await waitUntil(() => s.flows(false).length > 0, "live flows");
+    const inScope = (f: JsonObject) =>
+      (f.source as JsonObject | undefined)?.namespace === "kube-system" || (f.destination as JsonObject | undefined)?.namespace === "kube-system";
+    assert.ok(s.flows().length > 0);
+    for (const f of s.flows()) assert.ok(inScope(f), JSON.stringify([f.source, f.destination]).slice(0, 200));
+    // Someone who sees everything, on the same view, gets more: they do not share the restricted stream.
+    const all = open(runtime, "since=30s");
+    await waitUntil(() => all.flows().some((f) => !inScope(f)), "flows outside kube-system for everyone else");
+    const forbidden = flowStreamResponse(new Request("http://lens.test/api/flows?namespace=default"), runtime.hub, new Date(), undefined, access);
+    assert.equal(forbidden.status, 403);
+    await Promise.all([s.close(), all.close()]);
   });
 
   it("until ends the stream with end(until), and no flow is after it", async () => {

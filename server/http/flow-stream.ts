@@ -4,6 +4,7 @@ import { HEARTBEAT } from "@/lib/sse";
 import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import type { FlowHub } from "@/server/hub/hub";
 import type { HubbleLensMetrics } from "@/server/metrics";
+import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
 
 /** What `/metrics` learns from a stream: it opened, it wrote bytes, it closed. */
 export type SseStreamMetrics = Pick<HubbleLensMetrics, "sseOpened" | "sseWrote" | "sseClosed">;
@@ -12,10 +13,16 @@ const HEARTBEAT_MS = 15_000;
 const HEARTBEAT_BYTES = new TextEncoder().encode(HEARTBEAT);
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
-export function flowStreamResponse(request: Request, hub: FlowHub, now = new Date(), metrics?: SseStreamMetrics): Response {
-  const parsed = parseFlowRequest(new URL(request.url).searchParams, now);
+export function flowStreamResponse(
+  request: Request,
+  hub: FlowHub,
+  now = new Date(),
+  metrics?: SseStreamMetrics,
+  access: NamespaceAccess = ALL_NAMESPACES,
+): Response {
+  const parsed = parseFlowRequest(new URL(request.url).searchParams, now, access);
   if (!parsed.ok) return badRequest(parsed.problem);
-  const sub = hub.subscribe(parsed.subscription);
+  const sub = hub.subscribe({ ...parsed.subscription, access });
   if (metrics) {
     metrics.sseOpened(sub);
     sub.whenClosed(() => metrics.sseClosed(sub));

@@ -8,14 +8,17 @@ import {
   type HttpSecuritySettings,
 } from "@/lib/http-security";
 import { getServerConfig } from "@/server/config/env";
+import { viewerOf, type Viewer } from "@/server/auth/viewer";
 import { apiError } from "./api-error";
 
 // Wraps every /api route handler (the page middleware does the same for pages; it cannot run in
 // front of the API: Next.js buffers a POST body for middleware, up to 10 MB, then truncates it).
 // A foreign Host is refused before anything runs; a POST from another site is refused before its
-// body is read; every answer carries the security headers.
+// body is read; a request nobody signed in for (HUBBLE_LENS_AUTH=oidc|proxy) gets a 401 before its
+// body is read; every answer carries the security headers. The handler gets the Viewer: who asks
+// and which namespaces they may see.
 
-type Handler<C> = (request: Request, ctx: C) => Promise<Response> | Response;
+type Handler<C> = (request: Request, ctx: C, viewer: Viewer) => Promise<Response> | Response;
 
 export function apiRoute<C>(handler: Handler<C>): (request: Request, ctx: C) => Promise<Response> {
   return async (request, ctx) => withSecurityHeaders(await guard(request, ctx, handler), getServerConfig().http);
@@ -32,7 +35,12 @@ async function guard<C>(request: Request, ctx: C, handler: Handler<C>): Promise<
       return apiError(403, "cross-site-request", `${crossSite}; Hubble Lens only takes this from its own pages or from scripts`);
     }
   }
-  return handler(request, ctx);
+  const who = await viewerOf(request.headers, getServerConfig().auth);
+  if (!who.ok) {
+    await request.body?.cancel().catch(() => {});
+    return apiError(401, "unauthenticated", who.message, { "Cache-Control": "no-store" });
+  }
+  return handler(request, ctx, who.viewer);
 }
 
 export function withSecurityHeaders(response: Response, settings: HttpSecuritySettings): Response {

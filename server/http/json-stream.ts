@@ -22,7 +22,7 @@ export interface ObjectStreamRules {
 /** A body the splitter refuses: 413 for a bound, 400 for broken structure. */
 export class ObjectStreamError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 403 | 413,
     message: string,
   ) {
     super(message);

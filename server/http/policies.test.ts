@@ -10,6 +10,7 @@ import { createPolicyService, type PolicyService } from "@/server/policies";
 import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
 import { shopFlow, twoVersionPolicyService } from "@/server/policies/testing";
 import { policiesResponse, type PoliciesResponseBody } from "./policies";
+import { ALL_NAMESPACES, namespacesAccess, type NamespaceAccess } from "@/lib/access/scope";
 
 // GET /api/policies' body with real Requests, over a directory source with two versions.
 
@@ -133,5 +134,25 @@ spec:
     assert.equal(await again.text(), "");
     const other = policiesResponse(new Request("http://lens.test/api/policies?at=2026-01-01T10:00:00Z", { headers: { "If-None-Match": etag } }), service);
     assert.equal(other.status, 200, "another version is another body");
+  });
+});
+
+describe("GET /api/policies with namespace-scoped access", () => {
+  const scopedGet = async (access: NamespaceAccess) =>
+    (await policiesResponse(new Request("http://lens.test/api/policies"), service, access).json()) as PoliciesResponseBody;
+
+  it("shows only the policies and namespace labels of the person's namespaces, and no problems", async () => {
+    const all = await scopedGet(ALL_NAMESPACES);
+    assert.ok(all.policies.some((p) => p.namespace === "shop"));
+    const shop = await scopedGet(namespacesAccess(["shop"]));
+    assert.deepEqual(
+      shop.policies.map((p) => p.name),
+      all.policies.filter((p) => p.namespace === "shop" || p.kind === "CiliumCIDRGroup").map((p) => p.name),
+    );
+    const other = await scopedGet(namespacesAccess(["billing"]));
+    assert.ok(!other.policies.some((p) => p.namespace === "shop"));
+    assert.ok(!Object.keys(other.namespaceLabels).includes("shop"));
+    assert.deepEqual(other.problems, []);
+    for (const h of other.history) for (const k of [...h.added, ...h.changed, ...h.removed]) assert.doesNotMatch(k, /\/shop\//);
   });
 });

@@ -4,6 +4,10 @@ import type { PoliciesResponse } from "@/lib/policy/types";
 import { createHash } from "node:crypto";
 import type { PolicyService, SourceKind, SourceStatus } from "@/server/policies";
 import { rfc3339ToMs } from "@/server/policies/flow-input";
+import { policyKeyVisible } from "@/lib/access/policies";
+import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
+import { policyKey } from "@/lib/policy/types";
+import { ScopedPolicies } from "@/server/auth/scoped-policies";
 
 // GET /api/policies[?at=<RFC 3339>]: the policy set the browser compiles to explain the flows it
 // shows (table, drops view, map), the version history to lay changes against drops, and what
@@ -12,7 +16,13 @@ import { rfc3339ToMs } from "@/server/policies/flow-input";
 /** The response as this route builds it: a `PoliciesResponse` from one of the server's sources. */
 export type PoliciesResponseBody = PoliciesResponse & { readonly source: SourceKind; readonly status: SourceStatus };
 
-export function policiesResponse(request: Request, policies: PolicyService): Response {
+const defaultScoped = new ScopedPolicies();
+
+/**
+ * With namespace-scoped access, only the policies the person may read (lib/access/policies.ts), the
+ * history's changes to those, and no problems (their text may name any namespace's objects).
+ */
+export function policiesResponse(request: Request, policies: PolicyService, access: NamespaceAccess = ALL_NAMESPACES, scoped = defaultScoped): Response {
   const atRaw = new URL(request.url).searchParams.get("at");
   let atMs: number | undefined;
   if (atRaw !== null) {
@@ -24,7 +34,9 @@ export function policiesResponse(request: Request, policies: PolicyService): Res
       );
     }
   }
-  const snapshot = atMs === undefined ? policies.current() : policies.at(atMs);
+  const snapshot = scoped.snapshot(atMs === undefined ? policies.current() : policies.at(atMs), access);
+  const visibleKeys = new Set(snapshot.policies.map(policyKey));
+  const visible = (keys: readonly string[]) => (access.all ? keys : keys.filter((k) => policyKeyVisible(k, access, visibleKeys)));
   const body: PoliciesResponseBody = {
     source: policies.sourceKind,
     status: policies.status(),
@@ -35,8 +47,8 @@ export function policiesResponse(request: Request, policies: PolicyService): Res
     settings: snapshot.settings,
     // The browser's explainer resolves named ports with them, as POST /api/explain does.
     workloadPorts: snapshot.workloadPorts ?? [],
-    problems: policies.problems(atMs),
-    history: policies.history().map((c) => ({ version: c.version, since: c.since, added: c.added, changed: c.changed, removed: c.removed })),
+    problems: access.all ? policies.problems(atMs) : [],
+    history: policies.history().map((c) => ({ version: c.version, since: c.since, added: visible(c.added), changed: visible(c.changed), removed: visible(c.removed) })),
   };
   // Browsers poll this; the set rarely changes, so an unchanged answer is a 304 without a body.
   const text = JSON.stringify(body);

@@ -7,7 +7,10 @@ import { FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { encodeEvent, type StreamEvent } from "@/lib/sse";
-import { attributeDrop } from "@/lib/drops";
+import { attributeDrop, type DropAttribution } from "@/lib/drops";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { FlowRow } from "@/lib/flow-model";
+import { ALL_NAMESPACES, accessKey, type NamespaceAccess } from "@/lib/access/scope";
 import { nsToTimestamp, type EpochNs } from "@/lib/timestamp";
 import { type BatchFlow, type FlowBatch, batchFlow, makeBatch, withoutSeen } from "./batch";
 import { lostEvent, nodesEvent } from "./events";
@@ -74,14 +77,22 @@ export interface FlowSubscriptionRequest {
   readonly budget?: number;
   /** What the map and the Drops view cover; without it, no aggregation is sent. */
   readonly window?: AggregationWindow;
+  /**
+   * The namespaces the person may see. The filters already hold the restriction (server/flow-request.ts);
+   * this scopes the policies drops are charged to, and keeps people with different access apart.
+   */
+  readonly access?: NamespaceAccess;
 }
 
 export interface HubDeps {
   /** Opens the resilient following stream for one filter. */
   readonly openLive: (filters: HubbleFilters) => OpenLiveFeed;
   readonly queryHistory: QueryHistory;
-  /** The policies a drop is charged to, for the Drops view and the map; without it, only Hubble's own `*_denied_by`. */
-  readonly attribute?: AggregationDeps["attribute"];
+  /**
+   * The policies a drop is charged to, for the Drops view and the map, among the policies `access`
+   * may read; without it, only Hubble's own `*_denied_by`.
+   */
+  readonly attribute?: (flow: JsonObject, row: FlowRow, access: NamespaceAccess) => DropAttribution;
   readonly now?: () => number;
 }
 
@@ -109,7 +120,7 @@ export class FlowHub {
     this.historyGate = new ConcurrencyGate(this.opts.maxConcurrentHistory);
     this.filtered = new FilteredFeeds(deps.openLive({ whitelist: [], blacklist: [] }));
     this.aggregationDeps = {
-      attribute: deps.attribute ?? ((_flow, row) => attributeDrop(row, undefined)),
+      attribute: (_flow, row) => attributeDrop(row, undefined),
       now: deps.now ?? Date.now,
     };
   }
@@ -133,7 +144,7 @@ export class FlowHub {
 
     if (!req.follow) {
       // A bounded query's map and drops come from its own history, every flow of it.
-      const own = req.window ? new ViewAggregation(req.window, req.grouping ?? "workload", this.aggregationDeps) : undefined;
+      const own = req.window ? new ViewAggregation(req.window, req.grouping ?? "workload", this.depsFor(req.access)) : undefined;
       own?.attach(sub);
       const ticker = own ? setInterval(() => own.tick(), this.opts.aggregationTickMs) : undefined;
       ticker?.unref?.();
@@ -157,7 +168,7 @@ export class FlowHub {
     const up = upstream;
     if (req.window) {
       const grouping = req.grouping ?? "workload";
-      const aggKey = `${key}|${windowKey(req.window)}|${grouping}`;
+      const aggKey = `${key}|${windowKey(req.window)}|${grouping}|${accessKey(req.access ?? ALL_NAMESPACES)}`;
       let agg = this.aggregations.get(aggKey);
       if (!agg) {
         agg = new SharedAggregation(
@@ -165,7 +176,7 @@ export class FlowHub {
           req.filters,
           req.window,
           grouping,
-          { ...this.aggregationDeps, queryHistory: this.deps.queryHistory },
+          { ...this.depsFor(req.access), queryHistory: this.deps.queryHistory },
           { tickMs: this.opts.aggregationTickMs, lingerMs: this.opts.lingerMs, maxSeamKeys: this.opts.maxHeldFlows },
           () => this.aggregations.delete(aggKey),
         );
@@ -180,6 +191,12 @@ export class FlowHub {
     sub.whenClosed(() => up.remove(listener));
     void this.sendHistory(sub, req, history.signal, (b) => listener.noteHistory(b)).then(() => listener.goLive());
     return sub;
+  }
+
+  private depsFor(access: NamespaceAccess = ALL_NAMESPACES): AggregationDeps {
+    const attribute = this.deps.attribute;
+    if (!attribute) return this.aggregationDeps;
+    return { ...this.aggregationDeps, attribute: (flow, row) => attribute(flow, row, access) };
   }
 
   /** Closes every upstream; open subscriptions get `end`. */

@@ -8,7 +8,17 @@ import { getFlowsResponseToJson, parseGetFlowsResponseJson } from "@/lib/flow-js
 import { MAX_TEXT } from "@/lib/flow-model";
 import { newInvestigationId } from "./ids";
 import { openInvestigationStore } from "./index";
-import { createInvestigationResponse, investigationFlowsResponse, investigationListResponse, investigationResponse, MAX_BODY_BYTES, type InvestigationApi } from "./http";
+import {
+  createInvestigationResponse,
+  deleteInvestigationResponse,
+  investigationFlowsResponse,
+  investigationListResponse,
+  investigationResponse,
+  MAX_BODY_BYTES,
+  type InvestigationApi,
+  type InvestigationViewer,
+} from "./http";
+import { ALL_NAMESPACES, namespacesAccess } from "@/lib/access/scope";
 import type { InvestigationStore } from "./store";
 import { flowLine, HOSTILE, policySnapshot } from "./testing/fixtures";
 
@@ -97,7 +107,7 @@ describe("investigations API", () => {
     const { id } = (await (await createInvestigationResponse(post({ ...validBody(), title: "newest" }), api)).json()) as { id: string };
     const res = await investigationListResponse(api);
     const { investigations } = (await res.json()) as { investigations: Array<Record<string, unknown>> };
-    assert.deepEqual(Object.keys(investigations[0]).sort(), ["createdAt", "flowCount", "id", "title", "url"]);
+    assert.deepEqual(Object.keys(investigations[0]).sort(), ["createdAt", "flowCount", "id", "owner", "title", "url"]);
     assert.equal(investigations[0].id, id);
     assert.equal(investigations[0].title, "newest");
     assert.equal(investigations[0].url, `/investigations/${id}`);
@@ -201,6 +211,12 @@ describe("investigations API", () => {
       list: async () => {
         throw new Error("hunter2");
       },
+      delete: async () => {
+        throw new Error("hunter2");
+      },
+      expire: async () => {
+        throw new Error("hunter2");
+      },
       close: async () => {},
     };
     const broken = { store: failing, policies: () => policySnapshot() };
@@ -215,5 +231,111 @@ describe("investigations API", () => {
       assert.ok(!text.includes("hunter2"), text);
       assert.match(text, /"code":"internal"/);
     }
+  });
+});
+
+describe("investigations for a team: owners, groups and namespaces", () => {
+  let dir: string;
+  let api: InvestigationApi;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hubble-lens-team-"));
+    api = { store: await openInvestigationStore({ dataDir: dir, databaseUrl: null }), policies: () => policySnapshot(7) };
+  });
+  after(async () => {
+    await api.store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The fixture flows are shop → shop; a flow from billing to payments is another team's.
+  const shopFlow = (i: number) => flowObject(1, i);
+  const billingFlow = (i: number): JsonObject => ({
+    ...flowObject(2, i),
+    source: { namespace: "billing", pod_name: "api-0" },
+    destination: { namespace: "payments", pod_name: "ledger-0" },
+  });
+  const alice: InvestigationViewer = { user: "alice", groups: ["shop-team"], access: namespacesAccess(["shop"]) };
+  const carol: InvestigationViewer = { user: "carol", groups: ["shop-team"], access: namespacesAccess(["shop"]) };
+  const bob: InvestigationViewer = { user: "bob", groups: ["billing-team"], access: namespacesAccess(["billing"]) };
+  const admin: InvestigationViewer = { user: "root", groups: [], access: ALL_NAMESPACES };
+
+  async function save(viewer: InvestigationViewer, flows: JsonObject[], title = "t"): Promise<Response> {
+    return createInvestigationResponse(post({ ...validBody(), title, flows }), api, viewer);
+  }
+  const idOf = async (res: Response) => ((await res.json()) as { id: string }).id;
+  const listIds = async (viewer: InvestigationViewer) =>
+    ((await (await investigationListResponse(api, viewer)).json()) as { investigations: Array<{ id: string }> }).investigations.map((i) => i.id);
+
+  it("refuses to save flows the person may not see (403), naming the first", async () => {
+    const res = await save(alice, [shopFlow(0), billingFlow(1)]);
+    assert.equal(res.status, 403);
+    const error = await errorOf(res);
+    assert.equal(error.code, "forbidden-namespace");
+    assert.match(error.message, /^flows\.1: .*"billing" and "payments"/);
+  });
+
+  it("records the owner and shares with the owner's groups", async () => {
+    const id = await idOf(await save(alice, [shopFlow(0)], "alice's"));
+    const inv = (await (await investigationResponse(id, api, alice)).json()) as Record<string, unknown>;
+    assert.equal(inv.owner, "alice");
+    assert.deepEqual(inv.sharedWith, ["shop-team"]);
+    assert.equal(inv.canDelete, true);
+    assert.ok(!("flowNamespaces" in inv));
+    assert.equal(((await (await investigationResponse(id, api, carol)).json()) as { canDelete: boolean }).canDelete, false);
+  });
+
+  it("opens only for those who may see every one of its flows; others get the 404 of an unknown id", async () => {
+    const id = await idOf(await save(alice, [shopFlow(0), shopFlow(1)], "shop only"));
+    for (const [viewer, status] of [[alice, 200], [carol, 200], [admin, 200], [bob, 404]] as const) {
+      assert.equal((await investigationResponse(id, api, viewer)).status, status, viewer.user);
+      const flows = await investigationFlowsResponse(id, api, viewer);
+      assert.equal(flows.status, status, `${viewer.user}: flows`);
+      await flows.body?.cancel();
+    }
+    const mixed = await idOf(await save(admin, [shopFlow(2), billingFlow(3)], "mixed"));
+    assert.equal((await investigationResponse(mixed, api, alice)).status, 404, "alice cannot see the billing flow");
+    assert.equal((await investigationResponse(mixed, api, bob)).status, 404, "bob cannot see the shop flows");
+    assert.equal((await investigationResponse(mixed, api, admin)).status, 200);
+  });
+
+  it("lists a person their own and their groups' investigations that they may open, never others' ids", async () => {
+    const mine = await idOf(await save(alice, [shopFlow(4)], "listed"));
+    const bobs = await idOf(await save(bob, [billingFlow(5)], "bob's"));
+    const adminsShop = await idOf(await save(admin, [shopFlow(6)], "admin's, no groups"));
+    const aliceSees = await listIds(alice);
+    assert.ok(aliceSees.includes(mine));
+    assert.ok(!aliceSees.includes(bobs) && !aliceSees.includes(adminsShop));
+    assert.ok((await listIds(carol)).includes(mine), "carol is in shop-team");
+    assert.deepEqual(await listIds(bob), [bobs]);
+    // A team-mate whose access shrank no longer lists what they may not open.
+    const shrunk: InvestigationViewer = { ...carol, access: namespacesAccess(["payments"]) };
+    assert.ok(!(await listIds(shrunk)).includes(mine));
+  });
+
+  it("lets only the owner delete (204); others who may open it get 403, the rest 404", async () => {
+    const id = await idOf(await save(alice, [shopFlow(7)], "to delete"));
+    assert.equal((await deleteInvestigationResponse(id, api, bob)).status, 404);
+    const refused = await deleteInvestigationResponse(id, api, carol);
+    assert.equal(refused.status, 403);
+    assert.equal((await errorOf(refused)).code, "not-owner");
+    assert.equal((await deleteInvestigationResponse(id, api, admin)).status, 403, "seeing everything is not owning");
+    assert.equal((await deleteInvestigationResponse(id, api, alice)).status, 204);
+    assert.equal((await investigationResponse(id, api, alice)).status, 404);
+    assert.equal((await deleteInvestigationResponse(id, api, alice)).status, 404);
+  });
+
+  it("serves the saved policies as the person may read them", async () => {
+    const withBilling = {
+      ...policySnapshot(7),
+      policies: [
+        ...policySnapshot(7).policies,
+        { ...policySnapshot(7).policies[0]!, namespace: "billing", name: "billing-ingress" },
+      ],
+    };
+    const scopedApi = { ...api, policies: () => withBilling };
+    const id = await idOf(await createInvestigationResponse(post({ ...validBody(), flows: [shopFlow(8)] }), scopedApi, admin));
+    const names = async (viewer: InvestigationViewer) =>
+      ((await (await investigationResponse(id, api, viewer)).json()) as { policies: { policies: Array<{ name: string }> } }).policies.policies.map((p) => p.name);
+    assert.deepEqual(await names(admin), ["checkout-ingress", "billing-ingress"]);
+    assert.deepEqual(await names(alice), ["checkout-ingress"]);
   });
 });

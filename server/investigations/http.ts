@@ -8,8 +8,22 @@ import { type BodyResult, type BodyRules, bodyTextChunks, MAX_JSON_DEPTH, parseJ
 import { ObjectStreamError, ObjectStreamSplitter } from "@/server/http/json-stream";
 import { log } from "@/server/log";
 import type { PolicySnapshot } from "@/server/policies";
+import { ALL_NAMESPACES, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
+import { scopePolicySet } from "@/lib/access/policies";
 import { isInvestigationId } from "./ids";
-import { InvestigationInputError, MAX_FLOWS, MAX_NOTE, MAX_SELECTED_FLOW, MAX_TITLE, MAX_VIEW_BYTES, type InvestigationStore } from "./store";
+import {
+  InvestigationInputError,
+  MAX_FLOWS,
+  MAX_NAMESPACE_PAIRS,
+  MAX_NOTE,
+  MAX_SELECTED_FLOW,
+  MAX_TITLE,
+  MAX_VIEW_BYTES,
+  type Investigation,
+  type InvestigationStore,
+  type InvestigationSummary,
+  type NamespacePair,
+} from "./store";
 import { withBasePath } from "@/lib/base-path";
 
 // The bodies of the /api/investigations route handlers, kept out of app/ so tests call them with
@@ -37,9 +51,19 @@ const BODY_RULES: BodyRules = {
   what: "an investigation ({title, note, view, selectedFlow, flows})",
 };
 
-export type InvestigationErrorCode = "invalid-investigation" | "unsupported-media-type" | "too-large" | "not-found" | "busy" | "internal";
+export type InvestigationErrorCode =
+  | "invalid-investigation"
+  | "unsupported-media-type"
+  | "too-large"
+  | "not-found"
+  | "busy"
+  | "internal"
+  | "forbidden-namespace"
+  | "not-owner";
 const STATUS: Record<InvestigationErrorCode, number> = {
   "invalid-investigation": 400,
+  "forbidden-namespace": 403,
+  "not-owner": 403,
   "unsupported-media-type": 415,
   "too-large": 413,
   "not-found": 404,
@@ -55,6 +79,32 @@ export interface InvestigationApi {
   readonly store: InvestigationStore;
   /** The policy set in force now (runtime.policies.current). */
   readonly policies: () => PolicySnapshot;
+}
+
+/** Who asks (server/auth/viewer.ts); without sign-in, "anonymous" seeing every namespace. */
+export interface InvestigationViewer {
+  readonly user: string;
+  readonly groups: readonly string[];
+  readonly access: NamespaceAccess;
+}
+
+export const ANONYMOUS_VIEWER: InvestigationViewer = { user: "anonymous", groups: [], access: ALL_NAMESPACES };
+
+/**
+ * Whether `access` may open it: every one of its flows has its source or destination in a
+ * namespace the person may see. An investigation whose namespaces were not recorded (saved before
+ * sign-in existed) only by those who see every namespace.
+ */
+export function investigationVisible(inv: Pick<Investigation, "flowNamespaces">, access: NamespaceAccess): boolean {
+  if (access.all) return true;
+  if (inv.flowNamespaces === null) return false;
+  return inv.flowNamespaces.every(([src, dst]) => flowVisible(access, src, dst));
+}
+
+/** The investigation as the API answers it: its policies as the person may read them, no internals. */
+export function investigationForViewer(inv: Investigation, viewer: InvestigationViewer): Omit<Investigation, "flowNamespaces"> & { canDelete: boolean } {
+  const { flowNamespaces: _ns, ...rest } = inv;
+  return { ...rest, policies: scopePolicySet(inv.policies, viewer.access), canDelete: inv.owner === viewer.user };
 }
 
 const isJsonObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -83,7 +133,7 @@ const FLOWS_REQUIRED = "flows: flows is required: an array of flow objects";
 let savesInProgress = 0;
 
 /** POST /api/investigations: saves a snapshot of the view, answers 201 { id, url }. */
-export async function createInvestigationResponse(request: Request, api: InvestigationApi): Promise<Response> {
+export async function createInvestigationResponse(request: Request, api: InvestigationApi, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   // Only JSON: a cross-site HTML form cannot send application/json without a CORS preflight.
   const wrongType = requireJson(request, BODY_RULES);
   if (wrongType) return wrongType;
@@ -93,12 +143,20 @@ export async function createInvestigationResponse(request: Request, api: Investi
   }
   savesInProgress++;
   try {
-    const read = await readInvestigation(request);
+    const read = await readInvestigation(request, viewer.access);
     if (!read.ok) return read.response;
-    const { fields, flows } = read.value;
-    const saved = await api.store.save({ ...fields, flows, policies: api.policies() });
+    const { fields, flows, flowNamespaces } = read.value;
+    const saved = await api.store.save({
+      ...fields,
+      flows,
+      policies: api.policies(),
+      owner: viewer.user,
+      // Shared with the saver's groups: their team finds it in its list.
+      sharedWith: viewer.groups,
+      flowNamespaces,
+    });
     const url = withBasePath(`/investigations/${saved.id}`);
-    log.info("investigation saved", { id: saved.id, flows: saved.flowCount });
+    log.audit("investigation saved", { user: viewer.user, id: saved.id, flows: saved.flowCount, sharedWith: saved.sharedWith });
     return Response.json({ id: saved.id, url }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
   } catch (err) {
     if (err instanceof InvestigationInputError) return apiError("invalid-investigation", err.message);
@@ -109,15 +167,16 @@ export async function createInvestigationResponse(request: Request, api: Investi
   }
 }
 
-type ReadInvestigation = BodyResult<{ fields: z.infer<typeof InvestigationFields>; flows: string[] }>;
+type ReadInvestigation = BodyResult<{ fields: z.infer<typeof InvestigationFields>; flows: string[]; flowNamespaces: NamespacePair[] }>;
 
 /**
  * Streams the body: each flow is parsed, bounded (flows come from workloads: attacker-controlled
  * text) and turned into its jsonpb line as it arrives, so only the lines are ever held. Work is cut
  * into slices of a few ms so SSE streams and other requests keep running during a large save.
  */
-async function readInvestigation(request: Request): Promise<ReadInvestigation> {
+async function readInvestigation(request: Request, access: NamespaceAccess): Promise<ReadInvestigation> {
   const lines: string[] = [];
+  const pairs = new Map<string, NamespacePair>();
   const splitter = new ObjectStreamSplitter(
     { arrayKey: "flows", maxElementChars: MAX_FLOW_CHARS, maxMemberChars: MAX_MEMBER_CHARS, maxDepth: MAX_JSON_DEPTH - 2 },
     (text, index) => {
@@ -126,7 +185,19 @@ async function readInvestigation(request: Request): Promise<ReadInvestigation> {
       if (!parsed.ok) throw new ObjectStreamError(400, `flows.${index}: ${parsed.message}`);
       const f = parsed.value;
       if (!isJsonObject(f)) throw new ObjectStreamError(400, `flows.${index}: each flow must be a JSON object (a Flow, or a jsonpb line with a flow)`);
-      lines.push(toJsonpbLine(boundFlowJson(isJsonObject(f.flow) ? f.flow : f) as JsonObject));
+      const flow = boundFlowJson(isJsonObject(f.flow) ? f.flow : f) as JsonObject;
+      const src = namespaceOf(flow.source);
+      const dst = namespaceOf(flow.destination);
+      // Nobody saves (and so shares) flows they may not see themselves.
+      if (!flowVisible(access, src, dst)) {
+        throw new ObjectStreamError(403, `flows.${index}: you may not see flows between namespaces ${JSON.stringify(src.slice(0, 63))} and ${JSON.stringify(dst.slice(0, 63))}`);
+      }
+      const key = `${src}\u0000${dst}`;
+      if (!pairs.has(key)) {
+        if (pairs.size >= MAX_NAMESPACE_PAIRS) throw new ObjectStreamError(413, `an investigation spans at most ${MAX_NAMESPACE_PAIRS} pairs of namespaces`);
+        pairs.set(key, [src, dst]);
+      }
+      lines.push(toJsonpbLine(flow));
     },
   );
   const chunks = bodyTextChunks(request, BODY_RULES);
@@ -157,22 +228,42 @@ async function readInvestigation(request: Request): Promise<ReadInvestigation> {
       const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
       return { ok: false, response: apiError("invalid-investigation", `${where}${issue.message}`) };
     }
-    return { ok: true, value: { fields: checked.data, flows: lines } };
+    return { ok: true, value: { fields: checked.data, flows: lines, flowNamespaces: [...pairs.values()] } };
   } catch (err) {
     if (!(err instanceof ObjectStreamError)) throw err;
     const message = /^flows (must be an array|is required)/.test(err.message) ? FLOWS_REQUIRED : err.message;
-    return { ok: false, response: apiError(err.status === 413 ? "too-large" : "invalid-investigation", message) };
+    const code = err.status === 413 ? "too-large" : err.status === 403 ? "forbidden-namespace" : "invalid-investigation";
+    return { ok: false, response: apiError(code, message) };
   } finally {
     await chunks.return(undefined);
   }
 }
 
+function namespaceOf(endpoint: unknown): string {
+  return isJsonObject(endpoint) && typeof endpoint.namespace === "string" ? endpoint.namespace : "";
+}
+
+/**
+ * The investigation if `viewer` may open it, else undefined, as for an unknown id: the answer
+ * never tells whether an id exists. Audits the opening (and a refused one).
+ */
+export async function openInvestigation(store: InvestigationStore, id: string, viewer: InvestigationViewer): Promise<Investigation | undefined> {
+  const inv = await store.get(id);
+  if (inv === undefined) return undefined;
+  if (!investigationVisible(inv, viewer.access)) {
+    log.audit("investigation open refused", { user: viewer.user, id, reason: "flows of namespaces the user may not see" });
+    return undefined;
+  }
+  log.audit("investigation opened", { user: viewer.user, id, owner: inv.owner });
+  return inv;
+}
+
 /** GET /api/investigations/<id>: the investigation without its flows. */
-export async function investigationResponse(id: string, api: Pick<InvestigationApi, "store">): Promise<Response> {
+export async function investigationResponse(id: string, api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   if (!isInvestigationId(id)) return notFound();
   try {
-    const inv = await api.store.get(id);
-    return inv === undefined ? notFound() : Response.json(inv, { headers: { "Cache-Control": "no-store" } });
+    const inv = await openInvestigation(api.store, id, viewer);
+    return inv === undefined ? notFound() : Response.json(investigationForViewer(inv, viewer), { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     log.error(`reading investigation failed: ${describe(err)}`, { id });
     return apiError("internal", "the investigation could not be read; try again");
@@ -180,11 +271,12 @@ export async function investigationResponse(id: string, api: Pick<InvestigationA
 }
 
 /** GET /api/investigations/<id>/flows: its flows as `hubble observe -o jsonpb` lines, like /api/flows/history. */
-export async function investigationFlowsResponse(id: string, api: Pick<InvestigationApi, "store">): Promise<Response> {
+export async function investigationFlowsResponse(id: string, api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   if (!isInvestigationId(id)) return notFound();
   let lines: string[] | undefined;
   try {
-    lines = await api.store.flows(id);
+    const inv = await api.store.get(id);
+    lines = inv !== undefined && investigationVisible(inv, viewer.access) ? await api.store.flows(id) : undefined;
   } catch (err) {
     log.error(`reading investigation flows failed: ${describe(err)}`, { id });
     return apiError("internal", "the investigation's flows could not be read; try again");
@@ -214,17 +306,51 @@ export async function investigationFlowsResponse(id: string, api: Pick<Investiga
   });
 }
 
-/** GET /api/investigations: the 50 newest, for a "recent investigations" list. */
-export async function investigationListResponse(api: Pick<InvestigationApi, "store">): Promise<Response> {
+/** Listed per request at most; the 50 newest of them the person may open are answered. */
+const LIST_SCAN = 500;
+
+/**
+ * GET /api/investigations: the 50 newest of the person's own and those shared with their groups,
+ * among those they may open; nobody else's id is ever listed.
+ */
+export async function investigationListResponse(api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   try {
-    const list = await api.store.list(50);
+    const list = (await api.store.list(LIST_SCAN, viewer)).filter((s: InvestigationSummary) => investigationVisible(s, viewer.access)).slice(0, 50);
     return Response.json(
-      { investigations: list.map((s) => ({ id: s.id, title: s.title, createdAt: s.createdAt, flowCount: s.flowCount, url: withBasePath(`/investigations/${s.id}`) })) },
+      {
+        investigations: list.map((s) => ({
+          id: s.id,
+          title: s.title,
+          createdAt: s.createdAt,
+          flowCount: s.flowCount,
+          owner: s.owner,
+          url: withBasePath(`/investigations/${s.id}`),
+        })),
+      },
       { headers: { "Cache-Control": "no-store" } },
     );
   } catch (err) {
     log.error(`listing investigations failed: ${describe(err)}`);
     return apiError("internal", "the investigations could not be listed; try again");
+  }
+}
+
+/** DELETE /api/investigations/<id>: only its owner may; 204. Others who may open it get 403, the rest 404. */
+export async function deleteInvestigationResponse(id: string, api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
+  if (!isInvestigationId(id)) return notFound();
+  try {
+    const inv = await api.store.get(id);
+    if (inv === undefined || !investigationVisible(inv, viewer.access)) return notFound();
+    if (inv.owner !== viewer.user) {
+      log.audit("investigation delete refused", { user: viewer.user, id, owner: inv.owner });
+      return apiError("not-owner", "only the one who saved an investigation may delete it");
+    }
+    await api.store.delete(id);
+    log.audit("investigation deleted", { user: viewer.user, id });
+    return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+  } catch (err) {
+    log.error(`deleting investigation failed: ${describe(err)}`, { id });
+    return apiError("internal", "the investigation could not be deleted; try again");
   }
 }
 

@@ -63,6 +63,22 @@ export const MIGRATIONS: readonly Migration[] = [
         );`,
     },
   },
+  {
+    version: 2,
+    name: "owners, sharing with groups, the namespaces of the flows",
+    // Investigations saved before sign-in existed belong to "anonymous" (the user without sign-in);
+    // their flows' namespaces were not recorded (NULL: only those who see every namespace open them).
+    sql: `
+      ALTER TABLE investigations ADD COLUMN owner TEXT NOT NULL DEFAULT 'anonymous';
+      ALTER TABLE investigations ADD COLUMN flow_namespaces TEXT;
+      CREATE INDEX investigations_owner ON investigations (owner, created_at);
+      CREATE TABLE investigation_shares (
+        investigation_id TEXT NOT NULL REFERENCES investigations (id) ON DELETE CASCADE,
+        group_name TEXT NOT NULL,
+        PRIMARY KEY (investigation_id, group_name)
+      );
+      CREATE INDEX investigation_shares_group ON investigation_shares (group_name);`,
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL = `

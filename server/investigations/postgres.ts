@@ -5,7 +5,7 @@ import { decodeFlowChunks, FLOWS_FORMAT } from "./codec";
 import { isInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
 import { investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
-import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
+import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type ListViewer, type NewInvestigation } from "./store";
 
 // The shared store: PostgreSQL (DATABASE_URL), so several replicas behind a load balancer see the
 // same investigations.
@@ -108,15 +108,18 @@ class PostgresInvestigationStore implements InvestigationStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async save(input: NewInvestigation): Promise<Investigation> {
-    const { saved, chunks, policies } = await prepareSave(input);
+    const { saved, chunks, policies, flowNamespaces } = await prepareSave(input);
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
       await client.query(
-        `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [saved.id, saved.title, saved.note, saved.view, saved.selectedFlow, saved.createdAt, saved.flowCount, policies],
+        `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [saved.id, saved.title, saved.note, saved.view, saved.selectedFlow, saved.createdAt, saved.flowCount, policies, saved.owner, flowNamespaces],
       );
+      for (const group of saved.sharedWith) {
+        await client.query("INSERT INTO investigation_shares (investigation_id, group_name) VALUES ($1, $2)", [saved.id, group]);
+      }
       for (const [i, data] of chunks.entries()) {
         await client.query("INSERT INTO investigation_flows (investigation_id, chunk, format, data) VALUES ($1, $2, $3, $4)", [saved.id, i, FLOWS_FORMAT, data]);
       }
@@ -132,8 +135,13 @@ class PostgresInvestigationStore implements InvestigationStore {
 
   async get(id: string): Promise<Investigation | undefined> {
     if (!isInvestigationId(id)) return undefined;
-    const { rows } = await this.pool.query<InvestigationRow>(`SELECT ${SUMMARY_COLUMNS}, policies FROM investigations WHERE id = $1`, [id]);
-    return rows.length === 0 ? undefined : investigationFromRow(rows[0]);
+    const { rows } = await this.pool.query<InvestigationRow & { shared_with: string[] | null }>(
+      `SELECT ${SUMMARY_COLUMNS}, policies,
+         ARRAY(SELECT group_name FROM investigation_shares s WHERE s.investigation_id = investigations.id ORDER BY group_name) AS shared_with
+       FROM investigations WHERE id = $1`,
+      [id],
+    );
+    return rows.length === 0 ? undefined : investigationFromRow(rows[0], rows[0].shared_with ?? []);
   }
 
   async flows(id: string): Promise<string[] | undefined> {
@@ -149,12 +157,33 @@ class PostgresInvestigationStore implements InvestigationStore {
     return decodeFlowChunks(rows.flatMap((r) => (r.data === null ? [] : [r.data])));
   }
 
-  async list(limit?: number): Promise<InvestigationSummary[]> {
+  async list(limit?: number, viewer?: ListViewer): Promise<InvestigationSummary[]> {
+    if (viewer === undefined) {
+      const { rows } = await this.pool.query<SummaryRow>(
+        `SELECT ${SUMMARY_COLUMNS} FROM investigations ORDER BY created_at DESC, seq DESC LIMIT $1`,
+        [clampListLimit(limit)],
+      );
+      return rows.map(summaryFromRow);
+    }
     const { rows } = await this.pool.query<SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM investigations ORDER BY created_at DESC, seq DESC LIMIT $1`,
-      [clampListLimit(limit)],
+      `SELECT ${SUMMARY_COLUMNS} FROM investigations
+       WHERE owner = $1 OR id IN (SELECT investigation_id FROM investigation_shares WHERE group_name = ANY($2::text[]))
+       ORDER BY created_at DESC, seq DESC LIMIT $3`,
+      [viewer.user, viewer.groups.slice(0, 500), clampListLimit(limit)],
     );
     return rows.map(summaryFromRow);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (!isInvestigationId(id)) return false;
+    // The flow chunks and shares go with it (ON DELETE CASCADE).
+    const { rowCount } = await this.pool.query("DELETE FROM investigations WHERE id = $1", [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async expire(before: Date): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>("DELETE FROM investigations WHERE created_at < $1 RETURNING id", [before.toISOString()]);
+    return rows.map((r) => r.id);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import "server-only";
 import type { PolicySnapshot } from "@/server/policies";
 import { encodeFlowChunks } from "./codec";
 import { newInvestigationId } from "./ids";
-import { checkNewInvestigation, type Investigation, type InvestigationSummary, type NewInvestigation } from "./store";
+import { checkNewInvestigation, type Investigation, type InvestigationSummary, type NamespacePair, type NewInvestigation } from "./store";
 
 // Table rows ⇄ the store's types, the same for both backends.
 
@@ -14,13 +14,15 @@ export interface SummaryRow {
   selected_flow: string | null;
   created_at: string;
   flow_count: number | string;
+  owner: string;
+  flow_namespaces: string | null;
 }
 
 export interface InvestigationRow extends SummaryRow {
   policies: string;
 }
 
-export const SUMMARY_COLUMNS = "id, title, note, view, selected_flow, created_at, flow_count";
+export const SUMMARY_COLUMNS = "id, title, note, view, selected_flow, created_at, flow_count, owner, flow_namespaces";
 
 export function summaryFromRow(row: SummaryRow): InvestigationSummary {
   return {
@@ -31,15 +33,17 @@ export function summaryFromRow(row: SummaryRow): InvestigationSummary {
     selectedFlow: row.selected_flow,
     createdAt: row.created_at,
     flowCount: Number(row.flow_count),
+    owner: row.owner,
+    flowNamespaces: row.flow_namespaces === null ? null : (JSON.parse(row.flow_namespaces) as NamespacePair[]),
   };
 }
 
-export function investigationFromRow(row: InvestigationRow): Investigation {
-  return { ...summaryFromRow(row), policies: JSON.parse(row.policies) as PolicySnapshot };
+export function investigationFromRow(row: InvestigationRow, sharedWith: readonly string[]): Investigation {
+  return { ...summaryFromRow(row), policies: JSON.parse(row.policies) as PolicySnapshot, sharedWith };
 }
 
 /** What both stores write for a new investigation: the checked record, its flows compressed, its policies as JSON. */
-export async function prepareSave(input: NewInvestigation): Promise<{ saved: Investigation; chunks: Buffer[]; policies: string }> {
+export async function prepareSave(input: NewInvestigation): Promise<{ saved: Investigation; chunks: Buffer[]; policies: string; flowNamespaces: string }> {
   const inv = checkNewInvestigation(input);
   const chunks = await encodeFlowChunks(inv.flows);
   const saved: Investigation = {
@@ -51,6 +55,9 @@ export async function prepareSave(input: NewInvestigation): Promise<{ saved: Inv
     createdAt: new Date().toISOString(),
     flowCount: inv.flows.length,
     policies: inv.policies,
+    owner: inv.owner,
+    sharedWith: inv.sharedWith,
+    flowNamespaces: inv.flowNamespaces.map((p) => [p[0], p[1]] as const),
   };
-  return { saved, chunks, policies: JSON.stringify(inv.policies) };
+  return { saved, chunks, policies: JSON.stringify(inv.policies), flowNamespaces: JSON.stringify(saved.flowNamespaces) };
 }

@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { openInvestigationStore } from "./index";
 import { SQLITE_FILE } from "./sqlite";
+import { MIGRATIONS, migrationSql, SCHEMA_MIGRATIONS_DDL } from "./migrations";
 import { investigationStoreContract } from "./testing/contract";
 import { flowLines, newInvestigation } from "./testing/fixtures";
 
@@ -69,6 +70,28 @@ describe("SQLite investigation store", () => {
     assert.equal(check.prepare("SELECT count(*) FROM investigation_flows").pluck().get(), 0);
     check.close();
     await store.close();
+  });
+
+  it("migrates a database from before sign-in: its investigations belong to anonymous, their namespaces unknown", async () => {
+    const dataDir = tempDir();
+    const db = new Database(join(dataDir, SQLITE_FILE));
+    db.exec(SCHEMA_MIGRATIONS_DDL);
+    db.exec(migrationSql(MIGRATIONS[0]!, "sqlite"));
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'v1', '')").run();
+    db.prepare(
+      "INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies) VALUES ('AAAAAAAAAAAAAAAAAAAAAA', 'old', '', '', NULL, '2026-01-01T00:00:00.000Z', 0, '{}')",
+    ).run();
+    db.close();
+    const store = await openInvestigationStore({ dataDir, databaseUrl: null });
+    try {
+      const old = await store.get("AAAAAAAAAAAAAAAAAAAAAA");
+      assert.equal(old?.owner, "anonymous");
+      assert.equal(old?.flowNamespaces, null);
+      assert.deepEqual(old?.sharedWith, []);
+      assert.deepEqual((await store.list(10, { user: "anonymous", groups: [] })).map((s) => s.id), ["AAAAAAAAAAAAAAAAAAAAAA"]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("refuses a database whose schema is newer than this code", async () => {

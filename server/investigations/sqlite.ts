@@ -7,7 +7,7 @@ import { decodeFlowChunks, FLOWS_FORMAT } from "./codec";
 import { isInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
 import { investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
-import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type NewInvestigation } from "./store";
+import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type ListViewer, type NewInvestigation } from "./store";
 
 // The embedded store: one SQLite file in HUBBLE_LENS_DATA_DIR, for a single replica.
 //
@@ -68,13 +68,21 @@ class SqliteInvestigationStore implements InvestigationStore {
   private readonly selectExists: Database.Statement<[string], number>;
   private readonly selectChunks: Database.Statement<[string], { data: Buffer }>;
   private readonly selectList: Database.Statement<[number], SummaryRow>;
+  private readonly insertShare: Database.Statement;
+  private readonly selectShares: Database.Statement<[string], string>;
+  private readonly deleteOne: Database.Statement<[string]>;
+  private readonly selectExpired: Database.Statement<[string], string>;
   private closed = false;
 
   constructor(private readonly db: Database.Database) {
     this.insertInvestigation = db.prepare(
-      `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies)
-       VALUES (@id, @title, @note, @view, @selectedFlow, @createdAt, @flowCount, @policies)`,
+      `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces)
+       VALUES (@id, @title, @note, @view, @selectedFlow, @createdAt, @flowCount, @policies, @owner, @flowNamespaces)`,
     );
+    this.insertShare = db.prepare("INSERT INTO investigation_shares (investigation_id, group_name) VALUES (?, ?)");
+    this.selectShares = db.prepare<[string], string>("SELECT group_name FROM investigation_shares WHERE investigation_id = ? ORDER BY group_name").pluck();
+    this.deleteOne = db.prepare<[string]>("DELETE FROM investigations WHERE id = ?");
+    this.selectExpired = db.prepare<[string], string>("SELECT id FROM investigations WHERE created_at < ?").pluck();
     this.insertChunk = db.prepare("INSERT INTO investigation_flows (investigation_id, chunk, format, data) VALUES (?, ?, ?, ?)");
     this.selectOne = db.prepare(`SELECT ${SUMMARY_COLUMNS}, policies FROM investigations WHERE id = ?`);
     this.selectExists = db.prepare<[string], number>("SELECT 1 FROM investigations WHERE id = ?").pluck();
@@ -83,9 +91,10 @@ class SqliteInvestigationStore implements InvestigationStore {
   }
 
   async save(input: NewInvestigation): Promise<Investigation> {
-    const { saved, chunks, policies } = await prepareSave(input);
+    const { saved, chunks, policies, flowNamespaces } = await prepareSave(input);
     this.db.transaction(() => {
-      this.insertInvestigation.run({ ...saved, policies });
+      this.insertInvestigation.run({ ...saved, policies, flowNamespaces, sharedWith: undefined });
+      for (const group of saved.sharedWith) this.insertShare.run(saved.id, group);
       chunks.forEach((data, i) => this.insertChunk.run(saved.id, i, FLOWS_FORMAT, data));
     }).immediate();
     // Read back through JSON so the caller sees exactly what get() will return.
@@ -95,7 +104,7 @@ class SqliteInvestigationStore implements InvestigationStore {
   async get(id: string): Promise<Investigation | undefined> {
     if (!isInvestigationId(id)) return undefined;
     const row = this.selectOne.get(id);
-    return row === undefined ? undefined : investigationFromRow(row);
+    return row === undefined ? undefined : investigationFromRow(row, this.selectShares.all(id));
   }
 
   async flows(id: string): Promise<string[] | undefined> {
@@ -108,8 +117,28 @@ class SqliteInvestigationStore implements InvestigationStore {
     return found === undefined ? undefined : decodeFlowChunks(found);
   }
 
-  async list(limit?: number): Promise<InvestigationSummary[]> {
-    return this.selectList.all(clampListLimit(limit)).map(summaryFromRow);
+  async list(limit?: number, viewer?: ListViewer): Promise<InvestigationSummary[]> {
+    if (viewer === undefined) return this.selectList.all(clampListLimit(limit)).map(summaryFromRow);
+    const groups = viewer.groups.slice(0, 500);
+    const inGroups = groups.length === 0 ? "" : ` OR id IN (SELECT investigation_id FROM investigation_shares WHERE group_name IN (${groups.map(() => "?").join(", ")}))`;
+    return this.db
+      .prepare<unknown[], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM investigations WHERE owner = ?${inGroups} ORDER BY created_at DESC, seq DESC LIMIT ?`)
+      .all(viewer.user, ...groups, clampListLimit(limit))
+      .map(summaryFromRow);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (!isInvestigationId(id)) return false;
+    // The flow chunks and shares go with it (ON DELETE CASCADE, foreign_keys=ON).
+    return this.deleteOne.run(id).changes > 0;
+  }
+
+  async expire(before: Date): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = this.selectExpired.all(before.toISOString());
+      for (const id of ids) this.deleteOne.run(id);
+      return ids;
+    }).immediate();
   }
 
   async close(): Promise<void> {

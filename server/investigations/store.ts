@@ -13,6 +13,19 @@ export const MAX_SELECTED_FLOW = 512;
 export const MAX_FLOWS = 50_000;
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
+export const MAX_OWNER = 256;
+export const MAX_SHARED_GROUPS = 200;
+/** Distinct (source, destination) namespace pairs recorded per investigation. */
+export const MAX_NAMESPACE_PAIRS = 10_000;
+
+/** The source and destination namespace of flows ("" for endpoints outside any namespace: world, host). */
+export type NamespacePair = readonly [source: string, destination: string];
+
+/** Who is asking for a list: their own investigations and those shared with their groups. */
+export interface ListViewer {
+  readonly user: string;
+  readonly groups: readonly string[];
+}
 
 export interface NewInvestigation {
   /** ≤ 200 chars, non-empty after trim (stored trimmed). */
@@ -30,6 +43,15 @@ export interface NewInvestigation {
   flows: readonly string[];
   /** The policies as they were when the investigation was shared. */
   policies: PolicySnapshot;
+  /** Who saved it (the signed-in user; "anonymous" without sign-in): the one who may delete it. */
+  owner: string;
+  /** Groups whose members find it in their list (the owner's groups when it was saved). */
+  sharedWith: readonly string[];
+  /**
+   * The distinct (source, destination) namespaces of its flows: who may open it is decided from
+   * these (everyone who may see every one of its flows), without reading the flows.
+   */
+  flowNamespaces: readonly NamespacePair[];
 }
 
 export interface Investigation {
@@ -43,9 +65,13 @@ export interface Investigation {
   createdAt: string;
   flowCount: number;
   policies: PolicySnapshot;
+  owner: string;
+  sharedWith: readonly string[];
+  /** null for investigations saved before they were recorded: only those who see every namespace may open them. */
+  flowNamespaces: readonly NamespacePair[] | null;
 }
 
-export type InvestigationSummary = Omit<Investigation, "policies">;
+export type InvestigationSummary = Omit<Investigation, "policies" | "sharedWith">;
 
 export interface InvestigationStore {
   readonly kind: "sqlite" | "postgres";
@@ -54,8 +80,15 @@ export interface InvestigationStore {
   /** undefined for unknown or malformed ids (never throws for those). */
   get(id: string): Promise<Investigation | undefined>;
   flows(id: string): Promise<string[] | undefined>;
-  /** Newest first; `limit` defaults to 50 and is capped at 500. */
-  list(limit?: number): Promise<InvestigationSummary[]>;
+  /**
+   * Newest first; `limit` defaults to 50 and is capped at 500. With a viewer, only theirs and those
+   * shared with one of their groups; without, every one (tests, tools).
+   */
+  list(limit?: number, viewer?: ListViewer): Promise<InvestigationSummary[]>;
+  /** Deletes one with its flows; false when there is none with that id. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes every investigation created before `before`; answers their ids. */
+  expire(before: Date): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -92,7 +125,16 @@ export function checkNewInvestigation(inv: NewInvestigation): NewInvestigation {
     throw new InvestigationInputError("selectedFlow", `must be null or 1 to ${MAX_SELECTED_FLOW} characters`);
   }
   if (inv.flows.length > MAX_FLOWS) throw new InvestigationInputError("flows", `must be at most ${MAX_FLOWS} flows`);
-  return { ...inv, title };
+  if (inv.owner === "" || inv.owner.length > MAX_OWNER || !storableText(inv.owner)) {
+    throw new InvestigationInputError("owner", `must be 1 to ${MAX_OWNER} characters without NUL`);
+  }
+  if (inv.sharedWith.length > MAX_SHARED_GROUPS || inv.sharedWith.some((g) => g === "" || g.length > MAX_OWNER || !storableText(g))) {
+    throw new InvestigationInputError("sharedWith", `must be at most ${MAX_SHARED_GROUPS} group names of 1 to ${MAX_OWNER} characters`);
+  }
+  if (inv.flowNamespaces.length > MAX_NAMESPACE_PAIRS || inv.flowNamespaces.some((p) => p.some((ns) => !storableText(ns) || ns.length > MAX_OWNER))) {
+    throw new InvestigationInputError("flowNamespaces", `must be at most ${MAX_NAMESPACE_PAIRS} namespace pairs`);
+  }
+  return { ...inv, title, sharedWith: [...new Set(inv.sharedWith)] };
 }
 
 /**

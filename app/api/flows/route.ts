@@ -6,8 +6,8 @@ import { apiRoute } from "@/server/http/guard";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-/** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts). */
-export const GET = apiRoute(async (request: Request): Promise<Response> => {
+/** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts); only the person's namespaces. */
+export const GET = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
   const { hub } = await getRuntime();
-  return flowStreamResponse(request, hub, new Date(), getMetrics());
+  return flowStreamResponse(request, hub, new Date(), getMetrics(), viewer.access);
 });

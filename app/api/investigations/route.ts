@@ -7,15 +7,15 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** Share an investigation: a snapshot of the view's flows, the selected drop and the policies. */
-export const POST = apiRoute(async (request: Request): Promise<Response> => {
+export const POST = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
   const { investigations, policies } = await getRuntime();
-  const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current() });
+  const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current() }, viewer);
   getMetrics().investigationSaved(response.status);
   return response;
 });
 
-/** The 50 newest investigations. */
-export const GET = apiRoute(async (): Promise<Response> => {
+/** The 50 newest of the person's own and those shared with their groups. */
+export const GET = apiRoute(async (_request: Request, _ctx, viewer): Promise<Response> => {
   const { investigations } = await getRuntime();
-  return investigationListResponse({ store: investigations });
+  return investigationListResponse({ store: investigations }, viewer);
 });

@@ -1,3 +1,4 @@
+import { canSeeNamespace } from "@/lib/access/scope";
 import { getRuntime } from "@/server/runtime";
 import { classifyRelayError } from "@/server/relay-client/errors";
 import { apiRoute } from "@/server/http/guard";
@@ -5,13 +6,17 @@ import { apiRoute } from "@/server/http/guard";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-/** Namespaces with flows in the last hour, from the relay's GetNamespaces. */
-export const GET = apiRoute(async (): Promise<Response> => {
+/** Namespaces with flows in the last hour, from the relay's GetNamespaces: those the person may see. */
+export const GET = apiRoute(async (_request: Request, _ctx, viewer): Promise<Response> => {
   const { client } = await getRuntime();
   try {
     const res = await client.getNamespaces();
     return Response.json(
-      { namespaces: res.namespaces.map((n) => ({ cluster: n.cluster, namespace: n.namespace })) },
+      {
+        namespaces: res.namespaces
+          .filter((n) => canSeeNamespace(viewer.access, n.namespace))
+          .map((n) => ({ cluster: n.cluster, namespace: n.namespace })),
+      },
       { headers: { "Cache-Control": "no-store" } },
     );
   } catch (err) {

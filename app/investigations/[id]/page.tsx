@@ -1,9 +1,13 @@
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { InvestigationPage, InvestigationMissing } from "@/components/investigations/investigation-page";
 import type { InvestigationMeta } from "@/components/investigations/types";
 import { log } from "@/server/log";
 import { getRuntime } from "@/server/runtime";
+import { getServerConfig } from "@/server/config/env";
+import { viewerOf } from "@/server/auth/viewer";
+import { investigationForViewer, openInvestigation } from "@/server/investigations/http";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -13,8 +17,13 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   const { id } = await params;
   let investigation: InvestigationMeta | undefined;
   let failure: string | undefined;
+  // The middleware let the request in; who it is decides whether this investigation opens: only
+  // for those who may see every one of its flows, else the same 404 as an unknown id.
+  const who = await viewerOf(await headers(), getServerConfig().auth);
+  if (!who.ok) notFound();
   try {
-    investigation = await (await getRuntime()).investigations.get(id);
+    const found = await openInvestigation((await getRuntime()).investigations, id, who.viewer);
+    investigation = found && investigationForViewer(found, who.viewer);
   } catch (err) {
     // The store's own message may name hosts or tables: it goes to the log, not to the page.
     log.error("investigation page: the store could not be read", { id: id.slice(0, 64), error: err instanceof Error ? err.message : String(err) });

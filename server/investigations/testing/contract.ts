@@ -47,6 +47,9 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
         createdAt: saved.createdAt,
         flowCount: 20,
         policies: input.policies,
+        owner: "alice",
+        sharedWith: ["shop-team"],
+        flowNamespaces: [["shop", "shop"]],
       });
       assert.deepEqual(await store.get(saved.id), saved);
       assert.deepEqual(await store.flows(saved.id), input.flows);
@@ -139,7 +142,55 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
       await again.close();
       assert.deepEqual(await store.get(saved.id), saved);
       assert.deepEqual(await store.flows(saved.id), newInvestigation().flows);
-      assert.deepEqual(await backend.appliedMigrations(), [1]);
+      assert.deepEqual(await backend.appliedMigrations(), [1, 2]);
+    });
+
+    it("lists a person their own and those shared with their groups, never others'", async () => {
+      const mine = await store.save(newInvestigation({ title: "carol's", owner: "carol", sharedWith: [] }));
+      const team = await store.save(newInvestigation({ title: "dave's for payments", owner: "dave", sharedWith: ["payments", "ops"] }));
+      const other = await store.save(newInvestigation({ title: "erin's", owner: "erin", sharedWith: ["finance"] }));
+      const ids = async (user: string, groups: string[]) => (await store.list(500, { user, groups })).map((s) => s.id);
+      assert.deepEqual(await ids("carol", ["payments"]), [team.id, mine.id]);
+      assert.deepEqual(await ids("carol", []), [mine.id]);
+      assert.deepEqual(await ids("frank", ["ops"]), [team.id]);
+      assert.deepEqual(await ids("frank", []), []);
+      assert.ok(!(await ids("carol", ["payments", "finance-x"])).includes(other.id));
+      assert.deepEqual((await store.get(team.id))?.sharedWith, ["ops", "payments"]);
+      const summary = (await store.list(500, { user: "dave", groups: [] }))[0]!;
+      assert.equal(summary.owner, "dave");
+      assert.deepEqual(summary.flowNamespaces, [["shop", "shop"]]);
+    });
+
+    it("deletes one with its flows and shares, and nothing else", async () => {
+      const gone = await store.save(newInvestigation({ title: "to delete", owner: "gina", sharedWith: ["g1"] }));
+      const kept = await store.save(newInvestigation({ title: "to keep", owner: "gina", sharedWith: ["g1"] }));
+      assert.equal(await store.delete(gone.id), true);
+      assert.equal(await store.get(gone.id), undefined);
+      assert.equal(await store.flows(gone.id), undefined);
+      assert.deepEqual((await store.list(500, { user: "nobody", groups: ["g1"] })).map((s) => s.id), [kept.id]);
+      assert.equal(await store.delete(gone.id), false);
+      assert.equal(await store.delete("not an id"), false);
+      assert.deepEqual(await store.flows(kept.id), newInvestigation().flows);
+    });
+
+    it("expires those created before the retention cut-off", async () => {
+      const old = await store.save(newInvestigation({ title: "old", owner: "hank" }));
+      await new Promise((r) => setTimeout(r, 20));
+      const cut = new Date();
+      await new Promise((r) => setTimeout(r, 20));
+      const fresh = await store.save(newInvestigation({ title: "fresh", owner: "hank" }));
+      const expired = await store.expire(cut);
+      assert.ok(expired.includes(old.id), "the old one expired");
+      assert.ok(!expired.includes(fresh.id), "the fresh one stays");
+      assert.equal(await store.get(old.id), undefined);
+      assert.equal(await store.flows(old.id), undefined);
+      assert.equal((await store.get(fresh.id))?.title, "fresh");
+      assert.deepEqual(await store.expire(cut), []);
+    });
+
+    it("refuses a save without an owner", async () => {
+      await assert.rejects(store.save(newInvestigation({ owner: "" })), InvestigationInputError);
+      await assert.rejects(store.save(newInvestigation({ sharedWith: [""] })), InvestigationInputError);
     });
   });
 }

@@ -71,6 +71,9 @@ export function newInvestigation(overrides: Partial<NewInvestigation> = {}): New
     selectedFlow: "00000001-0000-4000-8000-000000000000",
     flows: flowLines(1, 20),
     policies: policySnapshot(),
+    owner: "alice",
+    sharedWith: ["shop-team"],
+    flowNamespaces: [["shop", "shop"]],
     ...overrides,
   };
 }

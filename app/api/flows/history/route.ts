@@ -5,8 +5,8 @@ import { apiRoute } from "@/server/http/guard";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-/** The bounded, non-following form of /api/flows, as `hubble observe -o jsonpb` lines. */
-export const GET = apiRoute(async (request: Request): Promise<Response> => {
+/** The bounded, non-following form of /api/flows, as `hubble observe -o jsonpb` lines; only the person's namespaces. */
+export const GET = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
   const { flows } = await getRuntime();
-  return flowHistoryResponse(request, flows);
+  return flowHistoryResponse(request, flows, viewer.access);
 });

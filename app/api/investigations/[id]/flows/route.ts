@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 /** The investigation's flows as `hubble observe -o jsonpb` lines, like /api/flows/history. */
-export const GET = apiRoute(async (_request: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> => {
+export const GET = apiRoute(async (_request: Request, ctx: { params: Promise<{ id: string }> }, viewer): Promise<Response> => {
   const [{ id }, { investigations }] = await Promise.all([ctx.params, getRuntime()]);
-  return investigationFlowsResponse(id, { store: investigations });
+  return investigationFlowsResponse(id, { store: investigations }, viewer);
 });
