@@ -49,7 +49,8 @@ test("clicking an edge shows that edge's flows", async ({ page }) => {
   const edge = page.locator("[data-edge-id]").first();
   await expect(edge).toBeAttached();
   const edgeId = (await edge.getAttribute("data-edge-id"))!;
-  await edge.dispatchEvent("click");
+  // By its id: `.first()` resolves again on click, and the map may have reordered meanwhile.
+  await page.locator(`[data-edge-id="${edgeId.replace(/["\\]/g, "\\$&")}"]`).dispatchEvent("click");
   await expect(page).toHaveURL(new RegExp(`edge=${encodeURIComponent(edgeId).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   const [, , portProto] = edgeId.split("|");
   const port = portProto.split("/")[0];

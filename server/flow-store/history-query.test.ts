@@ -91,10 +91,17 @@ describe("history-backed window query", () => {
     assert.equal(timestampToNs(link[0].time), at(42));
   });
 
-  it("stops a window that holds too many stored flows after its first ones: a prefix, never a gap", async () => {
+  it("starts a window that holds too many stored flows at the minute from which its newest fit: no gap before the live flows", async () => {
+    // T0 is 45 s into its minute: flows 0..54 fall in the first minute, 55..99 in the next.
+    const query = historyBackedQuery(relayHolding(90, 119, []), { store, newestWrittenNs: () => newest }, 50);
+    const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)) }));
+    assert.deepEqual(got.map(uuidOf), flows.slice(55).map((f) => f.uuid));
+  });
+
+  it("stops a 'first N' request that reads too many stored flows after its first ones", async () => {
     const asked: GetFlowsRequest[] = [];
     const query = historyBackedQuery(relayHolding(90, 119, asked), { store, newestWrittenNs: () => newest }, 25);
-    const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)) }));
+    const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)), number: 1000n }));
     assert.deepEqual(got.map(uuidOf), flows.slice(0, 25).map((f) => f.uuid));
     assert.equal(asked.length, 0, "the relay is not asked past a cut");
   });

@@ -34,9 +34,11 @@ export const SEAM_GRACE_NS = 5_000_000_000n;
 
 /**
  * Most stored flows one query reads. A window of days holds millions of flows; reading them all to
- * count the map and the Drops view would take minutes of CPU. Past this, the answer is the
- * window's first flows (a prefix: no gap inside it) and the log says so; counting long windows is
- * the per-minute edge counts' job (`FlowStore.edgeCounts`).
+ * count the map and the Drops view would take minutes of CPU. A window that holds more starts
+ * later, at the minute from which its newest flows fit (found from the per-minute counts), so
+ * what is read still joins the relay and the live flows without a gap; a "first N" request
+ * (`number`, e.g. /api/flows/history's limit) keeps its start and stops after the cap. Either way
+ * the log says so; counting long windows is the per-minute edge counts' job (`/api/flows/counts`).
  */
 export const MAX_STORED_FLOWS_PER_QUERY = 250_000;
 
@@ -65,10 +67,15 @@ async function* joined(
   // `number` with `since`: the first N from then on (the caller caps the total).
   const limit = req.number > 0n ? Number(req.number) : Infinity;
 
+  const storeUntil = min(untilNs, newest);
+  const readFrom = limit === Infinity && !keys ? await newestThatFit(history.store, sinceNs, storeUntil, maxStored) : sinceNs;
+  if (readFrom > sinceNs) {
+    log.info(`flow history: a window holds more than ${maxStored} flows; reading from ${new Date(Number(readFrom / 1_000_000n)).toISOString()}`);
+  }
   const fromStore = new Set<string>();
   let sent = 0;
   let read = 0;
-  for await (const f of history.store.flows({ sinceNs, untilNs: min(untilNs, newest), hint: keys ? { keys } : undefined, signal })) {
+  for await (const f of history.store.flows({ sinceNs: readFrom, untilNs: storeUntil, hint: keys ? { keys } : undefined, signal })) {
     if (signal.aborted) return;
     if (++read > maxStored) {
       log.warn(`flow history: a window query stopped after its first ${maxStored} stored flows`, { since: new Date(Number(sinceNs / 1_000_000n)).toISOString() });
@@ -91,6 +98,23 @@ async function* joined(
     }
     yield r;
   }
+}
+
+/** The latest minute start from which at most `max` flows (counted per minute) run to `untilNs`; `sinceNs` when all fit. */
+async function newestThatFit(store: FlowStore, sinceNs: bigint, untilNs: bigint, max: number): Promise<bigint> {
+  const sinceMs = Number(sinceNs / 1_000_000n);
+  const untilMs = Number(untilNs / 1_000_000n);
+  const perMinute = new Map<number, number>();
+  for (const e of await store.edgeCounts({ sinceMs, untilMs, perMinute: true })) perMinute.set(e.minuteMs, (perMinute.get(e.minuteMs) ?? 0) + e.count);
+  let total = 0;
+  for (const minute of [...perMinute.keys()].sort((a, b) => b - a)) {
+    total += perMinute.get(minute)!;
+    if (total > max) {
+      const start = BigInt(minute + 60_000) * 1_000_000n;
+      return start > sinceNs ? start : sinceNs;
+    }
+  }
+  return sinceNs;
 }
 
 function min(a: bigint | undefined, b: bigint): bigint {
