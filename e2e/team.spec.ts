@@ -10,9 +10,9 @@ import { ServerProcess } from "./server-process";
 // with different namespaces who see different maps, flows and investigations. The access file:
 // alice sees shop-frontend, the billing-team group sees billing.
 
-const PROXY_PORT = Number(process.env.E2E_TEAM_PORT ?? 3110);
-const OIDC_APP_PORT = Number(process.env.E2E_TEAM_OIDC_PORT ?? 3111);
-const PROVIDER_PORT = Number(process.env.E2E_OIDC_PROVIDER_PORT ?? 3112);
+const PROXY_PORT = Number(process.env.E2E_TEAM_PORT ?? 3113);
+const OIDC_APP_PORT = Number(process.env.E2E_TEAM_OIDC_PORT ?? 3114);
+const PROVIDER_PORT = Number(process.env.E2E_OIDC_PROVIDER_PORT ?? 3115);
 
 const ACCESS = `users:
   alice: [shop-frontend]
