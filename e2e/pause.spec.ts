@@ -46,6 +46,8 @@ test("paused, the table pages through every flow of the window, newest first, no
   expect(firstUrl.searchParams.get("last")).toBe("1000");
   await expect(bar).toContainText(/page 1: flows 1–1,000/);
   await expect(page.getByRole("grid")).toHaveAttribute("aria-rowcount", "1001");
+  // A page is not "new flows": no pill over it.
+  await expect(page.getByRole("button", { name: /^[\d,]+ new flows?$/ })).toHaveCount(0);
   // The window is closed at the pause, so the same request answers the same flows.
   const page1 = await historyIds(page, firstUrl.toString());
   expect(page1.length).toBe(1000);

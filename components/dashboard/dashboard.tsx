@@ -73,7 +73,8 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   const held = useRef(live.flows);
   if (!paused && following) held.current = live.flows;
   const tableFlows = paused || !following ? held.current : live.flows;
-  const newFlows = !paused && !following ? newerThan(live.flows.rows, held.current.rows[0]) : undefined;
+  // Paused, nothing is "new" in the table (Resume brings the live flows back).
+  const newFlows = paused ? 0 : !following ? newerThan(live.flows.rows, held.current.rows[0]) : undefined;
   // While paused, the table can page through every flow of the window the relay still holds.
   const [browsing, setBrowsing] = useState(false);
   if (!paused && browsing) setBrowsing(false);
