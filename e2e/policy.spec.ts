@@ -89,6 +89,8 @@ test("the Drops view groups drops; a click filters the table and the map", async
   }
 
   // By policy: the client-side policy filter narrows both the table and the map.
+  // The map of every drop first (it fills in as the server's frames arrive).
+  await expect.poll(async () => page.locator("[data-edge-id]").count()).toBeGreaterThan(2);
   const edgesBefore = await page.locator("[data-edge-id]").count();
   const policyRow = drops.locator('[data-testid="drops-row"][data-grouping="policy"]', { hasText: "payments/default-deny" });
   await policyRow.click();

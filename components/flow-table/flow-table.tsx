@@ -26,6 +26,7 @@ import {
   useState,
   type KeyboardEvent,
   type MouseEvent,
+  type PointerEvent,
   type ReactNode,
 } from "react";
 import type { FlowRow } from "@/lib/flow-model";
@@ -210,18 +211,31 @@ export function FlowTable({
     latest.current.onFollowChange(true);
   }, [latest]);
 
+  // The row under the pointer when it went down. While the table follows, the row element under
+  // a still pointer is replaced between press and release, and the browser then sends the click to
+  // the rows' container, not to a row: the pressed row is the one the person aimed at.
+  const pressed = useRef<FlowRow | undefined>(undefined);
+  const rowAt = useCallback(
+    (target: EventTarget | null): FlowRow | undefined => {
+      const rowEl = (target as HTMLElement | null)?.closest?.<HTMLElement>("[data-index]");
+      return rowEl ? latest.current.rows[Number(rowEl.dataset.index)] : undefined;
+    },
+    [latest],
+  );
+  const onRowPointerDown = useCallback((e: PointerEvent<HTMLDivElement>) => {
+    pressed.current = e.button === 0 ? rowAt(e.target) : undefined;
+  }, [rowAt]);
   const onRowClick = useCallback(
     (e: MouseEvent<HTMLDivElement>) => {
-      const rowEl = (e.target as HTMLElement).closest<HTMLElement>("[data-index]");
-      if (!rowEl) return;
-      const row = latest.current.rows[Number(rowEl.dataset.index)];
+      const row = pressed.current ?? rowAt(e.target);
+      pressed.current = undefined;
       if (!row) return;
       setActiveId(row.id);
       // The clicked row stays where it is: new flows are counted above, not pushed in.
       if (latest.current.following) latest.current.onFollowChange(false);
       latest.current.onSelect(row.id);
     },
-    [latest],
+    [latest, rowAt],
   );
 
   const onKeyDown = useCallback(
@@ -312,6 +326,7 @@ export function FlowTable({
           ref={scrollRef}
           role="rowgroup"
           onScroll={onScroll}
+          onPointerDown={onRowPointerDown}
           onClick={onRowClick}
           className="relative min-h-0 flex-1 overflow-auto [overflow-anchor:none]"
         >
