@@ -17,6 +17,7 @@ function basePathFromEnv(raw) {
 }
 
 const basePath = basePathFromEnv(process.env.HUBBLE_LENS_BASE_PATH);
+const distDir = process.env.HUBBLE_LENS_DIST_DIR || ".next";
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -24,7 +25,7 @@ const nextConfig = {
   env: { HUBBLE_LENS_BUILT_BASE_PATH: basePath },
   // scripts/start.mjs builds a prefixed app into its own folder (.next-base-path), so switching
   // between the two never rebuilds the other, and a server running from .next keeps its files.
-  distDir: process.env.HUBBLE_LENS_DIST_DIR || ".next",
+  distDir,
   // Server-only packages: gRPC, the Kubernetes client, the databases (better-sqlite3 is a native
   // addon and cannot be bundled), the Prometheus client (one copy for every route, not one per
   // route bundle); bundling them gains nothing.
@@ -33,9 +34,17 @@ const nextConfig = {
   // .next/standalone: the server with only the node_modules files it uses, for the container
   // image (Containerfile). `npm start` keeps serving the same build with `next start`.
   output: "standalone",
+  webpack: (config, { nextRuntime }) => {
+    // The embedded demo relay runs on a thread of its own (server/demo-relay/in-worker.ts), whose
+    // code webpack emits as a chunk beside the others. Threads load it from the file system, not
+    // from the /_next/ URL prefix that the server bundle's public path holds for the browser.
+    if (nextRuntime === "nodejs") config.output.workerPublicPath = "./";
+    return config;
+  },
   // The demo relay reads its scenarios from files at run time, which file tracing cannot see.
   outputFileTracingIncludes: {
-    "/**": ["./server/demo-relay/scenarios/**/*"],
+    // The demo relay's thread is a webpack chunk that no route imports: tracing cannot see it.
+    "/**": ["./server/demo-relay/scenarios/**/*", `./${distDir}/server/chunks/*.js`],
   },
 };
 

@@ -8,7 +8,7 @@ import type { RelayStateView } from "@/lib/sse";
 import { ScopedPolicies } from "@/server/auth/scoped-policies";
 import type { NamespaceAccess } from "@/lib/access/scope";
 import { ConfigError, getServerConfig, type ServerConfig } from "@/server/config/env";
-import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
+import { type DemoRelayThread, startDemoRelayThread } from "@/server/demo-relay/in-worker";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
 import type { OpenLiveFeed } from "@/server/hub/upstream";
 import { log } from "@/server/log";
@@ -28,7 +28,7 @@ export interface Runtime {
   readonly client: RelayClient;
   readonly hub: FlowHub;
   readonly status: StatusMonitor;
-  readonly demoRelay: RunningDemoRelay | undefined;
+  readonly demoRelay: DemoRelayThread | undefined;
   /** The network policies the explainer uses, with their history. */
   readonly policies: PolicyService;
   /** Shared investigations (SQLite, or PostgreSQL with DATABASE_URL). */
@@ -75,10 +75,10 @@ export async function startRuntimeOrExit(): Promise<void> {
 
 export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   for (const w of config.warnings) log.warn(w);
-  let demoRelay: RunningDemoRelay | undefined;
+  let demoRelay: DemoRelayThread | undefined;
   if (config.relay.kind === "demo") {
     const d = config.demo;
-    demoRelay = await startDemoRelay({
+    demoRelay = await startDemoRelayThread({
       scenario: d.replay ? undefined : d.scenario,
       replay: d.replay ?? undefined,
       loop: d.replay ? true : undefined,
