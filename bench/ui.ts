@@ -289,7 +289,12 @@ async function interactions(page: Page): Promise<{ clickMs: number[]; dropsMs: n
   for (let i = 0; i < 20; i++) {
     // Where a person clicks: the row on screen at that moment, whichever flow it shows (rows move
     // while the table follows), so a mouse click at the row's place, not a click on one element.
-    const box = await page.locator(`[role="grid"] [role="row"][data-index="${3 + (i % 6)}"]`).boundingBox({ timeout: 10_000 }).catch(() => null);
+    // Rows are replaced as flows arrive: a box read while its element is swapped comes back null,
+    // which is the driver's race, not something a person sees; read again.
+    let box: { x: number; y: number; width: number; height: number } | null = null;
+    for (let attempt = 0; attempt < 20 && !box; attempt++) {
+      box = await page.locator(`[role="grid"] [role="row"][data-index="${3 + (i % 6)}"]`).boundingBox({ timeout: 10_000 }).catch(() => null);
+    }
     if (!box) {
       clickMs.push(Infinity); // no row where one should be
       continue;

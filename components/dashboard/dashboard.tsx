@@ -219,16 +219,18 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
               onBrowse={setBrowsing}
             />
           )}
-          {sampling && !paused && (
-            <p role="status" data-testid="sampling-notice" className="border-b border-slate-200 bg-sky-50 px-4 py-1 text-xs text-sky-900 dark:border-slate-800 dark:bg-sky-950 dark:text-sky-200">
-              {sampling}
-            </p>
-          )}
           <section aria-label="Flows" className="min-h-0 flex-1">
             <FlowTable
               rows={focusedRows}
               scrollKey={browsing ? `page ${pages.page}` : "live"}
               newFlows={newFlows}
+              status={
+                sampling && !paused ? (
+                  <span role="status" data-testid="sampling-notice" title={sampling} className="min-w-0 truncate rounded bg-sky-50 px-2 text-sky-900 dark:bg-sky-950 dark:text-sky-200">
+                    {sampling}
+                  </span>
+                ) : undefined
+              }
               selectedId={view.flow}
               onSelect={(flow) => update({ flow, panel: "details" })}
               following={following && !paused}

@@ -50,6 +50,11 @@ export interface FlowTableProps {
   /** Extra controls for the toolbar above the table (e.g. the export buttons). */
   toolbar?: ReactNode;
   /**
+   * A one-line status beside the count (e.g. what the flow budget left out). It shares the
+   * toolbar's line, so it appearing never moves the rows under a pointer about to click.
+   */
+  status?: ReactNode;
+  /**
    * The policy cell for rows Hubble names no policy for (the policy explainer's answer for drops).
    * A new function re-renders the rows in view: change it only when its answers change.
    */
@@ -119,6 +124,7 @@ export function FlowTable({
   onFollowChange,
   emptyMessage = "No flows.",
   toolbar,
+  status,
   policyOf,
   label = "Flows",
   scrollKey,
@@ -300,11 +306,12 @@ export function FlowTable({
   return (
     <div className={`flex h-full min-h-0 flex-col ${className}`}>
       <div className="flex items-center gap-2 px-1 pb-1 text-xs text-slate-500 dark:text-slate-400">
-        <span>
+        <span className="shrink-0">
           {rows.length.toLocaleString("en-US")} {rows.length === 1 ? "flow" : "flows"}
           {!following && rows.length > 0 ? " · paused scrolling" : ""}
         </span>
-        <span className="ml-auto flex items-center gap-2">
+        {status}
+        <span className="ml-auto flex shrink-0 items-center gap-2">
           {toolbar}
           <ColumnPicker visible={visible} onChange={setVisible} />
         </span>
