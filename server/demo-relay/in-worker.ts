@@ -1,6 +1,7 @@
 import "server-only";
 
 import { Worker } from "node:worker_threads";
+import { besideModule, startThread } from "@/server/threads";
 import { type DemoRelayOptions, DemoRelayOptionError } from "./index";
 import type { WorkerReply } from "./worker";
 
@@ -53,13 +54,5 @@ export function startDemoRelayThread(opts: DemoRelayThreadOptions): Promise<Demo
 }
 
 function spawnThread(workerData: DemoRelayThreadOptions): Worker {
-  if (process.env.NEXT_RUNTIME === undefined) {
-    // Under tsx (tests, scripts): a thread does not inherit tsx's loader hooks, so it loads the
-    // entry through tsx's API. (import.meta.url cannot tell: the bundler inlines the source's.)
-    const entry = JSON.stringify(import.meta.url.replace(/in-worker\.ts$/, "worker.ts"));
-    return new Worker(`import("tsx/esm/api").then((tsx) => tsx.tsImport(${entry}, ${entry}))`, { eval: true, workerData });
-  }
-  // In the Next.js build: this exact form (a literal relative URL on import.meta.url) makes the
-  // bundler emit the thread's code as a chunk of its own.
-  return new Worker(new URL("./worker.ts", import.meta.url), { workerData });
+  return startThread(() => new Worker(new URL("./worker.ts", import.meta.url), { workerData }), besideModule(import.meta.url, "worker.ts"), workerData);
 }

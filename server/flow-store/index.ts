@@ -4,11 +4,11 @@ import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/obs
 import type { HistorySettings } from "@/server/config/env";
 import { log } from "@/server/log";
 import type { FollowerState } from "@/server/relay-client/flow-follower";
-import { type FlowSource, type GetFlowsOptions, RelayClient, type RelayConnection } from "@/server/relay-client/relay-client";
-import { openClickHouseFlowStore } from "./clickhouse";
+import type { FlowSource, GetFlowsOptions, RelayConnection } from "@/server/relay-client/relay-client";
 import { historyBackedQuery, type QueryFlows } from "./history-query";
+import { openFlowStore } from "./open";
 import { FlowRecorder, type RecorderStatus } from "./recorder";
-import { openSqliteFlowStore } from "./sqlite";
+import { type RecorderHandle, startRecorderThread } from "./recorder-in-thread";
 import type { FlowStore } from "./store";
 
 // Flow history as the runtime wires it: the store (SQLite in the data directory, or ClickHouse),
@@ -47,7 +47,7 @@ export interface HistoryStatusView {
 
 export interface FlowHistory {
   readonly store: FlowStore;
-  readonly recorder: FlowRecorder | undefined;
+  readonly recorder: RecorderHandle | undefined;
   /** `relay` extended back into the store (non-following GetFlows with a `since`). */
   query(relay: QueryFlows): QueryFlows;
   /** `relay` as a FlowSource whose bounded queries reach back into the store. */
@@ -57,7 +57,10 @@ export interface FlowHistory {
 }
 
 export interface FlowHistoryDeps {
-  /** The relay the recorder follows, on a connection of its own (flows without their JSON). */
+  /**
+   * The relay the recorder follows: a connection, which the recorder opens on a thread of its own
+   * (flows without their JSON), or a source to follow on this thread (tests).
+   */
   readonly relay: RelayConnection | FlowSource;
   readonly dataDir: string;
   readonly now?: () => number;
@@ -71,24 +74,10 @@ const USAGE_CACHE_MS = 10_000;
 /** Opens the store and starts recording, as configured; undefined when history is off. */
 export async function openFlowHistory(settings: HistorySettings, deps: FlowHistoryDeps): Promise<FlowHistory | undefined> {
   if (settings.mode === "off") return undefined;
-  const store: FlowStore = settings.clickhouseUrl ? await openClickHouseFlowStore(settings.clickhouseUrl) : openSqliteFlowStore(deps.dataDir);
+  // Opened here first: the store's schema exists before the recorder's thread connects to it.
+  const store = await openFlowStore(settings, deps.dataDir);
   const now = deps.now ?? Date.now;
-  const ownClient = settings.mode === "record" && !("getFlows" in deps.relay) ? new RelayClient(deps.relay, { flowJson: false }) : undefined;
-  const recorder =
-    settings.mode === "record"
-      ? new FlowRecorder({
-          source: ownClient ?? (deps.relay as FlowSource),
-          store,
-          mode: settings.keep,
-          whitelist: settings.filter?.whitelist,
-          blacklist: settings.filter?.blacklist,
-          retention: { maxAgeMs: settings.retentionMs, maxBytes: settings.maxBytes },
-          now,
-          onWrite: deps.onWrite,
-          onStateChange: deps.onRecorderState,
-        })
-      : undefined;
-  await recorder?.start();
+  const recorder = settings.mode === "record" ? await startRecorder(settings, deps, store, now) : undefined;
   // A reading replica learns the newest written flow from the store (another replica writes it).
   let readerNewest: bigint | null = await store.newestTimeNs();
   const refresh = recorder
@@ -161,8 +150,27 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
       } catch (err) {
         log.warn(`flow history: stopping the recorder: ${err instanceof Error ? err.message : String(err)}`);
       }
-      ownClient?.close();
       await store.close();
     },
   };
+}
+
+/** The recorder: on a thread of its own for a relay connection, on this thread for a source. */
+async function startRecorder(settings: HistorySettings, deps: FlowHistoryDeps, store: FlowStore, now: () => number): Promise<RecorderHandle> {
+  if (!("getFlows" in deps.relay)) {
+    return startRecorderThread({ settings, relay: deps.relay, dataDir: deps.dataDir }, { onWrite: deps.onWrite, onStateChange: deps.onRecorderState });
+  }
+  const recorder = new FlowRecorder({
+    source: deps.relay,
+    store,
+    mode: settings.keep,
+    whitelist: settings.filter?.whitelist,
+    blacklist: settings.filter?.blacklist,
+    retention: { maxAgeMs: settings.retentionMs, maxBytes: settings.maxBytes },
+    now,
+    onWrite: deps.onWrite,
+    onStateChange: deps.onRecorderState,
+  });
+  await recorder.start();
+  return recorder;
 }

@@ -226,6 +226,13 @@ export class SqliteFlowStore implements FlowStore {
   }
 
   async newestTimeNs(): Promise<bigint | null> {
+    return this.readNewest();
+  }
+
+  /** The newest flow time stored, read again: the recorder writes on a connection of its own. */
+  private readNewest(): bigint | null {
+    const stored = this.st.getMeta.get("newest_ns");
+    if (stored !== undefined && (this.newest === null || BigInt(stored) > this.newest)) this.newest = BigInt(stored);
     return this.newest;
   }
 
@@ -315,7 +322,7 @@ export class SqliteFlowStore implements FlowStore {
       rollupRows: Number(q("SELECT COUNT(*) FROM edge_minutes") ?? 0n),
       bytes: (pages - free) * pageSize,
       oldestNs: oldestOf(oldestBlock, oldestMinute),
-      newestNs: this.newest,
+      newestNs: this.readNewest(),
     };
   }
 

@@ -35,11 +35,12 @@ describe("flow history through the runtime", () => {
   let runtime: Runtime;
   let startMs: number;
   before(async () => {
-    startMs = Date.now();
     // 4 nodes × 255 flows at 400 flows/s: the relay holds about 2.5 s.
     runtime = await createRuntime(
       loadServerConfig({ HUBBLE_LENS_DATA_DIR: testDataDir(), HUBBLE_LENS_DEMO_RATE: "400", HUBBLE_LENS_DEMO_BUFFER: "255", HUBBLE_LENS_DEMO_SEED: "11" }),
     );
+    // The window starts once the recorder runs (its thread takes a few seconds to start here).
+    startMs = Date.now();
   });
   after(async () => {
     await runtime?.close();
