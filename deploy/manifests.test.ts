@@ -29,12 +29,12 @@ function kustomize(dir: string): Obj[] {
   return docs.map((d) => d.toJS() as Obj).filter((o) => o !== null);
 }
 
-/** The base with components (a component needs a kustomization that uses it: a throwaway one). */
-function kustomizeWith(components: readonly string[]): Obj[] {
+/** The base (or an overlay) with components (a component needs a kustomization that uses it: a throwaway one). */
+function kustomizeWith(components: readonly string[], resource = "base"): Obj[] {
   const dir = mkdtempSync(join(tmpdir(), "hubble-lens-kustomize-"));
   try {
     // kustomize takes relative paths only.
-    const base = relative(dir, join(DEPLOY, "base"));
+    const base = relative(dir, join(DEPLOY, resource));
     const paths = components.map((c) => relative(dir, join(DEPLOY, "components", c)));
     writeFileSync(
       join(dir, "kustomization.yaml"),
@@ -55,6 +55,8 @@ function renderAll(): Map<string, Obj[]> {
   out.set("base+ingress+sub-path", kustomizeWith(["ingress", "sub-path"]));
   out.set("base+sub-path", kustomizeWith(["sub-path"]));
   out.set("base+oauth2-proxy", kustomizeWith(["oauth2-proxy"]));
+  out.set("base+clickhouse-history", kustomizeWith(["clickhouse-history"]));
+  out.set("postgres+clickhouse-history", kustomizeWith(["clickhouse-history"], "overlays/postgres"));
   return out;
 }
 
@@ -97,6 +99,10 @@ function containerUid(): number {
   return Number(m[1]);
 }
 
+function deployments(objs: Obj[]): Any[] {
+  return objs.filter((o) => o.kind === "Deployment");
+}
+
 function envOf(container: Any): Map<string, Any> {
   return new Map((container.env ?? []).map((e: Any) => [e.name, e]));
 }
@@ -117,7 +123,10 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
   });
 
   it("renders the base, both overlays, the Ingress and the sub-path components", () => {
-    assert.deepEqual([...rendered.keys()], ["base", "relay-tls", "postgres", "base+ingress", "base+ingress+sub-path", "base+sub-path", "base+oauth2-proxy"]);
+    assert.deepEqual(
+      [...rendered.keys()],
+      ["base", "relay-tls", "postgres", "base+ingress", "base+ingress+sub-path", "base+sub-path", "base+oauth2-proxy", "base+clickhouse-history", "postgres+clickhouse-history"],
+    );
     for (const [name, objs] of rendered) {
       for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"]) {
         assert.ok(objs.some((o) => o.kind === kind), `${name}: no ${kind}`);
@@ -127,7 +136,14 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
 
   it("probes point at endpoints the app serves, on the port the server listens on", () => {
     for (const [name, objs] of rendered) {
-      const container = one(objs, "Deployment").spec.template.spec.containers[0];
+      for (const d of deployments(objs).filter((x) => x.metadata.name !== "hubble-lens")) {
+        const c = d.spec.template.spec.containers[0];
+        for (const kind of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+          assert.ok(servedPath(c[kind].httpGet.path), `${name}/${d.metadata.name}: ${kind} ${c[kind].httpGet.path} is not a route in app/`);
+          assert.equal(c.ports.find((p: Any) => p.name === c[kind].httpGet.port)?.containerPort, Number(envOf(c).get("PORT")?.value ?? 3000));
+        }
+      }
+      const container = one(objs, "Deployment", "hubble-lens").spec.template.spec.containers[0];
       const ports = new Map<string, number>(container.ports.map((p: Any) => [p.name, p.containerPort]));
       const listens = Number(envOf(container).get("PORT")?.value ?? 3000);
       // Under HUBBLE_LENS_BASE_PATH the app serves nothing outside the prefix, probes included.
@@ -144,7 +160,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
       }
       const service = one(objs, "Service", "hubble-lens");
       // With a sign-in sidecar the Service reaches the server through it.
-      const sidecar = one(objs, "Deployment").spec.template.spec.containers.find((c: Any) => c.name === "oauth2-proxy");
+      const sidecar = one(objs, "Deployment", "hubble-lens").spec.template.spec.containers.find((c: Any) => c.name === "oauth2-proxy");
       const sidecarPorts = new Map<string, number>((sidecar?.ports ?? []).map((p: Any) => [p.name, p.containerPort]));
       for (const p of service.spec.ports) {
         if (sidecar) {
@@ -155,7 +171,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
         const target = typeof p.targetPort === "string" ? ports.get(p.targetPort) : p.targetPort;
         assert.equal(target, listens, `${name}: the Service's targetPort ${p.targetPort} misses the server`);
       }
-      const podLabels = one(objs, "Deployment").spec.template.metadata.labels;
+      const podLabels = one(objs, "Deployment", "hubble-lens").spec.template.metadata.labels;
       for (const [k, v] of Object.entries(service.spec.selector)) assert.equal(podLabels[k], v, `${name}: Service selector ${k}`);
     }
   });
@@ -164,8 +180,8 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
     const uid = containerUid();
     assert.notEqual(uid, 0);
     for (const [name, objs] of rendered) {
-      const pod = one(objs, "Deployment").spec.template.spec;
-      for (const c of pod.containers) {
+      for (const c of deployments(objs).flatMap((d) => d.spec.template.spec.containers.map((x: Any) => ({ ...x, pod: d.spec.template.spec })))) {
+        const pod = c.pod;
         const sc = { ...pod.securityContext, ...c.securityContext };
         assert.equal(sc.runAsNonRoot, true, `${name}/${c.name}: runAsNonRoot`);
         assert.equal(sc.runAsUser, uid, `${name}/${c.name}: runAsUser is the Containerfile's UID`);
@@ -200,8 +216,8 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
           assert.ok(!(rule.resources ?? []).includes("*") && !(rule.resources ?? []).includes("secrets"), `${name}: ${role.metadata.name} reads ${rule.resources}`);
         }
       }
-      const sa = one(objs, "Deployment").spec.template.spec.serviceAccountName;
-      const deploymentNs = one(objs, "Deployment").metadata.namespace;
+      const sa = one(objs, "Deployment", "hubble-lens").spec.template.spec.serviceAccountName;
+      const deploymentNs = one(objs, "Deployment", "hubble-lens").metadata.namespace;
       one(objs, "ServiceAccount", sa);
       const bindings = objs.filter((o) => o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding") as Any[];
       for (const b of bindings) {
@@ -216,14 +232,45 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
 
   it("every environment variable is one the server knows", () => {
     for (const [name, objs] of rendered) {
-      const c = one(objs, "Deployment").spec.template.spec.containers.find((x: Any) => x.name === "hubble-lens");
-      for (const e of c.env ?? []) assert.ok(KNOWN_ENV.has(e.name), `${name}/${c.name}: ${e.name} is not a setting of server/config/env.ts`);
+      for (const d of deployments(objs)) {
+        const c = d.spec.template.spec.containers.find((x: Any) => x.name === "hubble-lens");
+        for (const e of c.env ?? []) assert.ok(KNOWN_ENV.has(e.name), `${name}/${d.metadata.name}: ${e.name} is not a setting of server/config/env.ts`);
+      }
     }
   });
 
+  for (const name of ["base+clickhouse-history", "postgres+clickhouse-history"]) {
+    it(`${name}: one recorder writes the ClickHouse history, every dashboard replica reads it, the URL from a secret`, () => {
+      const objs = rendered.get(name)!;
+      const modes = deployments(objs).map((d) => {
+        const env = envOf(d.spec.template.spec.containers.find((c: Any) => c.name === "hubble-lens"));
+        const url = env.get("HUBBLE_LENS_CLICKHOUSE_URL");
+        assert.deepEqual(url?.valueFrom?.secretKeyRef, { name: "hubble-lens-clickhouse", key: "url" }, `${d.metadata.name}: the URL (with its password) comes from the secret`);
+        assert.equal(url.value, undefined);
+        return { d, mode: env.get("HUBBLE_LENS_HISTORY")?.value ?? "record" };
+      });
+      const recorders = modes.filter((m) => m.mode === "record");
+      assert.equal(recorders.length, 1, "exactly one Deployment records");
+      const recorder = recorders[0].d;
+      assert.equal(recorder.spec.replicas, 1, "one recorder pod: two would each write every flow");
+      assert.equal(recorder.spec.strategy?.type, "Recreate", "never two recorders during a rollout");
+      assert.equal(recorder.metadata.namespace, one(objs, "Deployment", "hubble-lens").metadata.namespace);
+      for (const m of modes.filter((x) => x.d !== recorder)) assert.equal(m.mode, "read", `${m.d.metadata.name} reads`);
+      // The dashboard's Service reaches the readers, never the recorder; no pod may reach the recorder.
+      const service = one(objs, "Service", "hubble-lens");
+      const labels = recorder.spec.template.metadata.labels;
+      assert.ok(Object.entries(service.spec.selector).some(([k, v]) => labels[k] !== v), "the Service does not select the recorder");
+      const policy = one(objs, "NetworkPolicy", "hubble-lens-recorder");
+      for (const [k, v] of Object.entries(policy.spec.podSelector.matchLabels)) assert.equal(labels[k], v, `the NetworkPolicy selects the recorder (${k})`);
+      assert.deepEqual(policy.spec.ingress, []);
+      assert.equal(one(objs, "Deployment", "hubble-lens").spec.replicas, name.startsWith("postgres") ? 2 : 1);
+      if (name.startsWith("postgres")) assert.ok(!objs.some((o) => o.kind === "PersistentVolumeClaim"));
+    });
+  }
+
   it("relay-tls: mutual TLS to Relay's TLS port with certificate files from the mounted secret", () => {
     const objs = rendered.get("relay-tls")!;
-    const pod = one(objs, "Deployment").spec.template.spec;
+    const pod = one(objs, "Deployment", "hubble-lens").spec.template.spec;
     const c = pod.containers[0];
     const env = envOf(c);
     assert.match(env.get("HUBBLE_RELAY_ADDR").value, /^hubble-relay\.[a-z0-9-]+\.svc(\.cluster\.local)?:443$/);
@@ -253,7 +300,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
 
   it("postgres: several replicas sharing a database from a secret, no ReadWriteOnce volume", () => {
     const objs = rendered.get("postgres")!;
-    const deployment = one(objs, "Deployment");
+    const deployment = one(objs, "Deployment", "hubble-lens");
     assert.ok(deployment.spec.replicas > 1, `replicas: ${deployment.spec.replicas}`);
     assert.notEqual(deployment.spec.strategy?.type, "Recreate");
     const env = envOf(deployment.spec.template.spec.containers[0]);
@@ -268,12 +315,12 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
 
   it("sign-in: the base opts out explicitly; with the oauth2-proxy component, proxy sign-in from loopback only", () => {
     for (const [name, objs] of rendered) {
-      const env = envOf(one(objs, "Deployment").spec.template.spec.containers.find((c: Any) => c.name === "hubble-lens"));
+      const env = envOf(one(objs, "Deployment", "hubble-lens").spec.template.spec.containers.find((c: Any) => c.name === "hubble-lens"));
       assert.equal(env.get("HUBBLE_LENS_HOST")?.value, "0.0.0.0", `${name}: listens where the probes and the Service reach it`);
       const auth = env.get("HUBBLE_LENS_AUTH")?.value ?? "none";
       if (auth === "none") assert.equal(env.get("HUBBLE_LENS_ALLOW_UNAUTHENTICATED")?.value, "true", `${name}: no sign-in must be an explicit choice`);
     }
-    const pod = one(rendered.get("base+oauth2-proxy")!, "Deployment").spec.template.spec;
+    const pod = one(rendered.get("base+oauth2-proxy")!, "Deployment", "hubble-lens").spec.template.spec;
     const env = envOf(pod.containers.find((c: Any) => c.name === "hubble-lens"));
     assert.equal(env.get("HUBBLE_LENS_AUTH")?.value, "proxy");
     assert.equal(env.has("HUBBLE_LENS_ALLOW_UNAUTHENTICATED"), false);
@@ -288,7 +335,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
       const objs = rendered.get(name)!;
       const ingress = one(objs, "Ingress");
       const service = one(objs, "Service", "hubble-lens");
-      const basePath = basePathOf(one(objs, "Deployment").spec.template.spec.containers[0]);
+      const basePath = basePathOf(one(objs, "Deployment", "hubble-lens").spec.template.spec.containers[0]);
       if (name.endsWith("sub-path")) assert.equal(basePath, "/hubble-lens");
       for (const rule of ingress.spec.rules) {
         for (const p of rule.http.paths) {

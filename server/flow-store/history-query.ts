@@ -7,7 +7,7 @@ import { compileFlowFilters } from "@/lib/filters/compile";
 import { nsToTimestamp, timestampToNs } from "@/lib/timestamp";
 import { decodeGetFlowsResponse, wireFlowJson } from "@/server/grpc/raw-flows";
 import { log } from "@/server/log";
-import type { FlowStore, StoredFlow } from "./store";
+import type { FlowStore, KeepMode, StoredFlow } from "./store";
 
 // A time window that reaches back as far as the flow history does: a non-following GetFlows whose
 // `since` is older than what the recorder has written is answered from the store up to the seam
@@ -27,10 +27,26 @@ export interface HistorySource {
   readonly store: FlowStore;
   /** Newest flow time (ns) the recorder has written; null before the first write. */
   newestWrittenNs(): bigint | null;
+  /** What the recorder keeps (default all). */
+  readonly keep?: KeepMode;
 }
 
 /** Covers the relay's sort window and the recorder's batching. */
 export const SEAM_GRACE_NS = 5_000_000_000n;
+
+const MINUTE_NS = 60_000_000_000n;
+
+/**
+ * Where the relay's part of a window starts. In `rollup` the store has no forwarded L3/L4 flows:
+ * the map counts them from the per-minute counts up to the last minute the recorder finished
+ * (window-counts.ts) and from flows after it, so the relay is asked from a minute before that
+ * minute (the map's minute was taken a moment earlier), not from the seam: what it still holds
+ * of those minutes fills the gap.
+ */
+export function relayFromNs(seamNs: bigint, keep: KeepMode | undefined): bigint {
+  if (keep !== "rollup") return seamNs;
+  return (seamNs / MINUTE_NS) * MINUTE_NS - MINUTE_NS;
+}
 
 /**
  * Most stored flows one query reads. A window of days holds millions of flows; reading them all to
@@ -60,7 +76,7 @@ async function* joined(
     return;
   }
   const untilNs = req.until ? timestampToNs(req.until) : undefined;
-  const seamNs = newest - SEAM_GRACE_NS;
+  const seamNs = relayFromNs(newest - SEAM_GRACE_NS, history.keep);
   const match = compileFlowFilters(req.whitelist, req.blacklist);
   const filtered = req.whitelist.length > 0 || req.blacklist.length > 0;
   const keys = uuidsOnly(req.whitelist);

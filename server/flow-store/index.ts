@@ -1,7 +1,10 @@
 import "server-only";
 
 import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { Grouping } from "@/lib/view-state";
 import type { HistorySettings } from "@/server/config/env";
+import type { AggregationWindow, StoredWindowCounts } from "@/server/hub/aggregation";
+import type { HubbleFilters } from "@/server/hub/hub";
 import { log } from "@/server/log";
 import type { FollowerState } from "@/server/relay-client/flow-follower";
 import type { FlowSource, GetFlowsOptions, RelayConnection } from "@/server/relay-client/relay-client";
@@ -10,6 +13,7 @@ import { openFlowStore } from "./open";
 import { FlowRecorder, type RecorderStatus } from "./recorder";
 import { type RecorderHandle, startRecorderThread } from "./recorder-in-thread";
 import type { FlowStore } from "./store";
+import { storedWindowCounts } from "./window-counts";
 
 // Flow history as the runtime wires it: the store (SQLite in the data directory, or ClickHouse),
 // the recorder when this replica records, the window query that reaches back into the store, and
@@ -53,6 +57,8 @@ export interface FlowHistory {
   /** `relay` as a FlowSource whose bounded queries reach back into the store. */
   source(relay: FlowSource): FlowSource;
   status(): Promise<HistoryStatusView>;
+  /** The part of a view's window the map counts from the store's per-minute counts (window-counts.ts). */
+  windowCounts(window: AggregationWindow, filters: HubbleFilters, grouping: Grouping): StoredWindowCounts | undefined;
   close(): Promise<void>;
 }
 
@@ -101,9 +107,13 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
   return {
     store,
     recorder,
-    query: (relay) => historyBackedQuery(relay, { store, newestWrittenNs }),
+    query: (relay) => historyBackedQuery(relay, { store, newestWrittenNs, keep: settings.keep }),
+    // Only `rollup` needs them: with every flow kept, the flows count the map exactly and carry
+    // more (replies, encryption, authentication) than a count.
+    windowCounts: (window, filters, grouping) =>
+      settings.keep === "rollup" ? storedWindowCounts({ store, newestWrittenNs }, window, filters, grouping, now()) : undefined,
     source(relay) {
-      const query = historyBackedQuery((req, signal) => relay.getFlows(req, { signal }), { store, newestWrittenNs });
+      const query = historyBackedQuery((req, signal) => relay.getFlows(req, { signal }), { store, newestWrittenNs, keep: settings.keep });
       return {
         getFlows: (req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> =>
           query(req, opts.signal ?? new AbortController().signal),

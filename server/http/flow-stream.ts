@@ -2,6 +2,7 @@ import "server-only";
 
 import { HEARTBEAT } from "@/lib/sse";
 import { badRequest, parseFlowRequest } from "@/server/flow-request";
+import type { FlowHistory } from "@/server/flow-store";
 import type { FlowHub } from "@/server/hub/hub";
 import type { HubbleLensMetrics } from "@/server/metrics";
 import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
@@ -19,10 +20,14 @@ export function flowStreamResponse(
   now = new Date(),
   metrics?: SseStreamMetrics,
   access: NamespaceAccess = ALL_NAMESPACES,
+  history?: Pick<FlowHistory, "windowCounts">,
 ): Response {
   const parsed = parseFlowRequest(new URL(request.url).searchParams, now, access);
   if (!parsed.ok) return badRequest(parsed.problem);
-  const sub = hub.subscribe({ ...parsed.subscription, access });
+  const { window, filters, grouping } = parsed.subscription;
+  // The part of the window the flow history counts per minute (forwarded flows `rollup` did not keep).
+  const stored = window && history?.windowCounts(window, filters, grouping ?? "workload");
+  const sub = hub.subscribe({ ...parsed.subscription, ...(window && stored ? { window: { ...window, stored } } : {}), access });
   if (metrics) {
     metrics.sseOpened(sub);
     sub.whenClosed(() => metrics.sseClosed(sub));

@@ -15,11 +15,30 @@ import { type BatchFlow, parsedFlow } from "./batch";
 import type { Subscription } from "./subscription";
 
 /** The time span a view's map and Drops view cover. */
-export type AggregationWindow =
+export type AggregationWindow = (
   /** The last `ms`, moving with the clock (a live view, or `since=5m`). */
   | { readonly kind: "sliding"; readonly ms: number }
   /** From `fromMs` to `toMs` (or on, while following). */
-  | { readonly kind: "fixed"; readonly fromMs: number; readonly toMs?: number };
+  | { readonly kind: "fixed"; readonly fromMs: number; readonly toMs?: number }
+) & {
+  /** The flow history's per-minute counts of the part of the window it holds (server/flow-store/window-counts.ts). */
+  readonly stored?: StoredWindowCounts;
+};
+
+/**
+ * The part of a window the flow history counts per minute: flows of the kinds `covers` accepts
+ * (forwarded L3/L4, which `rollup` keeps only as counts) with a time in [fromMs, untilMs) are
+ * counted from `load()`'s rows, never from flows, so the map has them whether or not the store
+ * kept them in full, and whether or not a long window's query read them. Both bounds are minute
+ * starts; flows outside them are counted from flows as usual.
+ */
+export interface StoredWindowCounts {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  covers(row: FlowRow): boolean;
+  /** One representative row per counted kind, with its count, each at its minute's start. */
+  load(): Promise<readonly { readonly row: FlowRow; readonly count: number }[]>;
+}
 
 export interface AggregationDeps {
   /** The policies a drop is charged to (lib/drops `attributeDrop` with the explainer's answer). */
@@ -84,6 +103,9 @@ export class ViewAggregation {
   private dropsBytes: Uint8Array | undefined;
   private dropsDirty = true;
   private earliestMs = Infinity;
+  private readonly stored: StoredWindowCounts | undefined;
+  /** Resolves once the stored counts (if any) are in (counted at the next tick). */
+  readonly storedLoaded: Promise<void> = Promise.resolve();
   /** Flows counted, flows older than the window, flows left out by the bounds. */
   counted = 0;
   outside = 0;
@@ -98,6 +120,16 @@ export class ViewAggregation {
     this.bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil(span / BUCKETS));
     this.model = new ServiceMapModel(grouping);
     this.edgeDrops = new EdgeDropIndex(grouping, isInvestigatedDrop, (row) => this.attributions.get(row)?.policies ?? []);
+    const stored = window.stored;
+    if (stored && stored.untilMs > stored.fromMs) {
+      this.stored = stored;
+      this.storedLoaded = stored.load().then(
+        (rows) => this.addCounted(rows),
+        () => {
+          // The store did not answer: those minutes' covered flows are missing, as without history.
+        },
+      );
+    }
   }
 
   get viewerCount(): number {
@@ -114,23 +146,43 @@ export class ViewAggregation {
         this.outside++;
         continue;
       }
-      const index = Math.floor(t / this.bucketMs);
-      let bucket = this.buckets.get(index);
-      if (!bucket) this.buckets.set(index, (bucket = { index, rows: new Map(), drops: new Map() }));
-      const sig = mapSignature(row, this.grouping);
-      let entry = bucket.rows.get(sig);
-      if (!entry) {
-        if (bucket.rows.size >= MAX_KINDS_PER_BUCKET) {
-          this.leftOut++;
-          continue;
-        }
-        bucket.rows.set(sig, (entry = { row, count: 0, pending: 0 }));
-      }
-      entry.pending++;
+      const stored = this.stored;
+      if (stored && t >= stored.fromMs && t < stored.untilMs && stored.covers(row)) continue; // counted from the store
+      const at = this.entryFor(t, row);
+      if (!at) continue;
+      at.entry.pending++;
       this.counted++;
-      if (t < this.earliestMs) this.earliestMs = t;
-      if (isInvestigatedDrop(row)) this.countDrop(bucket, sig, flow, row);
+      if (isInvestigatedDrop(row)) this.countDrop(at.bucket, at.sig, flow, row);
     }
+  }
+
+  /** Adds the stored counts: rows of flows not seen one by one, each with its count. */
+  private addCounted(rows: readonly { readonly row: FlowRow; readonly count: number }[]): void {
+    const start = this.startMs();
+    for (const { row, count } of rows) {
+      if (row.timeMs < start || count <= 0) continue;
+      const at = this.entryFor(row.timeMs, row);
+      if (!at) continue;
+      at.entry.pending += count;
+      this.counted += count;
+    }
+  }
+
+  private entryFor(t: number, row: FlowRow): { entry: RowEntry; bucket: Bucket; sig: string } | undefined {
+    const index = Math.floor(t / this.bucketMs);
+    let bucket = this.buckets.get(index);
+    if (!bucket) this.buckets.set(index, (bucket = { index, rows: new Map(), drops: new Map() }));
+    const sig = mapSignature(row, this.grouping);
+    let entry = bucket.rows.get(sig);
+    if (!entry) {
+      if (bucket.rows.size >= MAX_KINDS_PER_BUCKET) {
+        this.leftOut++;
+        return undefined;
+      }
+      bucket.rows.set(sig, (entry = { row, count: 0, pending: 0 }));
+    }
+    if (t < this.earliestMs) this.earliestMs = t;
+    return { entry, bucket, sig };
   }
 
   /** Adds a viewer; it gets the current map and drops at once (if any), then every tick's. */

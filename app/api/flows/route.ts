@@ -8,6 +8,6 @@ export const runtime = "nodejs";
 
 /** Server-Sent Events: the flows of a view, history first, then live (see lib/sse.ts); only the person's namespaces. */
 export const GET = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
-  const { hub } = await getRuntime();
-  return flowStreamResponse(request, hub, new Date(), getMetrics(), viewer.access);
+  const { hub, history } = await getRuntime();
+  return flowStreamResponse(request, hub, new Date(), getMetrics(), viewer.access, history);
 });

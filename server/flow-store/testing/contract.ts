@@ -1,8 +1,19 @@
 import "server-only";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { FlowRecord, FlowStore, StoredFlow } from "../store";
+import { create } from "@bufbuild/protobuf";
+import { FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
+import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
+import { attributeDrop } from "@/lib/drops";
+import { compileFlowFilters } from "@/lib/filters/compile";
+import { nsToTimestamp } from "@/lib/timestamp";
+import { type AggregationWindow, ViewAggregation } from "@/server/hub/aggregation";
+import { batchFlow } from "@/server/hub/batch";
+import type { HubbleFilters } from "@/server/hub/hub";
+import { historyBackedQuery, storedResponse } from "../history-query";
+import type { FlowRecord, FlowStore, KeepMode, StoredFlow } from "../store";
 import { MINUTE_MS } from "../store";
+import { storedWindowCounts } from "../window-counts";
 import { record, records, SECOND_NS, T0_NS } from "./fixtures";
 
 // The one contract every flow store keeps, run by sqlite.test.ts and clickhouse.test.ts.
@@ -34,6 +45,42 @@ function shuffled<T>(xs: readonly T[], seed = 1): T[] {
 
 const sumCounts = (rows: { count: number }[]) => rows.reduce((a, r) => a + r.count, 0);
 const T0_MS = Number(T0_NS / 1_000_000n);
+
+/** A past window's flows of several kinds: forwarded (rolled up in `rollup`), drops, L7, across namespaces and minutes. */
+function pastWindowFlows(mode: KeepMode): FlowRecord[] {
+  return [
+    ...records(600, { mode, stepNs: 500_000_000n, srcApp: "frontend", dstApp: "catalog" }),
+    ...records(200, { mode, startNs: 3_000_000n, stepNs: 1_500_000_000n, dstNs: "bank", dstApp: "ledger", port: 443 }),
+    ...records(80, { mode, startNs: 5_000_000n, stepNs: 4n * SECOND_NS, srcNs: "bank", srcApp: "ledger", dstNs: "shop", dstApp: "catalog" }),
+    ...records(40, { mode, verdict: "DROPPED", startNs: 7_000_000n, stepNs: 7n * SECOND_NS, dstApp: "payments", port: 9090 }),
+    ...records(30, { mode, l7: true, startNs: 9_000_000n, stepNs: 9n * SECOND_NS }),
+  ];
+}
+
+/** Each edge of a map: its flows and verdicts. */
+type MapCounts = Record<string, { flows: number; verdicts: unknown }>;
+
+/** The map of `window` as the hub builds it from the flows `responses` gives (and the stored counts, if any). */
+async function mapOf(window: AggregationWindow, responses: AsyncIterable<Parameters<typeof batchFlow>[0]>): Promise<MapCounts> {
+  const aggregation = new ViewAggregation(window, "workload", { attribute: (_f, row) => attributeDrop(row, undefined), now: () => T0_MS + 3_600_000 });
+  const batch = [];
+  for await (const r of responses) if (r.responseTypes.case === "flow") batch.push(batchFlow(r));
+  aggregation.addFlows(batch);
+  await aggregation.storedLoaded;
+  aggregation.tick();
+  const out: MapCounts = {};
+  for (const e of aggregation.mapSnapshot()?.edges ?? []) out[e.id] = { flows: e.flows, verdicts: e.verdicts };
+  return out;
+}
+
+async function* filtered(responses: AsyncIterable<ReturnType<typeof storedResponse>>, filters: HubbleFilters) {
+  const match = compileFlowFilters(filters.whitelist, filters.blacklist);
+  for await (const r of responses) if (r.responseTypes.case === "flow" && match(r.responseTypes.value)) yield r;
+}
+
+async function* responsesOf(flows: readonly FlowRecord[]) {
+  for (const f of [...flows].sort((a, b) => (a.timeNs < b.timeNs ? -1 : 1))) yield storedResponse(f);
+}
 
 export function flowStoreContract(kind: FlowStore["kind"], setup: () => Promise<FlowStoreBackend>): void {
   describe(`flow store contract (${kind})`, () => {
@@ -222,6 +269,37 @@ export function flowStoreContract(kind: FlowStore["kind"], setup: () => Promise<
       assert.equal(left[left.length - 1].timeNs, before.newestNs);
       assert.ok(after.oldestNs! > before.oldestNs!);
     });
+
+    for (const keep of ["rollup", "all"] as const) {
+      it(`the map of a past window (whole minutes) has every edge with its raw counts, keep ${keep}`, async () => {
+        const store = await open(`map-${keep}`);
+        const flows = pastWindowFlows(keep);
+        await store.write(shuffled(flows, 4));
+        const newest = flows.reduce((a, f) => (f.timeNs > a ? f.timeNs : a), 0n);
+        // 03:05:00 to 03:08:59.999 of flows from 03:04:05 to 03:09:05.
+        const fromMs = Math.ceil(T0_MS / MINUTE_MS) * MINUTE_MS;
+        const toMs = fromMs + 4 * MINUTE_MS - 1;
+        const window: AggregationWindow = { kind: "fixed", fromMs, toMs };
+        const scopes: [string, HubbleFilters][] = [
+          ["every namespace", { whitelist: [], blacklist: [] }],
+          ["namespace bank", { whitelist: ["sourcePod", "destinationPod"].map((side) => create(FlowFilterSchema, { [side]: ["bank/"] })), blacklist: [] }],
+        ];
+        for (const [what, filters] of scopes) {
+          const raw = await mapOf(window, filtered(responsesOf(pastWindowFlows("all")), filters));
+          assert.ok(Object.keys(raw).length >= 2, `${what}: ${Object.keys(raw).length} edges`);
+          const stored = storedWindowCounts({ store, newestWrittenNs: () => newest }, window, filters, "workload", T0_MS + 3_600_000);
+          assert.ok(stored, `${what}: the window is counted from the store`);
+          const query = historyBackedQuery(async function* () {}, { store, newestWrittenNs: () => newest, keep });
+          const request = create(GetFlowsRequestSchema, {
+            whitelist: [...filters.whitelist],
+            since: nsToTimestamp(BigInt(fromMs) * 1_000_000n),
+            until: nsToTimestamp(BigInt(toMs) * 1_000_000n),
+          });
+          const fromHistory = await mapOf({ ...window, stored }, query(request, new AbortController().signal));
+          assert.deepEqual(fromHistory, raw, what);
+        }
+      });
+    }
 
     it("a single flow of a batch can be looked up while later batches arrive", async () => {
       const store = await open("lookup-during-writes");
