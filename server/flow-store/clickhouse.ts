@@ -116,10 +116,7 @@ export class ClickHouseFlowStore implements FlowStore {
   ) {}
 
   async load(): Promise<void> {
-    const rows = await this.json<{ v: string; n: string }>(
-      `SELECT toString(argMax(value, version)) AS v, toString(count()) AS n FROM ${this.t("flow_store_meta")} WHERE name = 'newest_ns'`,
-    );
-    this.newest = rows[0] && rows[0].n !== "0" ? BigInt(rows[0].v) : null;
+    this.newest = await this.storedNewest();
     // What was stored before this process started is only in the database.
     this.recent = new RecentKeys(this.newest);
   }
@@ -200,8 +197,18 @@ export class ClickHouseFlowStore implements FlowStore {
     return { written: fresh.length, duplicates: flows.length - fresh.length };
   }
 
+  /** Read from the database each time: another replica, or this one's recorder thread, writes. */
   async newestTimeNs(): Promise<bigint | null> {
+    const stored = await this.storedNewest();
+    if (stored !== null && (this.newest === null || stored > this.newest)) this.newest = stored;
     return this.newest;
+  }
+
+  private async storedNewest(): Promise<bigint | null> {
+    const rows = await this.json<{ v: string; n: string }>(
+      `SELECT toString(argMax(value, version)) AS v, toString(count()) AS n FROM ${this.t("flow_store_meta")} WHERE name = 'newest_ns'`,
+    );
+    return rows[0] && rows[0].n !== "0" ? BigInt(rows[0].v) : null;
   }
 
   async *flows(query: FlowQuery): AsyncIterable<StoredFlow> {
@@ -320,7 +327,7 @@ export class ClickHouseFlowStore implements FlowStore {
       rollupRows: Number(counts.edges),
       bytes: (await this.partitions()).reduce((a, p) => a + p.bytes, 0),
       oldestNs: oldestOf(counts.has_flow !== "0" ? BigInt(counts.oldest_flow) : null, counts.has_edge !== "0" ? BigInt(counts.oldest_minute) : null),
-      newestNs: this.newest,
+      newestNs: await this.newestTimeNs(),
     };
   }
 

@@ -160,6 +160,18 @@ export function flowStoreContract(kind: FlowStore["kind"], setup: () => Promise<
       assert.equal((await all(again.flows({}))).length, 50);
     });
 
+    it("a second connection to the same store learns the newest time the first one writes (the recorder's thread, another replica)", async () => {
+      const writer = await open("two-connections");
+      const reader = await backend.reopen("two-connections");
+      opened.push(reader);
+      assert.equal(await reader.newestTimeNs(), null);
+      const flows = records(20, { stepNs: SECOND_NS });
+      await writer.write(flows);
+      assert.equal(await reader.newestTimeNs(), flows[19].timeNs);
+      assert.equal((await reader.usage()).newestNs, flows[19].timeNs);
+      assert.equal((await all(reader.flows({}))).length, 20);
+    });
+
     it("reads an inclusive time range, and a limit takes the oldest of it", async () => {
       const store = await open("range");
       const flows = records(100, { stepNs: SECOND_NS });
