@@ -2,6 +2,7 @@
 // which FlowFilter field(s) it fills, how its value is checked and normalised, and how a field
 // value is read back. Everything else in this module is driven by this table.
 import { create } from "@bufbuild/protobuf";
+import { EVENT_TYPE, EVENT_TYPE_NAME, EVENT_TYPE_NUMBER, RESERVED_IDENTITY_NUMBER, TRACE_POINT_NAME, TRACE_POINT_NUMBER } from "@/lib/hubble-names";
 import {
   DropReason,
   DropReasonSchema,
@@ -129,18 +130,7 @@ function namespacedName(what: string) {
 }
 
 /** Reserved security identities by name (cilium pkg/identity, `GetReservedID`). */
-export const RESERVED_IDENTITIES: Readonly<Record<string, number>> = {
-  host: 1,
-  world: 2,
-  unmanaged: 3,
-  health: 4,
-  init: 5,
-  "remote-node": 6,
-  "kube-apiserver": 7,
-  ingress: 8,
-  "world-ipv4": 9,
-  "world-ipv6": 10,
-};
+export const RESERVED_IDENTITIES = RESERVED_IDENTITY_NUMBER;
 
 function parseUint(raw: string, max: number): number | undefined {
   if (!/^\d+$/.test(raw)) return undefined;
@@ -149,36 +139,10 @@ function parseUint(raw: string, max: number): number | undefined {
 }
 
 /** CLI `--type` names (monitor API message types usable with `hubble observe`). */
-export const EVENT_TYPE_NAMES: Readonly<Record<string, number>> = {
-  drop: 1,
-  debug: 2,
-  capture: 3,
-  trace: 4,
-  "policy-verdict": 5,
-  "trace-sock": 7,
-  l7: 129,
-  agent: 130,
-};
-const TRACE_TYPE = 4;
+export const EVENT_TYPE_NAMES = EVENT_TYPE_NUMBER;
+const TRACE_TYPE = EVENT_TYPE.trace;
 /** `--type trace:<point>` sub-type names (monitor API TraceObservationPoints). */
-export const TRACE_POINT_NAMES: Readonly<Record<string, number>> = {
-  "to-endpoint": 0,
-  "to-proxy": 1,
-  "to-host": 2,
-  "to-stack": 3,
-  "to-overlay": 4,
-  "from-endpoint": 5,
-  "from-proxy": 6,
-  "from-host": 7,
-  "from-stack": 8,
-  "from-overlay": 9,
-  "from-network": 10,
-  "to-network": 11,
-  "from-crypto": 12,
-  "to-crypto": 13,
-};
-const nameOf = (table: Readonly<Record<string, number>>, n: number) =>
-  Object.entries(table).find(([, v]) => v === n)?.[0];
+export const TRACE_POINT_NAMES = TRACE_POINT_NUMBER;
 
 function parseEventType(raw: string): { type: number; subType?: number } {
   const value = raw.toLowerCase();
@@ -491,9 +455,9 @@ export const KIND_SPECS: Readonly<Record<FilterKind, KindSpec>> = {
     example: "type=drop",
     normalize(raw) {
       const { type, subType } = parseEventType(raw);
-      const typeText = nameOf(EVENT_TYPE_NAMES, type) ?? String(type);
+      const typeText = EVENT_TYPE_NAME[type] ?? String(type);
       if (subType === undefined) return typeText;
-      const subText = (type === TRACE_TYPE ? nameOf(TRACE_POINT_NAMES, subType) : undefined) ?? String(subType);
+      const subText = (type === TRACE_TYPE ? TRACE_POINT_NAME[subType] : undefined) ?? String(subType);
       return `${typeText}:${subText}`;
     },
     toProto(v): EventTypeFilter {
@@ -503,10 +467,10 @@ export const KIND_SPECS: Readonly<Record<FilterKind, KindSpec>> = {
     fromProto(e) {
       const f = e as EventTypeFilter;
       if (f.type < 0) throw new ValueError(`event type ${f.type} has no CLI spelling`);
-      const typeText = nameOf(EVENT_TYPE_NAMES, f.type) ?? String(f.type);
+      const typeText = EVENT_TYPE_NAME[f.type] ?? String(f.type);
       if (!f.matchSubType) return typeText;
       if (f.subType < 0) throw new ValueError(`event sub-type ${f.subType} has no CLI spelling`);
-      return `${typeText}:${(f.type === TRACE_TYPE ? nameOf(TRACE_POINT_NAMES, f.subType) : undefined) ?? String(f.subType)}`;
+      return `${typeText}:${(f.type === TRACE_TYPE ? TRACE_POINT_NAME[f.subType] : undefined) ?? String(f.subType)}`;
     },
   }),
   uuid: spec({

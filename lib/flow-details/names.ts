@@ -2,38 +2,12 @@
 // as the hubble CLI and Cilium's monitor API spell them. Pure and dependency-free, so the flow
 // table can import it without pulling in the protobuf schemas.
 
-/** Cilium monitor message types (`event_type.type`), by the names `hubble observe --type` takes. */
-export const EVENT_TYPE_NAME: Readonly<Record<number, string>> = {
-  1: "drop",
-  2: "debug",
-  3: "capture",
-  4: "trace",
-  5: "policy-verdict",
-  7: "trace-sock",
-  129: "l7",
-  130: "agent",
-};
+import { EVENT_TYPE, EVENT_TYPE_NAME, TRACE_POINT_NAME } from "@/lib/hubble-names";
 
-/** Trace observation points (`event_type.sub_type` of a trace event). */
-export const TRACE_POINT_NAME: Readonly<Record<number, string>> = {
-  0: "to-endpoint",
-  1: "to-proxy",
-  2: "to-host",
-  3: "to-stack",
-  4: "to-overlay",
-  5: "from-endpoint",
-  6: "from-proxy",
-  7: "from-host",
-  8: "from-stack",
-  9: "from-overlay",
-  10: "from-network",
-  11: "to-network",
-  12: "from-crypto",
-  13: "to-crypto",
-};
+export { EVENT_TYPE_NAME, RESERVED_IDENTITY_NAME, TRACE_POINT_NAME } from "@/lib/hubble-names";
 
-const TRACE = 4;
-const DROP = 1;
+const TRACE = EVENT_TYPE.trace;
+const DROP = EVENT_TYPE.drop;
 
 /**
  * `trace:to-endpoint`, `drop:133`, `policy-verdict`, `l7`: the event type as `hubble observe --type`
@@ -89,20 +63,6 @@ export const DNS_RCODE_NAME: Readonly<Record<number, string>> = {
 export function dnsRcodeName(rcode: number): string {
   return DNS_RCODE_NAME[rcode] ?? `RCODE${rcode}`;
 }
-
-/** Reserved security identities (cilium pkg/identity). */
-export const RESERVED_IDENTITY_NAME: Readonly<Record<number, string>> = {
-  1: "host",
-  2: "world",
-  3: "unmanaged",
-  4: "health",
-  5: "init",
-  6: "remote-node",
-  7: "kube-apiserver",
-  8: "ingress",
-  9: "world-ipv4",
-  10: "world-ipv6",
-};
 
 /** "12 ms", "1.25 s", "850 µs" from nanoseconds. */
 export function formatLatency(ns: number): string {

@@ -2,6 +2,7 @@
 // any field may be missing or of the wrong type, so every read checks its type and every
 // string that can end up in a reason is bounded.
 
+import { RESERVED_IDENTITY_NAME } from "@/lib/hubble-names";
 import { type Label, LabelSet, NAMESPACE_LABELS_PREFIX, parseLabel, POD_NAMESPACE } from "./labels";
 import type { NamespaceLabels, PolicyId, PolicyKind } from "./types";
 import { NETWORK_POLICY_KINDS } from "./types";
@@ -42,11 +43,6 @@ function strings(v: unknown, limit = 256): string[] {
 }
 
 export type SideKind = "pod" | "host" | "other";
-
-/** Reserved identity numbers (E-id) → their label, for sides that come without labels. */
-const RESERVED_IDS: Record<number, string> = {
-  1: "host", 2: "world", 3: "unmanaged", 4: "health", 5: "init", 6: "remote-node", 7: "kube-apiserver", 8: "ingress", 9: "world-ipv4", 10: "world-ipv6",
-};
 
 export interface FlowSide {
   readonly kind: SideKind;
@@ -188,8 +184,8 @@ function readSide(e: Obj | undefined, ip: string | undefined, names: string[], n
   const nsLabel = labels.find((l) => l.source === "k8s" && l.key === POD_NAMESPACE)?.value;
   const namespace = bound(str(e?.namespace) || nsLabel || "", 253);
   const podName = bound(str(e?.pod_name) ?? str(e?.podName) ?? "", 253);
-  if (labels.length === 0 && identity !== undefined && RESERVED_IDS[identity]) {
-    labels.push({ source: "reserved", key: RESERVED_IDS[identity]!, value: "" });
+  if (labels.length === 0 && identity !== undefined && RESERVED_IDENTITY_NAME[identity]) {
+    labels.push({ source: "reserved", key: RESERVED_IDENTITY_NAME[identity]!, value: "" });
   }
   const has = (src: string, key: string) => labels.some((l) => l.source === src && l.key === key);
   const hasK8s = labels.some((l) => l.source === "k8s");
