@@ -13,6 +13,8 @@
 //   framing only by the configured ancestors ('none' by default: no clickjacking), nosniff, and
 //   a Referrer-Policy that keeps investigation links (capabilities) from leaking to other sites.
 
+import { isValidAddr } from "@/lib/filters/ip";
+
 export interface HttpSecuritySettings {
   /** Lower-case host names (no port) allowed besides the defaults; ".example.com" allows subdomains. */
   readonly allowedHosts: readonly string[];
@@ -100,10 +102,9 @@ export function hostName(hostHeader: string | null): string | null {
   return m ? m[1].toLowerCase().replace(/\.$/, "") : null;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
+/** An IPv4 address, or an IPv6 address in brackets, as a Host header writes them. */
 function isIpLiteral(name: string): boolean {
-  return IPV4.test(name) || (name.startsWith("[") && name.endsWith("]"));
+  return name.startsWith("[") && name.endsWith("]") ? isValidAddr(name.slice(1, -1)) && name.includes(":") : isValidAddr(name) && !name.includes(":");
 }
 
 /** Whether a request with this Host header may be answered. */

@@ -10,6 +10,8 @@ export interface DemoRelayThread {
   /** host:port to dial. */
   readonly address: string;
   readonly port: number;
+  /** When it started (ms): a replay's first pass ends here. */
+  readonly startedAtMs: number;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export function startDemoRelayThread(opts: DemoRelayThreadOptions): Promise<Demo
         resolve({
           address: msg.address,
           port: msg.port,
+          startedAtMs: msg.startedAtMs,
           close: () =>
             new Promise<void>((done) => {
               closed = done;

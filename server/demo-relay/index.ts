@@ -50,6 +50,8 @@ export interface RunningDemoRelay {
   readonly address: string;
   readonly port: number;
   readonly cluster: DemoCluster;
+  /** When it started: a replay's first pass ends here, the simulation's history runs up to here. */
+  readonly startedAtNs: EpochNs;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startDemoRelay(opts: DemoRelayOptions = {}): Promise<Runni
     address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     cluster,
+    startedAtNs,
     close: async () => {
       feeder.stop();
       await server.close();

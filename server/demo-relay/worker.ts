@@ -4,7 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { type DemoRelayOptions, startDemoRelay } from "./index";
 
 export type WorkerReply =
-  | { readonly kind: "listening"; readonly address: string; readonly port: number }
+  | { readonly kind: "listening"; readonly address: string; readonly port: number; readonly startedAtMs: number }
   | { readonly kind: "failed"; readonly name: string; readonly message: string }
   | { readonly kind: "closed" };
 
@@ -20,7 +20,7 @@ if (port) {
           port.close();
         });
       });
-      reply({ kind: "listening", address: relay.address, port: relay.port });
+      reply({ kind: "listening", address: relay.address, port: relay.port, startedAtMs: Number(relay.startedAtNs / 1_000_000n) });
     },
     (err: unknown) => {
       reply({ kind: "failed", name: err instanceof Error ? err.name : "Error", message: err instanceof Error ? err.message : String(err) });

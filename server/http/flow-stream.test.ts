@@ -205,7 +205,7 @@ describe("GET /api/flows on a replayed capture", () => {
       .flatMap((r) => (r.responseTypes.case === "flow" && matches(r.responseTypes.value) ? [r.responseTypes.value] : []));
     assert.ok(expected.length > 10);
 
-    const s = open(runtime, `${query}&until=${new Date(Date.now() + 200).toISOString()}`);
+    const s = open(runtime, `${query}&until=${new Date(runtime.demoRelay!.startedAtMs + 200).toISOString()}`);
     await waitUntil(() => s.done, "the stream to close");
     assert.deepEqual(s.events.at(-1), { type: "end", reason: "until" });
     const got = s.flows().map(flowFromJson);
