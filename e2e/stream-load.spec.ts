@@ -12,6 +12,8 @@ import { ServerProcess } from "./server-process";
 
 const PORT = Number(process.env.E2E_STREAM_LOAD_PORT ?? 3107);
 const RATE = 400;
+/** A reader that takes nothing this long while flows wait is cut off (HUBBLE_LENS_STALLED_STREAM_TIMEOUT). */
+const STALLED_S = 10;
 
 let server: ServerProcess;
 let dataDir: string;
@@ -20,7 +22,16 @@ test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "hubble-lens-load-"));
-  server = new ServerProcess(PORT, { HUBBLE_LENS_DATA_DIR: dataDir, HUBBLE_LENS_DEMO_SCENARIO: "shop", HUBBLE_LENS_DEMO_SEED: "7", HUBBLE_LENS_DEMO_RATE: String(RATE), HUBBLE_LENS_POLICY_SOURCE: "none" });
+  server = new ServerProcess(PORT, {
+    HUBBLE_LENS_DATA_DIR: dataDir,
+    HUBBLE_LENS_DEMO_SCENARIO: "shop",
+    HUBBLE_LENS_DEMO_SEED: "7",
+    HUBBLE_LENS_DEMO_RATE: String(RATE),
+    HUBBLE_LENS_POLICY_SOURCE: "none",
+    // The storm's 200 clients stand for 200 browsers; here they all connect from 127.0.0.1.
+    HUBBLE_LENS_MAX_STREAMS_PER_CLIENT: "256",
+    HUBBLE_LENS_STALLED_STREAM_TIMEOUT: `${STALLED_S}s`,
+  });
   await server.start();
 });
 
@@ -127,6 +138,14 @@ async function stalledReader(base: string, query: string): Promise<{ resume(): P
   };
 }
 
+/** A gauge's value from /metrics. */
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  const m = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
+  if (!m) throw new Error(`no ${name} in /metrics`);
+  return Number(m[1]);
+}
+
 test("readers that stop reading cost bounded memory, are cut off, and are told what they missed", async () => {
   test.setTimeout(180_000);
   const pid = server.pid!;
@@ -150,6 +169,10 @@ test("readers that stop reading cost bounded memory, are cut off, and are told w
     expect(most - before).toBeLessThan(250);
     // The viewer that reads kept getting flows.
     expect(flowsOf(viewer.events).length).toBeGreaterThan(RATE * 10);
+    // Stalled for more than STALLED_S: they hold no flows any more (the queue of the viewer that reads is all there is).
+    const queued = await metric("hubble_lens_sse_queued_bytes");
+    test.info().annotations.push({ type: "queued", description: `${queued} bytes queued after 30 s with 10 readers stalled` });
+    expect(queued).toBeLessThan(256 * 1024);
     // One stalled reader reads again: it hears how many flows it missed.
     const events = await readers[0].resume();
     const missed = events.filter((e) => e.type === "missed").reduce((n, e) => n + (e as { count: number }).count, 0);

@@ -5,6 +5,13 @@ import { badRequest, parseFlowRequest } from "@/server/flow-request";
 import type { FlowHub } from "@/server/hub/hub";
 import type { HubbleLensMetrics } from "@/server/metrics";
 import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
+import { type StreamsPerClient, tooManyStreams } from "./stream-limit";
+
+/** The per-client stream cap and who this request counts against (null: not counted). */
+export interface StreamAdmission {
+  readonly limit: StreamsPerClient;
+  readonly client: string | null;
+}
 
 /** What `/metrics` learns from a stream: it opened, it wrote bytes, it closed. */
 export type SseStreamMetrics = Pick<HubbleLensMetrics, "sseOpened" | "sseWrote" | "sseClosed">;
@@ -19,10 +26,17 @@ export function flowStreamResponse(
   now = new Date(),
   metrics?: SseStreamMetrics,
   access: NamespaceAccess = ALL_NAMESPACES,
+  admission?: StreamAdmission,
 ): Response {
   const parsed = parseFlowRequest(new URL(request.url).searchParams, now, access);
   if (!parsed.ok) return badRequest(parsed.problem);
+  let release: (() => void) | null = null;
+  if (admission && admission.client !== null) {
+    release = admission.limit.take(admission.client);
+    if (release === null) return tooManyStreams(admission.limit.max);
+  }
   const sub = hub.subscribe({ ...parsed.subscription, access });
+  if (release) sub.whenClosed(release);
   if (metrics) {
     metrics.sseOpened(sub);
     sub.whenClosed(() => metrics.sseClosed(sub));
