@@ -42,6 +42,8 @@ test.afterAll(async () => {
 
 interface Crowd {
   started: boolean;
+  status?: number;
+  error?: string;
   stop(): void;
 }
 
@@ -54,13 +56,16 @@ function crowdClient(base: string, query: string): Crowd {
   const client: Crowd = { started: false, stop: () => abort.abort() };
   void (async () => {
     const res = await fetch(`${base}/api/flows${query}`, { signal: abort.signal });
+    client.status = res.status;
     const reader = res.body!.getReader();
     for (;;) {
       const { done } = await reader.read();
       client.started = true;
       if (done) return;
     }
-  })().catch(() => undefined);
+  })().catch((err: unknown) => {
+    client.error = String((err as Error)?.cause ?? err).slice(0, 120);
+  });
   return client;
 }
 
@@ -97,7 +102,12 @@ test("another viewer keeps at least 90 % of its flows while 200 clients connect 
     await new Promise((r) => setTimeout(r, WINDOW_MS + GRACE_MS));
     const stormy = flowsTimed(viewer.events, stormFrom, stormFrom + WINDOW_MS);
     // Every client was answered meanwhile (a stream that starts), not queued forever.
-    await until(() => crowd.every((c) => c.started), "every client's stream to start", 60_000);
+    await until(() => crowd.every((c) => c.started), "every client's stream to start", 60_000).catch((err: Error) => {
+      const waiting = crowd.filter((c) => !c.started);
+      const why = new Map<string, number>();
+      for (const c of waiting) why.set(c.error ?? `status ${c.status ?? "none yet"}`, (why.get(c.error ?? `status ${c.status ?? "none yet"}`) ?? 0) + 1);
+      throw new Error(`${err.message}: ${waiting.length} not started (${[...why].map(([k, n]) => `${n}× ${k}`).join("; ")})`);
+    });
     const missed = viewer.events.reduce((n, e) => n + (e.type === "missed" ? e.count : 0), 0);
     test.info().annotations.push({ type: "flows", description: `quiet ${quiet}, storm ${stormy} (10 s each), missed ${missed}` });
     expect(stormy, `flows of the storm's 10 s against ${quiet} of a quiet 10 s`).toBeGreaterThanOrEqual(0.9 * quiet);
