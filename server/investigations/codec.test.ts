@@ -47,3 +47,11 @@ describe("flow chunks", () => {
     assert.ok(longest < Math.max(200, total / 4), `longest wait between ticks ${Math.round(longest)} ms of ${Math.round(total)} ms`);
   });
 });
+
+describe("flow chunks that are not what was stored", () => {
+  it("a corrupt chunk fails the read with an error, not an unhandled rejection", async () => {
+    const chunks = await encodeFlowChunks(Array.from({ length: 3 * CHUNK_FLOWS }, (_, i) => line(i)));
+    chunks[1] = Buffer.from("not gzip");
+    await assert.rejects(decodeFlowChunks(chunks), /header|incorrect|invalid/i);
+  });
+});

@@ -2,8 +2,11 @@ import "server-only";
 import { promisify } from "node:util";
 import { constants, gunzip, gzip } from "node:zlib";
 
-// Flows are stored as gzip-compressed NDJSON in chunks of CHUNK_FLOWS lines. Chunks compress in
-// parallel on libuv's thread pool, and no single database value grows past a few MB.
+// Flows are stored as gzip-compressed NDJSON in chunks of CHUNK_FLOWS lines. Chunks compress on
+// libuv's thread pool, at most IN_POOL at a time, while the main thread makes the next chunk's
+// bytes: compressing all ten of a 50,000-flow save at once took every thread of the pool (4) for
+// seconds, and the server's file reads (static assets, pages) waited behind them. No single
+// database value grows past a few MB.
 //
 // The main thread's share (lines → UTF-8 bytes, and back) is cut into slices of a few ms with a
 // yield between them: done in one go, 50,000 flows (~95 MB) took the event loop for 1–2 s (a
@@ -17,6 +20,8 @@ export const CHUNK_FLOWS = 5_000;
 const PIECE_FLOWS = 250;
 /** Work this long, then let timers and other requests (SSE streams) run. */
 const SLICE_MS = 8;
+/** Chunks (de)compressed on the thread pool at once: half of libuv's default 4 threads. */
+const IN_POOL = 2;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -51,7 +56,10 @@ export async function encodeFlowChunks(lines: readonly string[]): Promise<Buffer
     // Level 5: within a few % of level 9's size on flow JSON at a fraction of the time. Started
     // now, on the thread pool, while the next chunk's bytes are made here.
     const text = Buffer.concat(pieces);
-    compressing.push(gzipAsync(text, { level: 5, strategy: constants.Z_DEFAULT_STRATEGY }));
+    if (compressing.length >= IN_POOL) await compressing[compressing.length - IN_POOL];
+    const compressed = gzipAsync(text, { level: 5, strategy: constants.Z_DEFAULT_STRATEGY });
+    compressed.catch(() => undefined); // a failure surfaces from Promise.all below, not as unhandled
+    compressing.push(compressed);
     await pause();
   }
   return Promise.all(compressing);
@@ -59,10 +67,19 @@ export async function encodeFlowChunks(lines: readonly string[]): Promise<Buffer
 
 /** Chunks (in order) → the lines that were encoded. */
 export async function decodeFlowChunks(chunks: readonly Uint8Array[]): Promise<string[]> {
-  const texts = await Promise.all(chunks.map((c) => gunzipAsync(c)));
   const pause = slicer();
   const lines: string[] = [];
-  for (const buf of texts) {
+  // The next chunk decompresses on the thread pool while this one is split here.
+  const inflate = (c: number): Promise<Buffer> | undefined => {
+    if (c >= chunks.length) return undefined;
+    const p = gunzipAsync(chunks[c]);
+    p.catch(() => undefined); // a failure surfaces when it is awaited, not as unhandled
+    return p;
+  };
+  let next = inflate(0);
+  for (let c = 0; c < chunks.length; c++) {
+    const buf = await next!;
+    next = inflate(c + 1);
     // Decoded a piece at a time: a chunk's ~10 MB decoded and split at once blocks for long.
     let from = 0;
     while (from < buf.length) {
