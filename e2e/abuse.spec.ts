@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
@@ -163,6 +164,64 @@ test("a cross-site form POST is refused before its body is read", async () => {
   expect(own.status).toBe(201);
   const script = await probe(PORT, { method: "POST", path: "/api/investigations", headers: json, body: '{"title":"x","view":"","flows":[]}' });
   expect(script.status).toBe(201);
+});
+
+/** GET /api/flows from `localAddress` (any 127/8 address reaches the server): the answer's head, the stream left open. */
+function openStream(localAddress: string, headers: Record<string, string> = {}): Promise<{ status: number; res: IncomingMessage; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port: PORT, localAddress, agent: false, path: "/api/flows", headers }, (res) =>
+      resolve({ status: res.statusCode ?? 0, res, close: () => req.destroy() }),
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function bodyOf(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    res.setEncoding("utf8");
+    res.on("data", (c: string) => (text += c));
+    res.on("end", () => resolve(text));
+    res.on("error", reject);
+  });
+}
+
+test("one client address holds at most 16 flow streams: the 17th is a 429 with Retry-After, other addresses are served", async () => {
+  test.setTimeout(60_000);
+  const open: Array<{ close(): void }> = [];
+  try {
+    for (let i = 0; i < 16; i++) {
+      const s = await openStream("127.0.0.1");
+      open.push(s);
+      expect(s.status, `stream ${i + 1}`).toBe(200);
+    }
+    const refused = await openStream("127.0.0.1");
+    expect(refused.status).toBe(429);
+    expect(refused.res.headers["retry-after"]).toBe("5");
+    expect(refused.res.headers["content-type"]).toMatch(/application\/json/);
+    const error = errorOf(await bodyOf(refused.res));
+    expect(error.code).toBe("too-many-streams");
+    expect(error.message).toMatch(/16 flow streams.*HUBBLE_LENS_MAX_STREAMS_PER_CLIENT/);
+    // X-Forwarded-For names nobody: the connection's address counts.
+    const forged = await openStream("127.0.0.1", { "x-forwarded-for": "192.0.2.7" });
+    forged.close();
+    expect(forged.status).toBe(429);
+    // Another client (another address) is not affected.
+    const other = await openStream("127.0.0.2");
+    open.push(other);
+    expect(other.status).toBe(200);
+    // A stream that ends frees its place.
+    open.shift()!.close();
+    await until(async () => {
+      const again = await openStream("127.0.0.1");
+      if (again.status === 200) open.push(again);
+      else again.close();
+      return again.status === 200;
+    }, "a place after one stream closed", 15_000);
+  } finally {
+    for (const s of open) s.close();
+  }
 });
 
 test("with no policy source, explaining (and so comparing with now) says it cannot", async () => {

@@ -89,10 +89,10 @@ describe("HubbleLensMetrics", () => {
     }
   });
 
-  it("SSE subscribers while open, their bytes, and missed flows of open and closed streams", async () => {
+  it("SSE subscribers while open, their bytes, queued bytes, and missed flows of open and closed streams", async () => {
     const m = new HubbleLensMetrics();
-    const s1 = { missedTotal: 0 };
-    const s2 = { missedTotal: 0 };
+    const s1 = { missedTotal: 0, queuedBytes: 1000 };
+    const s2 = { missedTotal: 0, queuedBytes: 24 };
     m.sseOpened(s1);
     m.sseOpened(s2);
     m.sseWrote(100);
@@ -102,12 +102,14 @@ describe("HubbleLensMetrics", () => {
     assert.equal(sampleValue(f, "hubble_lens_sse_subscribers"), 2);
     assert.equal(sampleValue(f, "hubble_lens_sse_bytes_total"), 123);
     assert.equal(sampleValue(f, "hubble_lens_sse_missed_flows_total"), 40);
+    assert.equal(sampleValue(f, "hubble_lens_sse_queued_bytes"), 1024);
     m.sseClosed(s1);
     m.sseClosed(s1); // closing twice counts once
     s2.missedTotal = 2;
     f = await scrape(m);
     assert.equal(sampleValue(f, "hubble_lens_sse_subscribers"), 1);
     assert.equal(sampleValue(f, "hubble_lens_sse_missed_flows_total"), 42);
+    assert.equal(sampleValue(f, "hubble_lens_sse_queued_bytes"), 24, "a closed stream's queue is gone");
   });
 
   it("upstream streams come from the runtime at scrape time", async () => {

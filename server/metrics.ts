@@ -34,6 +34,8 @@ export interface HistoryRecorderGauges {
 export interface OpenSseStream {
   /** Flows dropped for this client so far (Subscription.missedTotal). */
   readonly missedTotal: number;
+  /** Bytes of flows waiting for this client (Subscription.queuedBytes). */
+  readonly queuedBytes: number;
 }
 
 export type InvestigationSaveResult = "saved" | "rejected" | "failed";
@@ -123,6 +125,16 @@ export class HubbleLensMetrics {
       registers,
       collect() {
         this.set(self.openStreams.size);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_sse_queued_bytes",
+      help: "Bytes of flows queued in the server for /api/flows streams whose browsers have not read them yet.",
+      registers,
+      collect() {
+        let bytes = 0;
+        for (const s of self.openStreams) bytes += s.queuedBytes;
+        this.set(bytes);
       },
     });
     new Counter({

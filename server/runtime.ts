@@ -10,6 +10,7 @@ import type { NamespaceAccess } from "@/lib/access/scope";
 import { ConfigError, getServerConfig, type ServerConfig } from "@/server/config/env";
 import { type DemoRelayThread, startDemoRelayThread } from "@/server/demo-relay/in-worker";
 import { FlowHub, type HubbleFilters } from "@/server/hub/hub";
+import { StreamsPerClient } from "@/server/http/stream-limit";
 import type { OpenLiveFeed } from "@/server/hub/upstream";
 import { log } from "@/server/log";
 import { getMetrics } from "@/server/metrics";
@@ -27,6 +28,8 @@ export interface Runtime {
   readonly config: ServerConfig;
   readonly client: RelayClient;
   readonly hub: FlowHub;
+  /** Flow streams open per client (HUBBLE_LENS_MAX_STREAMS_PER_CLIENT). */
+  readonly streamsPerClient: StreamsPerClient;
   readonly status: StatusMonitor;
   readonly demoRelay: DemoRelayThread | undefined;
   /** The network policies the explainer uses, with their history. */
@@ -137,11 +140,21 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   });
   const relayQuery = (req: Parameters<FlowSource["getFlows"]>[0], signal: AbortSignal) => client.getFlows(req, { signal });
   const scopedPolicies = new ScopedPolicies();
-  const hub = new FlowHub({
-    openLive,
-    queryHistory: history ? history.query(relayQuery) : relayQuery,
-    attribute: dropAttribution(policies, scopedPolicies),
-  });
+  const limits = config.limits;
+  const hub = new FlowHub(
+    {
+      openLive,
+      queryHistory: history ? history.query(relayQuery) : relayQuery,
+      attribute: dropAttribution(policies, scopedPolicies),
+    },
+    {
+      maxUpstreams: limits.maxRelayStreams,
+      maxConcurrentHistory: limits.maxHistoryQueries,
+      maxQueuedBytes: limits.queueBytes,
+      stalledReaderMs: limits.stalledReaderMs,
+    },
+  );
+  const streamsPerClient = new StreamsPerClient(limits.maxStreamsPerClient);
   const status = new StatusMonitor(client, demoRelay !== undefined, Date.now, () => outages.summary(), history && (() => history.status()));
   const investigations = await openInvestigationStore(config.store);
   const stopRetention = startRetention(investigations, config.investigationRetentionMs);
@@ -154,6 +167,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     config,
     client,
     hub,
+    streamsPerClient,
     status,
     demoRelay,
     policies,

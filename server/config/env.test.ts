@@ -358,3 +358,46 @@ describe("the configuration reference in the READMEs", () => {
     assert.equal(table, renderConfigReference(), "regenerate the table from renderConfigReference()");
   });
 });
+
+describe("stream limits: what one client or stream may take", () => {
+  it("defaults: 16 streams per client, 32 relay streams, 4 history queries, 8MiB queues, 30s stall", () => {
+    assert.deepEqual(loadServerConfig({}).limits, {
+      maxStreamsPerClient: 16,
+      maxRelayStreams: 32,
+      maxHistoryQueries: 4,
+      queueBytes: 8 * 2 ** 20,
+      stalledReaderMs: 30_000,
+    });
+  });
+
+  it("each can be set", () => {
+    const limits = loadServerConfig({
+      HUBBLE_LENS_MAX_STREAMS_PER_CLIENT: "200",
+      HUBBLE_LENS_MAX_RELAY_STREAMS: "8",
+      HUBBLE_LENS_MAX_HISTORY_QUERIES: "2",
+      HUBBLE_LENS_STREAM_QUEUE_SIZE: "32MB",
+      HUBBLE_LENS_STALLED_STREAM_TIMEOUT: "1m30s",
+    }).limits;
+    assert.deepEqual(limits, { maxStreamsPerClient: 200, maxRelayStreams: 8, maxHistoryQueries: 2, queueBytes: 32_000_000, stalledReaderMs: 90_000 });
+    assert.equal(loadServerConfig({ HUBBLE_LENS_STREAM_QUEUE_SIZE: "512KiB" }).limits.queueBytes, 512 * 1024);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["HUBBLE_LENS_MAX_STREAMS_PER_CLIENT", "0", /whole number from 1 to 100000/],
+    ["HUBBLE_LENS_MAX_STREAMS_PER_CLIENT", "-3", /whole number/],
+    ["HUBBLE_LENS_MAX_STREAMS_PER_CLIENT", "ten", /whole number.*"ten"/],
+    ["HUBBLE_LENS_MAX_RELAY_STREAMS", "1.5", /whole number/],
+    ["HUBBLE_LENS_MAX_HISTORY_QUERIES", "0", /whole number from 1/],
+    ["HUBBLE_LENS_STREAM_QUEUE_SIZE", "100KB", /from 256KiB to 1GiB/],
+    ["HUBBLE_LENS_STREAM_QUEUE_SIZE", "2GiB", /from 256KiB to 1GiB/],
+    ["HUBBLE_LENS_STREAM_QUEUE_SIZE", "lots", /size.*"lots"/],
+    ["HUBBLE_LENS_STALLED_STREAM_TIMEOUT", "30", /Add a unit, e.g. 30s/],
+    ["HUBBLE_LENS_STALLED_STREAM_TIMEOUT", "500ms", /at least 1s/],
+    ["HUBBLE_LENS_STALLED_STREAM_TIMEOUT", "2h", /between 1ms and 1h/],
+  ];
+  for (const [name, raw, message] of bad) {
+    it(`${name}=${raw} is refused with how to fix it`, () => {
+      assert.match(problemsOf({ [name]: raw }).get(name) ?? "", message);
+    });
+  }
+});

@@ -6,6 +6,13 @@ import type { FlowHistory } from "@/server/flow-store";
 import type { FlowHub } from "@/server/hub/hub";
 import type { HubbleLensMetrics } from "@/server/metrics";
 import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
+import { type StreamsPerClient, tooManyStreams } from "./stream-limit";
+
+/** The per-client stream cap and who this request counts against (null: not counted). */
+export interface StreamAdmission {
+  readonly limit: StreamsPerClient;
+  readonly client: string | null;
+}
 
 /** What `/metrics` learns from a stream: it opened, it wrote bytes, it closed. */
 export type SseStreamMetrics = Pick<HubbleLensMetrics, "sseOpened" | "sseWrote" | "sseClosed">;
@@ -21,13 +28,20 @@ export function flowStreamResponse(
   metrics?: SseStreamMetrics,
   access: NamespaceAccess = ALL_NAMESPACES,
   history?: Pick<FlowHistory, "windowCounts">,
+  admission?: StreamAdmission,
 ): Response {
   const parsed = parseFlowRequest(new URL(request.url).searchParams, now, access);
   if (!parsed.ok) return badRequest(parsed.problem);
+  let release: (() => void) | null = null;
+  if (admission && admission.client !== null) {
+    release = admission.limit.take(admission.client);
+    if (release === null) return tooManyStreams(admission.limit.max);
+  }
   const { window, filters, grouping } = parsed.subscription;
   // The part of the window the flow history counts per minute (forwarded flows `rollup` did not keep).
   const stored = window && history?.windowCounts(window, filters, grouping ?? "workload");
   const sub = hub.subscribe({ ...parsed.subscription, ...(window && stored ? { window: { ...window, stored } } : {}), access });
+  if (release) sub.whenClosed(release);
   if (metrics) {
     metrics.sseOpened(sub);
     sub.whenClosed(() => metrics.sseClosed(sub));

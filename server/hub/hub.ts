@@ -21,7 +21,7 @@ import { FilteredFeeds, type ResponseMatch } from "./filtered-feeds";
 import { ConcurrencyGate } from "./gate";
 import { DEFAULT_FLOW_BUDGET, FlowSampler } from "./sampler";
 import { SharedAggregation } from "./shared-aggregation";
-import { Subscription } from "./subscription";
+import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_STALLED_READER_MS, Subscription } from "./subscription";
 import { type OpenLiveFeed, SharedUpstream, type UpstreamListener } from "./upstream";
 
 export interface HubbleFilters {
@@ -49,6 +49,10 @@ export interface HubOptions {
   readonly maxConcurrentHistory: number;
   /** Distinct filters with a relay stream of their own; beyond, filtered in the server from one unfiltered stream. */
   readonly maxUpstreams: number;
+  /** Most bytes of flow frames queued for one browser that reads slowly (older ones are dropped, counted as missed). */
+  readonly maxQueuedBytes: number;
+  /** A browser that reads nothing for this long while flows wait loses them, counted as missed (see Subscription). */
+  readonly stalledReaderMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -62,6 +66,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   aggregationTickMs: 500,
   maxConcurrentHistory: 4,
   maxUpstreams: 32,
+  maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
+  stalledReaderMs: DEFAULT_STALLED_READER_MS,
 };
 
 export interface FlowSubscriptionRequest {
@@ -137,7 +143,11 @@ export class FlowHub {
   }
 
   subscribe(req: FlowSubscriptionRequest): Subscription {
-    const sub = new Subscription({ maxQueuedFlowFrames: this.opts.maxQueuedFlowFrames });
+    const sub = new Subscription({
+      maxQueuedFlowFrames: this.opts.maxQueuedFlowFrames,
+      maxQueuedBytes: this.opts.maxQueuedBytes,
+      stalledReaderMs: this.opts.stalledReaderMs,
+    });
     const history = new AbortController();
     sub.whenClosed(() => history.abort());
     sub.send({ type: "ready", command: req.command, follow: req.follow });

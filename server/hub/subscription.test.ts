@@ -72,6 +72,45 @@ describe("Subscription queue", () => {
     assert.deepEqual(await readAll(sub), ["missed 2", "relay", "missed 3", "c"]);
   });
 
+  it("a reader that takes nothing for stalledReaderMs loses its queued flows, and new ones until it reads, to one missed account", async () => {
+    let now = 0;
+    const sub = new Subscription({ maxQueuedFlowFrames: 10_000, stalledReaderMs: 30_000, now: () => now });
+    sub.send({ type: "ready", command: "", follow: true });
+    sub.sendFlowsFrame(flowsFrame("a", 5), 5);
+    now = 29_999;
+    sub.sendFlowsFrame(flowsFrame("b", 5), 5);
+    assert.equal(sub.missedTotal, 0, "within the bound nothing is dropped");
+    now = 30_000;
+    sub.sendFlowsFrame(flowsFrame("c", 2), 2);
+    assert.equal(sub.queuedBytes, 0, "a stalled reader holds no flows");
+    sub.sendFlowsFrame(flowsFrame("d", 3), 3);
+    assert.equal(sub.missedTotal, 15);
+    assert.equal(sub.queuedBytes, 0);
+    // It resumes: the account comes first, then what arrives from then on.
+    assert.ok(text.decode(await sub.next()).startsWith("event: ready"));
+    assert.equal(sub.stalled, false, "a frame taken restarts the clock");
+    sub.sendFlowsFrame(flowsFrame("e", 1), 1);
+    now = 40_000;
+    sub.sendFlowsFrame(flowsFrame("f", 1), 1);
+    sub.close();
+    assert.deepEqual(await readAll(sub), ["missed 15", "e", "f"]);
+    assert.equal(sub.missedTotal, 15);
+  });
+
+  it("a reader that keeps taking frames is never stalled, however long the stream runs", async () => {
+    let now = 0;
+    const sub = new Subscription({ maxQueuedFlowFrames: 10_000, stalledReaderMs: 1000, now: () => now });
+    for (let i = 0; i < 100; i++) {
+      sub.sendFlowsFrame(flowsFrame(`f${i}`, 1), 1);
+      sub.sendFlowsFrame(flowsFrame(`g${i}`, 1), 1);
+      now += 900;
+      await sub.next();
+      now += 900;
+      await sub.next();
+    }
+    assert.equal(sub.missedTotal, 0);
+  });
+
   it("a frame read in time is not missed", async () => {
     const sub = new Subscription({ maxQueuedFlowFrames: 1 });
     sub.sendFlowsFrame(flowsFrame("a", 1), 1);

@@ -7,10 +7,20 @@ export interface SubscriptionLimits {
   readonly maxQueuedFlowFrames: number;
   /** Most bytes of flow frames held for a slow client (a history frame can be large); older ones are dropped first. */
   readonly maxQueuedBytes?: number;
+  /**
+   * A reader that has taken nothing for this long while flow frames wait is stalled: its queued
+   * flow frames are dropped, and so is every new one until it reads again, all counted in the
+   * `missed` event it gets when it resumes.
+   */
+  readonly stalledReaderMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
 }
 
 /** Default byte bound of a subscriber's queue: a reader that stops costs at most this much. */
 export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** Default time bound: a reader that takes nothing for this long holds no flows at all. */
+export const DEFAULT_STALLED_READER_MS = 30_000;
 
 const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -30,7 +40,9 @@ interface QueuedFrame {
  * One browser's outbound queue. Bounded: when the client reads too slowly, its oldest flow batches
  * are dropped (never control events), and a `missed` event with the count takes their place in the
  * stream, so `ready` stays first and `end` last. Nothing here blocks the producer, so one slow
- * client never stalls the others.
+ * client never stalls the others. Bounded in time too: a reader that takes nothing for
+ * `stalledReaderMs` while frames wait loses its queued flows (and those that come until it reads
+ * again) to the same `missed` account, so a stalled connection holds no flows for long.
  */
 export class Subscription {
   private queue: QueuedFrame[] = [];
@@ -39,8 +51,13 @@ export class Subscription {
   private closed = false;
   private wake: (() => void) | undefined;
   private readonly onClose: Array<() => void> = [];
+  /** Since when frames have waited with the reader taking none; undefined while it keeps up. */
+  private waitingSinceMs: number | undefined;
+  private readonly now: () => number;
 
-  constructor(private readonly limits: SubscriptionLimits) {}
+  constructor(private readonly limits: SubscriptionLimits) {
+    this.now = limits.now ?? Date.now;
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -62,6 +79,13 @@ export class Subscription {
     const maxBytes = this.limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     // The newest frame always stays, whatever its size, so a reader that keeps up gets everything.
     while (this.flowFrames > this.limits.maxQueuedFlowFrames || (this.flowBytes > maxBytes && this.flowFrames > 1)) this.dropOldestFlowFrame();
+    if (this.stalled) while (this.flowFrames > 0) this.dropOldestFlowFrame();
+  }
+
+  /** The reader has taken nothing for `stalledReaderMs` while frames waited. */
+  get stalled(): boolean {
+    const since = this.waitingSinceMs;
+    return since !== undefined && this.now() - since >= (this.limits.stalledReaderMs ?? DEFAULT_STALLED_READER_MS);
   }
 
   /**
@@ -86,6 +110,8 @@ export class Subscription {
     for (;;) {
       const frame = this.queue.shift();
       if (frame) {
+        // The reader took a frame: the stall clock restarts for what still waits.
+        this.waitingSinceMs = this.queue.length > 0 ? this.now() : undefined;
         if (frame.missed !== undefined) return utf8.encode(encodeEvent({ type: "missed", count: frame.missed }));
         if (frame.flows > 0) {
           this.flowFrames--;
@@ -120,6 +146,7 @@ export class Subscription {
   private push(frame: QueuedFrame): void {
     if (this.closed) return;
     this.queue.push(frame);
+    this.waitingSinceMs ??= this.now();
     this.signal();
   }
 
