@@ -1,10 +1,10 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import type { DropGroup, DropGroups } from "@/lib/drops";
 import { formatFilterEntry, parseFilterEntry } from "@/lib/filter-model";
 import { defaultViewState, type ViewState } from "@/lib/view-state";
+import { withQueryClient } from "@/components/testing/queries";
 import { DropsView } from "./drops-view";
 import type { PoliciesResponse } from "./use-policies";
 import type { PolicyExplainer } from "./use-policy-explainer";
@@ -37,9 +37,9 @@ function renderDrops(serverGroups: DropGroups | null, view: ViewState = defaultV
   const changes: ViewState[] = [];
   let closed = 0;
   render(
-    <QueryClientProvider client={new QueryClient()}>
-      <DropsView rows={[]} raw={new Map()} explainer={explainer()} view={view} serverGroups={serverGroups} onChange={(v) => changes.push(v)} onClose={() => closed++} />
-    </QueryClientProvider>,
+    withQueryClient(
+      <DropsView rows={[]} raw={new Map()} explainer={explainer()} view={view} serverGroups={serverGroups} onChange={(v) => changes.push(v)} onClose={() => closed++} />,
+    ),
   );
   const section = (name: string) => screen.getByRole("region", { name });
   return { changes, closed: () => closed, section };
