@@ -31,6 +31,9 @@ const nextConfig = {
   // route bundle); bundling them gains nothing.
   serverExternalPackages: ["@grpc/grpc-js", "@kubernetes/client-node", "better-sqlite3", "pg", "prom-client"],
   poweredByHeader: false,
+  // ESLint runs over the whole tree in `npm test` (`npm run lint`, eslint.config.mjs); the build
+  // need not run it a second time on part of it.
+  eslint: { ignoreDuringBuilds: true },
   // .next/standalone: the server with only the node_modules files it uses, for the container
   // image (Containerfile). `npm start` keeps serving the same build with `next start`.
   output: "standalone",

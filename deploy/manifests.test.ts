@@ -18,7 +18,7 @@ const DEPLOY = join(ROOT, "deploy");
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 // Read loosely: the rendered YAML is data to check, not a type we own.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see the line above
 type Any = any;
 
 function kustomize(dir: string): Obj[] {

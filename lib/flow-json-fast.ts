@@ -38,7 +38,7 @@ export function isExtendee(typeName: string): boolean {
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported("flow-json-fast: unsupported");
 
-// biome-ignore lint/suspicious/noExplicitAny: messages are read by field name.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are read by field name
 type Msg = any;
 type Conv = (value: Msg) => JsonValue;
 type FieldWriter = (msg: Msg, out: JsonObject) => void;
@@ -128,7 +128,7 @@ function scalarIsZero(scalar: ScalarType): (v: Msg) => boolean {
     case ScalarType.FLOAT:
       return (v) => Object.is(v, 0);
     default:
-      // biome-ignore lint/suspicious/noDoubleEquals: loose on purpose (0n, 0 and "0"), as protobuf-es.
+      // `==`, loose on purpose (0n, 0 and "0"), as protobuf-es.
       return (v) => v == 0;
   }
 }
@@ -230,10 +230,9 @@ function messageConv(desc: DescMessage): Conv {
   const cached = messageConvs.get(desc.typeName);
   if (cached) return cached;
   // Installed before building, so recursive message types find it.
-  let built: Conv | undefined;
-  const lazy: Conv = (m) => (built as Conv)(m);
+  const lazy: Conv = (m) => built(m);
   messageConvs.set(desc.typeName, lazy);
-  built = buildMessageConv(desc);
+  const built = buildMessageConv(desc);
   messageConvs.set(desc.typeName, built);
   return built;
 }

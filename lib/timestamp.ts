@@ -25,10 +25,6 @@ export function nsToMs(ns: EpochNs): number {
   return Number(ns / NS_PER_MS);
 }
 
-export function nsToDate(ns: EpochNs): Date {
-  return new Date(nsToMs(ns));
-}
-
 /** RFC 3339 with nanoseconds, as Hubble prints times. */
 export function nsToRfc3339(ns: EpochNs): string {
   const ms = ns / NS_PER_MS;

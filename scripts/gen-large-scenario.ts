@@ -468,7 +468,6 @@ for (const w of workloads) {
   addPattern(prometheus, w, "http", 0.25, { http: { requests: [{ method: "GET", path: "/metrics" }], userAgent: "Prometheus/2.53.0" } }, { port, name: `scrape-${w.namespace}-${w.name}`, reqs: [{ method: "GET", path: "/metrics" }] });
 }
 for (const w of [coredns, ksm, loki, tempo, otel, alertmanager]) {
-  const port = w === coredns ? 9153 : w.port!;
   addPattern(prometheus, w, "http", 0.3, { http: { requests: [{ method: "GET", path: "/metrics" }], userAgent: "Prometheus/2.53.0" } }, { port: w === coredns ? 9153 : undefined, name: `scrape-${w.namespace}-${w.name}` });
 }
 addPattern(promtail, loki, "http", 4, { http: { requests: [{ method: "POST", path: "/loki/api/v1/push" }], status: { "204": 1 }, userAgent: "promtail/3.1.0" } });

@@ -13,13 +13,13 @@
 // HUBBLE_LENS_PROCESS_SECRET (random per process) seals sign-in sessions when no
 // HUBBLE_LENS_SESSION_SECRET is configured.
 "use strict";
-const crypto = require("node:crypto");
+const { randomBytes } = require("node:crypto");
 const http = require("node:http");
 
 const HEADER = "x-hubble-lens-peer";
-const token = crypto.randomBytes(32).toString("base64url");
+const token = randomBytes(32).toString("base64url");
 process.env.HUBBLE_LENS_PEER_TOKEN = token;
-process.env.HUBBLE_LENS_PROCESS_SECRET = crypto.randomBytes(32).toString("base64url");
+process.env.HUBBLE_LENS_PROCESS_SECRET = randomBytes(32).toString("base64url");
 process.env.HOSTNAME = (process.env.HUBBLE_LENS_HOST || "").trim() || "127.0.0.1";
 
 function stamp(listener) {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "@/server/config/env";
 import { HubbleLensMetrics } from "@/server/metrics";
 import type { Runtime } from "@/server/runtime";
-import type { RelayStatusView } from "@/server/status-monitor";
+import type { RelayStatusView } from "@/lib/api/status";
 import { checkReadiness, livenessResponse, readinessResponse } from "./readiness";
 
 // The states of /readyz that the HTTP tests (e2e/operations.spec.ts) cannot reach on a real

@@ -1,17 +1,10 @@
 import "server-only";
+import type { RelayOutageSummary } from "@/lib/api/status";
 import type { RelayOutage } from "@/server/relay-client/flow-follower";
 
 // The relay outages the live streams went through, for /api/status. Every upstream (one per
 // distinct filter) has its own follower, and all of them see the same relay restart: outages that
 // overlap are one outage.
-
-export interface RelayOutageSummary {
-  /** Outages since the server started. */
-  readonly count: number;
-  /** Their total length. */
-  readonly totalSeconds: number;
-  readonly last?: { readonly from: string; readonly to: string; readonly seconds: number };
-}
 
 /** Outages remembered for merging; older ones only count. */
 const KEEP = 64;

@@ -6,53 +6,8 @@ import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { nsToRfc3339, timestampToNs } from "@/lib/timestamp";
 import type { RelayClient } from "@/server/relay-client/relay-client";
 import { classifyRelayError } from "@/server/relay-client/errors";
-import type { RelayOutageSummary } from "@/server/relay-outages";
 import type { HistoryStatusView } from "@/server/flow-store";
-
-export interface NodeStatusView {
-  readonly name: string;
-  readonly state: string;
-  readonly address: string;
-  readonly version: string;
-  readonly numFlows: number;
-  readonly maxFlows: number;
-  readonly seenFlows: number;
-  readonly uptimeSeconds: number;
-}
-
-/** What `GET /api/status` answers. */
-export interface RelayStatusView {
-  readonly relay: {
-    readonly address: string;
-    readonly demo: boolean;
-    readonly reachable: boolean;
-    readonly version: string;
-    readonly error?: { readonly code: string; readonly message: string };
-    readonly checkedAt: string;
-    /** Times the live streams lost the relay and found it again: flows from them may be missing. */
-    readonly outages: RelayOutageSummary;
-  };
-  readonly nodes: {
-    readonly connected: number;
-    readonly unavailable: number;
-    readonly unavailableNames: readonly string[];
-    readonly list: readonly NodeStatusView[];
-  };
-  readonly flows: {
-    /** Flows per second over the last minute, summed over nodes. */
-    readonly rate: number;
-    readonly numFlows: number;
-    readonly maxFlows: number;
-    readonly seenFlows: number;
-    /** numFlows / maxFlows, 0..1. */
-    readonly bufferFill: number;
-    /** The oldest flow the relay's buffers still hold, and how long ago that was. */
-    readonly oldestFlowTime?: string;
-    readonly bufferAgeSeconds?: number;
-  };
-  /** Flow history: how far back it reaches, and whether the recorder keeps up. Absent when off. */
-  readonly history?: HistoryStatusView;
-}
+import type { RelayOutageSummary, RelayStatusView } from "@/lib/api/status";
 
 const CACHE_MS = 2000;
 

@@ -34,7 +34,7 @@ export function useFlowPages(query: FlowQuery, pausedAtMs: number | undefined): 
   // The cursors of the pages seen so far, newest page first; reset when the view or the pause changes.
   const [trail, setTrail] = useState<{ key: string; cursors: PageCursor[] }>({ key: "", cursors: [] });
   const key = window ? `${JSON.stringify(query)}|${pausedAtMs}` : "";
-  const cursors = trail.key === key ? trail.cursors : window ? [firstCursor(window)] : [];
+  const cursors = useMemo(() => (trail.key === key ? trail.cursors : window ? [firstCursor(window)] : []), [trail, key, window]);
   if (trail.key !== key) setTrail({ key, cursors });
   const cursor = cursors[cursors.length - 1];
 

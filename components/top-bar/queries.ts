@@ -1,7 +1,7 @@
 // Request/response data of the top bar, owned by React Query. The page can call the same hooks
 // (same keys, so one request serves every component that asks).
 import { useQuery } from "@tanstack/react-query";
-import type { RelayStatusView } from "@/server/status-monitor";
+import type { RelayStatusView } from "@/lib/api/status";
 import { withBasePath } from "@/lib/base-path";
 
 export type { RelayStatusView };

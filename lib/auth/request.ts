@@ -148,6 +148,7 @@ export function splitGroups(raw: string | null | undefined): string[] {
 
 function clean(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is stripped
   const text = raw.trim().replace(/[\u0000-\u001f\u007f]/g, "");
   return text === "" ? null : text.slice(0, MAX_USER_CHARS);
 }

@@ -150,7 +150,7 @@ test("bad commands fail naming the flag or value", () => {
     ["hubble observe --cel-expression 'true'", /--cel-expression is a hubble observe filter that Hubble Lens cannot show/],
     ["hubble observe -A --pod x", /--all-namespaces is a hubble observe filter/],
     ["hubble observe --since 'yesterday'", /invalid time "yesterday"/],
-    ["hubble observe --pod 'x", /single quote \(\'\) is not closed/],
+    ["hubble observe --pod 'x", /single quote \('\) is not closed/],
     ["hubble observe --namespace shop --pod other/x", /outside the namespace selection/],
     ["hubble observe --allowlist '{bad'", /invalid --allowlist value/],
   ];

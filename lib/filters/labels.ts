@@ -92,7 +92,6 @@ function compileSelector(selector: string): LabelRequirement[] {
 
 // Where the parts of one flow label ("source:key=value") lie; filled by scanLabel.
 let labelSource = "";
-let srcStart = 0;
 let srcEnd = 0;
 let keyStart = 0;
 let keyEnd = 0;
@@ -101,7 +100,7 @@ let valueStart = -1;
 /** Cilium's ParseLabel, without allocating: records positions instead of substrings. */
 function scanLabel(label: string): void {
   labelSource = "";
-  srcStart = srcEnd = 0;
+  srcEnd = 0;
   let next = 0;
   if (label.length > 0 && label.charCodeAt(0) === 0x24 /* $ */) {
     labelSource = "reserved";

@@ -100,7 +100,7 @@ export function filterEntryForNamespace(side: Side, namespace: string): FilterEn
 
 // A Cilium label as a one-requirement selector: `source:key=value` or `source:key`; anything with
 // selector syntax in it (commas, spaces, parentheses, `!`) would mean something else.
-const LABEL = /^[A-Za-z0-9_.\-/:]+(=[A-Za-z0-9_.\-]*)?$/;
+const LABEL = /^[A-Za-z0-9_.\-/:]+(=[A-Za-z0-9_.-]*)?$/;
 
 /** `from:label=k8s:app=frontend`: the endpoint carries that label. */
 export function filterEntryForLabel(side: Side, label: string): FilterEntry | undefined {

@@ -52,10 +52,6 @@ export function parseLabel(text: string): Label {
   return eq < 0 ? { source, key: rest, value: "" } : { source, key: rest.slice(0, eq), value: rest.slice(eq + 1) };
 }
 
-export function formatLabel(l: Label): string {
-  return l.value === "" && l.source === "reserved" ? `${l.source}:${l.key}` : `${l.source}:${l.key}=${l.value}`;
-}
-
 /** A selector key: `k8s:app` → k8s/app; `app` → any/app; `$host` → reserved/host. */
 export function parseSelectorKey(key: string, defaultSource = "any"): { source: string; key: string } {
   if (key.startsWith("$")) return { source: "reserved", key: key.slice(1) };

@@ -182,15 +182,15 @@ function l7Suggestion(f: FlowFacts, r: Extract<SideResult, { kind: "l7-deny" }>)
     const q = req.path.indexOf("?");
     const pathOnly = q >= 0 ? req.path.slice(0, q) : req.path;
     const rule: Obj = { method: req.method, path: escapeRegex(bound(pathOnly, 300)).replace(/…$/, ".*") + (q >= 0 ? "(\\?.*)?" : "") };
-    (rules.http as unknown[] | undefined)?.push(rule) ?? (rules.http = [rule]);
+    ((rules.http ??= []) as unknown[]).push(rule);
     words = `an http rule for ${bound(`${req.method} ${pathOnly}`, 120)}`;
   } else if (req?.kind === "dns") {
     const name = req.query.replace(/\.$/, "");
-    (rules.dns as unknown[] | undefined)?.push({ matchName: name }) ?? (rules.dns = [{ matchName: name }]);
+    ((rules.dns ??= []) as unknown[]).push({ matchName: name });
     words = `a DNS rule for ${bound(name, 120)}`;
   } else if (req?.kind === "kafka") {
     const rule = { apiKey: req.apiKey, topic: req.topic };
-    (rules.kafka as unknown[] | undefined)?.push(rule) ?? (rules.kafka = [rule]);
+    ((rules.kafka ??= []) as unknown[]).push(rule);
     words = `a Kafka rule for ${bound(req.apiKey, 40)} on ${bound(req.topic, 80)}`;
   } else return null;
   return {

@@ -49,6 +49,7 @@ function cookie(o: OidcSettings, name: string, value: string, maxAgeSeconds: num
 /** Only a path inside the app: never another site (an open redirect), never `//host`. */
 export function safeReturnPath(next: string | null): string {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\") || next.length > 4096) return "/";
+  // eslint-disable-next-line no-control-regex -- a return path with control characters is refused
   return /[\u0000-\u001f]/.test(next) ? "/" : next;
 }
 

@@ -10,6 +10,7 @@ import {
   type RunningGrpcServer,
   startGrpcServer,
 } from "./grpc-server";
+import { waitUntil } from "@/lib/testing/wait";
 
 // The demo relay's gRPC transport against grpc-js's client (the protocol's other side, written by
 // others): unary and streaming calls, statuses, deadlines, cancellation, flow control.
@@ -26,6 +27,7 @@ function message(i: number, size: number): Uint8Array {
 let server: RunningGrpcServer;
 let client: grpc.Client;
 const aborted: string[] = [];
+let waitsStarted = 0;
 let slowStreamQueued = 0;
 
 function unary(path: string, request: Uint8Array): Promise<{ bytes?: Buffer; err?: grpc.ServiceError }> {
@@ -97,6 +99,7 @@ before(async () => {
         [
           "/test.S/Wait",
           async (call) => {
+            waitsStarted++;
             await new Promise<void>((resolve) => call.signal.addEventListener("abort", () => resolve(), { once: true }));
             aborted.push("wait");
           },
@@ -174,12 +177,13 @@ describe("demo relay gRPC transport, against the grpc-js client", () => {
   });
 
   it("aborts the handler when the client cancels", async () => {
+    const started = waitsStarted;
     const call = stream("/test.S/Wait", Buffer.from(""));
     const done = collect(call);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => waitsStarted > started, "the handler to start");
     call.cancel();
     assert.equal((await done).status.code, grpc.status.CANCELLED);
-    await until(() => aborted.includes("wait"));
+    await waitUntil(() => aborted.includes("wait"), "the handler to see the abort");
   });
 
   it("ends a call at its deadline with DEADLINE_EXCEEDED", async () => {
@@ -196,18 +200,23 @@ describe("demo relay gRPC transport, against the grpc-js client", () => {
     // Wait until the writer stops (the count holds still for 200 ms): a writer that never blocked
     // would run on and fail here.
     let last = -1;
-    await until(() => {
-      const stopped = slowStreamQueued === last && slowStreamQueued > 0;
-      last = slowStreamQueued;
-      return stopped;
-    }, 10_000, 200);
+    await waitUntil(
+      () => {
+        const stopped = slowStreamQueued === last && slowStreamQueued > 0;
+        last = slowStreamQueued;
+        return stopped;
+      },
+      "the writer to stop",
+      10_000,
+      200,
+    );
     const queuedWhilePaused = slowStreamQueued;
     // 1 kB messages: the writer stops within flow-control windows + our 1 MB cap, not at memory's end.
     assert.ok(queuedWhilePaused < 5000, `server queued ${queuedWhilePaused} messages for a paused client`);
     call.resume();
-    await until(() => received > queuedWhilePaused + 1000);
+    await waitUntil(() => received > queuedWhilePaused + 1000, "the client to read on");
     call.cancel();
-    await until(() => aborted.includes("slow"));
+    await waitUntil(() => aborted.includes("slow"), "the writer to see the abort");
   });
 
   it("refuses a compressed request message", async () => {
@@ -241,14 +250,6 @@ describe("grpc-timeout and grpc-message encoding", () => {
     assert.equal(encodeGrpcMessage("é\n"), "%C3%A9%0A");
   });
 });
-
-async function until(cond: () => boolean, timeoutMs = 5000, everyMs = 10): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** One HTTP/2 request with a body, collecting response headers and trailers. */
 function rawRequest(path: string, body: Buffer, extra: http2.OutgoingHttpHeaders) {

@@ -156,14 +156,7 @@ export function openGetFlows(client: ObserverClient, init: GetFlowsInit): OpenSt
   return { call, received, status: () => status, flows: () => flowsOf(received) };
 }
 
-/** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitUntil } from "@/lib/testing/wait";
 
 export function unary<Res>(invoke: (cb: grpc.requestCallback<Res>) => void): Promise<Res> {
   return new Promise((resolve, reject) => invoke((err, res) => (err ? reject(err) : resolve(res as Res))));

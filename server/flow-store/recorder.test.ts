@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
 import { RelayClient } from "@/server/relay-client/relay-client";
-import { waitFor } from "@/server/relay-client/testing/wait";
+import { waitUntil as waitFor } from "@/lib/testing/wait";
 import { FlowRecorder } from "./recorder";
 import { openSqliteFlowStore } from "./sqlite";
 import type { FlowStore, StoredFlow } from "./store";

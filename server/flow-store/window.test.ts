@@ -6,7 +6,7 @@ import { nsToTimestamp } from "@/lib/timestamp";
 import { loadServerConfig } from "@/server/config/env";
 import { flowHistoryResponse } from "@/server/http/flow-history";
 import { testDataDir } from "@/server/http/testing";
-import { waitFor } from "@/server/relay-client/testing/wait";
+import { waitUntil as waitFor } from "@/lib/testing/wait";
 import { createRuntime, type Runtime } from "@/server/runtime";
 
 // A shared window and a link to a flow, reopened after the relay's buffers rotated, through the

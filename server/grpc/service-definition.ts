@@ -1,21 +1,17 @@
 import "server-only";
 
-// Bridges protobuf-es v2 service descriptors to @grpc/grpc-js, which knows
-// nothing about protobuf: it only needs a path and four (de)serializers per
+// Bridges protobuf-es v2 service descriptors to @grpc/grpc-js clients, which know
+// nothing about protobuf: they only need a path and four (de)serializers per
 // method. Doing it from the generated descriptor keeps one source of truth
 // (proto/gen) instead of a second, hand-written or proto-loader schema.
-//
-// Sharp edge, on purpose: the serializers pass an already encoded
-// `Uint8Array` through untouched. protobuf-es messages are plain objects, so
-// the check is unambiguous. A server fanning one flow out to many streams can
-// encode it once and `call.write(bytes)` to every subscriber.
+// Client side only: the demo relay serves gRPC with its own HTTP/2 server
+// (server/demo-relay/grpc-server.ts).
 
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { Observer } from "@/proto/gen/observer/observer_pb";
-import { Peer } from "@/proto/gen/peer/peer_pb";
 
 /** What a service descriptor's `method` record looks like, per method. */
 type MethodShapes<D> = D extends { method: infer M extends GenServiceMethods } ? M : never;
@@ -23,26 +19,9 @@ type MethodShapes<D> = D extends { method: infer M extends GenServiceMethods } ?
 type Req<M extends GenServiceMethods[string]> = MessageShape<M["input"]>;
 type Res<M extends GenServiceMethods[string]> = MessageShape<M["output"]>;
 
-/**
- * A response a server may write: the message, or its binary encoding made
- * beforehand (see `encodeResponse`).
- */
-export type ResponseOrBytes<T> = T | Uint8Array;
-
 /** grpc-js definition keyed by the camelCase method name (`getFlows`). */
 export type GrpcServiceDefinition<M extends GenServiceMethods> = {
-  readonly [K in keyof M]: grpc.MethodDefinition<Req<M[K]>, ResponseOrBytes<Res<M[K]>>>;
-};
-
-/** Typed handlers for `server.addService(definition, impl)`. */
-export type GrpcServiceImplementation<M extends GenServiceMethods> = {
-  [K in keyof M]: M[K]["methodKind"] extends "unary"
-    ? grpc.handleUnaryCall<Req<M[K]>, ResponseOrBytes<Res<M[K]>>>
-    : M[K]["methodKind"] extends "server_streaming"
-      ? grpc.handleServerStreamingCall<Req<M[K]>, ResponseOrBytes<Res<M[K]>>>
-      : M[K]["methodKind"] extends "client_streaming"
-        ? grpc.handleClientStreamingCall<Req<M[K]>, ResponseOrBytes<Res<M[K]>>>
-        : grpc.handleBidiStreamingCall<Req<M[K]>, ResponseOrBytes<Res<M[K]>>>;
+  readonly [K in keyof M]: grpc.MethodDefinition<Req<M[K]>, Res<M[K]>>;
 };
 
 interface UnaryClientMethod<I, O> {
@@ -83,8 +62,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 function serializerFor<Desc extends DescMessage>(schema: Desc) {
-  return (value: MessageShape<Desc> | Uint8Array): Buffer =>
-    value instanceof Uint8Array ? toBuffer(value) : toBuffer(toBinary(schema, value));
+  return (value: MessageShape<Desc>): Buffer => toBuffer(toBinary(schema, value));
 }
 
 function deserializerFor<Desc extends DescMessage>(schema: Desc) {
@@ -113,28 +91,13 @@ export function serviceDefinition<D extends DescService>(service: D): GrpcServic
   return definition as GrpcServiceDefinition<MethodShapes<D>>;
 }
 
-/** Encodes a response once so it can be written to many calls as bytes. */
-export function encodeResponse<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
-  return toBinary(schema, message);
-}
-
 export type ObserverMethods = MethodShapes<typeof Observer>;
-export type PeerMethods = MethodShapes<typeof Peer>;
 
 export const observerServiceDefinition = serviceDefinition(Observer);
-export const peerServiceDefinition = serviceDefinition(Peer);
 
 export type ObserverClient = GrpcClient<ObserverMethods>;
-export type PeerClient = GrpcClient<PeerMethods>;
-export type ObserverServiceImplementation = GrpcServiceImplementation<ObserverMethods>;
-export type PeerServiceImplementation = GrpcServiceImplementation<PeerMethods>;
 
 export const ObserverClientConstructor = grpc.makeGenericClientConstructor(
   observerServiceDefinition,
   "Observer",
 ) as unknown as GrpcClientConstructor<ObserverMethods>;
-
-export const PeerClientConstructor = grpc.makeGenericClientConstructor(
-  peerServiceDefinition,
-  "Peer",
-) as unknown as GrpcClientConstructor<PeerMethods>;

@@ -12,6 +12,7 @@ import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { compileFlowFilters } from "@/lib/filters";
 import { parseFlowQueryParams, toHubbleFilters } from "@/lib/filter-model";
 import { SseParser, type StreamEvent } from "@/lib/sse";
+import { waitUntil as poll } from "@/lib/testing/wait";
 
 /** Reads an SSE response body in the background, decoding events as they come. */
 export class SseClient {
@@ -90,12 +91,8 @@ export async function closedPort(): Promise<number> {
  * Polls `cond` until it holds; fails with `what` after `timeoutMs`. The default is generous: these
  * waits normally end within a second, but a loaded CI machine can be many times slower.
  */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+export function waitUntil(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  return poll(cond, what, timeoutMs);
 }
 
 /** A fresh directory for a test runtime's investigation database, so tests never write ./data. */

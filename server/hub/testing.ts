@@ -9,6 +9,7 @@ import { type Flow, FlowFilterSchema, type FlowFilter, FlowSchema, LostEventSour
 import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { SseParser, type StreamEvent } from "@/lib/sse";
+import { waitUntil as poll } from "@/lib/testing/wait";
 import { nsToTimestamp } from "@/lib/timestamp";
 import type { HubbleFilters, HubDeps } from "./hub";
 import type { Subscription } from "./subscription";
@@ -149,12 +150,8 @@ export class SubscriptionReader {
 }
 
 /** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function waitUntil(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  return poll(cond, what, timeoutMs);
 }
 
 /** Lets pending promise callbacks and immediates run. */

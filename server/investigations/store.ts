@@ -142,6 +142,7 @@ export function checkNewInvestigation(inv: NewInvestigation): NewInvestigation {
  * surrogate would silently become U+FFFD in UTF-8.
  */
 function storableText(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- NUL is the character PostgreSQL cannot store
   return !/[\u0000\p{Cs}]/u.test(text);
 }
 

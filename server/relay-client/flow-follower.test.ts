@@ -7,7 +7,7 @@ import { timestampToNs } from "@/lib/timestamp";
 import { FlowFollower, type FlowFollowerOptions, type FollowerState } from "./flow-follower";
 import type { FlowSource, GetFlowsOptions } from "./relay-client";
 import { T0, flowAt, lostAt, nodeStatusAt, sec, uuidOf } from "./testing/builders";
-import { waitFor } from "./testing/wait";
+import { waitUntil } from "@/lib/testing/wait";
 
 type Step = GetFlowsResponse | { error: unknown } | { end: true };
 
@@ -82,7 +82,7 @@ describe("FlowFollower requests", () => {
     const { source } = harness([[]], {
       request: { since: new Date("2024-05-01T11:59:00Z"), number: 50, fieldMask: ["verdict", "time"], whitelist: [] },
     });
-    await waitFor(() => source.requests.length === 1, "first request");
+    await waitUntil(() => source.requests.length === 1, "first request");
     const req = source.requests[0];
     assert.equal(req.follow, true);
     assert.equal(req.number, 50n);
@@ -104,7 +104,7 @@ describe("reconnect: no gap, no duplicate", () => {
       flowAt(T0 + sec(6), { uuid: "u6" }),
     ];
     const { source, received, follower } = harness([[...first, unavailable], second]);
-    await waitFor(() => received.length === 7, "7 distinct flows");
+    await waitUntil(() => received.length === 7, "7 distinct flows");
     assert.deepEqual(flowUuids(received), ["u1", "u2", "u3", "u4", "u5", "u4b", "u6"]);
     assert.equal(source.requests.length, 2);
     assert.equal(timestampToNs(source.requests[1].since), T0 + sec(3), "since = newest (5 s) - overlap (2 s)");
@@ -116,7 +116,7 @@ describe("reconnect: no gap, no duplicate", () => {
     const first = [1, 2, 3].map((s) => flowAt(T0 + sec(s)));
     const second = [2, 3, 4].map((s) => flowAt(T0 + sec(s)));
     const { received } = harness([[...first, unavailable], second]);
-    await waitFor(() => received.length === 4, "4 distinct flows");
+    await waitUntil(() => received.length === 4, "4 distinct flows");
     const times = received.map((r) => timestampToNs(r.time) - T0);
     assert.deepEqual(times, [sec(1), sec(2), sec(3), sec(4)]);
   });
@@ -125,14 +125,14 @@ describe("reconnect: no gap, no duplicate", () => {
     const { source } = harness([[nodeStatusAt(T0 + sec(10), NodeState.NODE_CONNECTED, ["a"]), unavailable], []], {
       request: { number: 20 },
     });
-    await waitFor(() => source.requests.length === 2, "second request");
+    await waitUntil(() => source.requests.length === 2, "second request");
     assert.equal(timestampToNs(source.requests[1].since), T0 + sec(8));
     assert.equal(source.requests[1].number, 0n);
   });
 
   it("without any response, the retry repeats the original request", async () => {
     const { source } = harness([[unavailable], []], { request: { number: 20 } });
-    await waitFor(() => source.requests.length === 2, "second request");
+    await waitUntil(() => source.requests.length === 2, "second request");
     assert.equal(source.requests[1].number, 20n);
     assert.equal(source.requests[1].since, undefined);
   });
@@ -144,7 +144,7 @@ describe("reconnect: no gap, no duplicate", () => {
       [connected, lost, flowAt(T0 + sec(2), { uuid: "f" }), unavailable],
       [nodeStatusAt(T0 + sec(9), NodeState.NODE_CONNECTED, ["a", "b"]), lost, flowAt(T0 + sec(2), { uuid: "f" })],
     ]);
-    await waitFor(() => received.length === 4, "4 events");
+    await waitUntil(() => received.length === 4, "4 events");
     assert.deepEqual(
       received.map((r) => r.responseTypes.case),
       ["nodeStatus", "lostEvents", "flow", "nodeStatus"],
@@ -155,7 +155,7 @@ describe("reconnect: no gap, no duplicate", () => {
 describe("states", () => {
   it("connecting -> live -> reconnecting -> connecting -> live", async () => {
     const { states, delays, clock } = harness([[flowAt(T0, { uuid: "a" }), unavailable], [flowAt(T0, { uuid: "a" })]]);
-    await waitFor(() => kinds(states).filter((k) => k === "live").length === 2, "live twice");
+    await waitUntil(() => kinds(states).filter((k) => k === "live").length === 2, "live twice");
     assert.deepEqual(kinds(states), ["connecting", "live", "reconnecting", "connecting", "live"]);
     const reconnecting = states[2];
     assert.ok(reconnecting.kind === "reconnecting");
@@ -172,7 +172,7 @@ describe("states", () => {
     // The fourth try connects and breaks at once (a relay restarting again): the next wait is the
     // first step again, not the fourth.
     const h = harness([[unavailable], [unavailable], [unavailable], [flowAt(T0, { uuid: "a" }), unavailable], [unavailable]]);
-    await waitFor(() => h.delays.length === 5, "5 backoff waits");
+    await waitUntil(() => h.delays.length === 5, "5 backoff waits");
     assert.deepEqual(h.delays, [250, 500, 1000, 250, 500]);
     const attempts = h.states.filter((s) => s.kind === "reconnecting").map((s) => (s.kind === "reconnecting" ? s.attempt : 0));
     assert.deepEqual(attempts, [1, 2, 3, 1, 2]);
@@ -180,7 +180,7 @@ describe("states", () => {
 
   it("after a live stream broke, keeps retrying at least every second (a restarting relay is caught)", async () => {
     const h = harness([[flowAt(T0, { uuid: "a" }), unavailable], [unavailable], [unavailable], [unavailable], [unavailable], [unavailable]]);
-    await waitFor(() => h.delays.length === 6, "6 backoff waits");
+    await waitUntil(() => h.delays.length === 6, "6 backoff waits");
     assert.deepEqual(h.delays, [250, 500, 500, 500, 500, 500], "full jitter (0.5) of at most 1 s");
   });
 
@@ -191,7 +191,7 @@ describe("states", () => {
         h.clock.ms += ms;
       },
     });
-    await waitFor(() => h.states.filter((s) => s.kind === "live").length === 2, "live twice");
+    await waitUntil(() => h.states.filter((s) => s.kind === "live").length === 2, "live twice");
     const [first, second] = h.states.filter((s) => s.kind === "live");
     assert.ok(first.kind === "live" && second.kind === "live");
     assert.equal(first.outage, undefined, "no outage before the first connection");
@@ -206,11 +206,11 @@ describe("states", () => {
       [flowAt(T0 + sec(1), { uuid: "a" }), invalid],
       [flowAt(T0 + sec(1), { uuid: "a" }), flowAt(T0 + sec(2), { uuid: "b" })],
     ]);
-    await waitFor(() => follower.state.kind === "failed", "failed");
+    await waitUntil(() => follower.state.kind === "failed", "failed");
     assert.deepEqual(follower.state, { kind: "failed", reason: "Hubble Relay rejected the request. bad filter" });
     assert.equal(source.requests.length, 1, "no retry on its own");
     follower.restart();
-    await waitFor(() => received.length === 2, "b after restart");
+    await waitUntil(() => received.length === 2, "b after restart");
     assert.deepEqual(flowUuids(received), ["a", "b"]);
     assert.deepEqual(kinds(states), ["connecting", "live", "failed", "connecting", "live"]);
   });
@@ -223,14 +223,14 @@ describe("states", () => {
         { end: true },
       ],
     ]);
-    await waitFor(() => follower.state.kind === "failed", "failed");
+    await waitUntil(() => follower.state.kind === "failed", "failed");
     assert.ok(follower.state.kind === "failed");
     assert.match(follower.state.reason, /rejected the request\. invalid regex/);
   });
 
   it("a stream that simply ends is retried", async () => {
     const { follower, source } = harness([[flowAt(T0, { uuid: "a" }), { end: true }], []]);
-    await waitFor(() => source.requests.length === 2, "retry");
+    await waitUntil(() => source.requests.length === 2, "retry");
     assert.equal(follower.lastError?.message, "Hubble Relay ended the flow stream.");
   });
 
@@ -240,7 +240,7 @@ describe("states", () => {
         throw new Error("store full");
       },
     });
-    await waitFor(() => follower.state.kind === "failed", "failed");
+    await waitUntil(() => follower.state.kind === "failed", "failed");
     assert.ok(follower.state.kind === "failed");
     assert.match(follower.state.reason, /failed to process the flow stream: store full/);
   });
@@ -249,7 +249,7 @@ describe("states", () => {
 describe("stop()", () => {
   it("cancels the open stream and emits no state afterwards", async () => {
     const { follower, source, states } = harness([[flowAt(T0, { uuid: "a" })]]);
-    await waitFor(() => follower.state.kind === "live", "live");
+    await waitUntil(() => follower.state.kind === "live", "live");
     const before = states.length;
     await follower.stop();
     assert.equal(source.signals[0].aborted, true);
@@ -258,7 +258,7 @@ describe("stop()", () => {
 
   it("cuts a backoff wait short (real sleep)", async () => {
     const { follower } = harness([[unavailable]], { sleep: undefined, random: () => 0.99, backoff: { baseMs: 60_000, capMs: 60_000 } });
-    await waitFor(() => follower.state.kind === "reconnecting", "reconnecting");
+    await waitUntil(() => follower.state.kind === "reconnecting", "reconnecting");
     const started = Date.now();
     await follower.stop();
     assert.ok(Date.now() - started < 1000);
@@ -266,7 +266,7 @@ describe("stop()", () => {
 
   it("releases a failed follower waiting for restart()", async () => {
     const { follower } = harness([[invalid]]);
-    await waitFor(() => follower.state.kind === "failed", "failed");
+    await waitUntil(() => follower.state.kind === "failed", "failed");
     await follower.stop();
   });
 });

@@ -11,7 +11,7 @@ import { type EpochNs, msToNs, nsToTimestamp, timestampToNs } from "@/lib/timest
 import { type RunningDemoRelay, startDemoRelay } from "@/server/demo-relay";
 import { FlowFollower, type FollowerState } from "./flow-follower";
 import { RelayClient } from "./relay-client";
-import { waitFor } from "./testing/wait";
+import { waitUntil } from "@/lib/testing/wait";
 
 const SEED = 11;
 const RATE = 150;
@@ -57,19 +57,19 @@ describe("FlowFollower across a relay restart", () => {
     const newestReceived = () => flows().reduce((max, r) => (flowTimeNs(r) > max ? flowTimeNs(r) : max), 0n);
 
     // Live, with history and some live flows.
-    await waitFor(() => follower.state.kind === "live" && newestReceived() > msToNs(Date.now() - 300), "live flows");
+    await waitUntil(() => follower.state.kind === "live" && newestReceived() > msToNs(Date.now() - 300), "live flows");
     const beforeRestart = flows().length;
 
     // The relay goes away mid-stream...
     await relay.close();
-    await waitFor(() => follower.state.kind === "reconnecting", "reconnecting");
+    await waitUntil(() => follower.state.kind === "reconnecting", "reconnecting");
     const downAtNs = msToNs(Date.now());
     // ...stays away for a few backoff rounds, then comes back on the same port.
-    await waitFor(() => states.filter((s) => s.kind === "reconnecting").length >= 2, "a second retry");
+    await waitUntil(() => states.filter((s) => s.kind === "reconnecting").length >= 2, "a second retry");
     relay = await startDemoRelay({ port, ...options });
 
     // Reconnected, and caught up past the outage by a margin.
-    await waitFor(
+    await waitUntil(
       () => follower.state.kind === "live" && newestReceived() > downAtNs + msToNs(1_500),
       "live again past the outage",
       10_000,

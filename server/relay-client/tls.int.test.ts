@@ -10,7 +10,7 @@ import { RelayError } from "./errors";
 import { FlowFollower } from "./flow-follower";
 import { RelayClient, relayConnectionFromConfig } from "./relay-client";
 import { CUSTOM_SERVER_NAME, type TestPki, createTestPki } from "./testing/certs";
-import { waitFor } from "./testing/wait";
+import { waitUntil } from "@/lib/testing/wait";
 
 let pki: TestPki;
 const relays: RunningDemoRelay[] = [];
@@ -93,7 +93,7 @@ describe("TLS to the relay", () => {
     const follower = new FlowFollower({ source: client, onResponse: () => {} });
     try {
       follower.start();
-      await waitFor(() => follower.state.kind === "failed", "failed state");
+      await waitUntil(() => follower.state.kind === "failed", "failed state");
       assert.ok(follower.state.kind === "failed");
       assert.match(follower.state.reason, /TLS connection to Hubble Relay failed.*HUBBLE_TLS_CA_CERT_FILES/);
     } finally {

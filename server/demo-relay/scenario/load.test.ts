@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { listScenarios, loadScenario, scenarioPolicies, scenariosDir } from "./load";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests edit parsed YAML at any depth
 function tempScenario(edit: (raw: Record<string, any>) => void): string {
   const raw = parse(readFileSync(join(scenariosDir(), "starwars.yaml"), "utf8"));
   edit(raw);

@@ -49,34 +49,3 @@ export function transport(t: TrafficSpec): "TCP" | "UDP" {
 export function searchExpansion(name: string, clientNamespace: string | undefined): string {
   return `${name}.${clientNamespace ?? "default"}.svc.cluster.local`;
 }
-
-export type L7Request =
-  | { type: "http"; method: string; path: string }
-  | { type: "dns"; query: string }
-  | { type: "kafka"; apiKey: string; topic: string };
-
-/** Every distinct L7 request the pattern can make (for policy checks). */
-export function patternRequests(s: ScenarioSpec, t: TrafficSpec): L7Request[] {
-  switch (t.protocol) {
-    case "http":
-      return (t.http?.requests ?? []).map((r) => ({ type: "http", method: r.method, path: r.path }));
-    case "grpc":
-      return (t.grpc?.methods ?? []).map((m) => ({ type: "http", method: "POST", path: `/${t.grpc!.service}/${m}` }));
-    case "kafka":
-      return (t.kafka?.apiKeys ?? []).flatMap((apiKey) => t.kafka!.topics.map((topic) => ({ type: "kafka" as const, apiKey, topic })));
-    case "dns": {
-      const from = t.from ? resolveEnd(s, t.from) : undefined;
-      const ns = from?.kind === "pod" ? from.workload.namespace : undefined;
-      const names = (t.dns?.queries ?? []).map((q) => q.name);
-      // lookups made for patterns that resolve through this one
-      for (const other of s.traffic) {
-        if (other.resolveVia === t.name && other.to?.startsWith("world:")) names.push(other.to.slice(6));
-      }
-      const all = new Set(names);
-      if ((t.dns?.nxdomainShare ?? 0) > 0) for (const n of names) all.add(searchExpansion(n, ns));
-      return [...all].map((query) => ({ type: "dns", query }));
-    }
-    default:
-      return [];
-  }
-}

@@ -101,6 +101,7 @@ describe("TrafficSimulator", () => {
         const r = e.response;
         const bytes = toBinary(GetFlowsResponseSchema, r);
         assert.deepEqual(toBinary(GetFlowsResponseSchema, fromBinary(GetFlowsResponseSchema, bytes)), bytes);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jsonpb output, read by field name
         const j = toJson(GetFlowsResponseSchema, r, { useProtoFieldName: true }) as Record<string, any>;
         assert.equal(e.nodeName, r.nodeName);
         if (r.responseTypes.case === "flow") {

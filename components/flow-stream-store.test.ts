@@ -1,0 +1,143 @@
+import { afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { StreamEvent } from "@/lib/sse";
+import { waitUntil } from "@/lib/testing/wait";
+import { FlowStreamStore } from "./flow-stream-store";
+
+/** Stands in for the browser's EventSource: the test plays the server. */
+class FakeEventSource {
+  static opened: FakeEventSource[] = [];
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  closed = false;
+  private readonly handlers = new Map<string, ((e: { data: string }) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.opened.push(this);
+  }
+  addEventListener(name: string, handler: (e: { data: string }) => void): void {
+    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** An event as the server sends it: named by its type, its JSON as the data. */
+  send(event: StreamEvent): void {
+    for (const h of this.handlers.get(event.type) ?? []) h({ data: JSON.stringify(event) });
+  }
+  sendRaw(name: string, data: string): void {
+    for (const h of this.handlers.get(name) ?? []) h({ data });
+  }
+}
+
+/** A flow `s` seconds after 2024-01-01T00:00:00Z, uuid `u<s>`. */
+function flow(s: number): JsonObject {
+  return {
+    time: new Date(Date.UTC(2024, 0, 1) + s * 1000).toISOString(),
+    uuid: `u${s}`,
+    verdict: "FORWARDED",
+    IP: { source: "10.0.0.1", destination: "10.0.0.2" },
+    l4: { TCP: { source_port: 40000 + s, destination_port: 80 } },
+    node_name: "n1",
+  };
+}
+
+const realEventSource = globalThis.EventSource;
+beforeEach(() => {
+  FakeEventSource.opened = [];
+  (globalThis as { EventSource: unknown }).EventSource = FakeEventSource;
+});
+afterEach(() => {
+  (globalThis as { EventSource: unknown }).EventSource = realEventSource;
+});
+
+function openStore(query = "namespace=shop", capacity?: number) {
+  const store = new FlowStreamStore(capacity);
+  let published = 0;
+  store.subscribe(() => published++);
+  store.open(query);
+  const source = FakeEventSource.opened.at(-1)!;
+  return { store, source, published: () => published };
+}
+
+describe("FlowStreamStore", () => {
+  it("opens one EventSource on /api/flows with the view's query", () => {
+    const { source } = openStore("namespace=shop&verdict=DROPPED");
+    assert.equal(source.url, "/api/flows?namespace=shop&verdict=DROPPED");
+    assert.equal(openStore("").source.url, "/api/flows");
+  });
+
+  it("buffers flows newest first, bounded by its capacity", () => {
+    const { store, source } = openStore("", 3);
+    source.onopen!();
+    source.send({ type: "flows", flows: [flow(1), flow(2)] });
+    source.send({ type: "flows", flows: [flow(3), flow(4)] });
+    const s = store.getSnapshot();
+    assert.equal(s.connection, "open");
+    assert.deepEqual(
+      s.flows.rows.map((r) => r.id),
+      ["u4", "u3", "u2"],
+    );
+  });
+
+  it("publishes a burst of events once, on the next frame", async () => {
+    const { store, source, published } = openStore();
+    for (let s = 0; s < 50; s++) source.send({ type: "flows", flows: [flow(s)] });
+    assert.equal(published(), 0, "nothing published synchronously");
+    await waitUntil(() => published() > 0, "the store to publish");
+    assert.equal(published(), 1);
+    assert.equal(store.getSnapshot().flows.rows.length, 50);
+  });
+
+  it("adds up lost and missed counts, keeps the relay state and the last errors", () => {
+    const { store, source } = openStore();
+    source.send({ type: "lost", node: "n1", source: "PERF_EVENT_RING_BUFFER", count: 3 });
+    source.send({ type: "lost", node: "n2", source: "PERF_EVENT_RING_BUFFER", count: 4 });
+    source.send({ type: "relay", state: { kind: "failed", address: "relay:80", reason: "refused" } });
+    for (let i = 0; i < 25; i++) source.send({ type: "error", code: "relay-unavailable", message: `e${i}` });
+    const s = store.getSnapshot();
+    assert.equal(s.lost, 7);
+    assert.deepEqual(s.relay, { kind: "failed", address: "relay:80", reason: "refused" });
+    assert.equal(s.errors.length, 20, "bounded");
+    assert.equal(s.errors.at(-1), "e24");
+  });
+
+  it("ignores events whose data is not the event its name says", () => {
+    const { store, source } = openStore();
+    source.sendRaw("lost", "not json");
+    source.sendRaw("lost", JSON.stringify({ type: "missed", count: 5 }));
+    assert.equal(store.getSnapshot().lost, 0);
+    assert.equal(store.getSnapshot().missed, 0);
+  });
+
+  it("an end event closes the stream; a later error does not turn it into an error", () => {
+    const { store, source } = openStore();
+    source.send({ type: "end", reason: "until" });
+    assert.equal(source.closed, true);
+    source.onerror!();
+    assert.equal(store.getSnapshot().ended, true);
+    assert.equal(store.getSnapshot().connection, "closed");
+  });
+
+  it("a transport error before the end shows as an error (EventSource retries by itself)", () => {
+    const { store, source } = openStore();
+    source.onerror!();
+    assert.equal(store.getSnapshot().connection, "error");
+    assert.equal(source.closed, false);
+  });
+
+  it("opening another view closes the old stream and starts from nothing", () => {
+    const { store, source } = openStore("namespace=a");
+    source.send({ type: "flows", flows: [flow(1)] });
+    store.open("namespace=b");
+    assert.equal(source.closed, true);
+    assert.equal(store.getSnapshot().flows.rows.length, 0);
+    const next = FakeEventSource.opened.at(-1)!;
+    assert.equal(next.url, "/api/flows?namespace=b");
+    next.send({ type: "flows", flows: [flow(2)] });
+    assert.deepEqual(
+      store.getSnapshot().flows.rows.map((r) => r.id),
+      ["u2"],
+    );
+  });
+});

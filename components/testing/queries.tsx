@@ -1,0 +1,10 @@
+// Test-only: a React Query client for one rendered component. No garbage-collection timers
+// (gcTime: Infinity): a pending five-minute timer would keep the test process alive after its
+// tests end. No retries: a failing request fails the test at once.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import type { ReactNode } from "react";
+
+export function withQueryClient(ui: ReactNode): ReactNode {
+  const client = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false } } });
+  return <QueryClientProvider client={client}>{ui}</QueryClientProvider>;
+}
