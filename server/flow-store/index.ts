@@ -2,6 +2,7 @@ import "server-only";
 
 import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import type { Grouping } from "@/lib/view-state";
+import type { HistoryStatusView } from "@/lib/api/status";
 import type { HistorySettings } from "@/server/config/env";
 import type { AggregationWindow, StoredWindowCounts } from "@/server/hub/aggregation";
 import type { HubbleFilters } from "@/server/hub/hub";
@@ -22,32 +23,7 @@ import { storedWindowCounts } from "./window-counts";
 export type { FlowStore } from "./store";
 export type { QueryFlows } from "./history-query";
 
-/** What `/api/status` says about history. */
-export interface HistoryStatusView {
-  readonly mode: HistorySettings["mode"];
-  readonly keep: HistorySettings["keep"];
-  readonly store: FlowStore["kind"];
-  /** The oldest flow or count kept: how far back a window reaches. */
-  readonly reachesBack?: string;
-  readonly newest?: string;
-  readonly flows: number;
-  readonly bytes: number;
-  readonly retention: { readonly maxAgeSeconds: number; readonly maxBytes: number };
-  readonly recorder?: {
-    readonly state: RecorderStatus["state"];
-    readonly received: number;
-    readonly written: number;
-    readonly duplicates: number;
-    readonly lostEvents: number;
-    readonly pending: number;
-    /** Seconds between now and the newest flow written. */
-    readonly lagSeconds?: number;
-    /** The store does not keep up (a backlog, or failing writes). */
-    readonly behind: boolean;
-    readonly lastError?: string;
-  };
-  readonly error?: string;
-}
+export type { HistoryStatusView } from "@/lib/api/status";
 
 export interface FlowHistory {
   readonly store: FlowStore;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startDemoRelayThread } from "@/server/demo-relay/in-worker";
 import { testDataDir } from "@/server/http/testing";
-import { waitFor } from "@/server/relay-client/testing/wait";
+import { waitUntil } from "@/lib/testing/wait";
 import { openFlowHistory } from "./index";
 
 // The recorder as the runtime starts it, for a relay connection: on a thread of its own, with its
@@ -17,7 +17,7 @@ describe("the recorder on its own thread", () => {
     ))!;
     try {
       const recorder = history.recorder!;
-      await waitFor(() => recorder.status.written > 0, "the first write", 20_000);
+      await waitUntil(() => recorder.status.written > 0, "the first write", 20_000);
       // 2.5 s of this thread doing nothing else: the recorder's thread goes on writing.
       // (SQLite answers on this thread without giving the event loop a turn: a recorder on this
       // thread could not have written in between.)
@@ -26,7 +26,7 @@ describe("the recorder on its own thread", () => {
       while (Date.now() < blockedAt + 2500);
       const during = (await history.store.usage()).flows - before;
       assert.ok(during >= 2000, `${during} flows stored while this thread was blocked for 2.5 s at 2,000 flows/s`);
-      await waitFor(() => recorder.status.written >= before + during, "the status to catch up with the store");
+      await waitUntil(() => recorder.status.written >= before + during, "the status to catch up with the store");
 
       const status = await history.status();
       assert.equal(status.recorder?.state, "live");
