@@ -11,7 +11,7 @@ import type { FollowerState } from "@/server/relay-client/flow-follower";
 import type { FlowSource, GetFlowsOptions, RelayConnection } from "@/server/relay-client/relay-client";
 import { historyBackedQuery, type QueryFlows } from "./history-query";
 import { openFlowStore } from "./open";
-import { FlowRecorder, type RecorderStatus } from "./recorder";
+import { FlowRecorder } from "./recorder";
 import { type RecorderHandle, startRecorderThread } from "./recorder-in-thread";
 import type { FlowStore } from "./store";
 import { storedWindowCounts } from "./window-counts";
