@@ -1,14 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { authSettingsFromEnv, checkRequest, type AuthRequestSettings } from "@/lib/auth/request";
-import {
-  commonSecurityHeaders,
-  hostAllowed,
-  hostRefusalMessage,
-  httpSecurityFromEnv,
-  pageCsp,
-  refusal,
-  type HttpSecuritySettings,
-} from "@/lib/http-security";
+import { commonSecurityHeaders, hostAllowed, hostRefusalMessage, httpSecurityFromEnv, pageCsp, refusal, type HttpSecuritySettings } from "@/lib/http-security";
 
 // Pages and assets: the Host allowlist and the security headers, with a fresh CSP nonce per
 // request (Next.js puts it on its own scripts when it finds it in the request's CSP header).

@@ -9,9 +9,7 @@ function basePathFromEnv(raw) {
   const trimmed = (raw ?? "").trim();
   const basePath = trimmed === "/" ? "" : trimmed.replace(/(.)\/$/, "$1");
   if (!BASE_PATH_PATTERN.test(basePath) || /\/\.{1,2}(\/|$)/.test(basePath)) {
-    throw new Error(
-      `HUBBLE_LENS_BASE_PATH must be a URL path prefix such as /hubble-lens (got ${JSON.stringify(trimmed.slice(0, 100))})`,
-    );
+    throw new Error(`HUBBLE_LENS_BASE_PATH must be a URL path prefix such as /hubble-lens (got ${JSON.stringify(trimmed.slice(0, 100))})`);
   }
   return basePath;
 }

@@ -60,7 +60,18 @@ function startRelay(): { child: ChildProcess; command(c: "stop" | "start"): Prom
   // The checkout's own demo relay: before the fix it reused uuids across restarts.
   const child = spawn(
     process.execPath,
-    ["--conditions=react-server", "--import", "tsx", join(process.cwd(), "e2e/flapping-relay.ts"), "--port", String(RELAY_PORT), "--rate", "200", "--module", join(DIR, "server/demo-relay/index.ts")],
+    [
+      "--conditions=react-server",
+      "--import",
+      "tsx",
+      join(process.cwd(), "e2e/flapping-relay.ts"),
+      "--port",
+      String(RELAY_PORT),
+      "--rate",
+      "200",
+      "--module",
+      join(DIR, "server/demo-relay/index.ts"),
+    ],
     { cwd: DIR, stdio: ["pipe", "pipe", "inherit"] },
   );
   let out = "";
@@ -333,7 +344,10 @@ async function main(): Promise<void> {
       // 3. Nested JSON, bad inputs, headers, Host, cross-site.
       const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
       note("nested JSON explain: status", (await probe(PORT, { method: "POST", path: "/api/explain", headers: json, body: `{"flow":${deep}}` })).status);
-      note("nested JSON investigation: status", (await probe(PORT, { method: "POST", path: "/api/investigations", headers: json, body: `{"title":"t","view":"","flows":[${deep}]}` })).status);
+      note(
+        "nested JSON investigation: status",
+        (await probe(PORT, { method: "POST", path: "/api/investigations", headers: json, body: `{"title":"t","view":"","flows":[${deep}]}` })).status,
+      );
       note("/investigations/<bad id>: status", (await probe(PORT, { path: "/investigations/AAAAAAAAAAAAAAAAAAAAAA" })).status);
       note("since=-5m: status", (await probe(PORT, { path: "/api/flows/history?since=-5m" })).status);
       note('explain {"flow":{"nope":1}}: status', (await probe(PORT, { method: "POST", path: "/api/explain", headers: json, body: '{"flow":{"nope":1}}' })).status);
@@ -345,7 +359,14 @@ async function main(): Promise<void> {
       note("foreign Host: status", (await probe(PORT, { path: "/api/status", headers: { host: "rebound.attacker.example" } })).status);
       note(
         "cross-site text/plain form POST to /api/explain: status",
-        (await probe(PORT, { method: "POST", path: "/api/explain", headers: { "content-type": "text/plain", origin: "https://attacker.example", "sec-fetch-site": "cross-site" }, body: '{"flow":{"verdict":"DROPPED"}}' })).status,
+        (
+          await probe(PORT, {
+            method: "POST",
+            path: "/api/explain",
+            headers: { "content-type": "text/plain", origin: "https://attacker.example", "sec-fetch-site": "cross-site" },
+            body: '{"flow":{"verdict":"DROPPED"}}',
+          })
+        ).status,
       );
       // Streams from one address: how many the server keeps open (stops at 40). The viewer holds one more.
       const held: Array<() => void> = [];

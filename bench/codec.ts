@@ -124,11 +124,7 @@ function bench(name: string, msgs: GetFlowsResponse[], fresh: () => GetFlowsResp
 const captures = captureEvents(values.captures);
 const sets: Array<[string, GetFlowsResponse[], () => GetFlowsResponse[]]> = [
   ["simulator shop seed 7", simulatorEvents("shop", wantEvents), () => simulatorEvents("shop", wantEvents)],
-  [
-    "simulator starwars seed 7",
-    simulatorEvents("starwars", Math.round(wantEvents / 2)),
-    () => simulatorEvents("starwars", Math.round(wantEvents / 2)),
-  ],
+  ["simulator starwars seed 7", simulatorEvents("starwars", Math.round(wantEvents / 2)), () => simulatorEvents("starwars", Math.round(wantEvents / 2))],
   ["captures (first sight = deep clones)", captures, () => captures.map((m) => clone(GetFlowsResponseSchema, m))],
 ];
 

@@ -51,7 +51,8 @@ const svc = (i: number) => pod(`ns${i % 20}`, `svc-${i}`, { app: `svc${i}` }, 30
 const kinds = {
   allowed: (i: number) => flow({ src: pod(`ns${i % 20}`, `c-${i}`, { app: `client${i}` }), dst: svc(i), port: 8080, http: { method: "GET", url: "http://svc/api/x" } }),
   "default-deny": (i: number) => flow({ src: pod(`ns${i % 20}`, `x-${i}`, { app: "other" }), dst: svc(i), port: 8080, verdict: "DROPPED", dropReason: "POLICY_DENIED" }),
-  "l7-deny": (i: number) => flow({ src: pod(`ns${i % 20}`, `c-${i}`, { app: `client${i}` }), dst: svc(i), port: 8080, verdict: "DROPPED", http: { method: "DELETE", url: "http://svc/admin" } }),
+  "l7-deny": (i: number) =>
+    flow({ src: pod(`ns${i % 20}`, `c-${i}`, { app: `client${i}` }), dst: svc(i), port: 8080, verdict: "DROPPED", http: { method: "DELETE", url: "http://svc/admin" } }),
 };
 
 console.log(`policies: ${nPolicies} CiliumNetworkPolicies; compile: ${compileMs.toFixed(1)} ms CPU (best of ${rounds})`);

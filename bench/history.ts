@@ -56,11 +56,9 @@ function startRelay(): Promise<{ child: ChildProcess; address: string }> {
 
 function startRelayWith(args: string[]): Promise<{ child: ChildProcess; address: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", ...args],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();

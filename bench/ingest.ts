@@ -48,12 +48,7 @@ function pinned(cpu: string, command: string[]): [string, string[]] {
   return values.pin ? ["taskset", ["-c", cpu, ...command]] : [command[0], command.slice(1)];
 }
 
-function startProcess(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-  cpu: string,
-): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp, cpu: string): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
     const [command, argv] = pinned(cpu, [...NODE, ...args]);
     const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });

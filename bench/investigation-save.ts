@@ -19,7 +19,12 @@ const flows: string[] = [];
 for (let i = 0; flows.length < 50_000; i++) flows.push(lines[i % lines.length].replace(/"uuid":"[^"]*"/, `"uuid":"bench-${i}"`));
 const body = Buffer.from(`{"title":"bench","view":"","flows":[${flows.join(",")}]}`);
 flows.length = 0;
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; body MB`, (body.byteLength / 1048576).toFixed(1));
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}; body MB`,
+  (body.byteLength / 1048576).toFixed(1),
+);
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "investigation-save-"));
@@ -55,7 +60,9 @@ async function main() {
     const ms = performance.now() - t0;
     clearInterval(tick);
     h.disable();
-    console.log(`round ${round}: status ${res.status} in ${Math.round(ms)} ms; loop delay max ${Math.round(h.max / 1e6)} ms p99 ${Math.round(h.percentile(99) / 1e6)} ms; worst tick gap ${Math.round(worst)} ms; gaps>100ms: ${gaps.join(",")}; rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+    console.log(
+      `round ${round}: status ${res.status} in ${Math.round(ms)} ms; loop delay max ${Math.round(h.max / 1e6)} ms p99 ${Math.round(h.percentile(99) / 1e6)} ms; worst tick gap ${Math.round(worst)} ms; gaps>100ms: ${gaps.join(",")}; rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`,
+    );
   }
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);

@@ -38,11 +38,10 @@ const LOST_TAG = 0x1a;
 
 function startRelay(rate: number): Promise<{ child: ChildProcess; address: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, "server/demo-relay/cli.ts", "--port", "0", "--rate", String(rate), "--scenario", values.scenario],
-      { stdio: ["ignore", "pipe", "inherit"], cwd: values["relay-dir"] },
-    );
+    const child = spawn(process.execPath, [...NODE_ARGS, "server/demo-relay/cli.ts", "--port", "0", "--rate", String(rate), "--scenario", values.scenario], {
+      stdio: ["ignore", "pipe", "inherit"],
+      cwd: values["relay-dir"],
+    });
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();

@@ -176,7 +176,19 @@ const PROBES = `(() => {
   }
 })();`;
 
-type PageCounters = { now: number; frames: number; longTasks: number; longTaskMs: number; longestTaskMs: number; sseBytes: number; sseEvents: number; flowsHeld: number | null; mapNodes: number; mapEdges: number; domRows: number };
+type PageCounters = {
+  now: number;
+  frames: number;
+  longTasks: number;
+  longTaskMs: number;
+  longestTaskMs: number;
+  sseBytes: number;
+  sseEvents: number;
+  flowsHeld: number | null;
+  mapNodes: number;
+  mapEdges: number;
+  domRows: number;
+};
 
 async function readCounters(page: Page): Promise<PageCounters> {
   return page.evaluate(() => {
@@ -293,7 +305,10 @@ async function interactions(page: Page): Promise<{ clickMs: number[]; dropsMs: n
     // which is the driver's race, not something a person sees; read again.
     let box: { x: number; y: number; width: number; height: number } | null = null;
     for (let attempt = 0; attempt < 20 && !box; attempt++) {
-      box = await page.locator(`[role="grid"] [role="row"][data-index="${3 + (i % 6)}"]`).boundingBox({ timeout: 10_000 }).catch(() => null);
+      box = await page
+        .locator(`[role="grid"] [role="row"][data-index="${3 + (i % 6)}"]`)
+        .boundingBox({ timeout: 10_000 })
+        .catch(() => null);
     }
     if (!box) {
       clickMs.push(Infinity); // no row where one should be
@@ -301,10 +316,22 @@ async function interactions(page: Page): Promise<{ clickMs: number[]; dropsMs: n
     }
     const ms = await timedClick(page, box.x + 40, box.y + box.height / 2, '[aria-label="Copy raw JSON line"]');
     clickMs.push(ms);
-    if (ms === Infinity) log(`row click ${i}: no details within 10 s (${page.url()}); drawer says: ${(await page.locator("aside").first().textContent().catch(() => ""))?.slice(0, 200)}`);
+    if (ms === Infinity)
+      log(
+        `row click ${i}: no details within 10 s (${page.url()}); drawer says: ${(
+          await page
+            .locator("aside")
+            .first()
+            .textContent()
+            .catch(() => "")
+        )?.slice(0, 200)}`,
+      );
     await page.keyboard.press("Escape");
     // Back to following the newest flows, as a person reading the live table would.
-    await page.getByRole("button", { name: /^[\d,]+ new flows?$/ }).click({ timeout: 2000 }).catch(() => undefined);
+    await page
+      .getByRole("button", { name: /^[\d,]+ new flows?$/ })
+      .click({ timeout: 2000 })
+      .catch(() => undefined);
   }
   const dropsMs: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -386,7 +413,9 @@ async function profile(cdp: CDPSession, seconds: number): Promise<string[]> {
   await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
   await cdp.send("Profiler.start");
   await sleep(seconds * 1000);
-  const { profile: p } = (await cdp.send("Profiler.stop")) as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number } };
+  const { profile: p } = (await cdp.send("Profiler.stop")) as unknown as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+  };
   const file = `/tmp/bench-ui-${Date.now()}.cpuprofile`;
   writeFileSync(file, JSON.stringify(p));
   const byNode = new Map<number, number>();
@@ -400,8 +429,11 @@ async function profile(cdp: CDPSession, seconds: number): Promise<string[]> {
     const key = `${f.functionName || "(anonymous)"} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + us);
   }
-  const total = (p.endTime - p.startTime) || 1;
-  const lines = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, us]) => `| ${(100 * us / total).toFixed(1)} % | ${k.replace(/\|/g, "\\|")} |`);
+  const total = p.endTime - p.startTime || 1;
+  const lines = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20)
+    .map(([k, us]) => `| ${((100 * us) / total).toFixed(1)} % | ${k.replace(/\|/g, "\\|")} |`);
   return [`CPU profile of the page, ${seconds} s (${file}); self time as a share of wall time:`, "", "| self | function |", "|---:|---|", ...lines];
 }
 
@@ -426,7 +458,9 @@ function uptime(): string {
   try {
     return execFileSync("uptime", { encoding: "utf8" }).trim();
   } catch {
-    return `load average: ${loadavg().map((x) => x.toFixed(2)).join(", ")}`;
+    return `load average: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ")}`;
   }
 }
 
@@ -462,10 +496,18 @@ async function main(): Promise<void> {
   // ── print ──
   const out: string[] = [];
   out.push(`## bench:ui — ${new Date().toISOString()}`, "");
-  out.push(`\`npm run bench:ui -- ${process.argv.slice(2).join(" ") || "(defaults)"}\` (scenario ${values.scenario}, seed ${values.seed}, page ${values.path}, Chromium ${browserVersion}, 1440×900, headless)`, "");
+  out.push(
+    `\`npm run bench:ui -- ${process.argv.slice(2).join(" ") || "(defaults)"}\` (scenario ${values.scenario}, seed ${values.seed}, page ${values.path}, Chromium ${browserVersion}, 1440×900, headless)`,
+    "",
+  );
   out.push(`- machine at start: \`${startedUptime}\``, `- machine at end: \`${endUptime}\``, "");
-  out.push(`Baseline (about:blank with the same probes, ${BASELINE_SECONDS} s): ${f1(baseFps)} frames/s, ${baseline.reduce((a, s) => a + s.longTasks, 0)} long tasks, main thread busy ${f1(mean(baseline.map((s) => s.busyPct)))} %.`, "");
-  out.push("| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | SSE KB/s | server flows/s |");
+  out.push(
+    `Baseline (about:blank with the same probes, ${BASELINE_SECONDS} s): ${f1(baseFps)} frames/s, ${baseline.reduce((a, s) => a + s.longTasks, 0)} long tasks, main thread busy ${f1(mean(baseline.map((s) => s.busyPct)))} %.`,
+    "",
+  );
+  out.push(
+    "| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | SSE KB/s | server flows/s |",
+  );
   out.push("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const s of samples) {
     out.push(
@@ -475,22 +517,40 @@ async function main(): Promise<void> {
   const fpsAll = samples.map((s) => s.fps);
   const full = samples.filter((s) => s.flowsHeld !== null && s.flowsHeld >= 0.99 * Math.max(...samples.map((x) => x.flowsHeld ?? 0)));
   const steady = full.length >= 3 ? full : samples.slice(Math.floor(samples.length / 2));
-  const heapSlope = slope(samples.map((s) => s.t / 60), samples.map((s) => s.heapMb));
-  const steadySlope = slope(steady.map((s) => s.t / 60), steady.map((s) => s.heapMb));
+  const heapSlope = slope(
+    samples.map((s) => s.t / 60),
+    samples.map((s) => s.heapMb),
+  );
+  const steadySlope = slope(
+    steady.map((s) => s.t / 60),
+    steady.map((s) => s.heapMb),
+  );
   const totalLong = samples.reduce((a, s) => a + s.longTasks, 0);
   const totalLongMs = samples.reduce((a, s) => a + s.longTaskMs, 0);
   const meanFps = mean(fpsAll);
   const minFps = Math.min(...fpsAll);
   out.push("");
   out.push(`**Summary** (${samples.length} samples over ${last.t} s):`, "");
-  out.push(`- frames/s: mean ${f1(meanFps)} (${f2(meanFps / baseFps)} × baseline), min ${f1(minFps)} (${f2(minFps / baseFps)} ×); target ≥ 30: ${minFps >= 30 ? "met in every sample" : meanFps >= 30 ? `met on average, not in ${fpsAll.filter((x) => x < 30).length} of ${fpsAll.length} samples` : "NOT met"}`);
-  out.push(`- long tasks: ${totalLong} (${Math.round(totalLongMs)} ms, ${f1((100 * totalLongMs) / 1000 / Math.max(1, last.t))} % of wall time), mean main thread busy ${f1(mean(samples.map((s) => s.busyPct)))} %`);
-  out.push(`- JS heap used: ${f1(samples[0].heapMb)} → ${f1(last.heapMb)} MB (slope ${f2(heapSlope)} MB/min over the run; ${f2(steadySlope)} MB/min over the ${steady.length} samples from t=${steady[0]?.t ?? "—"} s${full.length >= 3 ? ", once the table held its maximum" : ", the second half"}); after a forced GC ${f1(gcStart.heapMb)} MB at the first rows → ${f1(gcEnd.heapMb)} MB at the end`);
-  out.push(`- flows held at the end: ${last.flowsHeld ?? "—"}; map ${last.mapNodes} nodes, ${last.mapEdges} edges; DOM nodes (live and not yet collected) ${Math.round(samples[0].domNodes)} → ${Math.round(last.domNodes)}, after a forced GC ${gcStart.domNodes} at the first rows → ${gcEnd.domNodes} at the end`);
+  out.push(
+    `- frames/s: mean ${f1(meanFps)} (${f2(meanFps / baseFps)} × baseline), min ${f1(minFps)} (${f2(minFps / baseFps)} ×); target ≥ 30: ${minFps >= 30 ? "met in every sample" : meanFps >= 30 ? `met on average, not in ${fpsAll.filter((x) => x < 30).length} of ${fpsAll.length} samples` : "NOT met"}`,
+  );
+  out.push(
+    `- long tasks: ${totalLong} (${Math.round(totalLongMs)} ms, ${f1((100 * totalLongMs) / 1000 / Math.max(1, last.t))} % of wall time), mean main thread busy ${f1(mean(samples.map((s) => s.busyPct)))} %`,
+  );
+  out.push(
+    `- JS heap used: ${f1(samples[0].heapMb)} → ${f1(last.heapMb)} MB (slope ${f2(heapSlope)} MB/min over the run; ${f2(steadySlope)} MB/min over the ${steady.length} samples from t=${steady[0]?.t ?? "—"} s${full.length >= 3 ? ", once the table held its maximum" : ", the second half"}); after a forced GC ${f1(gcStart.heapMb)} MB at the first rows → ${f1(gcEnd.heapMb)} MB at the end`,
+  );
+  out.push(
+    `- flows held at the end: ${last.flowsHeld ?? "—"}; map ${last.mapNodes} nodes, ${last.mapEdges} edges; DOM nodes (live and not yet collected) ${Math.round(samples[0].domNodes)} → ${Math.round(last.domNodes)}, after a forced GC ${gcStart.domNodes} at the first rows → ${gcEnd.domNodes} at the end`,
+  );
   const lags = samples.flatMap((s) => (s.newestLagS === null ? [] : [s.newestLagS]));
   out.push(`- newest row behind the clock: median ${f1(percentile(lags, 0.5))} s, max ${f1(Math.max(...lags))} s (target ≤ 2 s)`);
-  out.push(`- row click → details (pointer down → first frame showing them, timed in the page): p50 ${Math.round(percentile(acts.clickMs, 0.5))} ms, p95 ${Math.round(percentile(acts.clickMs, 0.95))} ms over ${acts.clickMs.length} clicks (target p95 ≤ 150 ms)`);
-  out.push(`- Drops view open (pointer down → first frame): p50 ${Math.round(percentile(acts.dropsMs, 0.5))} ms, max ${Math.round(Math.max(...acts.dropsMs))} ms over ${acts.dropsMs.length} opens (target ≤ 300 ms)`);
+  out.push(
+    `- row click → details (pointer down → first frame showing them, timed in the page): p50 ${Math.round(percentile(acts.clickMs, 0.5))} ms, p95 ${Math.round(percentile(acts.clickMs, 0.95))} ms over ${acts.clickMs.length} clicks (target p95 ≤ 150 ms)`,
+  );
+  out.push(
+    `- Drops view open (pointer down → first frame): p50 ${Math.round(percentile(acts.dropsMs, 0.5))} ms, max ${Math.round(Math.max(...acts.dropsMs))} ms over ${acts.dropsMs.length} opens (target ≤ 300 ms)`,
+  );
   out.push(`- median frame rate ÷ baseline: ${f2(percentile(fpsAll, 0.5) / baseFps)} (target ≥ 0.8); heap at the end ${f1(last.heapMb)} MB (target < 300 MB, flat)`);
   if (profileLines.length) out.push("", ...profileLines);
   process.stdout.write(out.join("\n") + "\n");

@@ -36,10 +36,7 @@ function kustomizeWith(components: readonly string[], resource = "base"): Obj[] 
     // kustomize takes relative paths only.
     const base = relative(dir, join(DEPLOY, resource));
     const paths = components.map((c) => relative(dir, join(DEPLOY, "components", c)));
-    writeFileSync(
-      join(dir, "kustomization.yaml"),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${base}]\ncomponents: [${paths.join(", ")}]\n`,
-    );
+    writeFileSync(join(dir, "kustomization.yaml"), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${base}]\ncomponents: [${paths.join(", ")}]\n`);
     return kustomize(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -129,7 +126,10 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
     );
     for (const [name, objs] of rendered) {
       for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"]) {
-        assert.ok(objs.some((o) => o.kind === kind), `${name}: no ${kind}`);
+        assert.ok(
+          objs.some((o) => o.kind === kind),
+          `${name}: no ${kind}`,
+        );
       }
     }
   });
@@ -221,7 +221,10 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
       one(objs, "ServiceAccount", sa);
       const bindings = objs.filter((o) => o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding") as Any[];
       for (const b of bindings) {
-        assert.ok(roles.some((r) => r.metadata.name === b.roleRef.name), `${name}: ${b.metadata.name} binds a role not in deploy/`);
+        assert.ok(
+          roles.some((r) => r.metadata.name === b.roleRef.name),
+          `${name}: ${b.metadata.name} binds a role not in deploy/`,
+        );
         assert.ok(
           b.subjects.some((s: Any) => s.kind === "ServiceAccount" && s.name === sa && s.namespace === deploymentNs),
           `${name}: ${b.metadata.name} does not bind ${deploymentNs}/${sa}`,
@@ -259,7 +262,10 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
       // The dashboard's Service reaches the readers, never the recorder; no pod may reach the recorder.
       const service = one(objs, "Service", "hubble-lens");
       const labels = recorder.spec.template.metadata.labels;
-      assert.ok(Object.entries(service.spec.selector).some(([k, v]) => labels[k] !== v), "the Service does not select the recorder");
+      assert.ok(
+        Object.entries(service.spec.selector).some(([k, v]) => labels[k] !== v),
+        "the Service does not select the recorder",
+      );
       const policy = one(objs, "NetworkPolicy", "hubble-lens-recorder");
       for (const [k, v] of Object.entries(policy.spec.podSelector.matchLabels)) assert.equal(labels[k], v, `the NetworkPolicy selects the recorder (${k})`);
       assert.deepEqual(policy.spec.ingress, []);
@@ -283,10 +289,7 @@ describe("deploy/: every kustomization renders to a cluster-ready Hubble Lens", 
       assert.ok(m?.volume, `${variable}=${file} is not on a mounted volume`);
       assert.equal(m.mount.readOnly, true, `${variable}: the certificate volume is mounted read-only`);
       const inVolume = file.slice(m.mount.mountPath.replace(/\/$/, "").length + 1);
-      const secrets = [
-        ...(m.volume.secret ? [m.volume.secret] : []),
-        ...(m.volume.projected?.sources ?? []).map((s: Any) => s.secret).filter(Boolean),
-      ];
+      const secrets = [...(m.volume.secret ? [m.volume.secret] : []), ...(m.volume.projected?.sources ?? []).map((s: Any) => s.secret).filter(Boolean)];
       const item = secrets.flatMap((s: Any) => (s.items ?? []).map((i: Any) => ({ ...i, secret: s.secretName ?? s.name }))).find((i: Any) => i.path === inVolume);
       assert.ok(item, `${variable}: ${inVolume} is not an item of a mounted secret`);
       assert.equal(item.key, key, `${variable}: ${inVolume} comes from key ${item.key} of ${item.secret}, not ${key}`);

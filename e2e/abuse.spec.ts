@@ -58,7 +58,12 @@ test("a 140 MB junk investigation is refused within seconds, memory stays bounde
     // The same junk twice at once, and a body declared too large: all refused, none read whole.
     const [a, b] = await Promise.all([0, 1].map(() => probe(PORT, { method: "POST", path: "/api/investigations", headers: json, body: () => emptyObjectFlows(140 * MB) })));
     expect([a.status, b.status].sort()).toEqual([413, 413]);
-    const declared = await probe(PORT, { method: "POST", path: "/api/investigations", headers: { ...json, "content-length": String(200 * MB) }, body: () => emptyObjectFlows(200 * MB) });
+    const declared = await probe(PORT, {
+      method: "POST",
+      path: "/api/investigations",
+      headers: { ...json, "content-length": String(200 * MB) },
+      body: () => emptyObjectFlows(200 * MB),
+    });
     expect(declared.status).toBe(413);
     expect(declared.sentBytes).toBeLessThan(20 * MB);
   } finally {
@@ -101,8 +106,18 @@ test("bad inputs get a 4xx in the common error form; unknown ids a 404", async (
     { req: { path: "/api/no-such-thing" }, status: 404, code: "not-found", message: /no API at/ },
     { req: { method: "POST", path: "/api/explain", headers: json, body: '{"flow":{"nope":1}}' }, status: 400, message: /not a Hubble flow/ },
     { req: { method: "POST", path: "/api/explain", headers: json, body: "{" }, status: 400, message: /not valid JSON/ },
-    { req: { method: "POST", path: "/api/explain", headers: { "content-type": "text/plain" }, body: '{"flow":{}}' }, status: 415, code: "unsupported-media-type", message: /application\/json/ },
-    { req: { method: "POST", path: "/api/investigations", headers: json, body: '{"title":"x","view":"","flows":"x"}' }, status: 400, code: "invalid-investigation", message: /^flows: flows is required/ },
+    {
+      req: { method: "POST", path: "/api/explain", headers: { "content-type": "text/plain" }, body: '{"flow":{}}' },
+      status: 415,
+      code: "unsupported-media-type",
+      message: /application\/json/,
+    },
+    {
+      req: { method: "POST", path: "/api/investigations", headers: json, body: '{"title":"x","view":"","flows":"x"}' },
+      status: 400,
+      code: "invalid-investigation",
+      message: /^flows: flows is required/,
+    },
   ];
   for (const c of cases) {
     const res = await probe(PORT, c.req);
@@ -157,10 +172,20 @@ test("a cross-site form POST is refused before its body is read", async () => {
   });
   expect(form.status).toBe(403);
   expect(errorOf(form.body).code).toBe("cross-site-request");
-  const fetchFromElsewhere = await probe(PORT, { method: "POST", path: "/api/investigations", headers: { ...json, origin: "https://attacker.example" }, body: '{"title":"x","view":"","flows":[]}' });
+  const fetchFromElsewhere = await probe(PORT, {
+    method: "POST",
+    path: "/api/investigations",
+    headers: { ...json, origin: "https://attacker.example" },
+    body: '{"title":"x","view":"","flows":[]}',
+  });
   expect(fetchFromElsewhere.status).toBe(403);
   // The dashboard's own fetch (same origin) and scripts (no Origin) are served.
-  const own = await probe(PORT, { method: "POST", path: "/api/investigations", headers: { ...json, origin: `http://127.0.0.1:${PORT}`, "sec-fetch-site": "same-origin" }, body: '{"title":"x","view":"","flows":[]}' });
+  const own = await probe(PORT, {
+    method: "POST",
+    path: "/api/investigations",
+    headers: { ...json, origin: `http://127.0.0.1:${PORT}`, "sec-fetch-site": "same-origin" },
+    body: '{"title":"x","view":"","flows":[]}',
+  });
   expect(own.status).toBe(201);
   const script = await probe(PORT, { method: "POST", path: "/api/investigations", headers: json, body: '{"title":"x","view":"","flows":[]}' });
   expect(script.status).toBe(201);
@@ -213,12 +238,16 @@ test("one client address holds at most 16 flow streams: the 17th is a 429 with R
     expect(other.status).toBe(200);
     // A stream that ends frees its place.
     open.shift()!.close();
-    await until(async () => {
-      const again = await openStream("127.0.0.1");
-      if (again.status === 200) open.push(again);
-      else again.close();
-      return again.status === 200;
-    }, "a place after one stream closed", 15_000);
+    await until(
+      async () => {
+        const again = await openStream("127.0.0.1");
+        if (again.status === 200) open.push(again);
+        else again.close();
+        return again.status === 200;
+      },
+      "a place after one stream closed",
+      15_000,
+    );
   } finally {
     for (const s of open) s.close();
   }

@@ -2,12 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  GetFlowsRequestSchema,
-  type GetFlowsRequest,
-  GetFlowsResponseSchema,
-  type GetFlowsResponse,
-} from "../proto/gen/observer/observer_pb";
+import { GetFlowsRequestSchema, type GetFlowsRequest, GetFlowsResponseSchema, type GetFlowsResponse } from "../proto/gen/observer/observer_pb";
 import { expect, test } from "./fixtures";
 
 // "Download jsonpb" writes `hubble observe -o jsonpb` lines; the demo relay's --replay must serve
@@ -15,11 +10,9 @@ import { expect, test } from "./fixtures";
 
 function startReplayRelay(file: string): Promise<{ address: string; stop: () => void }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", "--replay", file],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", "0", "--replay", file], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
@@ -57,13 +50,12 @@ test("an exported jsonpb download replays through the demo relay", async ({ page
   await page.goto("/?namespace=payments");
   await expect(page.locator('[role="grid"] [role="row"][data-index]').first()).toBeVisible();
   await page.getByRole("button", { name: "Pause" }).click();
-  const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: /as hubble jsonpb lines/ }).click(),
-  ]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: /as hubble jsonpb lines/ }).click()]);
   const file = testInfo.outputPath("export.jsonl");
   await download.saveAs(file);
-  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
   expect(lines.length).toBeGreaterThan(0);
   const uuids = lines.map((l) => (JSON.parse(l) as { flow: { uuid: string } }).flow.uuid).sort();
 

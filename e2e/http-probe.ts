@@ -73,7 +73,12 @@ export function rssMb(pid: number): number {
   let kb = 0;
   const pids = [pid];
   try {
-    pids.push(...execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number));
+    pids.push(
+      ...execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean)
+        .map(Number),
+    );
   } catch {
     // no children
   }

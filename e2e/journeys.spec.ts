@@ -33,9 +33,7 @@ test("choosing a namespace and DROPPED shows only those flows", async ({ page })
   await expect(page).toHaveURL(/namespace=payments/);
   await expect(page).toHaveURL(/verdict=DROPPED/);
   await waitForFlows(page);
-  const shown = await rows(page).evaluateAll((els) =>
-    els.map((el) => ({ verdict: el.getAttribute("data-verdict"), text: el.textContent ?? "" })),
-  );
+  const shown = await rows(page).evaluateAll((els) => els.map((el) => ({ verdict: el.getAttribute("data-verdict"), text: el.textContent ?? "" })));
   expect(shown.length).toBeGreaterThan(0);
   for (const r of shown) {
     expect(r.verdict).toBe("dropped");
@@ -99,10 +97,7 @@ test("a shared link opens the same flow and filters in a fresh browser", async (
     const drawer = other.getByRole("dialog");
     await expect(drawer).toBeVisible();
     await expect(drawer.getByText(flowId).first()).toBeVisible();
-    await expect(other.getByRole("group", { name: "Verdicts" }).getByRole("button", { name: "Dropped", exact: true })).toHaveAttribute(
-      "aria-pressed",
-      "true",
-    );
+    await expect(other.getByRole("group", { name: "Verdicts" }).getByRole("button", { name: "Dropped", exact: true })).toHaveAttribute("aria-pressed", "true");
   } finally {
     await fresh.close();
   }

@@ -76,7 +76,10 @@ test("a large map collapses into namespaces; a click expands one, its label coll
   await expect(page).not.toHaveURL(/node=/);
 
   // Its box's label collapses it again.
-  await page.getByRole("button", { name: `Collapse namespace ${ns}` }).first().dispatchEvent("click");
+  await page
+    .getByRole("button", { name: `Collapse namespace ${ns}` })
+    .first()
+    .dispatchEvent("click");
   await expect(page.locator(`[data-collapsed-namespace="${ns}"]`)).toHaveCount(1);
   await expect(members).toHaveCount(0);
 
@@ -132,7 +135,9 @@ test("zoomed in, edge labels never overlap; edge colours follow shares, not mere
   const zoomIn = page.getByRole("button", { name: "Zoom in" });
   for (let i = 0; i < 4; i++) await zoomIn.click();
   await expect.poll(async () => page.locator("[data-edge-label]").count()).toBeGreaterThan(1);
-  const boxes = await page.locator("[data-edge-label] rect").evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height })));
+  const boxes = await page
+    .locator("[data-edge-label] rect")
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height })));
   for (let i = 0; i < boxes.length; i++)
     for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i];

@@ -29,9 +29,7 @@ test.describe("probes and metrics of the demo server", () => {
     const health = await fetch(`${BASE}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
-    await expect
-      .poll(async () => (await fetch(`${BASE}/readyz`)).status, { message: "the demo relay answers, so the server gets ready" })
-      .toBe(200);
+    await expect.poll(async () => (await fetch(`${BASE}/readyz`)).status, { message: "the demo relay answers, so the server gets ready" }).toBe(200);
     const ready = await (await fetch(`${BASE}/readyz`)).json();
     expect(ready.status).toBe("ready");
     expect(ready.checks.config.ok).toBe(true);
@@ -79,9 +77,7 @@ test.describe("probes and metrics of the demo server", () => {
     const after = await scrape(BASE);
     expect(value(after, "hubble_lens_explain_duration_seconds_count")).toBe(value(before, "hubble_lens_explain_duration_seconds_count") + 1);
     expect(value(after, "hubble_lens_explain_duration_seconds_bucket", { le: "+Inf" })).toBe(value(after, "hubble_lens_explain_duration_seconds_count"));
-    expect(value(after, "hubble_lens_investigation_saves_total", { result: "rejected" })).toBe(
-      value(before, "hubble_lens_investigation_saves_total", { result: "rejected" }) + 1,
-    );
+    expect(value(after, "hubble_lens_investigation_saves_total", { result: "rejected" })).toBe(value(before, "hubble_lens_investigation_saves_total", { result: "rejected" }) + 1);
     expect(value(after, "hubble_lens_auth_failures_total")).toBe(0);
   });
 });
@@ -125,11 +121,9 @@ test.describe("a server whose relay is not there yet", () => {
     expect(value(await scrape(server.base), "hubble_lens_relay_up")).toBe(0);
 
     // A real demo relay (the same gRPC server Hubble clients use) comes up on the configured address.
-    relay = spawn(
-      process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", String(RELAY_PORT), "--rate", "50"],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    );
+    relay = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "server/demo-relay/cli.ts", "--port", String(RELAY_PORT), "--rate", "50"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     await expect.poll(async () => (await fetch(`${server.base}/readyz`)).status, { timeout: 60_000 }).toBe(200);
     expect(value(await scrape(server.base), "hubble_lens_relay_up")).toBe(1);
   });

@@ -25,9 +25,7 @@ function nsOf(time: string): bigint {
 }
 
 async function shownIds(page: Page): Promise<string[]> {
-  const shown = await rows(page).evaluateAll((els) =>
-    els.map((el) => ({ index: Number(el.getAttribute("data-index")), id: el.getAttribute("data-flow-id") ?? "" })),
-  );
+  const shown = await rows(page).evaluateAll((els) => els.map((el) => ({ index: Number(el.getAttribute("data-index")), id: el.getAttribute("data-flow-id") ?? "" })));
   return shown.sort((a, b) => a.index - b.index).map((r) => r.id);
 }
 
@@ -101,11 +99,14 @@ test("a clicked row holds the table still: it stays in place, new flows are coun
   type Box = { x: number; y: number; width: number; height: number };
   const read: { box: Box | null; previous: Box | null } = { box: null, previous: null };
   await expect
-    .poll(async () => {
-      read.previous = read.box;
-      read.box = await target.boundingBox().catch(() => null);
-      return read.box !== null && read.previous !== null && read.box.y === read.previous.y && read.box.x === read.previous.x;
-    }, { intervals: [300] })
+    .poll(
+      async () => {
+        read.previous = read.box;
+        read.box = await target.boundingBox().catch(() => null);
+        return read.box !== null && read.previous !== null && read.box.y === read.previous.y && read.box.x === read.previous.x;
+      },
+      { intervals: [300] },
+    )
     .toBe(true);
   const box = read.box!;
   // A click at the row's place, whichever flow is there at that moment (rows move while following).

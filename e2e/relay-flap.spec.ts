@@ -86,7 +86,9 @@ test("a flapping relay: every run reconnected to, each outage announced and coun
       if (left > 0) await new Promise((r) => setTimeout(r, left)); // the run's random length, not a wait for a condition
     }
     // Each reconnect named the outage before it.
-    const announced = lives().slice(1).map((e) => (e.state as Live).outage);
+    const announced = lives()
+      .slice(1)
+      .map((e) => (e.state as Live).outage);
     expect(announced).toHaveLength(RESTARTS);
     for (const o of announced) {
       expect(o).toBeTruthy();
@@ -101,7 +103,10 @@ test("a flapping relay: every run reconnected to, each outage announced and coun
       else if (e.type === "flows" && segment >= 0) perRun[segment] += e.flows.length;
     }
     expect(perRun).toHaveLength(RESTARTS + 1);
-    expect(perRun.filter((n) => n === 0), `flows per run: ${perRun.join(", ")}`).toEqual([]);
+    expect(
+      perRun.filter((n) => n === 0),
+      `flows per run: ${perRun.join(", ")}`,
+    ).toEqual([]);
     // No flow twice.
     const uuids = flowsOf(viewer.events).map((f) => String(f.uuid));
     expect(uuids.length - new Set(uuids).size).toBe(0);

@@ -21,8 +21,5 @@ test("a link to a flow the relay no longer holds says so and keeps the rest of t
   const until = "2021-06-16T16:10:00Z";
   await page.goto(`${BASE}/?verdict=DROPPED&since=${since}&until=${until}&flow=0b0b0b0b-0000-4000-8000-000000000000`);
   await expect(page.getByRole("dialog")).toContainText(/no longer holds this flow/);
-  await expect(page.getByRole("group", { name: "Verdicts" }).getByRole("button", { name: "Dropped", exact: true })).toHaveAttribute(
-    "aria-pressed",
-    "true",
-  );
+  await expect(page.getByRole("group", { name: "Verdicts" }).getByRole("button", { name: "Dropped", exact: true })).toHaveAttribute("aria-pressed", "true");
 });

@@ -193,8 +193,14 @@ test("the dashboard through nginx: live flows, a flow's details, Share and an in
   const own = requests.filter((u) => u.startsWith(PROXY));
   expect(own.length).toBeGreaterThan(3);
   for (const u of own) expect(new URL(u).pathname, u).toMatch(new RegExp(`^${PREFIX}(/|$)`));
-  expect(own.some((u) => new URL(u).pathname === `${PREFIX}/api/flows`), "the SSE stream").toBe(true);
-  expect(own.some((u) => new URL(u).pathname.startsWith(`${PREFIX}/_next/static/`)), "Next's assets").toBe(true);
+  expect(
+    own.some((u) => new URL(u).pathname === `${PREFIX}/api/flows`),
+    "the SSE stream",
+  ).toBe(true);
+  expect(
+    own.some((u) => new URL(u).pathname.startsWith(`${PREFIX}/_next/static/`)),
+    "Next's assets",
+  ).toBe(true);
 
   // A flow's details: the URL keeps the prefix.
   await rows(page).first().click();

@@ -84,7 +84,10 @@ test.describe("proxy sign-in and namespace access", () => {
     await expect(b.getByTestId("signed-in-user")).toHaveText("bob");
 
     // The map: every edge touches the person's namespace, and there are edges.
-    for (const [page, ns] of [[a, "shop-frontend"], [b, "billing"]] as const) {
+    for (const [page, ns] of [
+      [a, "shop-frontend"],
+      [b, "billing"],
+    ] as const) {
       await expect.poll(() => page.locator("[data-edge-id]").count(), { timeout: 30_000 }).toBeGreaterThan(0);
       const edges = await mapNamespaces(page);
       expect(edges.length).toBeGreaterThan(0);
@@ -92,7 +95,10 @@ test.describe("proxy sign-in and namespace access", () => {
     }
 
     // The flow table: every row has the person's namespace at one end.
-    for (const [page, ns] of [[a, "shop-frontend/"], [b, "billing/"]] as const) {
+    for (const [page, ns] of [
+      [a, "shop-frontend/"],
+      [b, "billing/"],
+    ] as const) {
       const rows = page.locator('[role="grid"] [role="row"][data-index]');
       await expect(rows.first()).toBeVisible();
       const texts = await rows.evaluateAll((els) => els.map((e) => e.textContent ?? ""));

@@ -30,11 +30,7 @@ export function validateFieldMask(schema: DescMessage, paths: readonly string[])
  * A copy of `message` holding only the fields named by `paths`. Goes through the JSON form, which
  * costs more than reflection but keeps this small; masked requests are rare and bounded by the ring.
  */
-export function applyFieldMask<Desc extends DescMessage>(
-  schema: Desc,
-  message: MessageShape<Desc>,
-  paths: readonly string[],
-): MessageShape<Desc> {
+export function applyFieldMask<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, paths: readonly string[]): MessageShape<Desc> {
   const full = toJson(schema, message, { useProtoFieldName: true }) as JsonObject;
   const picked: JsonObject = {};
   for (const path of paths) copyPath(full, picked, path.split("."));
@@ -50,8 +46,7 @@ function copyPath(from: JsonObject, to: JsonObject, segments: string[]): void {
     return;
   }
   const existing = to[head];
-  const target: JsonObject =
-    existing && typeof existing === "object" && !Array.isArray(existing) ? existing : {};
+  const target: JsonObject = existing && typeof existing === "object" && !Array.isArray(existing) ? existing : {};
   to[head] = target;
   copyPath(value, target, rest);
 }

@@ -24,7 +24,7 @@ describe("flow budget notice", () => {
     assert.match(samplingNotice(account(21_000, 2000), account(1000, 1000))!, /^Showing 1 in 20 forwarded flows \(1,000 of 20,000\)/);
   });
 
-  it("says how many when fewer than one in two were left out (never \"1 in 1\")", () => {
+  it('says how many when fewer than one in two were left out (never "1 in 1")', () => {
     assert.match(samplingNotice(account(1304, 1279), undefined)!, /^Showing 1,279 of 1,304 forwarded flows/);
   });
 

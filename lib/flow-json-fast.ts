@@ -198,28 +198,13 @@ export function timestampJsonText(seconds: number, nanos: unknown): string | und
   return `${prefix}.${nanosStr}Z`;
 }
 
-const WRAPPERS = new Set([
-  "DoubleValue",
-  "FloatValue",
-  "Int64Value",
-  "UInt64Value",
-  "Int32Value",
-  "UInt32Value",
-  "BoolValue",
-  "StringValue",
-  "BytesValue",
-]);
+const WRAPPERS = new Set(["DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue", "StringValue", "BytesValue"]);
 
 /** `isWrapperDesc` of protobuf-es. */
 function isWrapperDesc(desc: DescMessage): boolean {
   const f = desc.fields[0];
   return (
-    desc.typeName.startsWith("google.protobuf.") &&
-    WRAPPERS.has(desc.typeName.substring(16)) &&
-    f !== undefined &&
-    f.fieldKind === "scalar" &&
-    f.name === "value" &&
-    f.number === 1
+    desc.typeName.startsWith("google.protobuf.") && WRAPPERS.has(desc.typeName.substring(16)) && f !== undefined && f.fieldKind === "scalar" && f.name === "value" && f.number === 1
   );
 }
 
@@ -285,10 +270,7 @@ function fieldCode(field: DescField, ref: (x: unknown) => string): string {
   const oneof = field.oneof;
   if (oneof) {
     const conv = ref(valueConv(field, false));
-    return (
-      `v = m[${JSON.stringify(oneof.localName)}]; if (v === null || typeof v !== "object") throw U;\n` +
-      `if (v.case === ${L}) out[${K}] = ${conv}(v.value);\n`
-    );
+    return `v = m[${JSON.stringify(oneof.localName)}]; if (v === null || typeof v !== "object") throw U;\n` + `if (v.case === ${L}) out[${K}] = ${conv}(v.value);\n`;
   }
   const conv = ref(valueConv(field, true));
   if (field.presence !== IMPLICIT) {
@@ -315,8 +297,7 @@ function fieldCode(field: DescField, ref: (x: unknown) => string): string {
     case ScalarType.SFIXED64:
     case ScalarType.SINT64:
       return (
-        `v = m[${L}]; if (typeof v === "bigint") { if (v !== 0n) out[${K}] = v.toString(); }\n` +
-        `else { if (v === undefined) throw U; if (!(v == 0)) out[${K}] = ${conv}(v); }\n`
+        `v = m[${L}]; if (typeof v === "bigint") { if (v !== 0n) out[${K}] = v.toString(); }\n` + `else { if (v === undefined) throw U; if (!(v == 0)) out[${K}] = ${conv}(v); }\n`
       );
   }
   const isZero = ref(scalarIsZero(field.scalar));

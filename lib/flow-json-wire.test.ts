@@ -82,7 +82,7 @@ describe("flowJsonFromWire equals JSON.stringify(flowToBoundedJson(fromBinary())
       uuid: "y".repeat(MAX_TEXT),
       sourceNames: Array.from({ length: MAX_LIST + 50 }, (_, i) => (i === 0 ? wide : `n${i}`)),
       nodeLabels: Array.from({ length: MAX_LIST * 3 }, (_, i) => `l${i}`),
-      source: { labels: [long, "quote\" back\\slash \u0001 \u007f \u2028"], podName: wide, workloads: Array.from({ length: MAX_LIST + 1 }, () => ({ name: long })) },
+      source: { labels: [long, 'quote" back\\slash \u0001 \u007f \u2028'], podName: wide, workloads: Array.from({ length: MAX_LIST + 1 }, () => ({ name: long })) },
       egressAllowedBy: Array.from({ length: MAX_LIST + 2 }, (_, i) => ({ name: `p${i}`, labels: [long], revision: 7n })),
       l7: { record: { case: "http", value: { url: wide, headers: [{ key: long, value: "\ufeffbom" }] } } },
       Summary: `\ufeff${long}`,

@@ -5,13 +5,7 @@ import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, Verdict } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
-import {
-  FlowJsonError,
-  flowToJsonObject,
-  getFlowsResponseToJson,
-  parseGetFlowsResponseJson,
-  parseJsonLines,
-} from "./flow-json";
+import { FlowJsonError, flowToJsonObject, getFlowsResponseToJson, parseGetFlowsResponseJson, parseJsonLines } from "./flow-json";
 
 import { capturesDir, captureFiles } from "@/lib/testing/captures";
 
@@ -31,7 +25,9 @@ describe("real Hubble captures round-trip exactly", () => {
 
   for (const file of files) {
     it(path.basename(file), () => {
-      const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+      const lines = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "");
       assert.ok(lines.length > 0);
       lines.forEach((line, i) => {
         const out = roundTrip(line);
@@ -59,8 +55,7 @@ describe("parseGetFlowsResponseJson", () => {
     const bad = envelope.replace('"DROPPED"', '"DROPPED_HARD"');
     assert.throws(
       () => parseGetFlowsResponseJson(bad),
-      (err: unknown) =>
-        err instanceof FlowJsonError && /flow\.verdict/.test(err.message) && /DROPPED_HARD/.test(err.message),
+      (err: unknown) => err instanceof FlowJsonError && /flow\.verdict/.test(err.message) && /DROPPED_HARD/.test(err.message),
     );
   });
 

@@ -163,8 +163,7 @@ function orderLikeProtojson(desc: DescMessage, json: JsonObject): JsonObject {
 
 /** The outcome for one non-blank line of a JSON-lines text. */
 export type JsonLineResult =
-  | { readonly line: number; readonly ok: true; readonly response: GetFlowsResponse }
-  | { readonly line: number; readonly ok: false; readonly error: string };
+  { readonly line: number; readonly ok: true; readonly response: GetFlowsResponse } | { readonly line: number; readonly ok: false; readonly error: string };
 
 /**
  * Parses JSON-lines text (a capture, an exporter file, `hubble observe -o

@@ -273,7 +273,14 @@ describe("encryption and mutual authentication", () => {
 
   it("the server's re-encoded JSON keeps them", () => {
     const line = JSON.stringify({
-      flow: { time: "2026-01-01T10:00:00Z", verdict: "FORWARDED", IP: { source: "10.0.0.1", destination: "10.0.0.2", ipVersion: "IPv4", encrypted: true }, auth_type: "SPIRE", source: {}, destination: {} },
+      flow: {
+        time: "2026-01-01T10:00:00Z",
+        verdict: "FORWARDED",
+        IP: { source: "10.0.0.1", destination: "10.0.0.2", ipVersion: "IPv4", encrypted: true },
+        auth_type: "SPIRE",
+        source: {},
+        destination: {},
+      },
     });
     const r = toFlowRow(serverJson(line));
     assert.deepEqual([r.encrypted, r.authType], [true, "SPIRE"]);

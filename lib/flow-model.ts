@@ -9,15 +9,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 export const MAX_TEXT = 2048;
 export const MAX_LIST = 256;
 
-export type EntityKind =
-  | "world"
-  | "host"
-  | "remote-node"
-  | "kube-apiserver"
-  | "health"
-  | "init"
-  | "ingress"
-  | "unmanaged";
+export type EntityKind = "world" | "host" | "remote-node" | "kube-apiserver" | "health" | "init" | "ingress" | "unmanaged";
 
 export interface FlowEndpointView {
   readonly namespace: string;
@@ -137,13 +129,7 @@ export function toFlowRow(flow: JsonObject): FlowRow {
     eventSubType: num(eventType.sub_type) ?? 0,
     flowType: str(flow.Type),
     source: endpoint(obj(flow.source), str(ip.source), num(obj(l4Body).source_port), strList(flow.source_names), obj(flow.source_service)),
-    destination: endpoint(
-      obj(flow.destination),
-      str(ip.destination),
-      num(obj(l4Body).destination_port),
-      strList(flow.destination_names),
-      obj(flow.destination_service),
-    ),
+    destination: endpoint(obj(flow.destination), str(ip.destination), num(obj(l4Body).destination_port), strList(flow.destination_names), obj(flow.destination_service)),
     l4Protocol,
     tcpFlags: Object.keys(obj(obj(l4Body).flags)).filter((k) => obj(obj(l4Body).flags)[k] === true),
     l7: l7View(flow.l7),

@@ -24,9 +24,15 @@ function serve(all: readonly FlowRow[], params: URLSearchParams): FlowRow[] {
   const since = ns(params.get("since")!);
   const until = ns(params.get("until")!);
   const last = Number(params.get("last"));
-  const newest = all.filter((r) => ns(r.time) >= since && ns(r.time) <= until).sort((a, b) => (ns(b.time) > ns(a.time) ? 1 : -1)).slice(0, last);
+  const newest = all
+    .filter((r) => ns(r.time) >= since && ns(r.time) <= until)
+    .sort((a, b) => (ns(b.time) > ns(a.time) ? 1 : -1))
+    .slice(0, last);
   // The browser's buffer orders rows by the millisecond only: within one, any order.
-  return newest.map((r, i) => ({ r, key: r.timeMs * 1000 + ((i * 7919) % 1000) })).sort((a, b) => b.key - a.key).map((x) => x.r);
+  return newest
+    .map((r, i) => ({ r, key: r.timeMs * 1000 + ((i * 7919) % 1000) }))
+    .sort((a, b) => b.key - a.key)
+    .map((x) => x.r);
 }
 
 function pageAll(all: readonly FlowRow[], size: number): FlowRow[][] {
@@ -79,7 +85,10 @@ describe("paging every flow of a paused window", () => {
       assert.equal(seen.length, all.length, `page size ${size}: every flow`);
       assert.equal(new Set(seen.map((r) => r.id)).size, all.length, `page size ${size}: none twice`);
       for (let i = 1; i < seen.length; i++) assert.ok(ns(seen[i - 1].time) >= ns(seen[i].time), "newest first");
-      assert.ok(pages.slice(0, -1).every((p) => p.length === size), "every page but the last is full");
+      assert.ok(
+        pages.slice(0, -1).every((p) => p.length === size),
+        "every page but the last is full",
+      );
     }
   });
 
@@ -91,6 +100,11 @@ describe("paging every flow of a paused window", () => {
   it("flows outside the window never appear", () => {
     const inside = [row("in", BigInt(AT - 1000) * 1_000_000n)];
     const outside = [row("old", BigInt(AT - LIVE_WINDOW_MS - 1) * 1_000_000n), row("new", BigInt(AT + 1) * 1_000_000n)];
-    assert.deepEqual(pageAll([...inside, ...outside], 10).flat().map((r) => r.id), ["in"]);
+    assert.deepEqual(
+      pageAll([...inside, ...outside], 10)
+        .flat()
+        .map((r) => r.id),
+      ["in"],
+    );
   });
 });

@@ -53,7 +53,10 @@ function parsePublicUrl(raw: string | undefined, problems: { variable: string; m
     url = null;
   }
   if (url === null || !["http:", "https:"].includes(url.protocol) || url.hostname === "") {
-    problems.push({ variable: "HUBBLE_LENS_PUBLIC_URL", message: `must be the http(s) URL users open, e.g. https://hubble-lens.example.com (got ${JSON.stringify(raw.slice(0, 100))})` });
+    problems.push({
+      variable: "HUBBLE_LENS_PUBLIC_URL",
+      message: `must be the http(s) URL users open, e.g. https://hubble-lens.example.com (got ${JSON.stringify(raw.slice(0, 100))})`,
+    });
     return null;
   }
   return url.origin;

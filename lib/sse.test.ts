@@ -7,7 +7,7 @@ const EVERY_EVENT: readonly StreamEvent[] = [
   { type: "ready", command: "hubble observe --follow --verdict DROPPED", follow: true },
   {
     type: "flows",
-    flows: [{ time: "2023-08-21T12:12:18.510175415Z", verdict: "DROPPED", Summary: "a \"quoted\"\nline\u2028é" }],
+    flows: [{ time: "2023-08-21T12:12:18.510175415Z", verdict: "DROPPED", Summary: 'a "quoted"\nline\u2028é' }],
     history: true,
   },
   { type: "flows", flows: [] },

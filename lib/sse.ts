@@ -50,12 +50,7 @@ export interface SamplingAccount {
 }
 
 /** Closed set of error codes a stream or route reports. */
-export type StreamErrorCode =
-  | "invalid-query"
-  | "relay-unavailable"
-  | "relay-refused"
-  | "node-error"
-  | "internal";
+export type StreamErrorCode = "invalid-query" | "relay-unavailable" | "relay-refused" | "node-error" | "internal";
 
 export type StreamEvent =
   | {
@@ -85,19 +80,7 @@ export type StreamEvent =
 
 export type StreamEventType = StreamEvent["type"];
 
-const EVENT_TYPES: ReadonlySet<string> = new Set<StreamEventType>([
-  "ready",
-  "flows",
-  "lost",
-  "missed",
-  "nodes",
-  "relay",
-  "error",
-  "end",
-  "map",
-  "drops",
-  "sampling",
-]);
+const EVENT_TYPES: ReadonlySet<string> = new Set<StreamEventType>(["ready", "flows", "lost", "missed", "nodes", "relay", "error", "end", "map", "drops", "sampling"]);
 
 /** One SSE frame. The event name repeats `type` so EventSource listeners can pick events by name. */
 export function encodeEvent(event: StreamEvent): string {

@@ -24,9 +24,7 @@ export type Panel = (typeof PANELS)[number];
 export const RELATIVE_WINDOWS = ["5m", "15m", "1h"] as const;
 
 export type TimeWindow =
-  | { readonly kind: "live" }
-  | { readonly kind: "relative"; readonly since: string }
-  | { readonly kind: "absolute"; readonly since: string; readonly until?: string };
+  { readonly kind: "live" } | { readonly kind: "relative"; readonly since: string } | { readonly kind: "absolute"; readonly since: string; readonly until?: string };
 
 export interface ViewState {
   readonly query: FlowQuery;
@@ -40,8 +38,7 @@ export interface ViewState {
 }
 
 export type ViewStateParseResult =
-  | { readonly ok: true; readonly view: ViewState }
-  | { readonly ok: false; readonly param: string; readonly message: string; readonly view: ViewState };
+  { readonly ok: true; readonly view: ViewState } | { readonly ok: false; readonly param: string; readonly message: string; readonly view: ViewState };
 
 const MAX_ID = 512;
 

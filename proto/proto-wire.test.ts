@@ -5,22 +5,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { DescEnum, DescMessage } from "@bufbuild/protobuf";
-import {
-  DropReasonSchema,
-  EndpointSchema,
-  FlowFilterSchema,
-  FlowSchema,
-  IPSchema,
-  LostEventSchema,
-  TraceObservationPointSchema,
-  VerdictSchema,
-} from "@/proto/gen/flow/flow_pb";
-import {
-  GetFlowsRequestSchema,
-  GetFlowsResponseSchema,
-  Observer,
-  ServerStatusResponseSchema,
-} from "@/proto/gen/observer/observer_pb";
+import { DropReasonSchema, EndpointSchema, FlowFilterSchema, FlowSchema, IPSchema, LostEventSchema, TraceObservationPointSchema, VerdictSchema } from "@/proto/gen/flow/flow_pb";
+import { GetFlowsRequestSchema, GetFlowsResponseSchema, Observer, ServerStatusResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeStateSchema, NodeStatusEventSchema } from "@/proto/gen/relay/relay_pb";
 import { ChangeNotificationTypeSchema, Peer } from "@/proto/gen/peer/peer_pb";
 
@@ -91,10 +77,7 @@ const fieldTable: [DescMessage, Record<string, number>][] = [
       experimental: 999,
     },
   ],
-  [
-    GetFlowsRequestSchema,
-    { number: 1, follow: 3, blacklist: 5, whitelist: 6, since: 7, until: 8, first: 9, field_mask: 10, experimental: 999, extensions: 150000 },
-  ],
+  [GetFlowsRequestSchema, { number: 1, follow: 3, blacklist: 5, whitelist: 6, since: 7, until: 8, first: 9, field_mask: 10, experimental: 999, extensions: 150000 }],
   [GetFlowsResponseSchema, { flow: 1, node_status: 2, lost_events: 3, node_name: 1000, time: 1001 }],
   [ServerStatusResponseSchema, { num_flows: 1, max_flows: 2, seen_flows: 3, uptime_ns: 4, flows_rate: 9 }],
   [NodeStatusEventSchema, { state_change: 1, node_names: 2, message: 3 }],
@@ -117,16 +100,16 @@ describe("field numbers match upstream Hubble", () => {
 
   it("GetFlowsResponse keeps flow, node_status and lost_events in one oneof", () => {
     const oneof = GetFlowsResponseSchema.oneofs.find((o) => o.name === "response_types");
-    assert.deepStrictEqual(oneof?.fields.map((f) => f.name), ["flow", "node_status", "lost_events"]);
+    assert.deepStrictEqual(
+      oneof?.fields.map((f) => f.name),
+      ["flow", "node_status", "lost_events"],
+    );
   });
 });
 
 describe("enum values match upstream Hubble", () => {
   const enumTable: [DescEnum, Record<string, number>][] = [
-    [
-      VerdictSchema,
-      { VERDICT_UNKNOWN: 0, FORWARDED: 1, DROPPED: 2, ERROR: 3, AUDIT: 4, REDIRECTED: 5, TRACED: 6, TRANSLATED: 7 },
-    ],
+    [VerdictSchema, { VERDICT_UNKNOWN: 0, FORWARDED: 1, DROPPED: 2, ERROR: 3, AUDIT: 4, REDIRECTED: 5, TRACED: 6, TRANSLATED: 7 }],
     // 133 is the default deny, 181 an explicit deny rule: easy to mix up.
     [DropReasonSchema, { DROP_REASON_UNKNOWN: 0, POLICY_DENIED: 133, POLICY_DENY: 181, AUTH_REQUIRED: 189, DROP_PUNT_PROXY: 205 }],
     [TraceObservationPointSchema, { UNKNOWN_POINT: 0, TO_PROXY: 1, FROM_ENDPOINT: 5, TO_NETWORK: 11, TO_ENDPOINT: 101 }],
@@ -167,6 +150,9 @@ describe("services keep their gRPC paths", () => {
 
   it("peer.Peer", () => {
     assert.equal(Peer.typeName, "peer.Peer");
-    assert.deepStrictEqual(Peer.methods.map((m) => [m.name, m.methodKind]), [["Notify", "server_streaming"]]);
+    assert.deepStrictEqual(
+      Peer.methods.map((m) => [m.name, m.methodKind]),
+      [["Notify", "server_streaming"]],
+    );
   });
 });

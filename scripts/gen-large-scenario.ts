@@ -63,7 +63,19 @@ const nodes = Array.from({ length: 8 }, (_, i) => {
 /** Application namespaces: 24 workloads each. */
 const APP_NS = ["web", "identity", "catalog", "search", "cart", "checkout", "orders", "payments", "shipping", "notifications", "analytics"] as const;
 const DOMAIN: Record<string, string> = { identity: "auth", web: "storefront" };
-const TEAM: Record<string, string> = { web: "web", identity: "identity", catalog: "catalog", search: "discovery", cart: "commerce", checkout: "commerce", orders: "commerce", payments: "payments", shipping: "fulfilment", notifications: "messaging", analytics: "data-science" };
+const TEAM: Record<string, string> = {
+  web: "web",
+  identity: "identity",
+  catalog: "catalog",
+  search: "discovery",
+  cart: "commerce",
+  checkout: "commerce",
+  orders: "commerce",
+  payments: "payments",
+  shipping: "fulfilment",
+  notifications: "messaging",
+  analytics: "data-science",
+};
 /** Namespaces whose pods get HTTP/gRPC visibility (an L7 allow-all rule) from the CCNP l7-visibility. */
 const L7_NS = ["web", "catalog", "cart", "checkout", "orders"];
 /** Who may call into payments (payments-ingress). */
@@ -71,10 +83,30 @@ const PAYMENTS_CLIENTS = ["checkout", "orders", "payments"];
 
 type Role = "http" | "grpc" | "worker";
 const SUFFIXES: Array<[string, Role]> = [
-  ["api", "http"], ["gateway", "http"], ["graphql", "http"], ["admin", "http"], ["grpc", "grpc"], ["query", "grpc"],
-  ["command", "grpc"], ["projector", "worker"], ["worker", "worker"], ["scheduler", "worker"], ["indexer", "worker"], ["sync", "worker"],
-  ["importer", "worker"], ["exporter", "http"], ["webhooks", "http"], ["events", "grpc"], ["reconciler", "worker"], ["validator", "grpc"],
-  ["rules", "grpc"], ["cache", "http"], ["reports", "http"], ["audit", "grpc"], ["notifier", "worker"], ["batch", "worker"],
+  ["api", "http"],
+  ["gateway", "http"],
+  ["graphql", "http"],
+  ["admin", "http"],
+  ["grpc", "grpc"],
+  ["query", "grpc"],
+  ["command", "grpc"],
+  ["projector", "worker"],
+  ["worker", "worker"],
+  ["scheduler", "worker"],
+  ["indexer", "worker"],
+  ["sync", "worker"],
+  ["importer", "worker"],
+  ["exporter", "http"],
+  ["webhooks", "http"],
+  ["events", "grpc"],
+  ["reconciler", "worker"],
+  ["validator", "grpc"],
+  ["rules", "grpc"],
+  ["cache", "http"],
+  ["reports", "http"],
+  ["audit", "grpc"],
+  ["notifier", "worker"],
+  ["batch", "worker"],
 ];
 
 type Workload = {
@@ -104,11 +136,49 @@ function add(w: Omit<Workload, "serviceAccount" | "identity"> & { serviceAccount
 }
 
 // kube-system, ingress, monitoring
-const coredns = add({ namespace: "kube-system", name: "coredns", kind: "Deployment", replicas: 3, labels: { "k8s-app": "kube-dns" }, service: { name: "kube-dns", port: 53 }, role: "infra", protocol: "dns" });
-for (const name of ["metrics-server", "cluster-autoscaler", "ebs-csi-controller", "external-dns"]) add({ namespace: "kube-system", name, kind: "Deployment", replicas: 1, labels: { "k8s-app": name }, role: "infra" });
-add({ namespace: "kube-system", name: "hubble-relay", kind: "Deployment", replicas: 1, labels: { "k8s-app": "hubble-relay" }, service: { name: "hubble-relay", port: 80, targetPort: 4245 }, role: "infra", protocol: "grpc" });
-const ingress = add({ namespace: "ingress-nginx", name: "ingress-nginx-controller", kind: "Deployment", replicas: 3, serviceAccount: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }, service: { name: "ingress-nginx-controller", port: 443 }, role: "infra", protocol: "tls" });
-add({ namespace: "ingress-nginx", name: "default-backend", kind: "Deployment", replicas: 1, labels: { "app.kubernetes.io/name": "default-backend" }, service: { name: "default-backend", port: 80, targetPort: 8080 }, role: "infra", protocol: "http" });
+const coredns = add({
+  namespace: "kube-system",
+  name: "coredns",
+  kind: "Deployment",
+  replicas: 3,
+  labels: { "k8s-app": "kube-dns" },
+  service: { name: "kube-dns", port: 53 },
+  role: "infra",
+  protocol: "dns",
+});
+for (const name of ["metrics-server", "cluster-autoscaler", "ebs-csi-controller", "external-dns"])
+  add({ namespace: "kube-system", name, kind: "Deployment", replicas: 1, labels: { "k8s-app": name }, role: "infra" });
+add({
+  namespace: "kube-system",
+  name: "hubble-relay",
+  kind: "Deployment",
+  replicas: 1,
+  labels: { "k8s-app": "hubble-relay" },
+  service: { name: "hubble-relay", port: 80, targetPort: 4245 },
+  role: "infra",
+  protocol: "grpc",
+});
+const ingress = add({
+  namespace: "ingress-nginx",
+  name: "ingress-nginx-controller",
+  kind: "Deployment",
+  replicas: 3,
+  serviceAccount: "ingress-nginx",
+  labels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
+  service: { name: "ingress-nginx-controller", port: 443 },
+  role: "infra",
+  protocol: "tls",
+});
+add({
+  namespace: "ingress-nginx",
+  name: "default-backend",
+  kind: "Deployment",
+  replicas: 1,
+  labels: { "app.kubernetes.io/name": "default-backend" },
+  service: { name: "default-backend", port: 80, targetPort: 8080 },
+  role: "infra",
+  protocol: "http",
+});
 const mon = (name: string, kind: Workload["kind"], service?: Workload["service"], protocol?: Workload["protocol"]) =>
   add({ namespace: "monitoring", name, kind, replicas: 1, labels: { "app.kubernetes.io/name": name }, service, role: "infra", protocol });
 const prometheus = mon("prometheus", "StatefulSet", { name: "prometheus", port: 9090 }, "http");
@@ -145,7 +215,8 @@ for (const ns of APP_NS) {
   apps[ns] = SUFFIXES.map(([suffix, role]) => {
     const name = `${domain}-${suffix}`;
     const labels: Record<string, string> = { app: name, "app.kubernetes.io/part-of": domain };
-    if (role === "http") return add({ namespace: ns, name, kind: "Deployment", replicas: int(1, 3), labels, service: { name, port: 80, targetPort: 8080 }, role, protocol: "http" });
+    if (role === "http")
+      return add({ namespace: ns, name, kind: "Deployment", replicas: int(1, 3), labels, service: { name, port: 80, targetPort: 8080 }, role, protocol: "http" });
     if (role === "grpc") return add({ namespace: ns, name, kind: "Deployment", replicas: int(1, 3), labels, service: { name, port: 50051 }, role, protocol: "grpc" });
     return add({ namespace: ns, name, kind: "Deployment", replicas: int(1, 2), labels, role });
   });
@@ -193,7 +264,9 @@ const policyDocs: Array<[string, object]> = [
   [
     "HTTP and gRPC visibility for the commerce namespaces: an allow-all L7 rule on the service ports sends\n# them through the proxy; Prometheus may scrape :9090. Anything else into these pods is default-denied.",
     {
-      apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name: "l7-visibility" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumClusterwideNetworkPolicy",
+      metadata: { name: "l7-visibility" },
       spec: {
         endpointSelector: { matchExpressions: [{ key: "io.kubernetes.pod.namespace", operator: "In", values: L7_NS }] },
         ingress: [
@@ -206,7 +279,9 @@ const policyDocs: Array<[string, object]> = [
   [
     "DNS visibility for every application namespace: lookups go through the DNS proxy; any other pod, the\n# world and the API server stay reachable.",
     {
-      apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name: "dns-visibility" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumClusterwideNetworkPolicy",
+      metadata: { name: "dns-visibility" },
       spec: {
         endpointSelector: { matchExpressions: [{ key: "io.kubernetes.pod.namespace", operator: "In", values: [...APP_NS] }] },
         egress: [
@@ -214,7 +289,16 @@ const policyDocs: Array<[string, object]> = [
             toEndpoints: [{ matchLabels: { "io.kubernetes.pod.namespace": "kube-system", "k8s-app": "kube-dns" } }],
             toPorts: [{ ports: [{ port: "53", protocol: "ANY" }], rules: { dns: [{ matchPattern: "*" }] } }],
           },
-          { toEndpoints: [{ matchExpressions: [{ key: "io.kubernetes.pod.namespace", operator: "Exists" }, { key: "k8s-app", operator: "NotIn", values: ["kube-dns"] }] }] },
+          {
+            toEndpoints: [
+              {
+                matchExpressions: [
+                  { key: "io.kubernetes.pod.namespace", operator: "Exists" },
+                  { key: "k8s-app", operator: "NotIn", values: ["kube-dns"] },
+                ],
+              },
+            ],
+          },
           { toEntities: ["world", "kube-apiserver"] },
         ],
       },
@@ -223,7 +307,9 @@ const policyDocs: Array<[string, object]> = [
   [
     "Platform guard-rail: the web tier never talks to the data tier directly.",
     {
-      apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name: "deny-web-to-data" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumClusterwideNetworkPolicy",
+      metadata: { name: "deny-web-to-data" },
       spec: {
         endpointSelector: { matchLabels: { "io.kubernetes.pod.namespace": "data" } },
         ingressDeny: [{ fromEndpoints: [{ matchLabels: { "io.kubernetes.pod.namespace": "web" } }] }],
@@ -233,14 +319,18 @@ const policyDocs: Array<[string, object]> = [
   [
     "The data tier accepts connections from any namespace on its service ports only.",
     {
-      apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name: "data-ingress", namespace: "data" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumNetworkPolicy",
+      metadata: { name: "data-ingress", namespace: "data" },
       spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [ANY_POD], toPorts: [{ ports: tcp(...DATA_PORTS) }] }] },
     },
   ],
   [
     "payments: only checkout, orders and payments itself may call in; Prometheus may scrape :9090.",
     {
-      apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name: "payments-ingress", namespace: "payments" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumNetworkPolicy",
+      metadata: { name: "payments-ingress", namespace: "payments" },
       spec: {
         endpointSelector: {},
         ingress: [
@@ -253,11 +343,26 @@ const policyDocs: Array<[string, object]> = [
   [
     "auth-api: read-only and token endpoints for everyone, at L7.",
     {
-      apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name: "auth-api-ingress", namespace: "identity" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumNetworkPolicy",
+      metadata: { name: "auth-api-ingress", namespace: "identity" },
       spec: {
         endpointSelector: { matchLabels: { app: "auth-api" } },
         ingress: [
-          { fromEndpoints: [ANY_POD], toPorts: [{ ports: tcp(8080), rules: { http: [{ method: "GET", path: "/v1/.*" }, { method: "POST", path: "/v1/(token|introspect)" }] } }] },
+          {
+            fromEndpoints: [ANY_POD],
+            toPorts: [
+              {
+                ports: tcp(8080),
+                rules: {
+                  http: [
+                    { method: "GET", path: "/v1/.*" },
+                    { method: "POST", path: "/v1/(token|introspect)" },
+                  ],
+                },
+              },
+            ],
+          },
           { fromEndpoints: [PROM_PEER], toPorts: [{ ports: tcp(9090) }] },
         ],
       },
@@ -340,7 +445,10 @@ const svcName = (w: Workload) => `${w.service!.name}.${w.namespace}.svc.cluster.
 const HTTP_PATHS = ["/v1/items", "/v1/items/4711", "/v1/search", "/v1/status", "/v2/batch", "/v1/events", "/v1/summary", "/v1/config"];
 const GRPC_METHODS = ["Get", "List", "Create", "Update", "Watch", "Delete", "BatchGet"];
 function camel(s: string): string {
-  return s.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
+  return s
+    .split("-")
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");
 }
 
 function addPattern(from: End, to: End, protocol: string, w: number, extra: Record<string, unknown> = {}, opts: { port?: number; name?: string; reqs?: Req[] } = {}): void {
@@ -372,7 +480,10 @@ function call(from: Workload, to: Workload, w: number): void {
     return;
   }
   if (to === authApi) {
-    const requests = [{ method: "GET", path: "/v1/userinfo" }, { method: "POST", path: "/v1/introspect", weight: 3 }];
+    const requests = [
+      { method: "GET", path: "/v1/userinfo" },
+      { method: "POST", path: "/v1/introspect", weight: 3 },
+    ];
     addPattern(from, to, "http", w, { http: { requests, status: { "200": 97, "401": 3 } } }, { reqs: requests });
     return;
   }
@@ -387,8 +498,17 @@ function call(from: Workload, to: Workload, w: number): void {
 addPattern("world:internet-clients", ingress, "tls", 40);
 const web = apps.web;
 for (const w of web.filter((x) => x.role === "http").slice(0, 5)) call(ingress, w, weight(4, 12));
-call(ingress, workloads.find((w) => w.name === "default-backend")!, 0.5);
-for (const ns of ["identity", "catalog", "search"]) call(ingress, apps[ns].find((w) => w.name.endsWith("-gateway"))!, weight(3, 8));
+call(
+  ingress,
+  workloads.find((w) => w.name === "default-backend")!,
+  0.5,
+);
+for (const ns of ["identity", "catalog", "search"])
+  call(
+    ingress,
+    apps[ns].find((w) => w.name.endsWith("-gateway"))!,
+    weight(3, 8),
+  );
 
 // 2. service-to-service inside each namespace and across namespaces
 const servers = (ns: string) => apps[ns].filter((w) => w.role === "http" || w.role === "grpc");
@@ -416,7 +536,18 @@ for (const ns of APP_NS) {
 }
 
 // 3. the data tier
-const DB_OF: Record<string, string> = { catalog: "catalog", search: "catalog", identity: "identity", orders: "orders", checkout: "orders", cart: "orders", payments: "payments", shipping: "shipping", notifications: "orders", analytics: "orders" };
+const DB_OF: Record<string, string> = {
+  catalog: "catalog",
+  search: "catalog",
+  identity: "identity",
+  orders: "orders",
+  checkout: "orders",
+  cart: "orders",
+  payments: "payments",
+  shipping: "shipping",
+  notifications: "orders",
+  analytics: "orders",
+};
 const REDIS_OF: Record<string, Workload> = { identity: redis[0], web: redis[0], cart: redis[1], checkout: redis[1], catalog: redis[2], search: redis[2] };
 for (const ns of APP_NS) {
   if (ns === "web") continue; // the guard-rail; see the drop below
@@ -426,9 +557,12 @@ for (const ns of APP_NS) {
     if (chance(0.3)) addPattern(w, REDIS_OF[ns] ?? redis[3], "tcp", weight(0.5, 6));
     if (chance(0.3)) {
       const produce = chance(0.5);
-      addPattern(w, kafka, "kafka", weight(0.5, 4), { kafka: { topics: [`${ns}.events`, ...(chance(0.3) ? [`${ns}.audit`] : [])], apiKeys: produce ? ["produce"] : ["fetch", "offsetcommit"] } });
+      addPattern(w, kafka, "kafka", weight(0.5, 4), {
+        kafka: { topics: [`${ns}.events`, ...(chance(0.3) ? [`${ns}.audit`] : [])], apiKeys: produce ? ["produce"] : ["fetch", "offsetcommit"] },
+      });
     }
-    if ((ns === "search" || ns === "catalog") && chance(0.4)) addPattern(w, elasticsearch, "http", weight(1, 5), { http: { requests: [{ method: "POST", path: `/${ns}/_search` }], latencyMs: { median: 12, p99: 200 } } });
+    if ((ns === "search" || ns === "catalog") && chance(0.4))
+      addPattern(w, elasticsearch, "http", weight(1, 5), { http: { requests: [{ method: "POST", path: `/${ns}/_search` }], latencyMs: { median: 12, p99: 200 } } });
     if (ns === "analytics" && chance(0.5)) addPattern(w, clickhouse, "http", weight(1, 5), { http: { requests: [{ method: "POST", path: "/?query=INSERT" }] } });
     if (chance(0.06)) addPattern(w, minio, "http", weight(0.3, 2), { http: { requests: [{ method: "PUT", path: `/${ns}-exports/part-0001.parquet` }] } });
     if (chance(0.05)) addPattern(w, schemaRegistry, "http", 0.3, { http: { requests: [{ method: "GET", path: "/subjects" }] } });
@@ -445,37 +579,83 @@ addPattern(elasticsearch, elasticsearch, "tcp", 0.5, {}, { port: 9300, name: "el
 
 // 4. the outside world (each through a DNS lookup) and the API server
 const EXTERNAL: Array<[string, string, string]> = [
-  ["payments", "payments-worker", "api.stripe.com"], ["payments", "payments-command", "api.adyen.com"], ["payments", "payments-webhooks", "api.stripe.com"],
-  ["notifications", "notifications-worker", "api.sendgrid.com"], ["notifications", "notifications-notifier", "api.twilio.com"], ["notifications", "notifications-webhooks", "hooks.slack.com"],
-  ["shipping", "shipping-api", "api.shipengine.com"], ["shipping", "shipping-sync", "onlinetools.ups.com"], ["analytics", "analytics-exporter", "s3.us-east-1.amazonaws.com"],
-  ["analytics", "analytics-batch", "s3.us-east-1.amazonaws.com"], ["catalog", "catalog-importer", "s3.us-east-1.amazonaws.com"], ["search", "search-indexer", "api.openai.com"],
-  ["identity", "auth-sync", "www.googleapis.com"], ["orders", "orders-worker", "o4504.ingest.sentry.io"], ["checkout", "checkout-api", "o4504.ingest.sentry.io"],
+  ["payments", "payments-worker", "api.stripe.com"],
+  ["payments", "payments-command", "api.adyen.com"],
+  ["payments", "payments-webhooks", "api.stripe.com"],
+  ["notifications", "notifications-worker", "api.sendgrid.com"],
+  ["notifications", "notifications-notifier", "api.twilio.com"],
+  ["notifications", "notifications-webhooks", "hooks.slack.com"],
+  ["shipping", "shipping-api", "api.shipengine.com"],
+  ["shipping", "shipping-sync", "onlinetools.ups.com"],
+  ["analytics", "analytics-exporter", "s3.us-east-1.amazonaws.com"],
+  ["analytics", "analytics-batch", "s3.us-east-1.amazonaws.com"],
+  ["catalog", "catalog-importer", "s3.us-east-1.amazonaws.com"],
+  ["search", "search-indexer", "api.openai.com"],
+  ["identity", "auth-sync", "www.googleapis.com"],
+  ["orders", "orders-worker", "o4504.ingest.sentry.io"],
+  ["checkout", "checkout-api", "o4504.ingest.sentry.io"],
 ];
 const externalOf = new Map<Workload, string[]>();
 for (const [ns, name, fqdn] of EXTERNAL) {
   const w = apps[ns].find((x) => x.name === name)!;
   externalOf.set(w, [...(externalOf.get(w) ?? []), fqdn]);
 }
-for (const name of ["cluster-autoscaler", "ebs-csi-controller", "external-dns", "metrics-server"]) addPattern(workloads.find((w) => w.name === name)!, "kube-apiserver", "tls", 0.5);
+for (const name of ["cluster-autoscaler", "ebs-csi-controller", "external-dns", "metrics-server"])
+  addPattern(
+    workloads.find((w) => w.name === name)!,
+    "kube-apiserver",
+    "tls",
+    0.5,
+  );
 addPattern(ksm, "kube-apiserver", "tls", 1);
 addPattern(prometheus, "kube-apiserver", "tls", 0.5);
-for (const ns of APP_NS) for (const w of sample(apps[ns].filter((x) => x.role === "worker"), 1)) addPattern(w, "kube-apiserver", "tls", 0.3);
+for (const ns of APP_NS)
+  for (const w of sample(
+    apps[ns].filter((x) => x.role === "worker"),
+    1,
+  ))
+    addPattern(w, "kube-apiserver", "tls", 0.3);
 
 // 5. observability: scrapes, logs, traces, dashboards
 for (const w of workloads) {
   if (w.role === "infra" || w === promtail) continue;
   const port = w.role === "data" ? 9090 : METRICS_PORT(w);
-  addPattern(prometheus, w, "http", 0.25, { http: { requests: [{ method: "GET", path: "/metrics" }], userAgent: "Prometheus/2.53.0" } }, { port, name: `scrape-${w.namespace}-${w.name}`, reqs: [{ method: "GET", path: "/metrics" }] });
+  addPattern(
+    prometheus,
+    w,
+    "http",
+    0.25,
+    { http: { requests: [{ method: "GET", path: "/metrics" }], userAgent: "Prometheus/2.53.0" } },
+    { port, name: `scrape-${w.namespace}-${w.name}`, reqs: [{ method: "GET", path: "/metrics" }] },
+  );
 }
 for (const w of [coredns, ksm, loki, tempo, otel, alertmanager]) {
-  addPattern(prometheus, w, "http", 0.3, { http: { requests: [{ method: "GET", path: "/metrics" }], userAgent: "Prometheus/2.53.0" } }, { port: w === coredns ? 9153 : undefined, name: `scrape-${w.namespace}-${w.name}` });
+  addPattern(
+    prometheus,
+    w,
+    "http",
+    0.3,
+    { http: { requests: [{ method: "GET", path: "/metrics" }], userAgent: "Prometheus/2.53.0" } },
+    { port: w === coredns ? 9153 : undefined, name: `scrape-${w.namespace}-${w.name}` },
+  );
 }
 addPattern(promtail, loki, "http", 4, { http: { requests: [{ method: "POST", path: "/loki/api/v1/push" }], status: { "204": 1 }, userAgent: "promtail/3.1.0" } });
-addPattern(grafana, prometheus, "http", 1.5, { http: { requests: [{ method: "GET", path: "/api/v1/query_range" }], latencyMs: { median: 40, p99: 800 }, userAgent: "Grafana/11.1.0" } });
-addPattern(grafana, loki, "http", 0.5, { http: { requests: [{ method: "GET", path: "/loki/api/v1/query_range" }], latencyMs: { median: 80, p99: 1500 }, userAgent: "Grafana/11.1.0" } });
+addPattern(grafana, prometheus, "http", 1.5, {
+  http: { requests: [{ method: "GET", path: "/api/v1/query_range" }], latencyMs: { median: 40, p99: 800 }, userAgent: "Grafana/11.1.0" },
+});
+addPattern(grafana, loki, "http", 0.5, {
+  http: { requests: [{ method: "GET", path: "/loki/api/v1/query_range" }], latencyMs: { median: 80, p99: 1500 }, userAgent: "Grafana/11.1.0" },
+});
 addPattern(grafana, tempo, "http", 0.3, { http: { requests: [{ method: "GET", path: "/api/traces" }], userAgent: "Grafana/11.1.0" } });
 addPattern(prometheus, alertmanager, "http", 0.3, { http: { requests: [{ method: "POST", path: "/api/v2/alerts" }] } });
-addPattern(otel, tempo, "grpc", 2, { grpc: { service: "opentelemetry.proto.collector.trace.v1.TraceService", methods: ["Export"] } }, { port: 4317, name: "otel-collector-to-tempo" });
+addPattern(
+  otel,
+  tempo,
+  "grpc",
+  2,
+  { grpc: { service: "opentelemetry.proto.collector.trace.v1.TraceService", methods: ["Export"] } },
+  { port: 4317, name: "otel-collector-to-tempo" },
+);
 for (const ns of APP_NS) {
   for (const w of apps[ns]) {
     if (chance(0.2)) addPattern(w, otel, "grpc", weight(0.3, 1.5), { grpc: { service: "opentelemetry.proto.collector.trace.v1.TraceService", methods: ["Export"] } });
@@ -485,17 +665,49 @@ for (const ns of APP_NS) {
 for (const ns of APP_NS) {
   for (const w of servers(ns)) {
     if (w.role !== "http" || !chance(0.35)) continue;
-    addPattern("host", w, "http", 0.3, { http: { requests: [{ method: "GET", path: "/healthz" }], userAgent: "kube-probe/1.30", host: `${w.name}:8080` } }, { port: 8080, name: `kubelet-probe-${ns}-${w.name}` });
+    addPattern(
+      "host",
+      w,
+      "http",
+      0.3,
+      { http: { requests: [{ method: "GET", path: "/healthz" }], userAgent: "kube-probe/1.30", host: `${w.name}:8080` } },
+      { port: 8080, name: `kubelet-probe-${ns}-${w.name}` },
+    );
   }
 }
 
 // 6. the drops to find among 1,500 edges
-call(apps.analytics.find((w) => w.name === "analytics-reports")!, apps.payments.find((w) => w.name === "payments-api")!, 0.4); // default deny into payments
-addPattern(web.find((w) => w.name === "storefront-reports")!, postgres.orders, "tcp", 0.4, {}, { name: "storefront-reports-to-postgres-orders" }); // deny-rule 181
-addPattern(apps.orders.find((w) => w.name === "orders-worker")!, pgbouncer.orders, "tcp", 0.4, {}, { port: 5433, name: "orders-worker-to-pgbouncer-wrong-port" }); // 133
+call(
+  apps.analytics.find((w) => w.name === "analytics-reports")!,
+  apps.payments.find((w) => w.name === "payments-api")!,
+  0.4,
+); // default deny into payments
+addPattern(
+  web.find((w) => w.name === "storefront-reports")!,
+  postgres.orders,
+  "tcp",
+  0.4,
+  {},
+  { name: "storefront-reports-to-postgres-orders" },
+); // deny-rule 181
+addPattern(
+  apps.orders.find((w) => w.name === "orders-worker")!,
+  pgbouncer.orders,
+  "tcp",
+  0.4,
+  {},
+  { port: 5433, name: "orders-worker-to-pgbouncer-wrong-port" },
+); // 133
 {
   const requests = [{ method: "DELETE", path: "/v1/sessions/all" }];
-  addPattern(apps.identity.find((w) => w.name === "auth-admin")!, authApi, "http", 0.3, { http: { requests } }, { name: "auth-admin-revoke-sessions", reqs: requests }); // 403
+  addPattern(
+    apps.identity.find((w) => w.name === "auth-admin")!,
+    authApi,
+    "http",
+    0.3,
+    { http: { requests } },
+    { name: "auth-admin-revoke-sessions", reqs: requests },
+  ); // 403
 }
 
 // 7. DNS: every client looks up the services it calls (and its external names, via resolveVia)
@@ -508,7 +720,14 @@ for (const w of workloads) {
   const totalWeight = traffic.filter((t) => t.from === refOf(w)).reduce((a, t) => a + t.weight, 0);
   const queries = (names.length ? names : [svcName(kafka)]).slice(0, 6).map((name) => ({ name }));
   const before = traffic.length;
-  addPattern(w, coredns, "dns", Math.max(0.2, Math.round(totalWeight * 30) / 100), { dns: { queries, nxdomainShare: (APP_NS as readonly string[]).includes(w.namespace) ? 0.3 : 0 } }, { name: dnsName });
+  addPattern(
+    w,
+    coredns,
+    "dns",
+    Math.max(0.2, Math.round(totalWeight * 30) / 100),
+    { dns: { queries, nxdomainShare: (APP_NS as readonly string[]).includes(w.namespace) ? 0.3 : 0 } },
+    { name: dnsName },
+  );
   dnsFirst.push(...traffic.splice(before));
   for (const fqdn of ext) addPattern(w, `world:${fqdn}`, "tls", weight(0.3, 1.5), { resolveVia: dnsName }, { name: `${w.namespace}-${w.name}-to-${fqdn.replace(/\./g, "-")}` });
 }
@@ -524,7 +743,14 @@ const scenario = {
   nodes,
   namespaces,
   workloads: workloads.map(({ role: _r, port: _p, protocol: _q, replicas, kind, ...w }) => ({
-    namespace: w.namespace, name: w.name, kind, ...(kind === "DaemonSet" ? {} : { replicas }), serviceAccount: w.serviceAccount, identity: w.identity, labels: w.labels, ...(w.service ? { service: w.service } : {}),
+    namespace: w.namespace,
+    name: w.name,
+    kind,
+    ...(kind === "DaemonSet" ? {} : { replicas }),
+    serviceAccount: w.serviceAccount,
+    identity: w.identity,
+    labels: w.labels,
+    ...(w.service ? { service: w.service } : {}),
   })),
   entities: { kubeApiserver: { ips: ["10.20.0.10"], port: 443 }, world },
   traffic,
@@ -548,7 +774,7 @@ const worldSeq = doc.getIn(["entities", "world"]);
 if (isSeq(worldSeq)) for (const item of worldSeq.items) if (isMap(item)) item.flow = true;
 const yamlOut = header + doc.toString({ lineWidth: 0 });
 const policiesOut =
-  "# Network policies in force in the \"large\" cluster. GENERATED by scripts/gen-large-scenario.ts.\n" +
+  '# Network policies in force in the "large" cluster. GENERATED by scripts/gen-large-scenario.ts.\n' +
   policyDocs.map(([comment, doc]) => `---\n# ${comment}\n${stringify(doc, { lineWidth: 0 })}`).join("");
 
 const checkOnly = process.argv.includes("--check-only");

@@ -38,19 +38,14 @@ const componentFiles = files.filter(isComponentTest);
 
 let status = 0;
 if (serverFiles.length > 0) {
-  const result = spawnSync(
-    process.execPath,
-    ["--conditions=react-server", "--import", "tsx", "--test", "--test-concurrency=1", ...serverFiles],
-    { stdio: "inherit" },
-  );
+  const result = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "--test", "--test-concurrency=1", ...serverFiles], { stdio: "inherit" });
   status ||= result.status ?? 1;
 }
 if (componentFiles.length > 0) {
-  const result = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--import", "./components/testing/dom.ts", "--test", "--test-concurrency=1", ...componentFiles],
-    { stdio: "inherit", env: { ...process.env, TSX_TSCONFIG_PATH: "components/testing/tsconfig.json" } },
-  );
+  const result = spawnSync(process.execPath, ["--import", "tsx", "--import", "./components/testing/dom.ts", "--test", "--test-concurrency=1", ...componentFiles], {
+    stdio: "inherit",
+    env: { ...process.env, TSX_TSCONFIG_PATH: "components/testing/tsconfig.json" },
+  });
   status ||= result.status ?? 1;
 }
 process.exit(status);

@@ -1,13 +1,7 @@
 import "server-only";
 
 import { compileFlowFilters, FilterBuildError } from "@/lib/filters";
-import {
-  type FlowQuery,
-  InvalidFlowQueryError,
-  parseFlowQueryParams,
-  toHubbleFilters,
-  toHubbleObserveCommand,
-} from "@/lib/filter-model";
+import { type FlowQuery, InvalidFlowQueryError, parseFlowQueryParams, toHubbleFilters, toHubbleObserveCommand } from "@/lib/filter-model";
 import { LIVE_WINDOW_MS } from "@/lib/flow-pages";
 import { isRelativeTime, parseHubbleTimestamp } from "@/lib/time";
 import type { AggregationWindow } from "@/server/hub/aggregation";
@@ -16,7 +10,6 @@ import { GROUPINGS, type Grouping } from "@/lib/view-state";
 import { DEFAULT_HUB_OPTIONS, type FlowSubscriptionRequest } from "@/server/hub/hub";
 import { DEFAULT_FLOW_BUDGET, MAX_FLOW_BUDGET } from "@/server/hub/sampler";
 import { ALL_NAMESPACES, canSeeNamespace, restrictFilters, type NamespaceAccess } from "@/lib/access/scope";
-
 
 /** A request parameter that is wrong, and why; routes answer it with HTTP 400. */
 export interface ParamProblem {
@@ -27,9 +20,7 @@ export interface ParamProblem {
   readonly forbidden?: true;
 }
 
-export type ParsedFlowRequest =
-  | { ok: true; query: FlowQuery; subscription: FlowSubscriptionRequest }
-  | { ok: false; problem: ParamProblem };
+export type ParsedFlowRequest = { ok: true; query: FlowQuery; subscription: FlowSubscriptionRequest } | { ok: false; problem: ParamProblem };
 
 /** Clock skew between the browser and the server that a `since` may be ahead by. */
 const FUTURE_SLACK_MS = 60_000;

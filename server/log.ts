@@ -20,8 +20,7 @@ function write(level: Level, message: string, fields?: Record<string, unknown>):
  * `AUDIT hubble-lens: <event> {"user":…,…}`.
  */
 export const log = {
-  audit: (event: string, f: Record<string, unknown>) =>
-    process.stderr.write(`${new Date().toISOString()} AUDIT hubble-lens: ${event} ${JSON.stringify(f)}\n`),
+  audit: (event: string, f: Record<string, unknown>) => process.stderr.write(`${new Date().toISOString()} AUDIT hubble-lens: ${event} ${JSON.stringify(f)}\n`),
   debug: (m: string, f?: Record<string, unknown>) => write("debug", m, f),
   info: (m: string, f?: Record<string, unknown>) => write("info", m, f),
   warn: (m: string, f?: Record<string, unknown>) => write("warn", m, f),

@@ -12,7 +12,15 @@ import { checkReadiness, livenessResponse, readinessResponse } from "./readiness
 
 function statusView(reachable: boolean): RelayStatusView {
   return {
-    relay: { address: "relay:4245", demo: false, reachable, version: "", checkedAt: new Date(0).toISOString(), outages: { count: 0, totalSeconds: 0 }, ...(reachable ? {} : { error: { code: "relay-unavailable", message: "connection refused" } }) },
+    relay: {
+      address: "relay:4245",
+      demo: false,
+      reachable,
+      version: "",
+      checkedAt: new Date(0).toISOString(),
+      outages: { count: 0, totalSeconds: 0 },
+      ...(reachable ? {} : { error: { code: "relay-unavailable", message: "connection refused" } }),
+    },
     nodes: { connected: 0, unavailable: 0, unavailableNames: [], list: [] },
     flows: { rate: 0, numFlows: 0, maxFlows: 0, seenFlows: 0, bufferFill: 0 },
   };

@@ -98,10 +98,7 @@ export function readinessResponse(r: Readiness): Response {
   const failing = Object.entries(r.checks)
     .filter(([, c]) => !c.ok)
     .map(([name, c]) => `${name}: ${c.detail}`);
-  return Response.json(
-    { error: { code: "not-ready", message: `not ready: ${failing.join("; ")}` }, checks: r.checks },
-    { status: 503, headers },
-  );
+  return Response.json({ error: { code: "not-ready", message: `not ready: ${failing.join("; ")}` }, checks: r.checks }, { status: 503, headers });
 }
 
 /** `GET /healthz`: the process is alive and serving HTTP; nothing else is consulted. */

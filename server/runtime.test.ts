@@ -13,11 +13,11 @@ import { createRuntime } from "./runtime";
 
 // What `npm start` does with a bad configuration: refuse to start, say what to fix, exit non-zero.
 function start(env: Record<string, string>) {
-  return spawnSync(
-    process.execPath,
-    ["--conditions=react-server", "--import", "tsx", "-e", 'require("@/server/runtime").startRuntimeOrExit().then(() => process.exit(0))'],
-    { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 },
-  );
+  return spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "-e", 'require("@/server/runtime").startRuntimeOrExit().then(() => process.exit(0))'], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
 }
 
 describe("start-up with a bad configuration", () => {

@@ -101,35 +101,37 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const metrics = getMetrics();
 
   const outages = new RelayOutages();
-  const openLive = (filters: HubbleFilters): OpenLiveFeed => (sink) => {
-    const follower = new FlowFollower({
-      source: client,
-      request: { whitelist: [...filters.whitelist], blacklist: [...filters.blacklist] },
-      onResponse: (r) => {
-        metrics.relayResponse(r);
-        sink.response(r);
-      },
-    });
-    const off = follower.onStateChange((s) => {
-      metrics.relayStreamState(follower, s.kind);
-      sink.state(stateView(address, s));
-      if (s.kind === "reconnecting") log.warn(`relay stream reconnecting: ${s.lastError}`, { attempt: s.attempt });
-      if (s.kind === "live" && s.outage) {
-        outages.record(s.outage);
-        log.warn("relay stream live again: flows from the outage may be missing", { from: s.outage.from.toISOString(), to: s.outage.to.toISOString() });
-      }
-    });
-    metrics.relayStreamState(follower, follower.state.kind);
-    sink.state(stateView(address, follower.state));
-    follower.start();
-    return {
-      stop: () => {
-        off();
-        metrics.relayStreamClosed(follower);
-        void follower.stop();
-      },
+  const openLive =
+    (filters: HubbleFilters): OpenLiveFeed =>
+    (sink) => {
+      const follower = new FlowFollower({
+        source: client,
+        request: { whitelist: [...filters.whitelist], blacklist: [...filters.blacklist] },
+        onResponse: (r) => {
+          metrics.relayResponse(r);
+          sink.response(r);
+        },
+      });
+      const off = follower.onStateChange((s) => {
+        metrics.relayStreamState(follower, s.kind);
+        sink.state(stateView(address, s));
+        if (s.kind === "reconnecting") log.warn(`relay stream reconnecting: ${s.lastError}`, { attempt: s.attempt });
+        if (s.kind === "live" && s.outage) {
+          outages.record(s.outage);
+          log.warn("relay stream live again: flows from the outage may be missing", { from: s.outage.from.toISOString(), to: s.outage.to.toISOString() });
+        }
+      });
+      metrics.relayStreamState(follower, follower.state.kind);
+      sink.state(stateView(address, follower.state));
+      follower.start();
+      return {
+        stop: () => {
+          off();
+          metrics.relayStreamClosed(follower);
+          void follower.stop();
+        },
+      };
     };
-  };
 
   const demoScenario = config.relay.kind === "demo" && !config.demo.replay ? config.demo.scenario : undefined;
   const policies = await createPolicyService(config, demoScenario);

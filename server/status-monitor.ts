@@ -38,11 +38,7 @@ export class StatusMonitor {
   private async collect(now: number): Promise<RelayStatusView> {
     const checkedAt = new Date(now).toISOString();
     try {
-      const [status, nodes, oldestNs] = await Promise.all([
-        this.client.serverStatus(),
-        this.client.getNodes().catch(() => undefined),
-        this.oldestFlowNs(),
-      ]);
+      const [status, nodes, oldestNs] = await Promise.all([this.client.serverStatus(), this.client.getNodes().catch(() => undefined), this.oldestFlowNs()]);
       const numFlows = Number(status.numFlows);
       const maxFlows = Number(status.maxFlows);
       return {

@@ -94,9 +94,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   const focusedRows = useMemo(() => {
     const { node, edge, group } = view;
     if (!node && !edge) return viewRows;
-    return viewRows.filter((r: FlowRow) =>
-      edge ? rowMatchesEdge(r, edge, group) : rowMatchesNode(r, node!, group),
-    );
+    return viewRows.filter((r: FlowRow) => (edge ? rowMatchesEdge(r, edge, group) : rowMatchesNode(r, node!, group)));
   }, [viewRows, view]);
 
   const selectedRow = view.flow ? flows.rows.find((r) => r.id === view.flow) : undefined;
@@ -106,10 +104,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   });
 
   const update = useCallback((patch: Partial<ViewState>) => setView({ ...view, ...patch }), [setView, view]);
-  const addFilter = useCallback(
-    (entry: FilterEntry) => update({ query: { ...view.query, filters: [...view.query.filters, entry] } }),
-    [update, view.query],
-  );
+  const addFilter = useCallback((entry: FilterEntry) => update({ query: { ...view.query, filters: [...view.query.filters, entry] } }), [update, view.query]);
   const say = useCallback((text: string) => {
     setNotice(text);
     window.setTimeout(() => setNotice(undefined), 4000);
@@ -177,11 +172,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           </button>
         }
       />
-      {investigation ? (
-        <InvestigationBanner investigation={investigation} selected={selected.state === "found" ? selected.raw : undefined} />
-      ) : (
-        <RelayBanner relay={live.relay} />
-      )}
+      {investigation ? <InvestigationBanner investigation={investigation} selected={selected.state === "found" ? selected.raw : undefined} /> : <RelayBanner relay={live.relay} />}
       {problem && (
         <p role="alert" className="bg-amber-50 px-4 py-1 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
           Part of the link was not understood and was left out ({problem.param}: {problem.message}).
@@ -210,14 +201,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             />
           </section>
           {paused && !investigation && (
-            <PausedBar
-              pausedAtMs={pausedAtMs}
-              held={held.current.rows.length}
-              sampled={leftOut(shown.sampling?.latest)}
-              pages={pages}
-              browsing={browsing}
-              onBrowse={setBrowsing}
-            />
+            <PausedBar pausedAtMs={pausedAtMs} held={held.current.rows.length} sampled={leftOut(shown.sampling?.latest)} pages={pages} browsing={browsing} onBrowse={setBrowsing} />
           )}
           <section aria-label="Flows" className="min-h-0 flex-1">
             <FlowTable
@@ -226,7 +210,12 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
               newFlows={newFlows}
               status={
                 sampling && !paused ? (
-                  <span role="status" data-testid="sampling-notice" title={sampling} className="min-w-0 truncate rounded bg-sky-50 px-2 text-sky-900 dark:bg-sky-950 dark:text-sky-200">
+                  <span
+                    role="status"
+                    data-testid="sampling-notice"
+                    title={sampling}
+                    className="min-w-0 truncate rounded bg-sky-50 px-2 text-sky-900 dark:bg-sky-950 dark:text-sky-200"
+                  >
                     {sampling}
                   </span>
                 ) : undefined
@@ -244,14 +233,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
                   onClearPolicy={() => update({ policy: undefined })}
                 />
               }
-              emptyMessage={
-                <EmptyState
-                  relay={live.relay}
-                  view={view}
-                  rowsTotalBeforeFocus={flows.rows.length}
-                  l7Seen={l7Seen}
-                />
-              }
+              emptyMessage={<EmptyState relay={live.relay} view={view} rowsTotalBeforeFocus={flows.rows.length} l7Seen={l7Seen} />}
             />
           </section>
         </div>
@@ -270,15 +252,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
             }
             onClose={() => update({ flow: undefined, panel: undefined })}
             onAddFilter={addFilter}
-            policySlot={
-              <PolicyPanel
-                key={view.flow}
-                explainer={explainer}
-                flowId={view.flow}
-                raw={selected.state === "found" ? selected.raw : undefined}
-                row={selectedRow}
-              />
-            }
+            policySlot={<PolicyPanel key={view.flow} explainer={explainer} flowId={view.flow} raw={selected.state === "found" ? selected.raw : undefined} row={selectedRow} />}
           />
         )}
         {!view.flow && view.panel === "drops" && (

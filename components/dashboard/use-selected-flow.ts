@@ -7,10 +7,7 @@ import type { FlowQuery } from "@/lib/filter-model";
 import { withBasePath } from "@/lib/base-path";
 
 export type SelectedFlow =
-  | { readonly state: "none" }
-  | { readonly state: "loading" }
-  | { readonly state: "found"; readonly raw: JsonObject }
-  | { readonly state: "gone"; readonly reason: string };
+  { readonly state: "none" } | { readonly state: "loading" } | { readonly state: "found"; readonly raw: JsonObject } | { readonly state: "gone"; readonly reason: string };
 
 /**
  * The selected flow's Hubble JSON: from the flows in view, else fetched by uuid from the relay

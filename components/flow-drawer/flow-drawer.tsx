@@ -203,17 +203,7 @@ const ICON =
 const ACTION =
   "rounded border border-slate-300 px-1.5 py-px text-[11px] leading-4 text-slate-600 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-slate-600 dark:text-slate-300 dark:hover:bg-slate-800";
 
-function DetailSection({
-  section,
-  slot,
-  onCopy,
-  onAdd,
-}: {
-  section: Section;
-  slot: ReactNode;
-  onCopy(text: string, what: string): void;
-  onAdd(entry: FilterEntry): void;
-}) {
+function DetailSection({ section, slot, onCopy, onAdd }: { section: Section; slot: ReactNode; onCopy(text: string, what: string): void; onAdd(entry: FilterEntry): void }) {
   const headingId = useId();
   return (
     <section aria-labelledby={headingId} className="border-b border-slate-100 py-3 last:border-b-0 dark:border-slate-800/70">

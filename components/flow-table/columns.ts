@@ -2,19 +2,7 @@
 // wide it is, and which are shown by default. The user's choice persists in localStorage.
 import type { FlowDisplay } from "@/lib/flow-details/display";
 
-export const COLUMN_IDS = [
-  "time",
-  "source",
-  "destination",
-  "port",
-  "l7",
-  "verdict",
-  "dropReason",
-  "policy",
-  "direction",
-  "node",
-  "eventType",
-] as const;
+export const COLUMN_IDS = ["time", "source", "destination", "port", "l7", "verdict", "dropReason", "policy", "direction", "node", "eventType"] as const;
 export type ColumnId = (typeof COLUMN_IDS)[number];
 
 export interface ColumnDef {

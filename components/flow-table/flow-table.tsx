@@ -15,20 +15,7 @@
 // all 100,000 items on every batch; with index keys and a full buffer it measures nothing.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import {
-  memo,
-  useCallback,
-  useEffect,
-  useId,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  type KeyboardEvent,
-  type MouseEvent,
-  type PointerEvent,
-  type ReactNode,
-} from "react";
+import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from "react";
 import type { FlowRow } from "@/lib/flow-model";
 import { flowDisplay, type FlowDisplay, type VerdictTone } from "@/lib/flow-details/display";
 import { COLUMNS, COLUMNS_STORAGE_KEY, DEFAULT_COLUMNS, readColumnChoice, type ColumnId } from "./columns";
@@ -228,9 +215,12 @@ export function FlowTable({
     },
     [latest],
   );
-  const onRowPointerDown = useCallback((e: PointerEvent<HTMLDivElement>) => {
-    pressed.current = e.button === 0 ? rowAt(e.target) : undefined;
-  }, [rowAt]);
+  const onRowPointerDown = useCallback(
+    (e: PointerEvent<HTMLDivElement>) => {
+      pressed.current = e.button === 0 ? rowAt(e.target) : undefined;
+    },
+    [rowAt],
+  );
   const onRowClick = useCallback(
     (e: MouseEvent<HTMLDivElement>) => {
       const row = pressed.current ?? rowAt(e.target);

@@ -21,7 +21,12 @@ function DeleteInvestigation({ id }: { readonly id: string }) {
       setState({ failed: err instanceof Error ? err.message : String(err) });
     }
   };
-  if (state === "deleted") return <span role="status" data-testid="investigation-deleted" className="text-xs font-medium">Deleted: this link no longer opens it.</span>;
+  if (state === "deleted")
+    return (
+      <span role="status" data-testid="investigation-deleted" className="text-xs font-medium">
+        Deleted: this link no longer opens it.
+      </span>
+    );
   return (
     <span className="text-xs">
       <button
@@ -85,8 +90,8 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
           {investigation.title}
         </h1>
         <span className={`text-xs ${mutedText}`}>
-          saved {formatTime(investigation.createdAt)} · {investigation.flowCount.toLocaleString("en-US")} flows · policies as of{" "}
-          {formatTime(investigation.policies.since)} ({investigation.policies.policies.length} policies)
+          saved {formatTime(investigation.createdAt)} · {investigation.flowCount.toLocaleString("en-US")} flows · policies as of {formatTime(investigation.policies.since)} (
+          {investigation.policies.policies.length} policies)
         </span>
         {investigation.owner && <span className={`text-xs ${mutedText}`}>by {investigation.owner}</span>}
         {investigation.canDelete && <DeleteInvestigation id={investigation.id} />}

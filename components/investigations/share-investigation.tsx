@@ -152,14 +152,7 @@ function ShareDialog({
           >
             <label className="block">
               <span className="mb-1 block text-xs font-medium">Title</span>
-              <input
-                ref={first}
-                required
-                maxLength={MAX_TITLE}
-                value={title}
-                onChange={(e) => setTitle(e.target.value)}
-                className={`${inputClass} w-full`}
-              />
+              <input ref={first} required maxLength={MAX_TITLE} value={title} onChange={(e) => setTitle(e.target.value)} className={`${inputClass} w-full`} />
             </label>
             <label className="block">
               <span className="mb-1 block text-xs font-medium">Note</span>
@@ -172,9 +165,7 @@ function ShareDialog({
                 className={`${inputClass} h-auto w-full py-1`}
               />
             </label>
-            <p className={`text-xs ${mutedText}`}>
-              Saves the flows in view (up to 50,000), the selected flow, the view and the policies in force now.
-            </p>
+            <p className={`text-xs ${mutedText}`}>Saves the flows in view (up to 50,000), the selected flow, the view and the policies in force now.</p>
             <SharedWith />
             {phase.kind === "failed" && (
               <p role="alert" className="text-xs text-red-700 dark:text-red-400">

@@ -87,7 +87,11 @@ describe("DropsView", () => {
   });
 
   it("the selection in force shows pressed; a policy row toggles the policy filter", () => {
-    const view: ViewState = { ...defaultViewState(), query: { namespaces: [], verdicts: [], filters: [parseFilterEntry("drop-reason=POLICY_DENIED")] }, policy: "p:shop/default-deny" };
+    const view: ViewState = {
+      ...defaultViewState(),
+      query: { namespaces: [], verdicts: [], filters: [parseFilterEntry("drop-reason=POLICY_DENIED")] },
+      policy: "p:shop/default-deny",
+    };
     const { changes, section } = renderDrops(GROUPS, view);
     assert.equal(within(section("By drop reason")).getByTestId("drops-row").getAttribute("aria-pressed"), "true");
     const policyRow = within(section("By policy")).getAllByTestId("drops-row")[0];

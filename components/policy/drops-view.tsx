@@ -250,11 +250,13 @@ function PolicyChanges({
       <ul className="space-y-1 text-xs">
         {changes.slice(0, 10).map((c) => (
           <li key={c.version}>
-            <span className="tabular-nums text-slate-500 dark:text-slate-400">{new Date(c.sinceMs).toISOString().slice(11, 19)}Z</span>{" "}
-            version {c.version}
+            <span className="tabular-nums text-slate-500 dark:text-slate-400">{new Date(c.sinceMs).toISOString().slice(11, 19)}Z</span> version {c.version}
             {c.removed.length > 0 && <span className="text-slate-500 dark:text-slate-400"> · removed {c.removed.length}</span>}
             {caused.get(c.version) && (
-              <p data-testid="policy-change-caused" className={`ml-3 ${caused.get(c.version)!.caused > 0 ? "font-medium text-red-700 dark:text-red-400" : "text-slate-500 dark:text-slate-400"}`}>
+              <p
+                data-testid="policy-change-caused"
+                className={`ml-3 ${caused.get(c.version)!.caused > 0 ? "font-medium text-red-700 dark:text-red-400" : "text-slate-500 dark:text-slate-400"}`}
+              >
                 {caused.get(c.version)!.caused > 0
                   ? `caused ${caused.get(c.version)!.caused.toLocaleString("en-US")} of the ${caused.get(c.version)!.checked.toLocaleString("en-US")} drops since: the version before it would have allowed them`
                   : `caused none of the ${caused.get(c.version)!.checked.toLocaleString("en-US")} drops since: the version before it drops them too`}
@@ -273,10 +275,8 @@ function PolicyChanges({
                       className="rounded px-1 text-left hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-slate-800"
                     >
                       {p.how} <span className="font-mono">{label.slice(0, 120)}</span>:{" "}
-                      <span className={p.after > 0 ? "text-red-700 dark:text-red-400" : ""}>
-                        {p.after.toLocaleString("en-US")} drops since
-                      </span>{" "}
-                      ({p.before.toLocaleString("en-US")} before)
+                      <span className={p.after > 0 ? "text-red-700 dark:text-red-400" : ""}>{p.after.toLocaleString("en-US")} drops since</span> ({p.before.toLocaleString("en-US")}{" "}
+                      before)
                     </button>
                   </li>
                 );

@@ -94,7 +94,11 @@ function ExplanationView({ explanation: e, explainer }: { explanation: Explanati
         <span
           data-testid="policy-evidence"
           data-evidence={e.evidence}
-          title={e.evidence === "hubble" ? "The flow itself names the policy (*_denied_by / *_allowed_by)" : "Hubble names no policy for this; the explainer evaluated the loaded policies"}
+          title={
+            e.evidence === "hubble"
+              ? "The flow itself names the policy (*_denied_by / *_allowed_by)"
+              : "Hubble names no policy for this; the explainer evaluated the loaded policies"
+          }
           className={`rounded px-1.5 py-0.5 ${e.evidence === "hubble" ? "bg-sky-100 text-sky-800 dark:bg-sky-900/50 dark:text-sky-300" : "bg-violet-100 text-violet-800 dark:bg-violet-900/50 dark:text-violet-300"}`}
         >
           {EVIDENCE[e.evidence] ?? e.evidence}

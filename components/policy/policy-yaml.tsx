@@ -35,11 +35,7 @@ export function PolicyYaml({ yaml, rule }: { yaml: string; rule?: string }) {
           const n = i + 1;
           const hit = range !== null && n >= range.start && n <= range.end;
           return (
-            <div
-              key={i}
-              data-highlighted={hit ? "true" : undefined}
-              className={`flex whitespace-pre ${hit ? "bg-amber-100 dark:bg-amber-900/50" : ""}`}
-            >
+            <div key={i} data-highlighted={hit ? "true" : undefined} className={`flex whitespace-pre ${hit ? "bg-amber-100 dark:bg-amber-900/50" : ""}`}>
               <span aria-hidden="true" className="mr-2 inline-block shrink-0 select-none pl-1 text-right text-slate-400 dark:text-slate-500" style={{ width: `${width + 1}ch` }}>
                 {n}
               </span>

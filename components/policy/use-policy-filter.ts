@@ -9,10 +9,7 @@ import type { FlowRow } from "@/lib/flow-model";
 import type { PolicyExplainer } from "./use-policy-explainer";
 
 export function usePolicyFilteredRows(rows: readonly FlowRow[], policy: string | undefined, explainer: PolicyExplainer): readonly FlowRow[] {
-  return useMemo(
-    () => (policy ? rows.filter((r) => isInvestigatedDrop(r) && chargedTo(explainer.attribution(r), policy)) : rows),
-    [rows, policy, explainer],
-  );
+  return useMemo(() => (policy ? rows.filter((r) => isInvestigatedDrop(r) && chargedTo(explainer.attribution(r), policy)) : rows), [rows, policy, explainer]);
 }
 
 /** The table's policy cell for rows Hubble names no policy for: drops charged by the explainer. */

@@ -130,9 +130,25 @@ export const MapEdge = memo(function MapEdge({
         markerEnd={`url(#${markerId(markerPrefix, health.kind)})`}
         className={`${EDGE_STROKE[health.kind]} pointer-events-none`}
       />
-      {health.minorDrops && <circle data-mark="drops" cx={g.label.x} cy={g.label.y} r={3.5} className="pointer-events-none fill-red-600 stroke-white dark:fill-red-400 dark:stroke-slate-950" strokeWidth={1} />}
+      {health.minorDrops && (
+        <circle
+          data-mark="drops"
+          cx={g.label.x}
+          cy={g.label.y}
+          r={3.5}
+          className="pointer-events-none fill-red-600 stroke-white dark:fill-red-400 dark:stroke-slate-950"
+          strokeWidth={1}
+        />
+      )}
       {health.minorHttpErrors && (
-        <circle data-mark="http-errors" cx={g.label.x + (health.minorDrops ? 8 : 0)} cy={g.label.y} r={3.5} className="pointer-events-none fill-orange-500 stroke-white dark:fill-orange-400 dark:stroke-slate-950" strokeWidth={1} />
+        <circle
+          data-mark="http-errors"
+          cx={g.label.x + (health.minorDrops ? 8 : 0)}
+          cy={g.label.y}
+          r={3.5}
+          className="pointer-events-none fill-orange-500 stroke-white dark:fill-orange-400 dark:stroke-slate-950"
+          strokeWidth={1}
+        />
       )}
       {/* Above the line's middle, side by side, clear of the drop / 5xx dots on it. */}
       {security.encrypted && (
@@ -196,7 +212,9 @@ export function EdgeLabel({ id, text, at, emphasised = false }: { id: string; te
         width={w}
         height={LABEL_H}
         rx={4}
-        className={emphasised ? "fill-white stroke-slate-400 dark:fill-slate-800 dark:stroke-slate-500" : "fill-white/95 stroke-slate-200 dark:fill-slate-900/95 dark:stroke-slate-700"}
+        className={
+          emphasised ? "fill-white stroke-slate-400 dark:fill-slate-800 dark:stroke-slate-500" : "fill-white/95 stroke-slate-200 dark:fill-slate-900/95 dark:stroke-slate-700"
+        }
       />
       <text y={4} textAnchor="middle" className="fill-slate-700 font-mono text-[10px] dark:fill-slate-200">
         {text}

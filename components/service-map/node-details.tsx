@@ -22,7 +22,12 @@ export function NodeDetails({ node, at, lock }: { node: ServiceMapNode; at: { x:
       const list = d === "ingress" ? lock.ingress : lock.egress;
       if (list.length === 0) continue;
       for (const [i, p] of list.slice(0, 4).entries()) {
-        lines.push({ key: `l${d}${i}`, left: i === 0 ? `${d} locked` : "", right: clip(`${p.kind === "NetworkPolicy" ? "KNP" : p.kind === "CiliumNetworkPolicy" ? "CNP" : "CCNP"} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`, 30), bad: true });
+        lines.push({
+          key: `l${d}${i}`,
+          left: i === 0 ? `${d} locked` : "",
+          right: clip(`${p.kind === "NetworkPolicy" ? "KNP" : p.kind === "CiliumNetworkPolicy" ? "CNP" : "CCNP"} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`, 30),
+          bad: true,
+        });
       }
       if (list.length > 4) lines.push({ key: `l${d}m`, left: "", right: `… ${list.length - 4} more` });
     }

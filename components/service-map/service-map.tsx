@@ -11,7 +11,20 @@ import type { FlowRow } from "@/lib/flow-model";
 import { edgeGeometry, edgeLanes } from "@/lib/service-map/geometry";
 import { collapseNamespaces, type CollapsedInfo, focusNamespaces, namespacesToCollapse } from "@/lib/service-map/collapse";
 import { placeEdgeLabels, type LabelRequest } from "@/lib/service-map/label-placement";
-import { BOX_LABEL, CELL_H, CELL_W, contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, NODE_H, NODE_W, type NodePosition, type Rect, type ViewportSize } from "@/lib/service-map/layout";
+import {
+  BOX_LABEL,
+  CELL_H,
+  CELL_W,
+  contentBounds,
+  MapLayout,
+  type NamespaceBox,
+  namespaceBoxes,
+  NODE_H,
+  NODE_W,
+  type NodePosition,
+  type Rect,
+  type ViewportSize,
+} from "@/lib/service-map/layout";
 import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapEdge, ServiceMapNode, ServiceMapSnapshot } from "@/lib/service-map/types";
 import type { MapState } from "@/lib/service-map/wire";
@@ -140,7 +153,11 @@ const MapCanvas = memo(function MapCanvas({
   // Collapsed namespaces: those the map collapsed to stay legible (sticky for the view, so the map
   // does not flip as nodes arrive) and those the user collapsed, minus those the user expanded and
   // those holding the selection.
-  const [toggled, setToggled] = useState<{ key: string; expanded: ReadonlySet<string>; collapsed: ReadonlySet<string> }>({ key: layoutKey, expanded: new Set(), collapsed: new Set() });
+  const [toggled, setToggled] = useState<{ key: string; expanded: ReadonlySet<string>; collapsed: ReadonlySet<string> }>({
+    key: layoutKey,
+    expanded: new Set(),
+    collapsed: new Set(),
+  });
   const user = toggled.key === layoutKey ? toggled : { key: layoutKey, expanded: NO_NAMESPACES, collapsed: NO_NAMESPACES };
   const autoCollapsed = useRef<{ key: string; set: Set<string> }>({ key: layoutKey, set: new Set() });
   if (autoCollapsed.current.key !== layoutKey) autoCollapsed.current = { key: layoutKey, set: new Set() };
@@ -188,10 +205,7 @@ const MapCanvas = memo(function MapCanvas({
   );
 
   // A collapsed namespace is laid out like an entity: one card, no box of its own to keep apart.
-  const layoutGraph = useMemo(
-    () => ({ nodes: view.nodes.map((n) => (n.kind === "namespace" ? { id: n.id, namespace: "" } : n)), edges: view.edges }),
-    [view.nodes, view.edges],
-  );
+  const layoutGraph = useMemo(() => ({ nodes: view.nodes.map((n) => (n.kind === "namespace" ? { id: n.id, namespace: "" } : n)), edges: view.edges }), [view.nodes, view.edges]);
   const positions = useMemo(() => {
     void layoutVersion; // a pin or a reset changes the layout without a new snapshot
     // Right after a grouping change the snapshot still has the old ids: do not place those. Nor
@@ -206,7 +220,14 @@ const MapCanvas = memo(function MapCanvas({
     () => (dragging ? new Map(positions).set(dragging.id, { x: dragging.x, y: dragging.y, pinned: true }) : positions),
     [positions, dragging],
   );
-  const boxes = useMemo(() => namespaceBoxes(view.nodes.filter((n) => n.kind !== "namespace"), shown), [view.nodes, shown]);
+  const boxes = useMemo(
+    () =>
+      namespaceBoxes(
+        view.nodes.filter((n) => n.kind !== "namespace"),
+        shown,
+      ),
+    [view.nodes, shown],
+  );
   const lanes = useMemo(() => edgeLanes(view.edges), [view.edges]);
   const nodeById = useMemo(() => new Map(view.nodes.map((n) => [n.id, n])), [view.nodes]);
   const edgeById = useMemo(() => new Map(view.edges.map((e) => [e.id, e])), [view.edges]);
@@ -485,8 +506,18 @@ const MapCanvas = memo(function MapCanvas({
         onFit={() => fit(false)}
         onResetLayout={resetLayout}
         collapsed={view.collapsed.namespaces.size}
-        onExpandAll={() => toggleNamespaces([...view.collapsed.namespaces.values()].map((c) => c.namespace), true)}
-        onCollapseAll={() => toggleNamespaces(view.namespaces.filter((ns) => !selectionNamespaces.has(ns)), false)}
+        onExpandAll={() =>
+          toggleNamespaces(
+            [...view.collapsed.namespaces.values()].map((c) => c.namespace),
+            true,
+          )
+        }
+        onCollapseAll={() =>
+          toggleNamespaces(
+            view.namespaces.filter((ns) => !selectionNamespaces.has(ns)),
+            false,
+          )
+        }
       />
       <MapNotes snapshot={snapshot} missingSelection={!!missingSelection} />
     </div>
@@ -544,7 +575,14 @@ function NamespaceBoxView({ box, onCollapse }: { box: NamespaceBox; onCollapse?:
           }}
         >
           <title>{`Collapse ${box.namespace} into one node`}</title>
-          <rect x={box.x + 4} y={box.y + 3} width={Math.min(box.width - 8, label.length * 7.5 + 26)} height={BOX_LABEL - 4} rx={4} className="fill-transparent group-hover:fill-slate-200 group-focus-visible:stroke-sky-500 dark:group-hover:fill-slate-800" />
+          <rect
+            x={box.x + 4}
+            y={box.y + 3}
+            width={Math.min(box.width - 8, label.length * 7.5 + 26)}
+            height={BOX_LABEL - 4}
+            rx={4}
+            className="fill-transparent group-hover:fill-slate-200 group-focus-visible:stroke-sky-500 dark:group-hover:fill-slate-800"
+          />
           <text x={box.x + 10} y={box.y + BOX_LABEL - 6} className="fill-slate-500 text-[12px] font-semibold dark:fill-slate-400">
             {`− ${label}`}
           </text>

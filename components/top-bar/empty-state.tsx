@@ -169,7 +169,8 @@ function Reason({ reason }: { reason: EmptyReason }) {
         <>
           <h2 className={title}>Waiting for flows</h2>
           <p>
-            Connected{reason.address ? (
+            Connected
+            {reason.address ? (
               <>
                 {" "}
                 to <span className="font-mono">{reason.address}</span>

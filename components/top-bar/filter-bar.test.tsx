@@ -30,7 +30,11 @@ function renderBar(initial: FlowQuery = EMPTY, selection?: MapSelectionChip) {
   const input = screen.getByRole("combobox", { name: "Filter flows" }) as HTMLInputElement;
   const chips = () => {
     const list = screen.queryByRole("list", { name: "Active filters" });
-    return list ? within(list).queryAllByRole("listitem").map((li) => li.textContent) : [];
+    return list
+      ? within(list)
+          .queryAllByRole("listitem")
+          .map((li) => li.textContent)
+      : [];
   };
   const type = (text: string) => fireEvent.change(input, { target: { value: text } });
   const press = (key: string) => fireEvent.keyDown(input, { key });

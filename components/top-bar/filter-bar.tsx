@@ -1,15 +1,6 @@
 "use client";
 
-import {
-  type ClipboardEvent,
-  type KeyboardEvent,
-  type Ref,
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-} from "react";
+import { type ClipboardEvent, type KeyboardEvent, type Ref, useEffect, useId, useMemo, useRef, useState } from "react";
 import {
   analyzeHubbleObserveCommand,
   FilterSyntaxError,
@@ -85,7 +76,9 @@ export function FilterBar({ query, onQueryChange, rows, inputRef, selection }: F
   }, [rows]);
   const suggestions = useMemo(() => {
     if (!open || looksLikeHubbleObserveCommand(text)) return [];
-    return suggestFilterEntries(text, rowsRef.current, SUGGESTION_LIMIT + query.filters.length).filter((s) => !isActiveEntry(s, query)).slice(0, SUGGESTION_LIMIT);
+    return suggestFilterEntries(text, rowsRef.current, SUGGESTION_LIMIT + query.filters.length)
+      .filter((s) => !isActiveEntry(s, query))
+      .slice(0, SUGGESTION_LIMIT);
   }, [open, text, query]);
   const activeIndex = active < suggestions.length ? active : -1;
   const showList = open && suggestions.length > 0;
@@ -308,7 +301,12 @@ export function FilterBar({ query, onQueryChange, rows, inputRef, selection }: F
               </p>
             ))}
           </div>
-          <button type="button" aria-label="Dismiss" className={`rounded px-1 ${mutedText} hover:text-slate-900 dark:hover:text-white ${focusRing}`} onClick={() => setNotice(undefined)}>
+          <button
+            type="button"
+            aria-label="Dismiss"
+            className={`rounded px-1 ${mutedText} hover:text-slate-900 dark:hover:text-white ${focusRing}`}
+            onClick={() => setNotice(undefined)}
+          >
             ×
           </button>
         </div>

@@ -1,20 +1,14 @@
 // Hooks shared by the top-bar components.
-import {
-  type FocusEvent,
-  type KeyboardEvent,
-  type Ref,
-  type RefCallback,
-  useCallback,
-  useEffect,
-  useRef,
-  useState,
-  useSyncExternalStore,
-} from "react";
+import { type FocusEvent, type KeyboardEvent, type Ref, type RefCallback, useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 
 const noSubscription = () => () => {};
 /** False while rendering on the server and hydrating, true after: for text that depends on the browser (time zone, clock). */
 export function useIsClient(): boolean {
-  return useSyncExternalStore(noSubscription, () => true, () => false);
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 }
 
 /** The clock, ticking every `intervalMs` while `active` (for countdowns); frozen otherwise. */

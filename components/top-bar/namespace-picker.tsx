@@ -191,9 +191,7 @@ export function NamespacePicker({ value, onChange }: NamespacePickerProps) {
             })}
           </ul>
           {namespaces.isPending && <p className={`px-2 py-1 ${mutedText}`}>Loading namespaces…</p>}
-          {namespaces.isSuccess && options.length === 0 && term === "" && (
-            <p className={`px-2 py-1 ${mutedText}`}>The relay reports no namespaces with flows in the last hour.</p>
-          )}
+          {namespaces.isSuccess && options.length === 0 && term === "" && <p className={`px-2 py-1 ${mutedText}`}>The relay reports no namespaces with flows in the last hour.</p>}
         </div>
       )}
     </div>

@@ -70,7 +70,9 @@ export function RelayBanner({ relay }: RelayBannerProps) {
           </span>
         </span>
       )}
-      <span>{failed ? "The view keeps the flows it already had; reload the page to try again." : "The view keeps the flows it already had; new flows resume when the relay is back."}</span>
+      <span>
+        {failed ? "The view keeps the flows it already had; reload the page to try again." : "The view keeps the flows it already had; new flows resume when the relay is back."}
+      </span>
     </div>
   );
 }

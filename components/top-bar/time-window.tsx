@@ -28,7 +28,13 @@ export function TimeWindow({ since, until, onWindowChange, paused, onPauseChange
     // `relative` here, not in the group: the group clips its children (rounded corners), the popover must not be.
     <div className="relative inline-flex items-center gap-1">
       <div role="group" aria-label="Time window" className={segmentGroupClass}>
-        <button type="button" className={toggleClass} aria-pressed={tw.kind === "live"} title="Follow new flows as they arrive" onClick={() => onWindowChange(undefined, undefined)}>
+        <button
+          type="button"
+          className={toggleClass}
+          aria-pressed={tw.kind === "live"}
+          title="Follow new flows as they arrive"
+          onClick={() => onWindowChange(undefined, undefined)}
+        >
           Live
         </button>
         {RELATIVE_WINDOWS.map((w) => (

@@ -60,13 +60,7 @@ export function TopBar({ view, onChange, rows, relay, paused, onPauseChange, onS
       <div className="flex flex-wrap items-center gap-2">
         <NamespacePicker value={q.namespaces} onChange={(namespaces) => setQuery({ ...q, namespaces })} />
         <VerdictToggles value={q.verdicts} onChange={(verdicts) => setQuery({ ...q, verdicts })} />
-        <TimeWindow
-          since={q.since}
-          until={q.until}
-          onWindowChange={(since, until) => setQuery(withWindow(q, since, until))}
-          paused={paused}
-          onPauseChange={onPauseChange}
-        />
+        <TimeWindow since={q.since} until={q.until} onWindowChange={(since, until) => setQuery(withWindow(q, since, until))} paused={paused} onPauseChange={onPauseChange} />
         <div className="ml-auto flex flex-wrap items-center gap-2">
           <button type="button" className={buttonClass} onClick={onShare} title="Copy a link to this view (a relative window becomes absolute)">
             Share

@@ -71,7 +71,10 @@ describe("policies one may read (lib/access/policies.ts)", () => {
       cases.filter(([, , want]) => want).map(([, p]) => p.name),
     );
     assert.deepEqual(Object.keys(scoped.namespaceLabels), ["shop"]);
-    assert.deepEqual(scoped.workloadPorts?.map((w) => w.namespace), ["shop"]);
+    assert.deepEqual(
+      scoped.workloadPorts?.map((w) => w.namespace),
+      ["shop"],
+    );
     assert.equal(scopePolicySet(set, ALL_NAMESPACES), set);
   });
 

@@ -12,7 +12,13 @@ function settings(over: Partial<AuthRequestSettings> = {}): AuthRequestSettings 
 }
 
 const proxied = (peer: string, extra: Record<string, string> = {}, token = TOKEN) =>
-  new Headers({ [PEER_HEADER]: `${token} ${peer}`, "x-forwarded-user": "alice", "x-forwarded-email": "alice@example.com", "x-forwarded-groups": "shop-team, ops,shop-team", ...extra });
+  new Headers({
+    [PEER_HEADER]: `${token} ${peer}`,
+    "x-forwarded-user": "alice",
+    "x-forwarded-email": "alice@example.com",
+    "x-forwarded-groups": "shop-team, ops,shop-team",
+    ...extra,
+  });
 
 describe("proxy sign-in: X-Forwarded-* only from trusted proxy addresses", () => {
   it("believes the headers from loopback (a sidecar), with the groups split and de-duplicated", async () => {
@@ -81,7 +87,13 @@ describe("OIDC sessions: sealed cookies", () => {
     const good = (await cookieOf({ u: "alice" })).get("cookie")!;
     const value = good.split(`${SESSION_COOKIE}=`)[1]!;
     const flipped = new Headers({ cookie: `${SESSION_COOKIE}=${value.slice(0, 20)}${value[20] === "A" ? "B" : "A"}${value.slice(21)}` });
-    for (const [what, headers] of [["expired", expired], ["foreign", foreign], ["login purpose", login], ["altered", flipped], ["none", new Headers()]] as const) {
+    for (const [what, headers] of [
+      ["expired", expired],
+      ["foreign", foreign],
+      ["login purpose", login],
+      ["altered", flipped],
+      ["none", new Headers()],
+    ] as const) {
       const r = await checkRequest(headers, oidc, NOW);
       assert.equal(r.ok, false, what);
     }

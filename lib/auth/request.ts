@@ -44,9 +44,7 @@ export interface Person {
   readonly groups: readonly string[];
 }
 
-export type AuthCheck =
-  | { ok: true; person: Person }
-  | { ok: false; reason: "no-session" | "untrusted-peer" | "no-user" | "no-peer"; message: string };
+export type AuthCheck = { ok: true; person: Person } | { ok: false; reason: "no-session" | "untrusted-peer" | "no-user" | "no-peer"; message: string };
 
 export const ANONYMOUS: Person = { user: "anonymous", email: null, groups: [] };
 

@@ -60,7 +60,6 @@ function fromHubble(p: PolicyRef): PolicyId | undefined {
   return { kind, namespace: kind === "CiliumClusterwideNetworkPolicy" ? "" : p.namespace, name: p.name };
 }
 
-
 /** Whether the drop is charged to the policy with this `policyKey` (the `policy=` view filter). */
 export function chargedTo(a: DropAttribution, key: string): boolean {
   return a.policies.some((p) => policyKey(p) === key);

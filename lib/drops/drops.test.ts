@@ -3,7 +3,18 @@ import { test } from "node:test";
 import type { FlowRow } from "../flow-model";
 import { defaultViewState } from "../view-state";
 import { flow, pod, T0, world } from "../service-map/testing";
-import { attributeDrop, attributedKeys, chargedTo, ExplanationCache, applyDropSelection, groupDrops, isDropSelectionActive, parsePolicyKey, policyCell, type DropAttribution } from "./index";
+import {
+  attributeDrop,
+  attributedKeys,
+  chargedTo,
+  ExplanationCache,
+  applyDropSelection,
+  groupDrops,
+  isDropSelectionActive,
+  parsePolicyKey,
+  policyCell,
+  type DropAttribution,
+} from "./index";
 import { allowed, defaultDeny, denyRule } from "./testing";
 import { bucketIndex, sparklinePath, windowOfRows } from "./sparkline";
 
@@ -23,7 +34,11 @@ test("attribution: a decisive rule wins over isolating policies and Hubble's lis
 });
 
 test("attribution: default deny is charged to every isolating policy, once each", () => {
-  const e = defaultDeny([{ ...CNP, direction: "egress" }, { ...KNP, direction: "egress" }, { ...KNP, direction: "ingress" }]);
+  const e = defaultDeny([
+    { ...CNP, direction: "egress" },
+    { ...KNP, direction: "egress" },
+    { ...KNP, direction: "ingress" },
+  ]);
   const a = attributeDrop(dropped(), e);
   assert.equal(a.role, "isolating");
   assert.deepEqual(attributedKeys(a), ["CiliumNetworkPolicy/payments/payments-egress", "NetworkPolicy/payments/default-deny"]);
@@ -82,17 +97,35 @@ test("groups: counts drops and audits per policy, reason and namespace pair; for
   const g = groupDrops(rows, (r) => explained.get(r)!, windowOfRows(rows), { buckets: 10 });
   assert.equal(g.total, 3);
   assert.equal(g.unattributed, 0);
-  assert.deepEqual(g.byPolicy.map((p) => [p.label, p.count, p.dropped, p.audited]), [
-    ["payments/default-deny", 2, 1, 1],
-    ["deny-frontend-to-data", 1, 1, 0],
-  ]);
+  assert.deepEqual(
+    g.byPolicy.map((p) => [p.label, p.count, p.dropped, p.audited]),
+    [
+      ["payments/default-deny", 2, 1, 1],
+      ["deny-frontend-to-data", 1, 1, 0],
+    ],
+  );
   assert.deepEqual(g.byPolicy[0].select, { kind: "policy", policy: "NetworkPolicy/payments/default-deny" });
   assert.match(g.byPolicy[0].title, /^NetworkPolicy payments\/default-deny/);
-  assert.deepEqual(g.byReason.map((r) => [r.label, r.count]), [["POLICY_DENIED", 2], ["POLICY_DENY", 1]]);
-  assert.deepEqual(g.byNamespacePair.map((r) => [r.label, r.count]), [["monitoring → payments", 2], ["shop-frontend → data", 1]]);
+  assert.deepEqual(
+    g.byReason.map((r) => [r.label, r.count]),
+    [
+      ["POLICY_DENIED", 2],
+      ["POLICY_DENY", 1],
+    ],
+  );
+  assert.deepEqual(
+    g.byNamespacePair.map((r) => [r.label, r.count]),
+    [
+      ["monitoring → payments", 2],
+      ["shop-frontend → data", 1],
+    ],
+  );
   assert.deepEqual(g.byNamespacePair[0].select, { kind: "namespaces", from: "monitoring", to: "payments" });
   // Sparkline buckets sum to the count and place times in order.
-  assert.equal(g.byPolicy[0].buckets.reduce((s, c) => s + c, 0), 2);
+  assert.equal(
+    g.byPolicy[0].buckets.reduce((s, c) => s + c, 0),
+    2,
+  );
   assert.equal(g.byPolicy[0].buckets[9], 1);
 });
 
@@ -131,16 +164,25 @@ test("selection: a policy sets the client-side policy parameter and toggles off"
 test("selection: a drop reason replaces an earlier one (two would AND to nothing)", () => {
   const a = applyDropSelection(defaultViewState(), { kind: "reason", reason: "POLICY_DENIED" })!;
   const b = applyDropSelection(a, { kind: "reason", reason: "POLICY_DENY" })!;
-  assert.deepEqual(b.query.filters.map((f) => `${f.kind}=${f.value}`), ["drop-reason=POLICY_DENY"]);
+  assert.deepEqual(
+    b.query.filters.map((f) => `${f.kind}=${f.value}`),
+    ["drop-reason=POLICY_DENY"],
+  );
   assert.equal(isDropSelectionActive(b, { kind: "reason", reason: "POLICY_DENY" }), true);
 });
 
 test("selection: a namespace pair becomes from/to namespace filters and narrows to drops", () => {
   const v = applyDropSelection(defaultViewState(), { kind: "namespaces", from: "monitoring", to: "payments" })!;
-  assert.deepEqual(v.query.filters.map((f) => `${f.direction}:${f.kind}=${f.value}`), ["from:namespace=monitoring", "to:namespace=payments"]);
+  assert.deepEqual(
+    v.query.filters.map((f) => `${f.direction}:${f.kind}=${f.value}`),
+    ["from:namespace=monitoring", "to:namespace=payments"],
+  );
   assert.deepEqual(v.query.verdicts, ["DROPPED", "AUDIT"]);
   const only = applyDropSelection(defaultViewState(), { kind: "namespaces", from: "", to: "payments" })!;
-  assert.deepEqual(only.query.filters.map((f) => `${f.direction}:${f.kind}=${f.value}`), ["to:namespace=payments"]);
+  assert.deepEqual(
+    only.query.filters.map((f) => `${f.direction}:${f.kind}=${f.value}`),
+    ["to:namespace=payments"],
+  );
 });
 
 test("selection: values the filter model refuses are not turned into filters", () => {

@@ -61,12 +61,7 @@ interface Acc {
   select: DropSelection | undefined;
 }
 
-export function groupDrops(
-  rows: readonly FlowRow[],
-  attribution: (row: FlowRow) => DropAttribution,
-  window: TimeWindowMs,
-  options: GroupOptions = {},
-): DropGroups {
+export function groupDrops(rows: readonly FlowRow[], attribution: (row: FlowRow) => DropAttribution, window: TimeWindowMs, options: GroupOptions = {}): DropGroups {
   const n = options.buckets ?? DEFAULT_BUCKETS;
   function* entries(): Iterable<DropCount> {
     for (const row of rows) {
@@ -165,7 +160,16 @@ function finish(map: Map<string, Acc>, max: number, n: number): DropGroup[] {
   if (all.length <= max) return all;
   const kept = all.slice(0, max - 1);
   const rest = all.slice(max - 1);
-  const other: Acc = { key: "\u0000other", label: `${rest.length} more`, title: "Smaller groups, together", count: 0, dropped: 0, audited: 0, buckets: new Array<number>(n).fill(0), select: undefined };
+  const other: Acc = {
+    key: "\u0000other",
+    label: `${rest.length} more`,
+    title: "Smaller groups, together",
+    count: 0,
+    dropped: 0,
+    audited: 0,
+    buckets: new Array<number>(n).fill(0),
+    select: undefined,
+  };
   for (const r of rest) {
     other.count += r.count;
     other.dropped += r.dropped;

@@ -28,7 +28,10 @@ export function applyDropSelection(view: ViewState, selection: DropSelection): V
     }
     case "namespaces": {
       const added: FilterEntry[] = [];
-      for (const [dir, ns] of [["from", selection.from], ["to", selection.to]] as const) {
+      for (const [dir, ns] of [
+        ["from", selection.from],
+        ["to", selection.to],
+      ] as const) {
         if (!ns) continue;
         const entry = entryOf(`${dir}:namespace=${ns}`);
         if (!entry) return undefined;

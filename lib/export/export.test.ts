@@ -100,12 +100,12 @@ describe("CSV export", () => {
       ["a,b", '"a,b"'],
       ['say "hi"', '"say ""hi"""'],
       ["two\nlines", '"two\nlines"'],
-      ["=HYPERLINK(\"http://x\")", '"\'=HYPERLINK(""http://x"")"'],
+      ['=HYPERLINK("http://x")', '"\'=HYPERLINK(""http://x"")"'],
       ["+1", "'+1"],
       ["-2", "'-2"],
       ["@SUM(A1)", "'@SUM(A1)"],
       ["\tcmd", "'\tcmd"],
-      ["\rcmd", "\"'\rcmd\""],
+      ["\rcmd", '"\'\rcmd"'],
       [" =not-first", " =not-first"],
       [42, "42"],
       [undefined, ""],
@@ -126,7 +126,10 @@ describe("CSV export", () => {
     assert.ok(csv.endsWith("\r\n"));
     const records = parseCsv(csv);
     assert.equal(records.length, 2);
-    assert.deepEqual(records[0], CSV_COLUMNS.map((c) => c.header));
+    assert.deepEqual(
+      records[0],
+      CSV_COLUMNS.map((c) => c.header),
+    );
     const rec = Object.fromEntries(records[0].map((h, i) => [h, records[1][i]]));
     assert.equal(rec.source_pod, "'=cmd|' /C calc'!A0");
     assert.equal(rec.source, "shop/=cmd|' /C calc'!A0");

@@ -3,14 +3,7 @@ import assert from "node:assert/strict";
 import { toJson } from "@bufbuild/protobuf";
 import { FlowFilterSchema } from "../../proto/gen/flow/flow_pb";
 import { parseFilterEntry } from "./entry";
-import {
-  analyzeHubbleObserveCommand,
-  cliConflicts,
-  HubbleCommandError,
-  parseHubbleObserveCommand,
-  toHubbleObserveArgs,
-  toHubbleObserveCommand,
-} from "./cli";
+import { analyzeHubbleObserveCommand, cliConflicts, HubbleCommandError, parseHubbleObserveCommand, toHubbleObserveArgs, toHubbleObserveCommand } from "./cli";
 import { toHubbleFilters } from "./hubble-filters";
 import { splitShellWords } from "./shell";
 import type { FlowQuery } from "./query";
@@ -56,21 +49,33 @@ test("entries map to the CLI flags of the mapping table", () => {
     assert.deepEqual(toHubbleObserveArgs(q({ filters: [entry] })), args, entry);
   }
   assert.deepEqual(toHubbleObserveArgs(q({ namespaces: ["a", "b"], verdicts: ["DROPPED", "AUDIT"], since: "5m", until: "1m" })), [
-    "--namespace", "a", "--namespace", "b", "--verdict", "DROPPED", "--verdict", "AUDIT", "--since", "5m", "--until", "1m",
+    "--namespace",
+    "a",
+    "--namespace",
+    "b",
+    "--verdict",
+    "DROPPED",
+    "--verdict",
+    "AUDIT",
+    "--since",
+    "5m",
+    "--until",
+    "1m",
   ]);
   assert.deepEqual(toHubbleObserveArgs(q({ since: "5m", until: "1m" }), { follow: true, last: 100, output: "jsonpb" }), [
-    "--since", "5m", "--last", "100", "--follow", "-o", "jsonpb",
+    "--since",
+    "5m",
+    "--last",
+    "100",
+    "--follow",
+    "-o",
+    "jsonpb",
   ]);
 });
 
 test("the command line is shell-quoted", () => {
-  const cmd = toHubbleObserveCommand(
-    q({ verdicts: ["DROPPED"], filters: ["label=app in (a,b)", "to:fqdn=*.cilium.io", "http-path=it's", "!http-status=5+"] }),
-  );
-  assert.equal(
-    cmd,
-    "hubble observe --verdict DROPPED --label 'app in (a,b)' --to-fqdn '*.cilium.io' --http-path 'it'\\''s' --not --http-status 5+",
-  );
+  const cmd = toHubbleObserveCommand(q({ verdicts: ["DROPPED"], filters: ["label=app in (a,b)", "to:fqdn=*.cilium.io", "http-path=it's", "!http-status=5+"] }));
+  assert.equal(cmd, "hubble observe --verdict DROPPED --label 'app in (a,b)' --to-fqdn '*.cilium.io' --http-path 'it'\\''s' --not --http-status 5+");
   // and a POSIX shell word splitter gives the arguments back
   assert.deepEqual(splitShellWords(cmd).words.slice(2), toHubbleObserveArgs(parseHubbleObserveCommand(cmd)));
 });
@@ -102,9 +107,7 @@ test("pasted commands parse into queries", () => {
 });
 
 test("flags that do not filter are accepted and reported as ignored", () => {
-  const r = analyzeHubbleObserveCommand(
-    "hubble observe -o jsonpb --follow --last 100 --print-raw-filters --server relay:4245 --tls -P --until 1m -n shop | jq .flow",
-  );
+  const r = analyzeHubbleObserveCommand("hubble observe -o jsonpb --follow --last 100 --print-raw-filters --server relay:4245 --tls -P --until 1m -n shop | jq .flow");
   assert.deepEqual(r.query, q({ namespaces: ["shop"] }));
   assert.deepEqual(r.ignored, [
     'everything from "| jq .flow" on (another command)',
@@ -125,9 +128,7 @@ test("combinations the CLI refuses are accepted with the CLI's message as a warn
     "filters --from-pod and --namespace cannot be combined: the hubble CLI refuses this combination; Hubble Lens applies it as written",
     "filters --label and --from-label cannot be combined: the hubble CLI refuses this --not combination; Hubble Lens applies it as written",
   ]);
-  assert.deepEqual(cliConflicts(q({ filters: ["ip=1.2.3.4", "from:fqdn=x.io"] })), [
-    { list: "whitelist", message: "filters --from-fqdn and --ip cannot be combined" },
-  ]);
+  assert.deepEqual(cliConflicts(q({ filters: ["ip=1.2.3.4", "from:fqdn=x.io"] })), [{ list: "whitelist", message: "filters --from-fqdn and --ip cannot be combined" }]);
   assert.deepEqual(cliConflicts(q({ namespaces: ["shop", "web"], filters: ["pod=shop/x"] })), [
     { list: "whitelist", message: 'namespace conflict: "web" does not contain "shop/x"' },
   ]);
@@ -155,7 +156,11 @@ test("bad commands fail naming the flag or value", () => {
     ["hubble observe --allowlist '{bad'", /invalid --allowlist value/],
   ];
   for (const [cmd, pattern] of cases) {
-    assert.throws(() => parseHubbleObserveCommand(cmd), (e: unknown) => e instanceof HubbleCommandError && pattern.test(e.message), cmd);
+    assert.throws(
+      () => parseHubbleObserveCommand(cmd),
+      (e: unknown) => e instanceof HubbleCommandError && pattern.test(e.message),
+      cmd,
+    );
   }
 });
 
@@ -202,10 +207,7 @@ test("a namespace picker implied by the chosen pods is left out of the command i
   // Not implied (a direction-agnostic entry pairs differently per side): raw JSON it is.
   assert.match(toHubbleObserveCommand(q({ namespaces: ["shop"], filters: ["from:pod=shop/a", "label=x"] })), /--allowlist/);
   // An edge from the selected namespace to another one: the source pod keeps the flows inside.
-  assert.equal(
-    toHubbleObserveCommand(q({ namespaces: ["shop"], filters: ["from:pod=shop/a", "to:pod=default/x"] })),
-    "hubble observe --from-pod shop/a --to-pod default/x",
-  );
+  assert.equal(toHubbleObserveCommand(q({ namespaces: ["shop"], filters: ["from:pod=shop/a", "to:pod=default/x"] })), "hubble observe --from-pod shop/a --to-pod default/x");
 });
 
 test("raw allowlist JSON is what --print-raw-filters prints", () => {
@@ -213,22 +215,31 @@ test("raw allowlist JSON is what --print-raw-filters prints", () => {
   const args = toHubbleObserveArgs(query);
   const wl = toHubbleFilters(query).whitelist.map((f) => JSON.stringify(toJson(FlowFilterSchema, f, { useProtoFieldName: true })));
   assert.deepEqual(args, ["--allowlist", wl[0], "--allowlist", wl[1]]);
-  assert.deepEqual(wl, [
-    '{"source_pod":["shop/frontend"],"source_label":["app=x"]}',
-    '{"source_pod":["shop/frontend"],"destination_pod":["shop/"],"destination_label":["app=x"]}',
-  ]);
+  assert.deepEqual(wl, ['{"source_pod":["shop/frontend"],"source_label":["app=x"]}', '{"source_pod":["shop/frontend"],"destination_pod":["shop/"],"destination_label":["app=x"]}']);
 });
 
 test("--encrypted and --unencrypted are the encrypted filter (FlowFilter.encrypted), as in the CLI", () => {
   const cases: [string, string[], unknown[], unknown[]][] = [
     ["hubble observe --encrypted", ["encrypted=true"], [{ encrypted: [true] }], []],
-    ["hubble observe --unencrypted --namespace shop", ["encrypted=false"], [{ source_pod: ["shop/"], encrypted: [false] }, { destination_pod: ["shop/"], encrypted: [false] }], []],
+    [
+      "hubble observe --unencrypted --namespace shop",
+      ["encrypted=false"],
+      [
+        { source_pod: ["shop/"], encrypted: [false] },
+        { destination_pod: ["shop/"], encrypted: [false] },
+      ],
+      [],
+    ],
     ["hubble observe --not --encrypted", ["!encrypted=true"], [], [{ encrypted: [true] }]],
   ];
   for (const [command, entries, allow, deny] of cases) {
     const { query, warnings } = analyzeHubbleObserveCommand(command);
     assert.deepEqual(warnings, [], command);
-    assert.deepEqual(query.filters.map((f) => `${f.negated ? "!" : ""}${f.kind}=${f.value}`), entries, command);
+    assert.deepEqual(
+      query.filters.map((f) => `${f.negated ? "!" : ""}${f.kind}=${f.value}`),
+      entries,
+      command,
+    );
     const f = toHubbleFilters(query);
     const json = (x: (typeof f.whitelist)[number]) => toJson(FlowFilterSchema, x, { useProtoFieldName: true });
     assert.deepEqual(f.whitelist.map(json), allow, command);

@@ -264,28 +264,62 @@ for (const f of ["all-namespaces", "from-all-namespaces", "to-all-namespaces"]) 
 }
 SHORT_FLAGS.set("A", "all-namespaces");
 const IGNORED_WITH_VALUE = [
-  "output", "time-format", "color", "last", "first", "input-file", "field-mask", "experimental-field-mask",
-  "server", "timeout", "request-timeout", "tls-ca-cert-files", "tls-client-cert-file", "tls-client-key-file",
-  "tls-server-name", "basic-auth-username", "basic-auth-password", "port-forward-port", "kube-context",
-  "kube-namespace", "kubeconfig", "config",
+  "output",
+  "time-format",
+  "color",
+  "last",
+  "first",
+  "input-file",
+  "field-mask",
+  "experimental-field-mask",
+  "server",
+  "timeout",
+  "request-timeout",
+  "tls-ca-cert-files",
+  "tls-client-cert-file",
+  "tls-client-key-file",
+  "tls-server-name",
+  "basic-auth-username",
+  "basic-auth-password",
+  "port-forward-port",
+  "kube-context",
+  "kube-namespace",
+  "kubeconfig",
+  "config",
 ];
 const IGNORED_BOOLEAN = [
-  "follow", "all", "print-raw-filters", "print-node-name", "print-policy-names", "numeric", "ip-translation",
-  "silent-errors", "use-default-field-masks", "experimental-use-default-field-masks", "tls", "tls-allow-insecure",
-  "port-forward", "debug", "help",
+  "follow",
+  "all",
+  "print-raw-filters",
+  "print-node-name",
+  "print-policy-names",
+  "numeric",
+  "ip-translation",
+  "silent-errors",
+  "use-default-field-masks",
+  "experimental-use-default-field-masks",
+  "tls",
+  "tls-allow-insecure",
+  "port-forward",
+  "debug",
+  "help",
 ];
 for (const f of IGNORED_WITH_VALUE) LONG_FLAGS.set(f, { type: "ignored", takesValue: true });
 for (const f of IGNORED_BOOLEAN) LONG_FLAGS.set(f, { type: "ignored", takesValue: false });
-for (const [s, l] of [["o", "output"], ["f", "follow"], ["s", "silent-errors"], ["P", "port-forward"], ["D", "debug"], ["h", "help"]]) {
+for (const [s, l] of [
+  ["o", "output"],
+  ["f", "follow"],
+  ["s", "silent-errors"],
+  ["P", "port-forward"],
+  ["D", "debug"],
+  ["h", "help"],
+]) {
   SHORT_FLAGS.set(s, l);
 }
 
 /** Flags that take no value unless written `--flag=value`. */
 const takesNoValue = (spec: FlagSpec) =>
-  spec.type === "not" ||
-  (spec.type === "filter" && spec.fixed !== undefined) ||
-  (spec.type === "ignored" && !spec.takesValue) ||
-  (spec.type === "unsupported" && !spec.takesValue);
+  spec.type === "not" || (spec.type === "filter" && spec.fixed !== undefined) || (spec.type === "ignored" && !spec.takesValue) || (spec.type === "unsupported" && !spec.takesValue);
 
 export interface ObserveCommandAnalysis {
   query: FlowQuery;

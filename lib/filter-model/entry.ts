@@ -1,15 +1,7 @@
 // One entry of the filter bar: `[!][from:|to:|either:]kind=value`.
 // `!` sends the entry to the blacklist (the CLI's `--not`); `from:`/`to:` pick the source or
 // destination side; no direction (or `either:`) means "either side", like `--pod` vs `--from-pod`.
-import {
-  FILTER_KINDS,
-  isFilterKind,
-  KIND_ALIASES,
-  KIND_SPECS,
-  ValueError,
-  type Direction,
-  type FilterKind,
-} from "./kinds";
+import { FILTER_KINDS, isFilterKind, KIND_ALIASES, KIND_SPECS, ValueError, type Direction, type FilterKind } from "./kinds";
 
 export interface FilterEntry {
   kind: FilterKind;
@@ -61,11 +53,7 @@ export function parseFilterEntry(text: string): FilterEntry {
   const kind = isFilterKind(rawKind) ? rawKind : KIND_ALIASES[rawKind];
   if (!kind) {
     const near = FILTER_KINDS.find((k) => editDistance(k, rawKind) <= (rawKind.length >= 5 ? 2 : 1));
-    const hint = near
-      ? `; did you mean ${near}=${rawValue}?`
-      : /^[A-Za-z0-9_.\-/:]+$/.test(rawKind) && rawKind !== ""
-        ? `; for a label write label=${rest.trim()}`
-        : "";
+    const hint = near ? `; did you mean ${near}=${rawValue}?` : /^[A-Za-z0-9_.\-/:]+$/.test(rawKind) && rawKind !== "" ? `; for a label write label=${rest.trim()}` : "";
     throw new FilterSyntaxError(text, `unknown kind ${JSON.stringify(rawKind)}; valid kinds are ${FILTER_KINDS.join(", ")}${hint}`);
   }
   const spec = KIND_SPECS[kind];

@@ -165,7 +165,14 @@ const CLI_CASES: { name: string; cmd: string; whitelist?: Json; blacklist?: Json
   {
     name: "TestHTTPHeader",
     cmd: "hubble observe --http-header foo:bar --http-header Foo:coco:bar",
-    whitelist: [{ http_header: [{ key: "foo", value: "bar" }, { key: "Foo", value: "coco:bar" }] }],
+    whitelist: [
+      {
+        http_header: [
+          { key: "foo", value: "bar" },
+          { key: "Foo", value: "coco:bar" },
+        ],
+      },
+    ],
   },
   {
     name: "TestUuid",
@@ -243,7 +250,10 @@ test("queries whose namespaces would be silently dropped are refused", () => {
     [query({ namespaces: ["b"], filters: ["from:namespace=a"] }), /filter "from:namespace=a" names namespace "a", outside the namespace selection \(b\)/],
   ];
   for (const [q, pattern] of cases) {
-    assert.throws(() => toHubbleFilters(q), (e: unknown) => e instanceof InvalidFlowQueryError && pattern.test(e.message));
+    assert.throws(
+      () => toHubbleFilters(q),
+      (e: unknown) => e instanceof InvalidFlowQueryError && pattern.test(e.message),
+    );
   }
   // Accepted: every built filter stays inside the selected namespaces.
   for (const q of [

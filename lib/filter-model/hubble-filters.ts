@@ -97,7 +97,10 @@ function decompose(filters: FlowFilter[], extractNamespaces: boolean): Decompose
   const podsR = { src: [...right.sourcePod], dst: [...right.destinationPod] };
   if (extractNamespaces) {
     // `--from-namespace ns` / `--to-namespace ns` leave `ns/` on both filters' same side.
-    for (const [side, direction] of [["src", "from"], ["dst", "to"]] as const) {
+    for (const [side, direction] of [
+      ["src", "from"],
+      ["dst", "to"],
+    ] as const) {
       for (const v of podsL[side].filter((p) => isNamespaceOnly(p) && podsR[side].includes(p))) {
         out.entries.push({ kind: "namespace", direction, value: v.slice(0, -1) });
         podsL[side] = minus(podsL[side], [v]);

@@ -13,29 +13,9 @@ export {
   type VerdictName,
 } from "./kinds";
 export { FilterSyntaxError, formatFilterEntry, parseFilterEntry, checkFilterEntry, sameFilterEntry, type FilterEntry } from "./entry";
-export {
-  emptyFlowQuery,
-  isEmptyFlowQuery,
-  validateFlowQuery,
-  type FlowQuery,
-  type QueryIssue,
-  type QueryParam,
-} from "./query";
-export {
-  FLOW_QUERY_PARAMS,
-  flowQueryToParams,
-  mergeFlowQueryIntoParams,
-  parseFlowQueryParams,
-  type FlowQueryParseResult,
-} from "./url";
-export {
-  canonicalFiltersJson,
-  fromHubbleFilters,
-  InvalidFlowQueryError,
-  toHubbleFilters,
-  type FromHubbleResult,
-  type HubbleFilters,
-} from "./hubble-filters";
+export { emptyFlowQuery, isEmptyFlowQuery, validateFlowQuery, type FlowQuery, type QueryIssue, type QueryParam } from "./query";
+export { FLOW_QUERY_PARAMS, flowQueryToParams, mergeFlowQueryIntoParams, parseFlowQueryParams, type FlowQueryParseResult } from "./url";
+export { canonicalFiltersJson, fromHubbleFilters, InvalidFlowQueryError, toHubbleFilters, type FromHubbleResult, type HubbleFilters } from "./hubble-filters";
 export {
   analyzeHubbleObserveCommand,
   cliConflicts,

@@ -264,9 +264,7 @@ export const KIND_SPECS: Readonly<Record<FilterKind, KindSpec>> = {
       normalize: nonEmpty("a workload"),
       toProto(v: string): Workload {
         const slash = v.indexOf("/");
-        return slash < 0
-          ? create(WorkloadSchema, { name: v })
-          : create(WorkloadSchema, { kind: v.slice(0, slash), name: v.slice(slash + 1) });
+        return slash < 0 ? create(WorkloadSchema, { name: v }) : create(WorkloadSchema, { kind: v.slice(0, slash), name: v.slice(slash + 1) });
       },
       fromProto(e: unknown) {
         const w = e as Workload;

@@ -118,8 +118,7 @@ export function namespaceScopeIssues(q: FlowQuery): QueryIssue[] {
   ];
   for (const { tracker, entries } of lists) {
     for (const { scope, namespaces } of escapedNamespaceScopes(tracker, tracker.flowFilters())) {
-      const side = (e: FilterEntry) =>
-        scope === "namespace" || e.direction === "either" || (scope === "from:namespace" ? e.direction === "from" : e.direction === "to");
+      const side = (e: FilterEntry) => scope === "namespace" || e.direction === "either" || (scope === "from:namespace" ? e.direction === "from" : e.direction === "to");
       const culprit = entries.find(
         (e) =>
           side(e) &&

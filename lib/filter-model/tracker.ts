@@ -116,12 +116,9 @@ export type NamespaceScope = "namespace" | "from:namespace" | "to:namespace";
  * destination is.
  */
 export function escapedNamespaceScopes(tracker: FilterTracker, filters: FlowFilter[]): { scope: NamespaceScope; namespaces: string[] }[] {
-  const within = (names: string[], set: string[]) =>
-    names.length > 0 && names.every((n) => n.includes("/") && set.includes(n.slice(0, n.indexOf("/"))));
+  const within = (names: string[], set: string[]) => names.length > 0 && names.every((n) => n.includes("/") && set.includes(n.slice(0, n.indexOf("/"))));
   const pinned = (f: FlowFilter, side: "source" | "destination", set: string[]) =>
-    side === "source"
-      ? within(f.sourcePod, set) || within(f.sourceService, set)
-      : within(f.destinationPod, set) || within(f.destinationService, set);
+    side === "source" ? within(f.sourcePod, set) || within(f.sourceService, set) : within(f.destinationPod, set) || within(f.destinationService, set);
   const out: { scope: NamespaceScope; namespaces: string[] }[] = [];
   if (tracker.ns.length > 0 && !filters.every((f) => pinned(f, "source", tracker.ns) || pinned(f, "destination", tracker.ns))) {
     out.push({ scope: "namespace", namespaces: tracker.ns });
@@ -134,4 +131,3 @@ export function escapedNamespaceScopes(tracker: FilterTracker, filters: FlowFilt
   }
   return out;
 }
-

@@ -14,7 +14,10 @@ export const FLOW_QUERY_PARAMS: readonly QueryParam[] = ["namespace", "verdict",
 export type FlowQueryParseResult = { ok: true; query: FlowQuery } | { ok: false; error: QueryIssue };
 
 const splitList = (values: string[]) =>
-  values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 
 /** Reads and validates a FlowQuery; the first problem is returned naming its parameter (→ HTTP 400). */
 export function parseFlowQueryParams(params: URLSearchParams): FlowQueryParseResult {

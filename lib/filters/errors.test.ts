@@ -37,11 +37,19 @@ const cases: Array<{ name: string; filter: FilterInit; message: string | RegExp 
   { name: "http url needs event type 129", filter: { httpUrl: ["/"], eventType: [{ type: 1 }] }, message: /^filtering by http url requires/ },
   { name: "http header needs event type 129", filter: { httpHeader: [{ key: "a", value: "b" }], eventType: [{ type: 1 }] }, message: /^filtering by http headers requires/ },
   { name: "protocol rejects unknown names", filter: { protocol: ["tcp", "quic"] }, message: 'invalid protocol filter: unknown protocol: "quic"' },
-  { name: "source port rejects non-numbers", filter: { sourcePort: ["http"] }, message: 'invalid source port filter: invalid port "http": strconv.ParseUint: parsing "http": invalid syntax' },
+  {
+    name: "source port rejects non-numbers",
+    filter: { sourcePort: ["http"] },
+    message: 'invalid source port filter: invalid port "http": strconv.ParseUint: parsing "http": invalid syntax',
+  },
   { name: "destination port rejects values over 65535", filter: { destinationPort: ["65536"] }, message: /invalid destination port filter: .*value out of range/ },
   { name: "port rejects a sign", filter: { destinationPort: ["+80"] }, message: /invalid syntax/ },
   { name: "label rejects a bad selector", filter: { sourceLabel: ["app in (a"] }, message: /^invalid source label filter: / },
-  { name: "label rejects an invalid value", filter: { destinationLabel: ["app=-x"] }, message: /^invalid destination label filter: unable to parse requirement: values: Invalid value: "-x"/ },
+  {
+    name: "label rejects an invalid value",
+    filter: { destinationLabel: ["app=-x"] },
+    message: /^invalid destination label filter: unable to parse requirement: values: Invalid value: "-x"/,
+  },
   { name: "label rejects a whitespace-only selector", filter: { sourceLabel: ["  "] }, message: /^invalid source label filter/ },
   { name: "node labels reject a bad selector", filter: { nodeLabels: ["a=b=c"] }, message: /^invalid node labels filter/ },
   { name: "gt needs an integer", filter: { sourceLabel: ["n>x"] }, message: /the value must be an integer/ },
@@ -80,9 +88,6 @@ describe("build errors", () => {
   });
 
   it("the first invalid field in Hubble's build order is the one reported", () => {
-    assert.throws(
-      () => compileFlowFilters([filter({ sourcePort: ["x"], protocol: ["nope"] })], []),
-      /invalid protocol filter/,
-    );
+    assert.throws(() => compileFlowFilters([filter({ sourcePort: ["x"], protocol: ["nope"] })], []), /invalid protocol filter/);
   });
 });

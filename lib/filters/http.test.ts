@@ -87,7 +87,12 @@ describe("http filters", () => {
       ],
     },
     {
-      filter: { httpHeader: [{ key: "x-request-id", value: "abc" }, { key: "user-agent", value: "curl/8" }] },
+      filter: {
+        httpHeader: [
+          { key: "x-request-id", value: "abc" },
+          { key: "user-agent", value: "curl/8" },
+        ],
+      },
       cases: [
         { name: "http_header matches key and value", flow: http({ headers: [{ key: "user-agent", value: "curl/8" }] }), want: true },
         { name: "http_header needs the value too", flow: http({ headers: [{ key: "x-request-id", value: "abd" }] }), want: false },

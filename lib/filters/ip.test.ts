@@ -6,7 +6,28 @@ import { passes, type MatchCase } from "./testing";
 
 describe("address parsing follows netip.ParseAddr", () => {
   const valid = ["1.2.3.4", "0.0.0.0", "255.255.255.255", "::", "::1", "2001:db8::1", "fe80::1%eth0", "::ffff:10.0.0.1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "ABCD::ef"];
-  const invalid = ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", ".1.2.3", "1.2.3.", "a.b.c.d", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", "fe80::1%", "%eth0", "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "localhost", " 1.2.3.4"];
+  const invalid = [
+    "",
+    "1.2.3",
+    "1.2.3.4.5",
+    "256.1.1.1",
+    "01.2.3.4",
+    "1..2.3",
+    ".1.2.3",
+    "1.2.3.",
+    "a.b.c.d",
+    ":::",
+    "1::2::3",
+    "12345::",
+    "1:2:3:4:5:6:7:8:9",
+    "1:2:3:4:5:6:7::8",
+    "fe80::1%",
+    "%eth0",
+    "::1.2.3",
+    "1:2:3:4:5:6:7:1.2.3.4",
+    "localhost",
+    " 1.2.3.4",
+  ];
   for (const s of valid) it(`accepts ${JSON.stringify(s)}`, () => assert.equal(isValidAddr(s), true));
   for (const s of invalid) it(`rejects ${JSON.stringify(s)}`, () => assert.equal(isValidAddr(s), false));
 });

@@ -185,7 +185,7 @@ export function prefixContains(prefix: Prefix, addr: string): boolean {
   if (family !== prefix.family || scratchZone) return false;
   const n = family === V4 ? 1 : 4;
   for (let w = 0; w < n; w++) {
-    if (((scratchWords[w] & prefix.masks[w]) >>> 0) !== prefix.words[w]) return false;
+    if ((scratchWords[w] & prefix.masks[w]) >>> 0 !== prefix.words[w]) return false;
   }
   return true;
 }
@@ -195,7 +195,7 @@ export function prefixCovers(outer: Prefix, inner: Prefix): boolean {
   if (outer.family !== inner.family || outer.bits > inner.bits) return false;
   const n = outer.family === V4 ? 1 : 4;
   for (let w = 0; w < n; w++) {
-    if (((inner.words[w] & outer.masks[w]) >>> 0) !== outer.words[w]) return false;
+    if ((inner.words[w] & outer.masks[w]) >>> 0 !== outer.words[w]) return false;
   }
   return true;
 }

@@ -44,15 +44,11 @@ export function buildProtocolMatcher(f: FlowFilter, out: FieldMatcher[]): void {
 /** strconv.ParseUint(p, 10, 16): decimal digits only, no sign or spaces, at most 65535. */
 function parsePort(text: string, side: string): number {
   if (!/^[0-9]+$/.test(text)) {
-    throw new FilterBuildError(
-      `invalid ${side} port filter: invalid port ${quote(text)}: strconv.ParseUint: parsing ${quote(text)}: invalid syntax`,
-    );
+    throw new FilterBuildError(`invalid ${side} port filter: invalid port ${quote(text)}: strconv.ParseUint: parsing ${quote(text)}: invalid syntax`);
   }
   const port = Number(text);
   if (port > 65535) {
-    throw new FilterBuildError(
-      `invalid ${side} port filter: invalid port ${quote(text)}: strconv.ParseUint: parsing ${quote(text)}: value out of range`,
-    );
+    throw new FilterBuildError(`invalid ${side} port filter: invalid port ${quote(text)}: strconv.ParseUint: parsing ${quote(text)}: value out of range`);
   }
   return port;
 }

@@ -4,14 +4,7 @@ import { translateSelector } from "./labels";
 import { parseSelector } from "./selector";
 import { passes } from "./testing";
 
-const podLabels = [
-  "k8s:app=reviews",
-  "k8s:version=v2",
-  "k8s:io.kubernetes.pod.namespace=bookinfo",
-  "k8s:app.kubernetes.io/name=reviews",
-  "container:team=blue",
-  "k8s:replicas=3",
-];
+const podLabels = ["k8s:app=reviews", "k8s:version=v2", "k8s:io.kubernetes.pod.namespace=bookinfo", "k8s:app.kubernetes.io/name=reviews", "container:team=blue", "k8s:replicas=3"];
 const world = ["reserved:world"];
 const cidrLabels = ["cidr:10.1.2.3/32", "reserved:world"];
 

@@ -196,11 +196,7 @@ function requirementMatches(labels: readonly string[], r: LabelRequirement): boo
 
 const EMPTY: readonly string[] = [];
 
-function labelMatcher(
-  selectors: readonly string[],
-  getLabels: (flow: Parameters<FieldMatcher>[0]) => readonly string[] | undefined,
-  context: string,
-): FieldMatcher {
+function labelMatcher(selectors: readonly string[], getLabels: (flow: Parameters<FieldMatcher>[0]) => readonly string[] | undefined, context: string): FieldMatcher {
   const compiled = selectors.map((s) => {
     try {
       return compileSelector(s);

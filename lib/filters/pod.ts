@@ -25,12 +25,7 @@ export function parseNamespacedName(text: string): NamespacedName {
 
 type TextGetter = (flow: Flow) => string | undefined;
 
-function namespacedNameMatcher(
-  entries: readonly string[],
-  getNamespace: TextGetter,
-  getName: TextGetter,
-  context: string,
-): FieldMatcher {
+function namespacedNameMatcher(entries: readonly string[], getNamespace: TextGetter, getName: TextGetter, context: string): FieldMatcher {
   const parsed = entries.map((entry) => {
     const nn = parseNamespacedName(entry);
     if (nn.namespace === "" && nn.prefix === "") {
@@ -54,11 +49,23 @@ function namespacedNameMatcher(
 
 export function buildPodMatchers(f: FlowFilter, out: FieldMatcher[]): void {
   if (isSet(f.sourcePod)) {
-    out.push(namespacedNameMatcher(f.sourcePod, (fl) => fl.source?.namespace, (fl) => fl.source?.podName, ""));
+    out.push(
+      namespacedNameMatcher(
+        f.sourcePod,
+        (fl) => fl.source?.namespace,
+        (fl) => fl.source?.podName,
+        "",
+      ),
+    );
   }
   if (isSet(f.destinationPod)) {
     out.push(
-      namespacedNameMatcher(f.destinationPod, (fl) => fl.destination?.namespace, (fl) => fl.destination?.podName, ""),
+      namespacedNameMatcher(
+        f.destinationPod,
+        (fl) => fl.destination?.namespace,
+        (fl) => fl.destination?.podName,
+        "",
+      ),
     );
   }
 }

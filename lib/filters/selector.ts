@@ -51,8 +51,7 @@ interface Item {
 }
 
 const isWhitespace = (c: string) => c === " " || c === "\t" || c === "\r" || c === "\n";
-const isSpecial = (c: string) =>
-  c === "=" || c === "!" || c === "(" || c === ")" || c === "," || c === ">" || c === "<";
+const isSpecial = (c: string) => c === "=" || c === "!" || c === "(" || c === ")" || c === "," || c === ">" || c === "<";
 
 function keywordOf(text: string): Tok | undefined {
   return Object.prototype.hasOwnProperty.call(keywords, text) ? keywords[text] : undefined;
@@ -128,8 +127,7 @@ function validateKey(key: string): void {
   }
   if (!QUALIFIED_NAME.test(name)) {
     throw new SelectorError(
-      `key: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', ` +
-        `and must start and end with an alphanumeric character`,
+      `key: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', ` + `and must start and end with an alphanumeric character`,
     );
   }
 }

@@ -46,7 +46,7 @@ function unescapePath(s: string): string {
   if (!s.includes("%")) return s;
   const bytes: number[] = [];
   const encoder = new TextEncoder();
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     if (s[i] === "%") {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 3;

@@ -83,23 +83,18 @@ function trim(n: number): string {
 /** `verdict`: AUDIT needs saying, the others speak for themselves. */
 export function verdictText(v: unknown): string {
   const name = typeof v === "string" ? v : String(v);
-  return name === "AUDIT"
-    ? "AUDIT — the endpoint is in policy audit mode: its policies would have dropped this, Cilium let it through and reported it"
-    : name;
+  return name === "AUDIT" ? "AUDIT — the endpoint is in policy audit mode: its policies would have dropped this, Cilium let it through and reported it" : name;
 }
 
 /** `IP.encrypted`, which Cilium sets from the datapath's trace reason. */
 export function encryptedText(v: unknown): string {
-  return v === true
-    ? "yes — sent between nodes encrypted (WireGuard or IPsec transparent encryption) and seen here after decryption"
-    : "no";
+  return v === true ? "yes — sent between nodes encrypted (WireGuard or IPsec transparent encryption) and seen here after decryption" : "no";
 }
 
 /** `auth_type` of a policy verdict (flow.AuthType). */
 export const AUTH_TYPE_TEXT: Readonly<Record<string, string>> = {
   DISABLED: "none — the rule that matched requires no mutual authentication",
-  SPIRE:
-    "SPIRE — the rule that matched requires mutual authentication (authentication.mode: required); the two identities had authenticated through SPIRE",
+  SPIRE: "SPIRE — the rule that matched requires mutual authentication (authentication.mode: required); the two identities had authenticated through SPIRE",
   TEST_ALWAYS_FAIL: "TEST_ALWAYS_FAIL — Cilium's test-only mode that always fails authentication",
 };
 

@@ -48,7 +48,11 @@ describe("every field of real capture flows is shown exactly once", { skip: flow
   it("the captures' fields all have a home: nothing lands in Other", () => {
     for (const { file, line, raw } of flows) {
       const other = flowDetailSections(raw).find((s) => s.id === "other")!;
-      assert.deepEqual(other.fields.map((f) => f.label), [], `${file}:${line}`);
+      assert.deepEqual(
+        other.fields.map((f) => f.label),
+        [],
+        `${file}:${line}`,
+      );
     }
   });
 

@@ -290,7 +290,16 @@ function endpoint(c: Collector, side: Side): void {
       const kind = str(w.kind);
       const name = str(w.name);
       const text = kind ? `${kind}/${name}` : name;
-      c.add(side, "Workload", text, [[ep, "workloads", i, "kind"], [ep, "workloads", i, "name"]], filterEntryForWorkload(side, { kind, name }));
+      c.add(
+        side,
+        "Workload",
+        text,
+        [
+          [ep, "workloads", i, "kind"],
+          [ep, "workloads", i, "name"],
+        ],
+        filterEntryForWorkload(side, { kind, name }),
+      );
     });
     c.more(side, "Workload", [ep, "workloads"], workloads.length);
   }
@@ -314,7 +323,16 @@ function endpoint(c: Collector, side: Side): void {
   if (isObject(svc)) {
     const name = str(svc.name);
     const svcNs = str(svc.namespace);
-    c.add(side, "Service", svcNs ? `${svcNs}/${name}` : name, [[`${side}_service`, "namespace"], [`${side}_service`, "name"]], filterEntryForService(side, svcNs, name));
+    c.add(
+      side,
+      "Service",
+      svcNs ? `${svcNs}/${name}` : name,
+      [
+        [`${side}_service`, "namespace"],
+        [`${side}_service`, "name"],
+      ],
+      filterEntryForService(side, svcNs, name),
+    );
     c.rest(side, "Service", [`${side}_service`]);
   }
 }
@@ -338,7 +356,13 @@ function l4(c: Collector): void {
         const keys = Object.keys(flags);
         const set = keys.filter((k) => flags[k] === true);
         const text = keys.map((k) => (flags[k] === true ? k : `${k}=${scalarText(flags[k])}`)).join(", ");
-        c.add("l4", "TCP flags", text, keys.map((k) => ["l4", proto, "flags", k]), filterEntryForTcpFlags(set));
+        c.add(
+          "l4",
+          "TCP flags",
+          text,
+          keys.map((k) => ["l4", proto, "flags", k]),
+          filterEntryForTcpFlags(set),
+        );
       }
       if (proto.startsWith("ICMP")) {
         c.leaf("l4", `${proto} type`, ["l4", proto, "type"]);
@@ -381,7 +405,16 @@ function l7(c: Collector): void {
       if (i >= MAX_LIST || !isObject(h)) return;
       const key = str(h.key);
       const value = str(h.value);
-      c.add("l7", `Header ${key}`, value, [["l7", "http", "headers", i, "key"], ["l7", "http", "headers", i, "value"]], filterEntryForHttpHeader(key, value));
+      c.add(
+        "l7",
+        `Header ${key}`,
+        value,
+        [
+          ["l7", "http", "headers", i, "key"],
+          ["l7", "http", "headers", i, "value"],
+        ],
+        filterEntryForHttpHeader(key, value),
+      );
     });
     c.more("l7", "Header", ["l7", "http", "headers"], headers.length);
   }
@@ -468,7 +501,16 @@ function trace(c: Collector): void {
   if (isObject(et)) {
     const type = num(et.type) ?? 0;
     const sub = num(et.sub_type) ?? 0;
-    c.add("trace", "Event type", `${eventTypeName(type, sub)} (${type}:${sub})`, [["event_type", "type"], ["event_type", "sub_type"]], filterEntryForEventType(type, sub));
+    c.add(
+      "trace",
+      "Event type",
+      `${eventTypeName(type, sub)} (${type}:${sub})`,
+      [
+        ["event_type", "type"],
+        ["event_type", "sub_type"],
+      ],
+      filterEntryForEventType(type, sub),
+    );
     c.rest("trace", "Event type", ["event_type"]);
   }
   c.leaf("trace", "Observation point", ["trace_observation_point"]);
@@ -480,7 +522,16 @@ function trace(c: Collector): void {
     const name = str(iface.name);
     const index = iface.index;
     const text = index !== undefined ? `${name || "(no name)"} (index ${scalarText(index)})` : name;
-    c.add("trace", "Interface", text, [["interface", "name"], ["interface", "index"]], name ? filterEntryForInterface(name) : undefined);
+    c.add(
+      "trace",
+      "Interface",
+      text,
+      [
+        ["interface", "name"],
+        ["interface", "index"],
+      ],
+      name ? filterEntryForInterface(name) : undefined,
+    );
     c.rest("trace", "Interface", ["interface"]);
   }
   c.leaf("trace", "Proxy port", ["proxy_port"]);
@@ -492,7 +543,10 @@ function trace(c: Collector): void {
   const file = c.get(["file"]);
   if (isObject(file)) {
     const text = file.line !== undefined ? `${str(file.name)}:${scalarText(file.line)}` : str(file.name);
-    c.add("trace", "BPF source", text, [["file", "name"], ["file", "line"]]);
+    c.add("trace", "BPF source", text, [
+      ["file", "name"],
+      ["file", "line"],
+    ]);
     c.rest("trace", "BPF source", ["file"]);
   }
   c.leaf("trace", "Socket cookie", ["socket_cookie"]);
@@ -506,7 +560,10 @@ function node(c: Collector): void {
   c.list("node", "Node label", ["node_labels"], (l) => filterEntryForNodeLabel(l));
   const emitter = c.get(["emitter"]);
   if (isObject(emitter)) {
-    c.add("node", "Emitter", [str(emitter.name), str(emitter.version)].filter(Boolean).join(" "), [["emitter", "name"], ["emitter", "version"]]);
+    c.add("node", "Emitter", [str(emitter.name), str(emitter.version)].filter(Boolean).join(" "), [
+      ["emitter", "name"],
+      ["emitter", "version"],
+    ]);
     c.rest("node", "Emitter", ["emitter"]);
   }
 }

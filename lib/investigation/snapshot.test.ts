@@ -27,7 +27,11 @@ describe("saved investigation flows through the view's query", () => {
   });
 
   it("applies the time window", () => {
-    const times = parsed.map((p) => p.flow?.time).filter((t): t is string => !!t).map((t) => Date.parse(t)).sort((a, b) => a - b);
+    const times = parsed
+      .map((p) => p.flow?.time)
+      .filter((t): t is string => !!t)
+      .map((t) => Date.parse(t))
+      .sort((a, b) => a - b);
     const mid = new Date(times[Math.floor(times.length / 2)]).toISOString();
     const r = snapshotFlows(lines.join("\n"), { ...emptyFlowQuery(), since: mid }, now);
     assert.ok(r.flows.length > 0 && r.flows.length < times.length);

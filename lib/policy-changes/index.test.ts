@@ -29,7 +29,12 @@ describe("which drops a policy change explains", () => {
   const window = { fromMs: T0, toMs: T0 + 10 * 60_000 };
 
   it("counts drops charged to each added or changed policy before and after, newest change first", () => {
-    const impacts = changeImpacts(history, drops.map((d) => d.row), keysOf, window);
+    const impacts = changeImpacts(
+      history,
+      drops.map((d) => d.row),
+      keysOf,
+      window,
+    );
     assert.deepEqual(
       impacts.map((i) => [i.version, i.dropsAfter, i.removed, i.policies.map((p) => [p.key, p.how, p.before, p.after])]),
       [
@@ -40,7 +45,10 @@ describe("which drops a policy change explains", () => {
   });
 
   it("leaves out the initial load and changes outside the window", () => {
-    assert.deepEqual(changeImpacts(history, [], keysOf, { fromMs: T0 + 3 * 60_000, toMs: T0 + 10 * 60_000 }).map((i) => i.version), [3]);
+    assert.deepEqual(
+      changeImpacts(history, [], keysOf, { fromMs: T0 + 3 * 60_000, toMs: T0 + 10 * 60_000 }).map((i) => i.version),
+      [3],
+    );
     assert.deepEqual(changeImpacts(history.slice(0, 1), [], keysOf, { fromMs: 0, toMs: Infinity }), []);
   });
 

@@ -46,12 +46,7 @@ export interface CausedDrops {
  * `allowedBefore(row)`: does the policy version in force before the change allow this flow
  * (undefined: cannot tell)? Rows newest first; at most `limit` drops after `sinceMs` are checked.
  */
-export function dropsCausedBy(
-  sinceMs: number,
-  rows: readonly FlowRow[],
-  allowedBefore: (row: FlowRow) => boolean | undefined,
-  limit = 2_000,
-): CausedDrops {
+export function dropsCausedBy(sinceMs: number, rows: readonly FlowRow[], allowedBefore: (row: FlowRow) => boolean | undefined, limit = 2_000): CausedDrops {
   let checked = 0;
   let caused = 0;
   const ids: string[] = [];
@@ -102,14 +97,13 @@ export function changeImpacts(
   }
 
   return changes.map(({ c, sinceMs }) => {
-    const policies: PolicyImpact[] = [
-      ...c.added.map((key) => ({ key, how: "added" as const })),
-      ...c.changed.map((key) => ({ key, how: "changed" as const })),
-    ].map(({ key, how }) => {
-      const list = times.get(key) ?? [];
-      const after = list.filter((t) => t >= sinceMs).length;
-      return { key, how, before: list.length - after, after };
-    });
+    const policies: PolicyImpact[] = [...c.added.map((key) => ({ key, how: "added" as const })), ...c.changed.map((key) => ({ key, how: "changed" as const }))].map(
+      ({ key, how }) => {
+        const list = times.get(key) ?? [];
+        const after = list.filter((t) => t >= sinceMs).length;
+        return { key, how, before: list.length - after, after };
+      },
+    );
     return {
       version: c.version,
       since: c.since,

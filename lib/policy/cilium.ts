@@ -43,10 +43,7 @@ function compileSpec(p: PolicyObject, prefix: string, raw: unknown, settings: Cl
     ? subjectRaw
     : {
         // A CNP only ever selects pods of its own namespace; a namespace key the user wrote is overridden.
-        requirements: [
-          ...subjectRaw.requirements.filter((r) => r.key !== POD_NAMESPACE),
-          { source: "k8s", key: POD_NAMESPACE, op: "In", values: [p.namespace] },
-        ],
+        requirements: [...subjectRaw.requirements.filter((r) => r.key !== POD_NAMESPACE), { source: "k8s", key: POD_NAMESPACE, op: "In", values: [p.namespace] }],
       };
   const selectsHost = hasNode || mentions(subjectRaw, (r) => r.source === "reserved" && r.key === "host" && r.op === "In");
   const scope: Scope = clusterwide ? { kind: "cluster" } : { kind: "namespace", namespace: p.namespace };
@@ -206,8 +203,18 @@ function compilePorts(raw: unknown, path: string, dir: Direction, isDeny: boolea
 }
 
 const ICMP_NAMES: Record<string, number> = {
-  EchoReply: 0, DestinationUnreachable: 3, Redirect: 5, EchoRequest: 8, RouterAdvertisement: 9, RouterSelection: 10, TimeExceeded: 11, ParameterProblem: 12,
-  Timestamp: 13, TimestampReply: 14, EchoRequestV6: 128, EchoReplyV6: 129,
+  EchoReply: 0,
+  DestinationUnreachable: 3,
+  Redirect: 5,
+  EchoRequest: 8,
+  RouterAdvertisement: 9,
+  RouterSelection: 10,
+  TimeExceeded: 11,
+  ParameterProblem: 12,
+  Timestamp: 13,
+  TimestampReply: 14,
+  EchoRequestV6: 128,
+  EchoReplyV6: 129,
 };
 
 function compileIcmps(raw: unknown, path: string): IcmpEntry[] {

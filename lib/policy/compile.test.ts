@@ -16,14 +16,26 @@ function problemsOf(spec: string): string[] {
 
 describe("compilePolicySet: rules Cilium would reject (E-val) are reported, never thrown", () => {
   const cases: [string, string, RegExp][] = [
-    ["invalid selector operator", `endpointSelector: {}\ningress:\n- fromEndpoints: [{matchExpressions: [{key: a, operator: Equals, values: [b]}]}]`, /invalid selector operator "Equals"/],
+    [
+      "invalid selector operator",
+      `endpointSelector: {}\ningress:\n- fromEndpoints: [{matchExpressions: [{key: a, operator: Equals, values: [b]}]}]`,
+      /invalid selector operator "Equals"/,
+    ],
     ["In without values", `endpointSelector: {}\ningress:\n- fromEndpoints: [{matchExpressions: [{key: a, operator: In}]}]`, /needs values/],
     ["toFQDNs combined with toEndpoints", `endpointSelector: {}\negress:\n- toEndpoints: [{}]\n  toFQDNs: [{matchName: a.com}]`, /combining toEndpoints and toFQDNs/],
     ["fromEndpoints combined with fromCIDR", `endpointSelector: {}\ningress:\n- fromEndpoints: [{}]\n  fromCIDR: [10.0.0.0/8]`, /combining/],
-    ["L7 on a port range", `endpointSelector: {}\ningress:\n- toPorts:\n  - ports: [{port: "80", endPort: 90, protocol: TCP}]\n    rules: {http: [{method: GET}]}`, /L7 rules cannot be used with port ranges/],
+    [
+      "L7 on a port range",
+      `endpointSelector: {}\ningress:\n- toPorts:\n  - ports: [{port: "80", endPort: 90, protocol: TCP}]\n    rules: {http: [{method: GET}]}`,
+      /L7 rules cannot be used with port ranges/,
+    ],
     ["L7 on port 0", `endpointSelector: {}\ningress:\n- toPorts:\n  - ports: [{port: "0", protocol: TCP}]\n    rules: {http: [{method: GET}]}`, /specific port/],
     ["HTTP on UDP", `endpointSelector: {}\ningress:\n- toPorts:\n  - ports: [{port: "80", protocol: UDP}]\n    rules: {http: [{method: GET}]}`, /only allowed on TCP/],
-    ["DNS rules on ingress", `endpointSelector: {}\ningress:\n- toPorts:\n  - ports: [{port: "53", protocol: UDP}]\n    rules: {dns: [{matchPattern: "*"}]}`, /only allowed on egress/],
+    [
+      "DNS rules on ingress",
+      `endpointSelector: {}\ningress:\n- toPorts:\n  - ports: [{port: "53", protocol: UDP}]\n    rules: {dns: [{matchPattern: "*"}]}`,
+      /only allowed on egress/,
+    ],
     ["icmps with toPorts", `endpointSelector: {}\ningress:\n- toPorts: [{ports: [{port: "80"}]}]\n  icmps: [{fields: [{type: 8}]}]`, /icmps cannot be combined/],
     ["no rules at all", `endpointSelector: {}\ningress: []`, /at least one of ingress/],
     ["both selectors", `endpointSelector: {}\nnodeSelector: {}\ningress: [{}]`, /exactly one of endpointSelector and nodeSelector/],
@@ -42,13 +54,20 @@ describe("compilePolicySet: rules Cilium would reject (E-val) are reported, neve
   }
   it("one bad policy leaves the others in force", () => {
     const c = policies(
-      `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: bad}\nspec: {endpointSelector: {}, ingress: [{fromEntities: [nope]}]}\n---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: good}\nspec: {endpointSelector: {}, ingress: [{fromEntities: [world]}]}\n`.replace(/^/, ""),
+      `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: bad}\nspec: {endpointSelector: {}, ingress: [{fromEntities: [nope]}]}\n---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: good}\nspec: {endpointSelector: {}, ingress: [{fromEntities: [world]}]}\n`.replace(
+        /^/,
+        "",
+      ),
     ).problems;
     assert.equal(c.length, 1);
     assert.match(c[0]!.where, /bad/);
   });
   it("compiles a few hundred policies without problems (speed: npm run bench:explain)", () => {
-    const text = Array.from({ length: 300 }, (_, i) => `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p${i}, namespace: ns${i % 30}}\nspec:\n  endpointSelector: {matchLabels: {app: a${i}}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: b${i}}}]\n    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: GET, path: "/api/.*"}]}}]\n  egress:\n  - toFQDNs: [{matchPattern: "*.example.com"}]\n`).join("---\n");
+    const text = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p${i}, namespace: ns${i % 30}}\nspec:\n  endpointSelector: {matchLabels: {app: a${i}}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: b${i}}}]\n    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: GET, path: "/api/.*"}]}}]\n  egress:\n  - toFQDNs: [{matchPattern: "*.example.com"}]\n`,
+    ).join("---\n");
     const parsed = parsePolicyDocuments(text, "many.yaml");
     const c = compilePolicySet({ policies: parsed.policies, namespaceLabels: {}, settings: DEFAULT_SETTINGS });
     assert.equal(c.problems.length, 0);
@@ -90,10 +109,16 @@ spec:
 `);
   const ds = { labels: ["k8s:class=deathstar", "k8s:org=empire", "k8s:io.kubernetes.pod.namespace=default"] };
   it("lists the policies that isolate ingress (incl. a KNP whose policyTypes default to Ingress)", () => {
-    assert.deepEqual(isolatingPolicies(ds, "ingress", c).map((p) => p.name), ["rule1", "egress-only"]);
+    assert.deepEqual(
+      isolatingPolicies(ds, "ingress", c).map((p) => p.name),
+      ["rule1", "egress-only"],
+    );
   });
   it("skips policies with enableDefaultDeny false", () => {
-    assert.deepEqual(isolatingPolicies(ds, "egress", c).map((p) => p.name), ["egress-only"]);
+    assert.deepEqual(
+      isolatingPolicies(ds, "egress", c).map((p) => p.name),
+      ["egress-only"],
+    );
   });
   it("uses the namespace field when labels lack it, and ignores other namespaces", () => {
     assert.deepEqual(isolatingPolicies({ labels: ["k8s:class=deathstar"], namespace: "default" }, "ingress", c).length, 2);
@@ -134,7 +159,7 @@ spec:
       "fuzz.yaml",
     ).policies;
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const junk = (): unknown => [null, 0, -5, "", "x", "*", [], {}, [{}], { matchLabels: 3 }, "10.0.0.0/99", true, 1e9][Math.floor(rnd() * 13)];
     const mutate = (v: unknown, depth: number): unknown => {
       if (depth > 7) return v;

@@ -20,9 +20,7 @@ export function compilePolicySet(set: PolicySet): CompiledPolicySet {
   const problems: PolicyProblem[] = [];
   const byKey = new Map<string, PolicyObject>();
   const given: readonly PolicyObject[] = Array.isArray(set?.policies) ? set.policies : [];
-  const policies = [...given].sort(
-    (a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
-  );
+  const policies = [...given].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   const groups = cidrGroups(policies, problems);
   for (const p of policies) {
     if (p.kind === "CiliumCIDRGroup") {

@@ -104,7 +104,10 @@ metadata: {name: ok, namespace: z}
 spec: {endpointSelector: {}, ingress: [{}]}
 `;
     const r = parsePolicyDocuments(text, "f.yaml");
-    assert.deepEqual(r.policies.map((p) => p.name), ["ok"]);
+    assert.deepEqual(
+      r.policies.map((p) => p.name),
+      ["ok"],
+    );
     const byDoc = Object.fromEntries(r.problems.map((p) => [p.where.replace(/ \(.*\)$/, ""), p.message]));
     assert.match(byDoc["f.yaml document 1"]!, /YAML syntax error/);
     assert.match(byDoc["f.yaml document 2"]!, /no metadata.name/);
@@ -124,7 +127,10 @@ spec: {endpointSelector: {}, ingress: [{}]}
       ],
     });
     const r = parsePolicyDocuments(`---\n---\n${list}\n---\n`, "list.json");
-    assert.deepEqual(r.policies.map((p) => p.name), ["a"]);
+    assert.deepEqual(
+      r.policies.map((p) => p.name),
+      ["a"],
+    );
     assert.equal(r.problems.length, 1);
     assert.match(r.problems[0]!.where, /list.json document 2 item 2/);
     assert.ok(r.problems[0]!.message.startsWith(SKIPPED_NOT_A_POLICY));
@@ -132,8 +138,14 @@ spec: {endpointSelector: {}, ingress: [{}]}
 
   it("reads typed lists from the API and bare JSON arrays", () => {
     const item = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "k", namespace: "a" }, spec: { podSelector: {} } };
-    assert.deepEqual(parsePolicyDocuments(JSON.stringify({ kind: "NetworkPolicyList", items: [item] }), "x").policies.map((p) => p.name), ["k"]);
-    assert.deepEqual(parsePolicyDocuments(JSON.stringify([item]), "x").policies.map((p) => p.name), ["k"]);
+    assert.deepEqual(
+      parsePolicyDocuments(JSON.stringify({ kind: "NetworkPolicyList", items: [item] }), "x").policies.map((p) => p.name),
+      ["k"],
+    );
+    assert.deepEqual(
+      parsePolicyDocuments(JSON.stringify([item]), "x").policies.map((p) => p.name),
+      ["k"],
+    );
   });
 
   it("reads CiliumCIDRGroups as cluster-scoped objects, and rejects a malformed one", () => {
@@ -141,8 +153,14 @@ spec: {endpointSelector: {}, ingress: [{}]}
       `apiVersion: cilium.io/v2\nkind: CiliumCIDRGroup\nmetadata: {name: vpn, namespace: ignored, labels: {role: vpn}}\nspec: {externalCIDRs: [10.48.0.0/24]}\n---\napiVersion: cilium.io/v2alpha1\nkind: CiliumCIDRGroup\nmetadata: {name: bad}\nspec: {externalCIDRs: 10.0.0.0/8}\n`,
       "groups.yaml",
     );
-    assert.deepEqual(r.policies.map((p) => [p.kind, p.namespace, p.name]), [["CiliumCIDRGroup", "", "vpn"]]);
-    assert.deepEqual(r.problems.map((p) => p.message), ["spec.externalCIDRs must be a list of CIDRs"]);
+    assert.deepEqual(
+      r.policies.map((p) => [p.kind, p.namespace, p.name]),
+      [["CiliumCIDRGroup", "", "vpn"]],
+    );
+    assert.deepEqual(
+      r.problems.map((p) => p.message),
+      ["spec.externalCIDRs must be a list of CIDRs"],
+    );
   });
 
   it("never throws on odd text", () => {

@@ -66,7 +66,11 @@ export function parsePolicyDocuments(text: string, origin: string): ParsedDocume
     if (value === null || value === undefined) return; // an empty document, as kubectl ignores it
     const docText = documentText(text, doc.range);
     // `kind: List` (kubectl get -o yaml), typed lists from the API (CiliumNetworkPolicyList), or a bare JSON array.
-    const items = Array.isArray(value) ? value : isObject(value) && typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items) ? value.items : undefined;
+    const items = Array.isArray(value)
+      ? value
+      : isObject(value) && typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items)
+        ? value.items
+        : undefined;
     if (items) {
       items.forEach((item, k) => add(out, policyFromObject(item, `${where} item ${k + 1}`)));
       return;
@@ -113,8 +117,7 @@ export function policyFromObject(obj: unknown, origin: string, yamlText?: string
   if (!name) return { problem: { where, message: `${kind} has no metadata.name` } };
   const shape = specProblem(policyKind, obj);
   if (shape) return { problem: { where, message: shape } };
-  const namespace =
-    isClusterScoped(policyKind) ? "" : typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : "default";
+  const namespace = isClusterScoped(policyKind) ? "" : typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : "default";
   const uid = typeof metadata?.uid === "string" ? metadata.uid : undefined;
   const resourceVersion = typeof metadata?.resourceVersion === "string" ? metadata.resourceVersion : undefined;
   const policy: PolicyObject = {

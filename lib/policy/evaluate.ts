@@ -34,14 +34,25 @@ export type L7Outcome =
   | { readonly kind: "unsupported"; readonly what: string };
 
 export type SideResult =
-  | { readonly kind: "not-enforced"; readonly why: "mode-never" | "host-firewall-off" | "no-policy" | "default-deny-disabled"; readonly selecting: readonly RuleBlock[]; readonly matches: readonly RuleMatch[] }
+  | {
+      readonly kind: "not-enforced";
+      readonly why: "mode-never" | "host-firewall-off" | "no-policy" | "default-deny-disabled";
+      readonly selecting: readonly RuleBlock[];
+      readonly matches: readonly RuleMatch[];
+    }
   | { readonly kind: "deny-rule"; readonly match: RuleMatch }
   // `isolating`: the policies that put the endpoint in default-deny for this direction, so the
   // user sees that nothing but the implicit rule lets this flow in.
   | { readonly kind: "implicit-allow"; readonly why: "localhost"; readonly isolating: readonly RuleBlock[]; readonly always: boolean }
   | { readonly kind: "allowed"; readonly primary: RuleMatch; readonly matches: readonly RuleMatch[]; readonly l7: L7Outcome; readonly caveats: readonly string[] }
   | { readonly kind: "l7-deny"; readonly primary: RuleMatch; readonly l7: Extract<L7Outcome, { kind: "denied" }>; readonly enforced: boolean }
-  | { readonly kind: "default-deny"; readonly isolating: readonly RuleBlock[]; readonly always: boolean; readonly nearMisses: readonly NearMissFound[]; readonly caveats: readonly string[] };
+  | {
+      readonly kind: "default-deny";
+      readonly isolating: readonly RuleBlock[];
+      readonly always: boolean;
+      readonly nearMisses: readonly NearMissFound[];
+      readonly caveats: readonly string[];
+    };
 
 export interface Side {
   readonly endpoint: FlowSide;
@@ -86,11 +97,7 @@ export function evaluateSide(c: CompiledPolicySet, side: Side, facts: FlowFacts)
   if (matches.length > 0) {
     const l7 = l7Outcome(matches, l4, request, facts.l7Type);
     const primary =
-      l7.kind === "allowed"
-        ? (matches.find((m) => m.ports.some((p) => l7.rulePath.startsWith(`${p.path}.`))) ?? matches[0]!)
-        : l7.kind === "voided"
-          ? l7.by
-          : matches[0]!;
+      l7.kind === "allowed" ? (matches.find((m) => m.ports.some((p) => l7.rulePath.startsWith(`${p.path}.`))) ?? matches[0]!) : l7.kind === "voided" ? l7.by : matches[0]!;
     // enableDefaultDeny: false does not switch L7 rules off (D-intro): a proxied port still refuses.
     if (l7.kind === "denied") return { kind: "l7-deny", primary, l7, enforced };
     // Not in default-deny, but a request the proxy checked and allowed was allowed by that rule.

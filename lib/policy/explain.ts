@@ -92,7 +92,11 @@ export function explainFacts(f: FlowFacts, c: CompiledPolicySet): Explanation {
 function explainResponse(f: FlowFacts, c: CompiledPolicySet, dropNote: string): Explanation {
   const l7 = f.l7!;
   const what =
-    l7.kind === "http" ? `HTTP${l7.code ? ` ${l7.code}` : ""} response to ${bound(`${l7.method} ${l7.url}`, 160)}` : l7.kind === "dns" ? `DNS response to ${bound(l7.query, 120)}` : "L7 response";
+    l7.kind === "http"
+      ? `HTTP${l7.code ? ` ${l7.code}` : ""} response to ${bound(`${l7.method} ${l7.url}`, 160)}`
+      : l7.kind === "dns"
+        ? `DNS response to ${bound(l7.query, 120)}`
+        : "L7 response";
   const proxy = l7.kind === "http" && l7.code === 403 ? " (a 403 is how the L7 proxy answers a refused request)" : "";
   const e = explainFacts(requestOf(f), c);
   return { ...e, reason: bound(`${dropNote}This is the ${what}${proxy}; it is explained by the request it answers: ${e.reason}`, 600) };
@@ -118,7 +122,12 @@ function explainReply(f: FlowFacts, c: CompiledPolicySet, dropNote: string): Exp
   const isolatedText = names.count
     ? ` Nothing else would let it through: ${names.text} put${names.count === 1 ? "s" : ""} ${point.endpoint} in default-deny for ${point.direction}.`
     : "";
-  const allowedAt = atServer?.kind === "allowed" ? { r: atServer, where: `ingress of ${endpointName(server)}` } : atClient?.kind === "allowed" ? { r: atClient, where: `egress of ${endpointName(client)}` } : undefined;
+  const allowedAt =
+    atServer?.kind === "allowed"
+      ? { r: atServer, where: `ingress of ${endpointName(server)}` }
+      : atClient?.kind === "allowed"
+        ? { r: atClient, where: `egress of ${endpointName(client)}` }
+        : undefined;
   let decisive: RuleRef | null = null;
   let connReason: string;
   if (allowedAt) {
@@ -157,9 +166,13 @@ function withOtherSide(f: FlowFacts, c: CompiledPolicySet, e: Explanation): Expl
 /** The point Hubble says dropped it, or egress-then-ingress (`other`: the egress side when ingress is reported). */
 function evaluate(f: FlowFacts, c: CompiledPolicySet): { chosen: Evaluated | undefined; other?: Evaluated } {
   const egress = (): Evaluated | undefined =>
-    isEndpoint(f.source) ? { side: f.source, direction: "egress", peer: f.destination, result: evaluateSide(c, { endpoint: f.source, direction: "egress", peer: f.destination }, f) } : undefined;
+    isEndpoint(f.source)
+      ? { side: f.source, direction: "egress", peer: f.destination, result: evaluateSide(c, { endpoint: f.source, direction: "egress", peer: f.destination }, f) }
+      : undefined;
   const ingress = (): Evaluated | undefined =>
-    isEndpoint(f.destination) ? { side: f.destination, direction: "ingress", peer: f.source, result: evaluateSide(c, { endpoint: f.destination, direction: "ingress", peer: f.source }, f) } : undefined;
+    isEndpoint(f.destination)
+      ? { side: f.destination, direction: "ingress", peer: f.source, result: evaluateSide(c, { endpoint: f.destination, direction: "ingress", peer: f.source }, f) }
+      : undefined;
   const policyDrop = f.verdict === "DROPPED" && (f.dropReason ? POLICY_DROPS.has(f.dropReason.code) : f.eventType === 129 || f.l7 !== undefined);
   // An L7 record comes from the proxy at one side: that side is the point, whatever the verdict.
   if ((policyDrop || f.l7 !== undefined) && f.direction) {
@@ -190,6 +203,7 @@ function policyDisagreement(f: FlowFacts, e: Evaluated): string {
   if (f.dropReason && POLICY_DROPS.has(f.dropReason.code)) {
     return `Hubble reports a ${f.dropReason.name} drop${f.direction ? ` at ${f.direction}` : ""}, but the given policies allow it (they may differ from the cluster's); `;
   }
-  if (!f.dropReason && (f.eventType === 129 || f.l7)) return "Hubble reports the L7 proxy refused this request, but the given policies allow it (they may differ from the cluster's); ";
+  if (!f.dropReason && (f.eventType === 129 || f.l7))
+    return "Hubble reports the L7 proxy refused this request, but the given policies allow it (they may differ from the cluster's); ";
   return "";
 }

@@ -50,7 +50,10 @@ egress:
     rules:
       http: [{method: GET}]`,
 );
-const XWING_INGRESS_LOCKED = cnp("xwing-in", `endpointSelector: {matchLabels: {class: xwing}}\ningress:\n- fromEndpoints: [{matchLabels: {class: deathstar}}]\n  toPorts: [{ports: [{port: "9000", protocol: TCP}]}]`);
+const XWING_INGRESS_LOCKED = cnp(
+  "xwing-in",
+  `endpointSelector: {matchLabels: {class: xwing}}\ningress:\n- fromEndpoints: [{matchLabels: {class: deathstar}}]\n  toPorts: [{ports: [{port: "9000", protocol: TCP}]}]`,
+);
 const XWING_TO_WORLD = cnp("xwing-world", `endpointSelector: {matchLabels: {class: xwing}}\negress:\n- toEntities: [world]\n  toPorts: [{ports: [{port: "443", protocol: TCP}]}]`);
 const NS_DENY_ALL = cnp("deny-all", `endpointSelector: {}\ningress: [{}]`);
 
@@ -76,7 +79,12 @@ function check(c: Case): void {
   assert.equal(e.decision, c.decision, ctx);
   assert.equal(refText(e.decisive), c.decisive, ctx);
   assert.equal(e.enforcementPoint ? `${e.enforcementPoint.endpoint} ${e.enforcementPoint.direction}` : null, c.point, ctx);
-  if (c.isolating) assert.deepEqual(e.isolating.map((p) => `${p.kind}/${p.namespace}/${p.name}`), c.isolating, ctx);
+  if (c.isolating)
+    assert.deepEqual(
+      e.isolating.map((p) => `${p.kind}/${p.namespace}/${p.name}`),
+      c.isolating,
+      ctx,
+    );
   if (c.reason) assert.match(e.reason, c.reason, ctx);
 }
 
@@ -88,7 +96,13 @@ const RESPONSES: Case[] = [
   {
     name: "the proxy's 403 to a refused request: l7-deny at the server's ingress, by the server's http rules",
     policies: RULE1_L7,
-    flow: response({ src: deathstar, dst: tiefighter, srcPort: 80, port: 51234, http: { method: "PUT", url: "http://deathstar.default.svc.cluster.local/v1/exhaust-port", code: 403 } }),
+    flow: response({
+      src: deathstar,
+      dst: tiefighter,
+      srcPort: 80,
+      port: 51234,
+      http: { method: "PUT", url: "http://deathstar.default.svc.cluster.local/v1/exhaust-port", code: 403 },
+    }),
     verdict: "denied",
     decision: "l7-deny",
     decisive: "CiliumNetworkPolicy/default/rule1#ingress[0].toPorts[0].rules.http",
@@ -271,7 +285,12 @@ ingress:
   },
   {
     name: "an L4-only rule for another peer does not void them",
-    policies: RULE1_L7 + cnp("xwing-only", `endpointSelector: {matchLabels: {class: deathstar}}\ningress:\n- fromEndpoints: [{matchLabels: {class: xwing}}]\n  toPorts: [{ports: [{port: "80", protocol: TCP}]}]`),
+    policies:
+      RULE1_L7 +
+      cnp(
+        "xwing-only",
+        `endpointSelector: {matchLabels: {class: deathstar}}\ningress:\n- fromEndpoints: [{matchLabels: {class: xwing}}]\n  toPorts: [{ports: [{port: "80", protocol: TCP}]}]`,
+      ),
     flow: { src: tiefighter, dst: deathstar, http: PUT },
     verdict: "denied",
     decision: "l7-deny",

@@ -71,7 +71,15 @@ export type L4 =
   | { readonly proto: "none" };
 
 export type L7 =
-  | { readonly kind: "http"; readonly method: string; readonly path: string; readonly host: string; readonly headers: readonly { key: string; value: string }[]; readonly url: string; readonly code: number }
+  | {
+      readonly kind: "http";
+      readonly method: string;
+      readonly path: string;
+      readonly host: string;
+      readonly headers: readonly { key: string; value: string }[];
+      readonly url: string;
+      readonly code: number;
+    }
   | { readonly kind: "dns"; readonly query: string }
   | { readonly kind: "kafka"; readonly apiKey: string; readonly topic: string }
   | { readonly kind: "other" };
@@ -95,10 +103,24 @@ export interface FlowFacts {
 }
 
 const DROP_NAMES: Record<number, string> = {
-  133: "POLICY_DENIED", 181: "POLICY_DENY", 189: "AUTH_REQUIRED", 155: "CT_MAP_INSERTION_FAILED", 132: "INVALID_SOURCE_IP", 158: "SERVICE_BACKEND_NOT_FOUND",
-  151: "STALE_OR_UNROUTABLE_IP", 139: "UNSUPPORTED_L3_PROTOCOL", 169: "FIB_LOOKUP_FAILED", 171: "INVALID_IDENTITY", 172: "UNKNOWN_SENDER", 196: "TTL_EXCEEDED",
-  203: "DROP_EP_NOT_READY", 165: "NO_CONFIGURATION_AVAILABLE_TO_PERFORM_POLICY_DECISION", 180: "PROXY_REDIRECTION_NOT_SUPPORTED_FOR_PROTOCOL",
-  177: "DENIED_BY_LB_SRC_RANGE_CHECK", 195: "UNENCRYPTED_TRAFFIC", 198: "DROP_RATE_LIMITED",
+  133: "POLICY_DENIED",
+  181: "POLICY_DENY",
+  189: "AUTH_REQUIRED",
+  155: "CT_MAP_INSERTION_FAILED",
+  132: "INVALID_SOURCE_IP",
+  158: "SERVICE_BACKEND_NOT_FOUND",
+  151: "STALE_OR_UNROUTABLE_IP",
+  139: "UNSUPPORTED_L3_PROTOCOL",
+  169: "FIB_LOOKUP_FAILED",
+  171: "INVALID_IDENTITY",
+  172: "UNKNOWN_SENDER",
+  196: "TTL_EXCEEDED",
+  203: "DROP_EP_NOT_READY",
+  165: "NO_CONFIGURATION_AVAILABLE_TO_PERFORM_POLICY_DECISION",
+  180: "PROXY_REDIRECTION_NOT_SUPPORTED_FOR_PROTOCOL",
+  177: "DENIED_BY_LB_SRC_RANGE_CHECK",
+  195: "UNENCRYPTED_TRAFFIC",
+  198: "DROP_RATE_LIMITED",
 };
 const DROP_CODES: Record<string, number> = Object.fromEntries(Object.entries(DROP_NAMES).map(([k, v]) => [v, Number(k)]));
 
@@ -125,7 +147,14 @@ export function unwrapFlow(input: unknown): Obj {
 export function readFlow(flow: Obj, namespaceLabels: NamespaceLabels): FlowFacts {
   const ip = obj(flow.IP) ?? obj(flow.ip);
   const nodeLabels = strings(flow.node_labels ?? flow.nodeLabels, 64);
-  const source = readSide(obj(flow.source), str(ip?.source), strings(flow.source_names ?? flow.sourceNames), namespaceLabels, nodeLabels, readService(flow.source_service ?? flow.sourceService));
+  const source = readSide(
+    obj(flow.source),
+    str(ip?.source),
+    strings(flow.source_names ?? flow.sourceNames),
+    namespaceLabels,
+    nodeLabels,
+    readService(flow.source_service ?? flow.sourceService),
+  );
   const destination = readSide(
     obj(flow.destination),
     str(ip?.destination),

@@ -48,17 +48,14 @@ export function withHubbleEvidence(f: FlowFacts, c: CompiledPolicySet, h: Hubble
   const point = { endpoint: endpointName(sideFlow), direction: h.direction };
   const namesText = named.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ");
   const agrees =
-    (ours.verdict === "denied") === h.denied &&
-    ((ours.decisive !== null && namedKeys.has(policyKey(ours.decisive))) || ours.isolating.some((p) => namedKeys.has(policyKey(p))));
+    (ours.verdict === "denied") === h.denied && ((ours.decisive !== null && namedKeys.has(policyKey(ours.decisive))) || ours.isolating.some((p) => namedKeys.has(policyKey(p))));
   if (agrees) return { ...ours, evidence: "hubble", reason: bound(`${dropNote}Hubble names ${namesText}. ${ours.reason}`, 600) };
   const first = named[0]!;
   const rule = findRule(c, first, h, e);
   const decisive: RuleRef = { ...first, rule };
   const unknown = !c.byKey.has(policyKey(first));
   const ourText = `the given policies imply: ${ours.reason}`;
-  const mismatch = unknown
-    ? `${namesText} is not among the given policies, so the rule cannot be shown; ${ourText}`
-    : `the given policies disagree — ${ourText}`;
+  const mismatch = unknown ? `${namesText} is not among the given policies, so the rule cannot be shown; ${ourText}` : `the given policies disagree — ${ourText}`;
   if (h.denied) {
     const drop133 = f.dropReason?.code === 133;
     return {

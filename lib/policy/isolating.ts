@@ -33,5 +33,8 @@ export function isolatingPolicies(endpoint: { labels: readonly string[]; namespa
     external: false,
     service: undefined,
   };
-  return isolatingFrom(blocksFor(compiled, side, direction).filter((b) => b.defaultDeny[direction]), direction);
+  return isolatingFrom(
+    blocksFor(compiled, side, direction).filter((b) => b.defaultDeny[direction]),
+    direction,
+  );
 }

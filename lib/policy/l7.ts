@@ -145,7 +145,10 @@ function compileHttp(raw: unknown, path: string, problems: string[]): HttpRule |
   };
 }
 
-const KAFKA_ROLES: Record<string, string[]> = { produce: ["produce", "metadata", "apiversions"], consume: ["fetch", "offsets", "metadata", "offsetcommit", "offsetfetch", "findcoordinator", "joingroup", "heartbeat", "leavegroup", "syncgroup", "apiversions"] };
+const KAFKA_ROLES: Record<string, string[]> = {
+  produce: ["produce", "metadata", "apiversions"],
+  consume: ["fetch", "offsets", "metadata", "offsetcommit", "offsetfetch", "findcoordinator", "joingroup", "heartbeat", "leavegroup", "syncgroup", "apiversions"],
+};
 
 function compileKafka(raw: unknown, path: string): KafkaRule {
   const o = typeof raw === "object" && raw !== null ? (raw as Obj) : {};

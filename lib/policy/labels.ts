@@ -104,7 +104,8 @@ export function compileSelector(raw: unknown, defaultSource = "any"): Selector |
       if (typeof e !== "object" || e === null) return "a matchExpressions entry must be an object";
       const { key, operator, values } = e as Record<string, unknown>;
       if (typeof key !== "string" || key === "") return "a matchExpressions entry needs a key";
-      if (typeof operator !== "string" || !OPERATORS.has(operator)) return `invalid selector operator ${JSON.stringify(String(operator)).slice(0, 40)} (In, NotIn, Exists, DoesNotExist)`;
+      if (typeof operator !== "string" || !OPERATORS.has(operator))
+        return `invalid selector operator ${JSON.stringify(String(operator)).slice(0, 40)} (In, NotIn, Exists, DoesNotExist)`;
       const vals = Array.isArray(values) ? values.map(String) : [];
       if ((operator === "In" || operator === "NotIn") && vals.length === 0) return `operator ${operator} needs values (key ${key.slice(0, 60)})`;
       if ((operator === "Exists" || operator === "DoesNotExist") && vals.length > 0) return `operator ${operator} takes no values (key ${key.slice(0, 60)})`;

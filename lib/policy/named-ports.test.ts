@@ -38,10 +38,20 @@ spec:
 ---
 `;
 
-const cnp = (name: string, spec: string) => `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec:\n${spec.replace(/^/gm, "  ")}\n---\n`;
-const INGRESS_HTTP = cnp("api-in", `endpointSelector: {matchLabels: {app: api}}\ningress:\n- fromEndpoints: [{matchLabels: {app: web}}]\n  toPorts: [{ports: [{port: http, protocol: TCP}]}]`);
-const INGRESS_HTTP_L7 = cnp("api-in", `endpointSelector: {matchLabels: {app: api}}\ningress:\n- fromEndpoints: [{matchLabels: {app: web}}]\n  toPorts:\n  - ports: [{port: http, protocol: TCP}]\n    rules:\n      http: [{method: GET}]`);
-const CACHE_IN = cnp("cache-in", `endpointSelector: {matchLabels: {app: cache}}\ningress:\n- fromEndpoints: [{matchLabels: {app: web}}]\n  toPorts: [{ports: [{port: http, protocol: TCP}]}]`);
+const cnp = (name: string, spec: string) =>
+  `apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec:\n${spec.replace(/^/gm, "  ")}\n---\n`;
+const INGRESS_HTTP = cnp(
+  "api-in",
+  `endpointSelector: {matchLabels: {app: api}}\ningress:\n- fromEndpoints: [{matchLabels: {app: web}}]\n  toPorts: [{ports: [{port: http, protocol: TCP}]}]`,
+);
+const INGRESS_HTTP_L7 = cnp(
+  "api-in",
+  `endpointSelector: {matchLabels: {app: api}}\ningress:\n- fromEndpoints: [{matchLabels: {app: web}}]\n  toPorts:\n  - ports: [{port: http, protocol: TCP}]\n    rules:\n      http: [{method: GET}]`,
+);
+const CACHE_IN = cnp(
+  "cache-in",
+  `endpointSelector: {matchLabels: {app: cache}}\ningress:\n- fromEndpoints: [{matchLabels: {app: web}}]\n  toPorts: [{ports: [{port: http, protocol: TCP}]}]`,
+);
 const EGRESS_HTTP = cnp("web-out", `endpointSelector: {matchLabels: {app: web}}\negress:\n- toEndpoints: [{matchLabels: {app: api}}]\n  toPorts: [{ports: [{port: http}]}]`);
 const KNP_HTTP = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api-knp, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - ports: [{port: http}]\n---\n`;
 
@@ -57,15 +67,71 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "ingress: http is the destination's container port 8080", policies: INGRESS_HTTP + API_DEPLOYMENT, flow: { src: web, dst: api, port: 8080 }, verdict: "allowed", decision: "allow-rule", decisive: "CiliumNetworkPolicy/shop/api-in#ingress[0]" },
-  { name: "ingress: another port is a near miss that says what http is", policies: INGRESS_HTTP + API_DEPLOYMENT, flow: { src: web, dst: api, port: 9090 }, verdict: "denied", decision: "default-deny", nearMiss: /port 9090 is not in \[http\/TCP\] \(http is 8080\)/ },
-  { name: "ingress: a pod no manifest describes leaves the name unresolved, and says so", policies: CACHE_IN + API_DEPLOYMENT, flow: { src: web, dst: cache, port: 8080 }, verdict: "denied", reason: /named port "http" in ingress\[0\] is not resolved: no workload manifest given with the policies matches shop\/cache-0/ },
-  { name: "ingress: another workload's use of the name does not count", policies: INGRESS_HTTP + API_DEPLOYMENT + OTHER_HTTP, flow: { src: web, dst: api, port: 3000 }, verdict: "denied" },
-  { name: "ingress: L7 rules on a named port apply", policies: INGRESS_HTTP_L7 + API_DEPLOYMENT, flow: { src: web, dst: api, port: 8080, http: { method: "PUT", url: "http://api/x" } }, verdict: "denied", decision: "l7-deny", decisive: "CiliumNetworkPolicy/shop/api-in#ingress[0].toPorts[0].rules.http" },
-  { name: "ingress: a NetworkPolicy's named port", policies: KNP_HTTP + API_DEPLOYMENT, flow: { src: web, dst: api, port: 8080 }, verdict: "allowed", decisive: "NetworkPolicy/shop/api-knp#spec.ingress[0]" },
-  { name: "egress: the name resolves cluster-wide when every workload agrees", policies: EGRESS_HTTP + API_DEPLOYMENT, flow: { src: web, dst: api, port: 8080, direction: "EGRESS" }, verdict: "allowed", reason: /Egress at shop\/web-1 is allowed by CiliumNetworkPolicy shop\/web-out egress\[0\]/ },
-  { name: "egress: conflicting numbers for the name are not resolved (as Cilium)", policies: EGRESS_HTTP + API_DEPLOYMENT + OTHER_HTTP, flow: { src: web, dst: api, port: 8080, direction: "EGRESS" }, verdict: "denied", reason: /different numbers \(8080, 3000\)/ },
-  { name: "egress: without any manifest, the reason says what is missing", policies: EGRESS_HTTP, flow: { src: web, dst: api, port: 8080, direction: "EGRESS" }, verdict: "denied", reason: /no workload manifest given with the policies names a TCP container port "http"/ },
+  {
+    name: "ingress: http is the destination's container port 8080",
+    policies: INGRESS_HTTP + API_DEPLOYMENT,
+    flow: { src: web, dst: api, port: 8080 },
+    verdict: "allowed",
+    decision: "allow-rule",
+    decisive: "CiliumNetworkPolicy/shop/api-in#ingress[0]",
+  },
+  {
+    name: "ingress: another port is a near miss that says what http is",
+    policies: INGRESS_HTTP + API_DEPLOYMENT,
+    flow: { src: web, dst: api, port: 9090 },
+    verdict: "denied",
+    decision: "default-deny",
+    nearMiss: /port 9090 is not in \[http\/TCP\] \(http is 8080\)/,
+  },
+  {
+    name: "ingress: a pod no manifest describes leaves the name unresolved, and says so",
+    policies: CACHE_IN + API_DEPLOYMENT,
+    flow: { src: web, dst: cache, port: 8080 },
+    verdict: "denied",
+    reason: /named port "http" in ingress\[0\] is not resolved: no workload manifest given with the policies matches shop\/cache-0/,
+  },
+  {
+    name: "ingress: another workload's use of the name does not count",
+    policies: INGRESS_HTTP + API_DEPLOYMENT + OTHER_HTTP,
+    flow: { src: web, dst: api, port: 3000 },
+    verdict: "denied",
+  },
+  {
+    name: "ingress: L7 rules on a named port apply",
+    policies: INGRESS_HTTP_L7 + API_DEPLOYMENT,
+    flow: { src: web, dst: api, port: 8080, http: { method: "PUT", url: "http://api/x" } },
+    verdict: "denied",
+    decision: "l7-deny",
+    decisive: "CiliumNetworkPolicy/shop/api-in#ingress[0].toPorts[0].rules.http",
+  },
+  {
+    name: "ingress: a NetworkPolicy's named port",
+    policies: KNP_HTTP + API_DEPLOYMENT,
+    flow: { src: web, dst: api, port: 8080 },
+    verdict: "allowed",
+    decisive: "NetworkPolicy/shop/api-knp#spec.ingress[0]",
+  },
+  {
+    name: "egress: the name resolves cluster-wide when every workload agrees",
+    policies: EGRESS_HTTP + API_DEPLOYMENT,
+    flow: { src: web, dst: api, port: 8080, direction: "EGRESS" },
+    verdict: "allowed",
+    reason: /Egress at shop\/web-1 is allowed by CiliumNetworkPolicy shop\/web-out egress\[0\]/,
+  },
+  {
+    name: "egress: conflicting numbers for the name are not resolved (as Cilium)",
+    policies: EGRESS_HTTP + API_DEPLOYMENT + OTHER_HTTP,
+    flow: { src: web, dst: api, port: 8080, direction: "EGRESS" },
+    verdict: "denied",
+    reason: /different numbers \(8080, 3000\)/,
+  },
+  {
+    name: "egress: without any manifest, the reason says what is missing",
+    policies: EGRESS_HTTP,
+    flow: { src: web, dst: api, port: 8080, direction: "EGRESS" },
+    verdict: "denied",
+    reason: /no workload manifest given with the policies names a TCP container port "http"/,
+  },
 ];
 
 describe("named ports", () => {
@@ -77,7 +143,11 @@ describe("named ports", () => {
       if (c.decision) assert.equal(e.decision, c.decision, ctx);
       if (c.decisive !== undefined) assert.equal(e.decisive ? `${e.decisive.kind}/${e.decisive.namespace}/${e.decisive.name}#${e.decisive.rule}` : null, c.decisive, ctx);
       if (c.reason) assert.match(e.reason, c.reason, ctx);
-      if (c.nearMiss) assert.ok(e.nearMisses.some((n) => c.nearMiss!.test(n.why)), ctx);
+      if (c.nearMiss)
+        assert.ok(
+          e.nearMisses.some((n) => c.nearMiss!.test(n.why)),
+          ctx,
+        );
     });
   }
 
@@ -102,7 +172,13 @@ describe("named ports", () => {
 
   it("reads the set's workload ports defensively: bad entries are skipped, good ones used", () => {
     const c = policies(INGRESS_HTTP);
-    const hostile = [null, 3, "x", { namespace: "shop", ports: [{ name: "http", port: "x" }, null] }, { namespace: "shop", podLabels: { app: "api" }, ports: [{ name: "http", port: 8080 }] }];
+    const hostile = [
+      null,
+      3,
+      "x",
+      { namespace: "shop", ports: [{ name: "http", port: "x" }, null] },
+      { namespace: "shop", podLabels: { app: "api" }, ports: [{ name: "http", port: 8080 }] },
+    ];
     const compiled = compilePolicySet({ ...c.set, workloadPorts: hostile as never });
     assert.equal(explainFlow(flow({ src: web, dst: api, port: 8080 }), compiled).decision, "allow-rule");
   });

@@ -55,7 +55,11 @@ export function resolveNamedPort(index: NamedPortIndex, name: string, l4: L4, di
   if (direction === "egress") {
     const numbers = index.clusterWide.get(`${name}/${l4.proto}`);
     if (!numbers || numbers.size === 0) return { port: undefined, why: `no workload manifest given with the policies names a ${l4.proto} container port ${JSON.stringify(name)}` };
-    if (numbers.size > 1) return { port: undefined, why: `workloads give the ${l4.proto} port name ${JSON.stringify(name)} different numbers (${[...numbers].slice(0, 4).join(", ")}), which Cilium refuses to resolve on egress` };
+    if (numbers.size > 1)
+      return {
+        port: undefined,
+        why: `workloads give the ${l4.proto} port name ${JSON.stringify(name)} different numbers (${[...numbers].slice(0, 4).join(", ")}), which Cilium refuses to resolve on egress`,
+      };
     return { port: [...numbers][0]! };
   }
   if (destination.kind !== "pod") return { port: undefined, why: "the destination is not a pod, so it has no container ports" };

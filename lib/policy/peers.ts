@@ -51,9 +51,7 @@ export function scopePeerSelector(sel: Selector, scope: Scope): Selector {
   return {
     requirements: [
       ...sel.requirements,
-      scope.kind === "namespace"
-        ? { source: "k8s", key: POD_NAMESPACE, op: "In", values: [scope.namespace] }
-        : { source: "k8s", key: POD_NAMESPACE, op: "Exists", values: [] },
+      scope.kind === "namespace" ? { source: "k8s", key: POD_NAMESPACE, op: "In", values: [scope.namespace] } : { source: "k8s", key: POD_NAMESPACE, op: "Exists", values: [] },
     ],
   };
 }
@@ -172,7 +170,15 @@ export function cidrPeer(raw: unknown, field: string, withExcept: boolean, group
       const sel = compileSelector(o.cidrGroupSelector);
       if (typeof sel === "string") return `${field} cidrGroupSelector: ${sel}`;
       const selected = [...groups.values()].filter((g) => selectorMatches(sel, g.labels));
-      entries.push(groupEntry(`cidrGroupSelector ${describeSelector(sel)}`, selected, selected.map((g) => g.name), except, exceptText));
+      entries.push(
+        groupEntry(
+          `cidrGroupSelector ${describeSelector(sel)}`,
+          selected,
+          selected.map((g) => g.name),
+          except,
+          exceptText,
+        ),
+      );
       continue;
     }
     const text = o ? o.cidr : item;
@@ -204,7 +210,12 @@ export function cidrPeer(raw: unknown, field: string, withExcept: boolean, group
 
 function groupEntry(what: string, selected: readonly CidrGroup[], names: readonly string[], except: Prefix[], exceptText: string): CidrEntry {
   const cidrs = selected.flatMap((g) => g.cidrs);
-  const list = cidrs.length ? cidrs.slice(0, 4).map((c) => c.text).join(", ") + (cidrs.length > 4 ? `, +${cidrs.length - 4}` : "") : "no CIDRs";
+  const list = cidrs.length
+    ? cidrs
+        .slice(0, 4)
+        .map((c) => c.text)
+        .join(", ") + (cidrs.length > 4 ? `, +${cidrs.length - 4}` : "")
+    : "no CIDRs";
   return { text: `${what} (${list})${exceptText}`, prefixes: cidrs.map((c) => c.prefix), except, groups: names };
 }
 

@@ -103,7 +103,10 @@ function sideReason(f: FlowFacts, side: FlowSide, dir: "ingress" | "egress", pee
     }
     case "l7-deny": {
       const section = r.l7.rules[0]!;
-      const allowed = r.l7.tried.slice(0, 3).map((t) => t.text).join("; ");
+      const allowed = r.l7.tried
+        .slice(0, 3)
+        .map((t) => t.text)
+        .join("; ");
       const code = f.l7?.kind === "dns" ? "REFUSED" : "403 Forbidden";
       const soft = r.enforced ? "" : " (enableDefaultDeny: false does not switch L7 rules off)";
       return `Refused by the L7 proxy ${at} (${code}): ${requestText(f)} from ${peerText} matches none of the L7 rules of ${policyText(r.primary.block.policy)} ${section.path} (allowed: ${bound(allowed, 200)})${soft}.`;

@@ -16,9 +16,7 @@ const CHOICES: { readonly [K in Key]: readonly string[] } = {
 
 export const SETTING_KEYS = Object.keys(CHOICES) as Key[];
 
-export type SettingsResult =
-  | { readonly ok: true; readonly settings: ClusterSettings }
-  | { readonly ok: false; readonly message: string };
+export type SettingsResult = { readonly ok: true; readonly settings: ClusterSettings } | { readonly ok: false; readonly message: string };
 
 /** One setting from its text value; an error message when the key or value is not known. */
 export function withSetting(settings: ClusterSettings, key: string, value: string): SettingsResult {

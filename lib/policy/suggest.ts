@@ -146,9 +146,13 @@ function buildSuggestion(f: FlowFacts, c: CompiledPolicySet, side: FlowSide, dir
     switch (r.kind) {
       case "deny-rule": {
         const b = r.match.block;
-        const header = `# ${policyText(b.policy)} ${r.match.rule.path}: narrow this deny rule so it no longer matches ${describeSide(peer)} on ${l4Text(f.l4)}`.replace(/[\r\n]/g, " ") + "\n";
+        const header =
+          `# ${policyText(b.policy)} ${r.match.rule.path}: narrow this deny rule so it no longer matches ${describeSide(peer)} on ${l4Text(f.l4)}`.replace(/[\r\n]/g, " ") + "\n";
         return {
-          summary: bound(`Suggestion: narrow or remove the deny rule ${r.match.rule.path} of ${policyText(b.policy)} — deny rules win over allow rules, so adding an allow rule cannot let ${describeSide(peer)} through; ${REVIEW}.`, 400),
+          summary: bound(
+            `Suggestion: narrow or remove the deny rule ${r.match.rule.path} of ${policyText(b.policy)} — deny rules win over allow rules, so adding an allow rule cannot let ${describeSide(peer)} through; ${REVIEW}.`,
+            400,
+          ),
           yaml: header + render({ [r.match.rule.path.replace(/^.*\./, "").replace(/\[\d+\]$/, "")]: [r.match.rule.raw] }),
         };
       }
@@ -224,7 +228,10 @@ function defaultDenySuggestion(f: FlowFacts, c: CompiledPolicySet, side: FlowSid
     const list = Array.isArray(spec[dir]) ? (spec[dir] as unknown[]) : [];
     list.push(rule);
     spec[dir] = list;
-    const fqdn = dir === "egress" && peer.external && peer.names[0] ? ` (for a name that changes IPs, toFQDNs matchName ${bound(peer.names[0].replace(/\.$/, ""), 100)} with a DNS rule is the durable form)` : "";
+    const fqdn =
+      dir === "egress" && peer.external && peer.names[0]
+        ? ` (for a name that changes IPs, toFQDNs matchName ${bound(peer.names[0].replace(/\.$/, ""), 100)} with a DNS rule is the durable form)`
+        : "";
     return {
       summary: bound(`Suggestion: add an ${dir} rule to ${policyText(target.policy)} allowing ${p.words}${ports.words}${fqdn}; ${REVIEW}.`, 500),
       yaml: render(obj),
@@ -233,7 +240,10 @@ function defaultDenySuggestion(f: FlowFacts, c: CompiledPolicySet, side: FlowSid
   // Nothing isolates (policy-enforcement-mode=always): a new policy for this endpoint.
   const p = ciliumPeer(peer, dir, side.kind === "pod" ? side.namespace : undefined);
   const own = side.kind === "pod" ? workloadLabel(side) : undefined;
-  const name = `allow-${dir}-${(own?.value ?? "endpoint").toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40)}`;
+  const name = `allow-${dir}-${(own?.value ?? "endpoint")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 40)}`;
   const obj: Obj =
     side.kind === "host"
       ? { apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name }, spec: { nodeSelector: {}, [dir]: [{ ...p.fields, ...ports.fields }] } }

@@ -52,8 +52,7 @@ export interface FlowSpec {
 
 export function flow(s: FlowSpec): Record<string, unknown> {
   const proto = s.proto ?? "TCP";
-  const l4 =
-    proto === "ICMPv4" ? { ICMPv4: { type: s.icmpType ?? 8 } } : { [proto]: { source_port: s.srcPort ?? 40000, destination_port: s.port ?? 80 } };
+  const l4 = proto === "ICMPv4" ? { ICMPv4: { type: s.icmpType ?? 8 } } : { [proto]: { source_port: s.srcPort ?? 40000, destination_port: s.port ?? 80 } };
   const f: Record<string, unknown> = {
     time: "2026-01-01T00:00:00Z",
     verdict: s.verdict ?? "FORWARDED",

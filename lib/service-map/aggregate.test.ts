@@ -84,7 +84,10 @@ describe("node identity per grouping key", () => {
       flow({ source: frontend, destination: world([]), dport: 443 }),
       flow({ source: world([]), destination: frontend, dport: 80 }),
     ]);
-    assert.deepEqual(ids(s).filter((id) => id.includes("world")), ["entity:world", "world:api.stripe.com", "world:example.org"]);
+    assert.deepEqual(
+      ids(s).filter((id) => id.includes("world")),
+      ["entity:world", "world:api.stripe.com", "world:example.org"],
+    );
     assert.equal(s.nodes.find((n) => n.id === "world:api.stripe.com")?.kind, "world");
     assert.equal(edge(s, "wl:shop/frontend|world:api.stripe.com|443/TCP").flows, 2);
   });
@@ -152,7 +155,10 @@ describe("edges", () => {
 
   it("rows with isReply unknown keep their direction", () => {
     const s = snap([flow({ source: checkout, destination: frontend, dport: 40000, isReply: undefined })]);
-    assert.deepEqual(s.edges.map((e) => e.id), ["wl:shop/checkout|wl:shop/frontend|40000/TCP"]);
+    assert.deepEqual(
+      s.edges.map((e) => e.id),
+      ["wl:shop/checkout|wl:shop/frontend|40000/TCP"],
+    );
   });
 
   it("HTTP error % counts 5xx of the responses; p50/p95 come from response latencies", () => {
@@ -171,10 +177,7 @@ describe("edges", () => {
   });
 
   it("no HTTP stats without HTTP records; no latency without responses", () => {
-    const s = snap([
-      flow({ source: frontend, destination: checkout, dport: 80 }),
-      flow({ source: frontend, destination: checkout, dport: 81, l7: httpRequest("GET", "/") }),
-    ]);
+    const s = snap([flow({ source: frontend, destination: checkout, dport: 80 }), flow({ source: frontend, destination: checkout, dport: 81, l7: httpRequest("GET", "/") })]);
     assert.equal(edge(s, "wl:shop/frontend|wl:shop/checkout|80/TCP").http, undefined);
     const h = edge(s, "wl:shop/frontend|wl:shop/checkout|81/TCP").http;
     assert.deepEqual([h?.errorPercent, h?.p50Ms, h?.p95Ms], [undefined, undefined, undefined]);
@@ -307,7 +310,13 @@ describe("incremental updates", () => {
   it("add reports added and updated nodes and edges", () => {
     const m = new ServiceMapModel();
     const first = m.add([flow({ source: frontend, destination: checkout, dport: 80 })]);
-    assert.deepEqual([...first.nodes], [["wl:shop/frontend", "added"], ["wl:shop/checkout", "added"]]);
+    assert.deepEqual(
+      [...first.nodes],
+      [
+        ["wl:shop/frontend", "added"],
+        ["wl:shop/checkout", "added"],
+      ],
+    );
     assert.deepEqual([...first.edges.values()], ["added"]);
     const second = m.add([flow({ source: frontend, destination: coredns, dport: 53 })]);
     assert.deepEqual(Object.fromEntries(second.nodes), { "wl:kube-system/coredns": "added", "wl:shop/frontend": "updated" });
@@ -321,8 +330,14 @@ describe("incremental updates", () => {
     assert.equal(m.snapshot(), a, "no change, same snapshot");
     m.add([flow({ source: pod("shop", "cart"), destination: coredns, dport: 53 })]);
     const b = m.snapshot();
-    assert.equal(b.nodes.find((n) => n.id === "wl:shop/checkout"), a.nodes.find((n) => n.id === "wl:shop/checkout"));
-    assert.equal(b.edges.find((e) => e.source === "wl:shop/frontend"), a.edges[0]);
+    assert.equal(
+      b.nodes.find((n) => n.id === "wl:shop/checkout"),
+      a.nodes.find((n) => n.id === "wl:shop/checkout"),
+    );
+    assert.equal(
+      b.edges.find((e) => e.source === "wl:shop/frontend"),
+      a.edges[0],
+    );
     assert.ok(b.version > a.version);
   });
 

@@ -585,16 +585,11 @@ export function isAuthenticated(row: FlowRow): boolean {
 function verdictMix(v: readonly number[]): EdgeVerdictMix {
   const passed = v[V.Forwarded] + v[V.Redirected];
   const present = [passed, v[V.Dropped], v[V.Audit], v[V.Error]].filter((n) => n > 0).length;
-  const dominant: EdgeVerdictMix["dominant"] =
-    v[V.Dropped] > 0 ? "dropped" : v[V.Error] > 0 ? "error" : v[V.Audit] > 0 ? "audit" : passed > 0 ? "forwarded" : "other";
+  const dominant: EdgeVerdictMix["dominant"] = v[V.Dropped] > 0 ? "dropped" : v[V.Error] > 0 ? "error" : v[V.Audit] > 0 ? "audit" : passed > 0 ? "forwarded" : "other";
   return { dominant, mixed: present > 1 };
 }
 
-function describeNode(
-  id: string,
-  ep: FlowEndpointView,
-  maxLabel: number,
-): Pick<NodeAcc, "kind" | "entity" | "label" | "namespace" | "workloadKind" | "kubeDns"> {
+function describeNode(id: string, ep: FlowEndpointView, maxLabel: number): Pick<NodeAcc, "kind" | "entity" | "label" | "namespace" | "workloadKind" | "kubeDns"> {
   const bound = (s: string) => (s.length > maxLabel ? `${s.slice(0, maxLabel - 1)}…` : s);
   if (id.startsWith("world:")) return entityNode("world", bound(worldNameOf(ep)));
   if (id.startsWith("entity:")) {

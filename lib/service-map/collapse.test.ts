@@ -42,21 +42,48 @@ describe("collapsing namespaces", () => {
     const ids = c.nodes.map((n) => n.id);
     assert.ok(ids.includes("ns:shop"));
     assert.ok(!ids.includes("wl:shop/frontend") && !ids.includes("wl:shop/cart"));
-    for (const n of full.nodes.filter((n) => n.namespace !== "shop")) assert.equal(c.nodes.find((x) => x.id === n.id), n);
+    for (const n of full.nodes.filter((n) => n.namespace !== "shop"))
+      assert.equal(
+        c.nodes.find((x) => x.id === n.id),
+        n,
+      );
     assert.deepEqual(c.collapsed.namespaces.get("ns:shop"), { namespace: "shop", nodes: 2 });
     const node = c.nodes.find((n) => n.id === "ns:shop")!;
     assert.equal(node.kind, "namespace");
-    assert.equal(node.flowsOut, full.nodes.filter((n) => n.namespace === "shop").reduce((a, n) => a + n.flowsOut, 0));
+    assert.equal(
+      node.flowsOut,
+      full.nodes.filter((n) => n.namespace === "shop").reduce((a, n) => a + n.flowsOut, 0),
+    );
   });
 
   it("merged edges sum flows, replies, verdicts, HTTP and DNS counts exactly", () => {
     for (const collapse of [["shop"], ["payments"], ["shop", "payments"], ["shop", "payments", "data", "kube-system"]]) {
       const c = collapseNamespaces(full, new Set(collapse));
-      assert.equal(sum(c, (e) => e.flows), sum(full, (e) => e.flows), collapse.join());
-      assert.equal(sum(c, (e) => e.replies), sum(full, (e) => e.replies));
-      for (const k of ["forwarded", "dropped", "audit", "redirected", "error", "other"] as const) assert.equal(sum(c, (e) => e.verdicts[k]), sum(full, (e) => e.verdicts[k]), k);
-      for (const k of ["requests", "responses", "status4xx", "status5xx"] as const) assert.equal(sum(c, (e) => e.http?.[k] ?? 0), sum(full, (e) => e.http?.[k] ?? 0), k);
-      assert.equal(sum(c, (e) => e.dns?.queries ?? 0), sum(full, (e) => e.dns?.queries ?? 0));
+      assert.equal(
+        sum(c, (e) => e.flows),
+        sum(full, (e) => e.flows),
+        collapse.join(),
+      );
+      assert.equal(
+        sum(c, (e) => e.replies),
+        sum(full, (e) => e.replies),
+      );
+      for (const k of ["forwarded", "dropped", "audit", "redirected", "error", "other"] as const)
+        assert.equal(
+          sum(c, (e) => e.verdicts[k]),
+          sum(full, (e) => e.verdicts[k]),
+          k,
+        );
+      for (const k of ["requests", "responses", "status4xx", "status5xx"] as const)
+        assert.equal(
+          sum(c, (e) => e.http?.[k] ?? 0),
+          sum(full, (e) => e.http?.[k] ?? 0),
+          k,
+        );
+      assert.equal(
+        sum(c, (e) => e.dns?.queries ?? 0),
+        sum(full, (e) => e.dns?.queries ?? 0),
+      );
     }
   });
 
@@ -68,8 +95,14 @@ describe("collapsing namespaces", () => {
     assert.equal(e.port, undefined);
     const members = full.edges.filter((x) => x.source.startsWith("wl:shop/") && x.target.startsWith("wl:payments/"));
     assert.equal(c.collapsed.mergedEdges.get(e.id), members.length);
-    assert.equal(e.flows, members.reduce((a, x) => a + x.flows, 0));
-    assert.equal(e.verdicts.dropped, members.reduce((a, x) => a + x.verdicts.dropped, 0));
+    assert.equal(
+      e.flows,
+      members.reduce((a, x) => a + x.flows, 0),
+    );
+    assert.equal(
+      e.verdicts.dropped,
+      members.reduce((a, x) => a + x.verdicts.dropped, 0),
+    );
     assert.equal(e.http?.responses, 2);
     assert.equal(e.http?.status5xx, 1);
     assert.equal(e.http?.errorPercent, 50);
@@ -81,7 +114,11 @@ describe("collapsing namespaces", () => {
     const c = collapseNamespaces(full, new Set(["shop"]));
     assert.ok(c.edges.some((e) => e.id === "ns:shop|ns:shop|*"));
     const kept = full.edges.filter((e) => !e.source.startsWith("wl:shop/") && !e.target.startsWith("wl:shop/"));
-    for (const e of kept) assert.equal(c.edges.find((x) => x.id === e.id), e);
+    for (const e of kept)
+      assert.equal(
+        c.edges.find((x) => x.id === e.id),
+        e,
+      );
   });
 
   it("collapsing nothing (or an absent namespace) changes nothing", () => {
@@ -118,8 +155,24 @@ describe("the view's focus namespaces are the ones every edge touches", () => {
   const node = (id: string, namespace: string) => ({ id, namespace });
   const nodes = [node("a1", "a"), node("a2", "a"), node("b1", "b"), node("c1", "c"), node("w", "")];
   const cases = [
-    { name: "a view filtered to one namespace", edges: [["a1", "b1"], ["c1", "a2"], ["a1", "a2"], ["a2", "w"]], want: ["a"] },
-    { name: "no namespace on every edge", edges: [["a1", "b1"], ["c1", "w"]], want: [] },
+    {
+      name: "a view filtered to one namespace",
+      edges: [
+        ["a1", "b1"],
+        ["c1", "a2"],
+        ["a1", "a2"],
+        ["a2", "w"],
+      ],
+      want: ["a"],
+    },
+    {
+      name: "no namespace on every edge",
+      edges: [
+        ["a1", "b1"],
+        ["c1", "w"],
+      ],
+      want: [],
+    },
     { name: "a single edge: both ends", edges: [["a1", "b1"]], want: ["a", "b"] },
     { name: "no edges", edges: [], want: [] },
   ];

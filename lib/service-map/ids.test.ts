@@ -181,7 +181,10 @@ describe("a node is named the way the table names its endpoint (flows without `w
     for (const grouping of ["workload", "app", "identity"] as const) {
       const model = new ServiceMapModel(grouping);
       model.add([row, flow({ source: nodeLocalDns2, destination: kubeDns, dport: 53, proto: "UDP" })]);
-      const labels = model.snapshot().nodes.map((n) => n.label).sort();
+      const labels = model
+        .snapshot()
+        .nodes.map((n) => n.label)
+        .sort();
       assert.deepEqual(labels, ["kube-dns", "node-local-dns"], grouping);
       for (const n of model.snapshot().nodes) {
         assert.equal(n.namespace, "kube-system");

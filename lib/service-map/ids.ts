@@ -156,10 +156,7 @@ export function rowMatchesEdge(row: FlowRow, id: string, grouping: Grouping): bo
 }
 
 /** A reusable predicate for filtering many rows to a node or edge selection. */
-export function selectionMatcher(
-  selection: { readonly nodeId?: string; readonly edgeId?: string },
-  grouping: Grouping,
-): ((row: FlowRow) => boolean) | undefined {
+export function selectionMatcher(selection: { readonly nodeId?: string; readonly edgeId?: string }, grouping: Grouping): ((row: FlowRow) => boolean) | undefined {
   const { edgeId: e, nodeId: n } = selection;
   if (e) return (row) => rowMatchesEdge(row, e, grouping);
   if (n) return (row) => rowMatchesNode(row, n, grouping);

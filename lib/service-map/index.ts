@@ -3,16 +3,7 @@
 export { DEFAULT_LIMITS, edgeFlowsPerSecond, ServiceMapModel, type ServiceMapLimits } from "./aggregate";
 export { edgeGeometry, edgeLanes, type EdgeGeometry, type Point } from "./geometry";
 export { edgeIdOf, nodeIdOf, rowMatchesEdge, rowMatchesNode, selectionMatcher } from "./ids";
-export {
-  contentBounds,
-  MapLayout,
-  type NamespaceBox,
-  namespaceBoxes,
-  type NodePosition,
-  type Rect,
-  type SerializedLayout,
-  type ViewportSize,
-} from "./layout";
+export { contentBounds, MapLayout, type NamespaceBox, namespaceBoxes, type NodePosition, type Rect, type SerializedLayout, type ViewportSize } from "./layout";
 export {
   edgeDropPolicies,
   type EdgeDropPolicies,

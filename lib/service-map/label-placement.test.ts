@@ -11,7 +11,8 @@ describe("edge labels never overlap", () => {
     assert.ok(placed.length > 1 && placed.length < requests.length);
     const byId = new Map(requests.map((r) => [r.id, r]));
     for (let i = 0; i < placed.length; i++)
-      for (let j = i + 1; j < placed.length; j++) assert.ok(!overlaps(rectOf(byId.get(placed[i].id)!, placed[i]), rectOf(byId.get(placed[j].id)!, placed[j])), `${placed[i].id} / ${placed[j].id}`);
+      for (let j = i + 1; j < placed.length; j++)
+        assert.ok(!overlaps(rectOf(byId.get(placed[i].id)!, placed[i]), rectOf(byId.get(placed[j].id)!, placed[j])), `${placed[i].id} / ${placed[j].id}`);
   });
 
   it("the busiest edges win; required labels always get a spot, first", () => {

@@ -136,8 +136,7 @@ describe("MapLayout stability", () => {
       );
       assert.ok(inside, `${n.id} is inside a box of its namespace`);
     }
-    for (let i = 0; i < boxes.length; i++)
-      for (let j = i + 1; j < boxes.length; j++) assert.ok(!rectsOverlap(boxes[i], boxes[j]), `${boxes[i].key} overlaps ${boxes[j].key}`);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!rectsOverlap(boxes[i], boxes[j]), `${boxes[i].key} overlaps ${boxes[j].key}`);
     for (const [id, p] of pos) {
       if (snap.nodes.find((n) => n.id === id)!.namespace) continue;
       for (const box of boxes) assert.ok(!rectsOverlap(nodeRectAt(p.x, p.y), box), `entity ${id} inside ${box.key}`);
@@ -147,7 +146,11 @@ describe("MapLayout stability", () => {
   });
 
   it("while a map grows, namespace boxes never overlap and entities stay outside them", () => {
-    for (const [workloads, namespaces] of [[40, 3], [90, 9], [150, 15]]) {
+    for (const [workloads, namespaces] of [
+      [40, 3],
+      [90, 9],
+      [150, 15],
+    ]) {
       const rows = syntheticRows(12_000, workloads, namespaces);
       const withEntities = rows.map((r, i) => (i % 97 === 0 ? { ...r, destination: { ...r.destination, entity: "world" as const, names: [`host${i % 7}.example.com`] } } : r));
       const layout = new MapLayout();

@@ -194,9 +194,7 @@ export class MapLayout {
   }
 
   serialize(): SerializedLayout {
-    const nodes = [...this.positions.entries()]
-      .sort((a, b) => cmp(a[0], b[0]))
-      .map(([id, p]) => [id, round2(p.x), round2(p.y), p.pinned ? 1 : 0] as const);
+    const nodes = [...this.positions.entries()].sort((a, b) => cmp(a[0], b[0])).map(([id, p]) => [id, round2(p.x), round2(p.y), p.pinned ? 1 : 0] as const);
     return { v: 1, nodes };
   }
 
@@ -475,12 +473,11 @@ export function namespaceBoxes(nodes: readonly LayoutNode[], positions: Readonly
     // Union-find over linked pairs.
     const parent = points.map((_, i) => i);
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-    for (let i = 0; i < points.length; i++)
-      for (let j = i + 1; j < points.length; j++) if (linked(points[i], points[j])) parent[find(i)] = find(j);
+    for (let i = 0; i < points.length; i++) for (let j = i + 1; j < points.length; j++) if (linked(points[i], points[j])) parent[find(i)] = find(j);
     const groups = new Map<number, Bounds>();
     points.forEach((p, i) => groups.set(find(i), extend(groups.get(find(i)), p.x, p.y)));
     let bounds = [...groups.values()];
-    for (let merged = true; merged; ) {
+    for (let merged = true; merged;) {
       merged = false;
       for (let i = 0; i < bounds.length && !merged; i++)
         for (let j = i + 1; j < bounds.length && !merged; j++) {
@@ -571,14 +568,7 @@ function isSerialized(data: unknown): data is SerializedLayout {
   const d = data as { v?: unknown; nodes?: unknown };
   if (d.v !== 1 || !Array.isArray(d.nodes)) return false;
   return d.nodes.every(
-    (e) =>
-      Array.isArray(e) &&
-      e.length === 4 &&
-      typeof e[0] === "string" &&
-      e[0].length <= 1024 &&
-      Number.isFinite(e[1]) &&
-      Number.isFinite(e[2]) &&
-      (e[3] === 0 || e[3] === 1),
+    (e) => Array.isArray(e) && e.length === 4 && typeof e[0] === "string" && e[0].length <= 1024 && Number.isFinite(e[1]) && Number.isFinite(e[2]) && (e[3] === 0 || e[3] === 1),
   );
 }
 

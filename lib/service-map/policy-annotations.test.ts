@@ -18,13 +18,19 @@ test("edge drops: each dropped flow's policies are counted on its edge, most dro
     flow({ source: prom, destination: api, dport: 9090, verdict: "DROPPED", t: T0 + 1 }),
     flow({ source: prom, destination: api, dport: 9090, verdict: "FORWARDED", t: T0 }),
   ];
-  const policies = new Map<FlowRow, PolicyId[]>([[rows[0], [KNP, CNP]], [rows[1], [KNP]]]);
+  const policies = new Map<FlowRow, PolicyId[]>([
+    [rows[0], [KNP, CNP]],
+    [rows[1], [KNP]],
+  ]);
   const m = edgeDropPolicies(rows, "workload", isDrop, (r) => policies.get(r) ?? []);
   const e = m.get(edgeIdOf(rows[0], "workload"))!;
-  assert.deepEqual(e.policies.map((p) => [p.key, p.drops]), [
-    ["NetworkPolicy/payments/default-deny", 2],
-    ["CiliumNetworkPolicy/payments/payments-api-ingress", 1],
-  ]);
+  assert.deepEqual(
+    e.policies.map((p) => [p.key, p.drops]),
+    [
+      ["NetworkPolicy/payments/default-deny", 2],
+      ["CiliumNetworkPolicy/payments/payments-api-ingress", 1],
+    ],
+  );
   assert.equal(edgeDropText(e), "dropped by payments/default-deny (+1 more)");
   // The folded edge of the pair carries the same annotation.
   assert.ok(m.get("wl:monitoring/prometheus|wl:payments/payments-api|*/TCP"));
@@ -80,7 +86,13 @@ test("edge drop index: removing a row takes back exactly what it added, even if 
   charged = [CNP];
   index.remove([b]);
   const id = edgeIdOf(a, "workload");
-  assert.deepEqual(index.snapshot().get(id)!.policies.map((p) => [p.key, p.drops]), [["NetworkPolicy/payments/default-deny", 1]]);
+  assert.deepEqual(
+    index
+      .snapshot()
+      .get(id)!
+      .policies.map((p) => [p.key, p.drops]),
+    [["NetworkPolicy/payments/default-deny", 1]],
+  );
   index.remove([a]);
   assert.equal(index.snapshot().size, 0);
 });

@@ -144,12 +144,7 @@ export const NODE_ENDPOINT_SCAN = 20_000;
  * `maxRows` rows at most. Reserved entities (world, host, …) have no policy of their own here and
  * are not looked for.
  */
-export function nodeEndpoints(
-  rows: readonly FlowRow[],
-  grouping: Grouping,
-  wantedIds: ReadonlySet<string>,
-  maxRows = NODE_ENDPOINT_SCAN,
-): ReadonlyMap<string, NodeEndpoint> {
+export function nodeEndpoints(rows: readonly FlowRow[], grouping: Grouping, wantedIds: ReadonlySet<string>, maxRows = NODE_ENDPOINT_SCAN): ReadonlyMap<string, NodeEndpoint> {
   const out = new Map<string, NodeEndpoint>();
   const wanted = new Set([...wantedIds].filter((id) => !id.startsWith("entity:") && !id.startsWith("world:")));
   if (wanted.size === 0) return out;
@@ -193,4 +188,3 @@ export function nodeLockText(lock: NodeLock, direction: Direction): string {
   if (list.length === 0) return `${direction} open (no policy selects it)`;
   return `${direction} default-deny by ${list.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ")}`;
 }
-

@@ -5,10 +5,7 @@
 
 import type { FlowRow } from "../flow-model";
 
-export type RowDiff =
-  | { readonly kind: "same" }
-  | { readonly kind: "delta"; readonly added: readonly FlowRow[]; readonly removed: readonly FlowRow[] }
-  | { readonly kind: "reset" };
+export type RowDiff = { readonly kind: "same" } | { readonly kind: "delta"; readonly added: readonly FlowRow[]; readonly removed: readonly FlowRow[] } | { readonly kind: "reset" };
 
 export function diffRows(prev: readonly FlowRow[], next: readonly FlowRow[]): RowDiff {
   if (prev === next) return { kind: "same" };

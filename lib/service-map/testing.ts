@@ -10,7 +10,7 @@ export function pod(namespace: string, workload: string, extra: Partial<FlowEndp
     pod: `${workload}-7d9f-abcde`,
     workload,
     workloadKind: "Deployment",
-    identity: 1000 + hash(`${namespace}/${workload}`) % 50_000,
+    identity: 1000 + (hash(`${namespace}/${workload}`) % 50_000),
     labels: [`k8s:app=${workload}`, `k8s:io.kubernetes.pod.namespace=${namespace}`],
     ip: "10.0.0.1",
     port: undefined,

@@ -32,12 +32,7 @@ export interface MapState {
 }
 
 /** The frame that turns `prev` into `next` (objects of unchanged nodes and edges are shared, so identity is the test). */
-export function mapFrame(
-  prev: ServiceMapSnapshot | undefined,
-  next: ServiceMapSnapshot,
-  edgeDrops: ReadonlyMap<string, EdgeDropPolicies>,
-  seq: number,
-): MapFrame {
+export function mapFrame(prev: ServiceMapSnapshot | undefined, next: ServiceMapSnapshot, edgeDrops: ReadonlyMap<string, EdgeDropPolicies>, seq: number): MapFrame {
   const common = { seq, grouping: next.grouping, windowMs: next.windowMs, truncated: next.truncated, edgeDrops: [...edgeDrops] };
   if (!prev || prev.grouping !== next.grouping) {
     return { ...common, full: true, nodes: next.nodes, edges: next.edges, removedNodes: [], removedEdges: [] };

@@ -25,7 +25,9 @@ function endpoint(over: Partial<FlowEndpointView> = {}): FlowEndpointView {
 }
 
 let seq = 0;
-function row(over: { source?: Partial<FlowEndpointView>; destination?: Partial<FlowEndpointView>; l7?: FlowL7View } & Partial<Omit<FlowRow, "source" | "destination" | "l7">> = {}): FlowRow {
+function row(
+  over: { source?: Partial<FlowEndpointView>; destination?: Partial<FlowEndpointView>; l7?: FlowL7View } & Partial<Omit<FlowRow, "source" | "destination" | "l7">> = {},
+): FlowRow {
   const { source, destination, l7, ...rest } = over;
   seq++;
   return {
@@ -57,8 +59,27 @@ function row(over: { source?: Partial<FlowEndpointView>; destination?: Partial<F
 }
 
 const frontendToCart = row({
-  source: { namespace: "shop", pod: "frontend-7d9f", workload: "frontend", workloadKind: "Deployment", identity: 12345, labels: ["k8s:app=frontend", "k8s:io.kubernetes.pod.namespace=shop"], ip: "10.0.1.5", port: 51234 },
-  destination: { namespace: "shop", pod: "cart-55c8", workload: "cart", workloadKind: "Deployment", identity: 23456, labels: ["k8s:app=cart"], ip: "10.0.2.7", port: 8080, service: "shop/cart" },
+  source: {
+    namespace: "shop",
+    pod: "frontend-7d9f",
+    workload: "frontend",
+    workloadKind: "Deployment",
+    identity: 12345,
+    labels: ["k8s:app=frontend", "k8s:io.kubernetes.pod.namespace=shop"],
+    ip: "10.0.1.5",
+    port: 51234,
+  },
+  destination: {
+    namespace: "shop",
+    pod: "cart-55c8",
+    workload: "cart",
+    workloadKind: "Deployment",
+    identity: 23456,
+    labels: ["k8s:app=cart"],
+    ip: "10.0.2.7",
+    port: 8080,
+    service: "shop/cart",
+  },
   l7: { kind: "http", type: "RESPONSE", latencyNs: 1_000_000, httpMethod: "POST", httpUrl: "http://cart:8080/api/v1.0/items?x=1", httpPath: "/api/v1.0/items", httpCode: 503 },
 });
 const frontendToWorld = row({

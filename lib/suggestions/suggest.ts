@@ -5,17 +5,7 @@
 // with `parseFilterEntry`, so picking one never yields an error. Flow text is hostile: it is
 // only compared with plain string prefix tests (never turned into a RegExp) and only the newest
 // `MAX_SCANNED_ROWS` rows are read, so a keystroke costs the same with 100,000 rows in the buffer.
-import {
-  EVENT_TYPE_NAMES,
-  FILTER_KINDS,
-  KIND_ALIASES,
-  KIND_SPECS,
-  parseFilterEntry,
-  RESERVED_IDENTITIES,
-  VERDICT_NAMES,
-  type Direction,
-  type FilterKind,
-} from "../filter-model";
+import { EVENT_TYPE_NAMES, FILTER_KINDS, KIND_ALIASES, KIND_SPECS, parseFilterEntry, RESERVED_IDENTITIES, VERDICT_NAMES, type Direction, type FilterKind } from "../filter-model";
 import type { FlowEndpointView, FlowRow } from "../flow-model";
 
 /** Rows read per call (the newest; the buffer is newest first). */

@@ -3,8 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-export const capturesDir =
-  process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../../shared/data/hubble-captures");
+export const capturesDir = process.env.HUBBLE_CAPTURES_DIR ?? path.resolve(__dirname, "../../../shared/data/hubble-captures");
 
 // One rule for every test that reads them: missing captures are a failure that says where they were
 // looked for, never a skip or an empty loop that passes.
@@ -31,5 +30,7 @@ export function captureFiles(): string[] {
 export function captureLines(nameOrPath: string): string[] {
   const file = path.isAbsolute(nameOrPath) ? nameOrPath : path.join(capturesDir, nameOrPath);
   if (!existsSync(file)) throw missing(`no capture ${file}`);
-  return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
 }

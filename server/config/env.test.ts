@@ -258,7 +258,10 @@ describe("sign-in and access settings", () => {
     const config = loadServerConfig({ HUBBLE_LENS_AUTH: "proxy", HUBBLE_LENS_HOST: "0.0.0.0", HUBBLE_LENS_PEER_TOKEN: "t", HUBBLE_LENS_TRUSTED_PROXIES: "10.0.0.0/8" });
     assert.equal(config.auth.mode, "proxy");
     assert.equal(config.auth.trustedProxies.length, 1);
-    assert.match(problemsOf({ HUBBLE_LENS_AUTH: "proxy", HUBBLE_LENS_PEER_TOKEN: "t", HUBBLE_LENS_TRUSTED_PROXIES: "proxy.local" }).get("HUBBLE_LENS_TRUSTED_PROXIES")!, /IP addresses or CIDR/);
+    assert.match(
+      problemsOf({ HUBBLE_LENS_AUTH: "proxy", HUBBLE_LENS_PEER_TOKEN: "t", HUBBLE_LENS_TRUSTED_PROXIES: "proxy.local" }).get("HUBBLE_LENS_TRUSTED_PROXIES")!,
+      /IP addresses or CIDR/,
+    );
     assert.match(problemsOf({ HUBBLE_LENS_AUTH: "ldap" }).get("HUBBLE_LENS_AUTH")!, /none, oidc or proxy/);
   });
 

@@ -2,16 +2,7 @@ import "server-only";
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { parseGoDuration } from "@/lib/time";
-import {
-  booleanValue,
-  durationValue,
-  hostPortValue,
-  integerValue,
-  pathListValue,
-  portValue,
-  quote,
-  serverNameValue,
-} from "./values";
+import { booleanValue, durationValue, hostPortValue, integerValue, pathListValue, portValue, quote, serverNameValue } from "./values";
 import { checkReadable, readCaFile, readClientCert } from "./files";
 import { parseBasePath } from "@/lib/base-path";
 import { httpSecurityFromEnv, type HttpSecuritySettings } from "@/lib/http-security";
@@ -280,8 +271,7 @@ export const VARIABLES = {
   }),
   HUBBLE_TLS: variable({
     default: "false",
-    description:
-      "Use TLS to the relay. Implied by a tls:// address and by any other HUBBLE_TLS_* setting.",
+    description: "Use TLS to the relay. Implied by a tls:// address and by any other HUBBLE_TLS_* setting.",
     schema: booleanValue,
   }),
   HUBBLE_TLS_CA_CERT_FILES: variable({
@@ -292,8 +282,7 @@ export const VARIABLES = {
     schema: pathListValue,
   }),
   HUBBLE_TLS_CLIENT_CERT_FILE: variable({
-    description:
-      "PEM client certificate for mutual TLS. Needs HUBBLE_TLS_CLIENT_KEY_FILE; together they turn TLS on.",
+    description: "PEM client certificate for mutual TLS. Needs HUBBLE_TLS_CLIENT_KEY_FILE; together they turn TLS on.",
     schema: PATH,
   }),
   HUBBLE_TLS_CLIENT_KEY_FILE: variable({
@@ -302,9 +291,7 @@ export const VARIABLES = {
   }),
   HUBBLE_TLS_SERVER_NAME: variable({
     defaultText: "host of HUBBLE_RELAY_ADDR",
-    description:
-      "Name to verify the relay's certificate against, e.g. ui.hubble-relay.cilium.io, when it differs " +
-      "from the host you connect to (port-forwards, IP addresses).",
+    description: "Name to verify the relay's certificate against, e.g. ui.hubble-relay.cilium.io, when it differs " + "from the host you connect to (port-forwards, IP addresses).",
     schema: serverNameValue,
   }),
   HUBBLE_TLS_ALLOW_INSECURE: variable({
@@ -407,9 +394,7 @@ export const VARIABLES = {
   }),
   HUBBLE_LENS_HISTORY_FILTER: variable({
     defaultText: "every flow",
-    description:
-      "Record only the flows this filter admits, written as the dashboard's URL writes filters, e.g. " +
-      "namespace=shop&verdict=DROPPED or filter=from-pod%3Dshop%2F.",
+    description: "Record only the flows this filter admits, written as the dashboard's URL writes filters, e.g. " + "namespace=shop&verdict=DROPPED or filter=from-pod%3Dshop%2F.",
     schema: HISTORY_FILTER,
   }),
   HUBBLE_LENS_HISTORY_RETENTION: variable({
@@ -419,9 +404,7 @@ export const VARIABLES = {
   }),
   HUBBLE_LENS_HISTORY_MAX_SIZE: variable({
     default: "10GiB",
-    description:
-      "Most disk the flow history takes (SQLite: the file's pages in use; ClickHouse: its compressed parts); " +
-      "beyond, the oldest goes first. 0: no limit.",
+    description: "Most disk the flow history takes (SQLite: the file's pages in use; ClickHouse: its compressed parts); " + "beyond, the oldest goes first. 0: no limit.",
     schema: BYTE_SIZE,
   }),
   HUBBLE_LENS_CLICKHOUSE_URL: variable({
@@ -454,8 +437,7 @@ export const VARIABLES = {
   }),
   HUBBLE_LENS_INVESTIGATION_RETENTION: variable({
     defaultText: "unset: kept until deleted",
-    description:
-      "How long shared investigations are kept, e.g. 90d or 720h; older ones are deleted (checked at start and every 10 minutes).",
+    description: "How long shared investigations are kept, e.g. 90d or 720h; older ones are deleted (checked at start and every 10 minutes).",
     schema: RETENTION,
   }),
   HUBBLE_LENS_MAX_STREAMS_PER_CLIENT: variable({
@@ -484,8 +466,7 @@ export const VARIABLES = {
   HUBBLE_LENS_STREAM_QUEUE_SIZE: variable({
     default: "8MiB",
     description:
-      "Most flow data queued for one stream whose browser reads slowly; beyond, the oldest flows are dropped and the browser is told " +
-      "how many it missed. From 256KiB to 1GiB.",
+      "Most flow data queued for one stream whose browser reads slowly; beyond, the oldest flows are dropped and the browser is told " + "how many it missed. From 256KiB to 1GiB.",
     schema: QUEUE_SIZE,
   }),
   HUBBLE_LENS_STALLED_STREAM_TIMEOUT: variable({
@@ -549,8 +530,7 @@ export const VARIABLES = {
   }),
   HUBBLE_LENS_ACCESS_FILE: variable({
     defaultText: "unset: every signed-in user sees every namespace",
-    description:
-      "YAML that maps users and groups to the namespaces they may see (see the README's Sign-in and access). Needs HUBBLE_LENS_AUTH=oidc or proxy. Read at start.",
+    description: "YAML that maps users and groups to the namespaces they may see (see the README's Sign-in and access). Needs HUBBLE_LENS_AUTH=oidc or proxy. Read at start.",
     schema: PATH,
   }),
   HUBBLE_LENS_HOST: variable({
@@ -638,9 +618,7 @@ export interface RelayTlsSettings {
   allowInsecure: boolean;
 }
 
-export type RelaySource =
-  | { kind: "external"; address: string; tls: RelayTlsSettings | null }
-  | { kind: "demo" };
+export type RelaySource = { kind: "external"; address: string; tls: RelayTlsSettings | null } | { kind: "demo" };
 
 export interface DemoRelaySettings {
   scenario: string;
@@ -746,8 +724,7 @@ export class ConfigError extends Error {
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[]) {
     super(
-      `Invalid Hubble Lens configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
+      `Invalid Hubble Lens configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
     );
     this.name = "ConfigError";
     this.problems = problems;
@@ -988,12 +965,7 @@ function readRaw(env: Env, name: string, aliases: readonly string[], problems: C
   return found[0]?.value;
 }
 
-function resolveRelay(
-  values: Partial<Parsed>,
-  given: Set<VariableName>,
-  problems: ConfigProblem[],
-  warnings: string[],
-): RelaySource | undefined {
+function resolveRelay(values: Partial<Parsed>, given: Set<VariableName>, problems: ConfigProblem[], warnings: string[]): RelaySource | undefined {
   const address = values.HUBBLE_RELAY_ADDR;
   const certFile = values.HUBBLE_TLS_CLIENT_CERT_FILE;
   const keyFile = values.HUBBLE_TLS_CLIENT_KEY_FILE;
@@ -1001,21 +973,14 @@ function resolveRelay(
 
   if ((certFile === undefined) !== (keyFile === undefined)) {
     const [missing, present] =
-      certFile === undefined
-        ? ["HUBBLE_TLS_CLIENT_CERT_FILE", "HUBBLE_TLS_CLIENT_KEY_FILE"]
-        : ["HUBBLE_TLS_CLIENT_KEY_FILE", "HUBBLE_TLS_CLIENT_CERT_FILE"];
+      certFile === undefined ? ["HUBBLE_TLS_CLIENT_CERT_FILE", "HUBBLE_TLS_CLIENT_KEY_FILE"] : ["HUBBLE_TLS_CLIENT_KEY_FILE", "HUBBLE_TLS_CLIENT_CERT_FILE"];
     problems.push({
       variable: missing,
       message: `missing: mutual TLS needs both a client certificate and its key, but only ${present} is set`,
     });
   }
 
-  const tlsSettings: VariableName[] = [
-    "HUBBLE_TLS_CA_CERT_FILES",
-    "HUBBLE_TLS_CLIENT_CERT_FILE",
-    "HUBBLE_TLS_CLIENT_KEY_FILE",
-    "HUBBLE_TLS_SERVER_NAME",
-  ];
+  const tlsSettings: VariableName[] = ["HUBBLE_TLS_CA_CERT_FILES", "HUBBLE_TLS_CLIENT_CERT_FILE", "HUBBLE_TLS_CLIENT_KEY_FILE", "HUBBLE_TLS_SERVER_NAME"];
   const tlsImpliedBy = tlsSettings.filter((n) => given.has(n));
   if (values.HUBBLE_TLS_ALLOW_INSECURE === true) tlsImpliedBy.push("HUBBLE_TLS_ALLOW_INSECURE");
 

@@ -59,9 +59,7 @@ export const hostPortValue = z.string().transform((raw, ctx): HostPort => {
   if (!match || port < 1 || port > 65535) {
     ctx.addIssue({
       code: "custom",
-      message:
-        `must be host:port, e.g. localhost:4245 or hubble-relay.kube-system.svc:80, ` +
-        `optionally prefixed with tls:// (got ${quote(raw)})`,
+      message: `must be host:port, e.g. localhost:4245 or hubble-relay.kube-system.svc:80, ` + `optionally prefixed with tls:// (got ${quote(raw)})`,
     });
     return z.NEVER;
   }

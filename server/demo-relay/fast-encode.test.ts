@@ -62,7 +62,10 @@ describe("encodeGetFlowsResponse", () => {
     // Results share slabs; keep thousands (several MB), interleaved with a flow larger than a slab
     // and flows that take the toBinary path, then check every one against a plain encoding.
     const events = simulated("shop", 6000, 11);
-    const big = clone(GetFlowsResponseSchema, events.find((r) => r.responseTypes.case === "flow")!);
+    const big = clone(
+      GetFlowsResponseSchema,
+      events.find((r) => r.responseTypes.case === "flow")!,
+    );
     (big.responseTypes.value as Flow).Summary = "x".repeat(3 * 1024 * 1024);
     const odd = clone(GetFlowsResponseSchema, big);
     (odd.responseTypes.value as Flow).Summary = "odd";
@@ -79,7 +82,10 @@ describe("encodeGetFlowsResponse", () => {
     const variants: Array<[string, (f: Flow) => void]> = [
       ["UDP", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "UDP", value: { sourcePort: 53, destinationPort: 40000 } } }))],
       ["TCP without flags, zero ports", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "TCP", value: {} } }))],
-      ["TCP max ports", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "TCP", value: { sourcePort: 0xffffffff, destinationPort: 65535, flags: { SYN: true, NS: true } } } }))],
+      [
+        "TCP max ports",
+        (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "TCP", value: { sourcePort: 0xffffffff, destinationPort: 65535, flags: { SYN: true, NS: true } } } })),
+      ],
       ["ICMPv4", (f) => (f.l4 = create(Layer4Schema, { protocol: { case: "ICMPv4", value: { type: 8 } } }))],
       ["empty l4", (f) => (f.l4 = create(Layer4Schema, {}))],
       ["IP, all fields", (f) => (f.IP = create(IPSchema, { source: "fd00::1", destination: "fd00::2", sourceXlated: "10.0.0.9", ipVersion: 2, encrypted: true }))],

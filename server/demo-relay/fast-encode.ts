@@ -61,8 +61,7 @@ function planFlow(schema: DescMessage): FlowPlan {
   for (const f of schema.fields) {
     const spliced = (kind: SplicedField["kind"], sub: DescMessage | undefined) =>
       plan.spliced.push({ localName: f.localName, number: f.number, kind, schema: sub, cache: new WeakMap() });
-    const scalar = (kind: ScalarField["kind"], wire: number) =>
-      plan.scalars.push({ localName: f.localName, kind, tag: tagBytes(f.number, wire) });
+    const scalar = (kind: ScalarField["kind"], wire: number) => plan.scalars.push({ localName: f.localName, kind, tag: tagBytes(f.number, wire) });
     if (f.oneof) {
       plan.other.push(f);
     } else if (f.localName === "time" && f.fieldKind === "message" && f.message.typeName === TimestampSchema.typeName) {
@@ -106,11 +105,12 @@ const ENVELOPE_NODE_NAME_TAG = tagBytes(GetFlowsResponseSchema.field.nodeName.nu
 const ENVELOPE_TIME_TAG = tagBytes(GetFlowsResponseSchema.field.time.number, WIRE_LEN);
 /** The envelope is written by hand only while it has exactly the fields this file knows. */
 const ENVELOPE_KNOWN =
-  GetFlowsResponseSchema.fields.map((f) => `${f.number}:${f.localName}`).sort().join(",") ===
-  "1000:nodeName,1001:time,1:flow,2:nodeStatus,3:lostEvents";
+  GetFlowsResponseSchema.fields
+    .map((f) => `${f.number}:${f.localName}`)
+    .sort()
+    .join(",") === "1000:nodeName,1001:time,1:flow,2:nodeStatus,3:lostEvents";
 /** Room left before the flow for its tag and length (1 + up to 5 bytes). */
 const HEAD_ROOM = 6;
-
 
 /**
  * The protobuf binary encoding of `response`: decodes to a message equal to `response`, as
@@ -223,7 +223,11 @@ function writeFlowFields(w: Writer, flow: Flow): boolean {
 // objects (a new Layer4 per packet), so caching their bytes by identity would only fill the caches
 // (WeakMap entries are costly to collect); their fields are few and small. Written only while the
 // messages have exactly the fields below; anything else takes the cached path.
-const fieldsOf = (m: DescMessage) => m.fields.map((f) => `${f.number}:${f.localName}`).sort().join(",");
+const fieldsOf = (m: DescMessage) =>
+  m.fields
+    .map((f) => `${f.number}:${f.localName}`)
+    .sort()
+    .join(",");
 const INLINE_KNOWN =
   fieldsOf(Layer4Schema) === "1:TCP,2:UDP,3:ICMPv4,4:ICMPv6,5:SCTP,6:VRRP,7:IGMP" &&
   fieldsOf(TCPSchema) === "1:sourcePort,2:destinationPort,3:flags" &&

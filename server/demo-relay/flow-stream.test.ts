@@ -2,12 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { FlowSchema, LostEventSource } from "@/proto/gen/flow/flow_pb";
-import {
-  type GetFlowsRequest,
-  GetFlowsRequestSchema,
-  type GetFlowsResponse,
-  GetFlowsResponseSchema,
-} from "@/proto/gen/observer/observer_pb";
+import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { nsToTimestamp } from "@/lib/timestamp";
 import { DemoCluster } from "./cluster";
@@ -118,13 +113,7 @@ describe("serveGetFlows in follow mode", () => {
   it("ends a follow stream once every node passed until", async () => {
     const cluster = clusterWith(7, ["a", "b"], 2);
     const sink = new GatedSink();
-    const served = serveGetFlows(
-      cluster,
-      RELAY,
-      request({ follow: true, until: nsToTimestamp(at(5)) }),
-      sink,
-      () => T0_NS,
-    );
+    const served = serveGetFlows(cluster, RELAY, request({ follow: true, until: nsToTimestamp(at(5)) }), sink, () => T0_NS);
     await waitUntil(() => cluster.waitingReaders === 1, "the stream to wait for new flows");
     cluster.append([flowEvent("a", 3, "a-3"), flowEvent("b", 4, "b-4")]);
     cluster.append([flowEvent("a", 6, "a-6"), flowEvent("b", 7, "b-7")]);

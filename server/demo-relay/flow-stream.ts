@@ -2,11 +2,7 @@ import "server-only";
 
 import { create } from "@bufbuild/protobuf";
 import { FlowSchema, LostEventSchema, LostEventSource } from "@/proto/gen/flow/flow_pb";
-import {
-  type GetFlowsRequest,
-  type GetFlowsResponse,
-  GetFlowsResponseSchema,
-} from "@/proto/gen/observer/observer_pb";
+import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState, NodeStatusEventSchema } from "@/proto/gen/relay/relay_pb";
 import { applyFieldMask, validateFieldMask } from "@/lib/field-mask";
 import { compileFlowFilters } from "@/lib/filters";
@@ -33,20 +29,30 @@ const FOLLOW_BATCH_PER_NODE = 2048;
  * agent refuses (bad filter, first+follow) is reported in-stream as NODE_ERROR, and the stream
  * ends normally, exactly as the relay reports a failing peer.
  */
-export async function serveGetFlows(
-  cluster: DemoCluster,
-  relayNodeName: string,
-  req: GetFlowsRequest,
-  sink: ResponseSink,
-  now: () => EpochNs,
-): Promise<void> {
+export async function serveGetFlows(cluster: DemoCluster, relayNodeName: string, req: GetFlowsRequest, sink: ResponseSink, now: () => EpochNs): Promise<void> {
   const nodes = cluster.nodes;
-  await sink.write(nodeStatus(relayNodeName, NodeState.NODE_CONNECTED, nodes.map((n) => n.name), "", now()));
+  await sink.write(
+    nodeStatus(
+      relayNodeName,
+      NodeState.NODE_CONNECTED,
+      nodes.map((n) => n.name),
+      "",
+      now(),
+    ),
+  );
 
   const prepared = prepare(req);
   if ("error" in prepared) {
     if (nodes.length > 0) {
-      await sink.write(nodeStatus(relayNodeName, NodeState.NODE_ERROR, nodes.map((n) => n.name), prepared.error, now()));
+      await sink.write(
+        nodeStatus(
+          relayNodeName,
+          NodeState.NODE_ERROR,
+          nodes.map((n) => n.name),
+          prepared.error,
+          now(),
+        ),
+      );
     }
     return;
   }

@@ -4,18 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { LostEventSource } from "@/proto/gen/flow/flow_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { timestampToNs, type EpochNs } from "@/lib/timestamp";
-import {
-  captureDir,
-  flowLine,
-  isNonDecreasing,
-  nodeStatusesOf,
-  openGetFlows,
-  type RelayUnderTest,
-  startRelayWithClient,
-  timesOf,
-  uuidFor,
-  waitUntil,
-} from "./test-support";
+import { captureDir, flowLine, isNonDecreasing, nodeStatusesOf, openGetFlows, type RelayUnderTest, startRelayWithClient, timesOf, uuidFor, waitUntil } from "./test-support";
 
 // Follow mode over real gRPC, with a looping replay driven by a clock the test moves: the first
 // pass is in the rings at start (ending "now"), the next pass starts one second after it. Moving
@@ -70,9 +59,15 @@ describe("GetFlows follow mode, on a looping replay", () => {
       await waitUntil(() => t.relay.cluster.waitingReaders === 1, "the stream to catch up");
       const flows = s.flows();
       assert.equal(flows.length, 10);
-      assert.ok(flows.every((f) => !originalUuids.has(f.uuid)), "a later pass has fresh uuids");
+      assert.ok(
+        flows.every((f) => !originalUuids.has(f.uuid)),
+        "a later pass has fresh uuids",
+      );
       assert.equal(new Set(flows.map((f) => f.uuid)).size, 10);
-      assert.ok(flows.every((f) => timestampToNs(f.time) > START_NS), "times after the call started");
+      assert.ok(
+        flows.every((f) => timestampToNs(f.time) > START_NS),
+        "times after the call started",
+      );
       assert.ok(isNonDecreasing(timesOf(s.received.slice(1))));
     } finally {
       s.call.cancel();
@@ -94,7 +89,12 @@ describe("GetFlows follow mode, on a looping replay", () => {
       await waitUntil(() => s.flows().length >= 14, "the second pass: number does not cap follow");
       await waitUntil(() => t.relay.cluster.waitingReaders === 1, "the stream to catch up");
       assert.equal(s.flows().length, 14);
-      assert.ok(s.flows().slice(4).every((f) => !originalUuids.has(f.uuid)));
+      assert.ok(
+        s
+          .flows()
+          .slice(4)
+          .every((f) => !originalUuids.has(f.uuid)),
+      );
     } finally {
       s.call.cancel();
     }

@@ -40,7 +40,9 @@ describe("every real capture, replayed, is received intact", () => {
 
   for (const file of files) {
     it(path.basename(file), async () => {
-      const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+      const lines = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "");
       const nodes = [...new Set(lines.map((l) => (JSON.parse(l) as { node_name: string }).node_name))].sort();
       const t = await startRelayWithClient({ replay: file });
       try {
@@ -51,7 +53,10 @@ describe("every real capture, replayed, is received intact", () => {
           assert.equal(status.responseTypes.value.stateChange, NodeState.NODE_CONNECTED);
           assert.deepEqual([...status.responseTypes.value.nodeNames].sort(), nodes);
         }
-        assert.ok(rest.every((r) => r.responseTypes.case === "flow"), "then only flows");
+        assert.ok(
+          rest.every((r) => r.responseTypes.case === "flow"),
+          "then only flows",
+        );
         // Byte-identical jsonpb, compared as multisets (equal timestamps may merge in any node order).
         assert.deepEqual(rest.map(getFlowsResponseToJson).sort(), [...lines].sort());
         assert.ok(isNonDecreasing(timesOf(rest)), "merged oldest to newest");
@@ -260,10 +265,11 @@ describe("GetFlows through the relay, on a 3-node capture", () => {
     it("keeps only the named sub-field of a nested message", async () => {
       const responses = await getFlows(t.client, { number: 1n, fieldMask: { paths: ["source.namespace"] } });
       const namespaces = flowsOf(responses).map((f) => flowToJsonObject(f));
-      assert.deepEqual(
-        namespaces.map((j) => JSON.stringify(j)).sort(),
-        ['{"source":{"namespace":"kube-system"}}', '{"source":{"namespace":"shop"}}', '{"source":{"namespace":"shop"}}'],
-      );
+      assert.deepEqual(namespaces.map((j) => JSON.stringify(j)).sort(), [
+        '{"source":{"namespace":"kube-system"}}',
+        '{"source":{"namespace":"shop"}}',
+        '{"source":{"namespace":"shop"}}',
+      ]);
     });
   });
 });

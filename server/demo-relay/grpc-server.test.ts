@@ -2,14 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
-import {
-  encodeGrpcMessage,
-  GrpcError,
-  GrpcStatus,
-  parseTimeout,
-  type RunningGrpcServer,
-  startGrpcServer,
-} from "./grpc-server";
+import { encodeGrpcMessage, GrpcError, GrpcStatus, parseTimeout, type RunningGrpcServer, startGrpcServer } from "./grpc-server";
 import { waitUntil } from "@/lib/testing/wait";
 
 // The demo relay's gRPC transport against grpc-js's client (the protocol's other side, written by
@@ -32,9 +25,7 @@ let slowStreamQueued = 0;
 
 function unary(path: string, request: Uint8Array): Promise<{ bytes?: Buffer; err?: grpc.ServiceError }> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(path, identity, identity, Buffer.from(request), (err, bytes) =>
-      resolve({ err: err ?? undefined, bytes: bytes ?? undefined }),
-    );
+    client.makeUnaryRequest(path, identity, identity, Buffer.from(request), (err, bytes) => resolve({ err: err ?? undefined, bytes: bytes ?? undefined }));
   });
 }
 

@@ -83,10 +83,7 @@ const MAX_QUEUED_BYTES = 1024 * 1024;
 const CONTENT_TYPE = "application/grpc+proto";
 const FRAME_HEADER = 5;
 
-export async function startGrpcServer(
-  methods: GrpcMethods,
-  opts: { host: string; port: number; tls?: GrpcServerTls },
-): Promise<RunningGrpcServer> {
+export async function startGrpcServer(methods: GrpcMethods, opts: { host: string; port: number; tls?: GrpcServerTls }): Promise<RunningGrpcServer> {
   const settings: http2.ServerOptions = { maxSessionMemory: 1024 };
   const server = opts.tls
     ? http2.createSecureServer({
@@ -265,10 +262,7 @@ class ServerCall implements GrpcStreamWriter {
   private sendHeaders(): void {
     if (this.headersSent) return;
     this.headersSent = true;
-    this.stream.respond(
-      { ":status": 200, "content-type": CONTENT_TYPE, "grpc-accept-encoding": "identity", ...this.extraHeaders },
-      { waitForTrailers: true },
-    );
+    this.stream.respond({ ":status": 200, "content-type": CONTENT_TYPE, "grpc-accept-encoding": "identity", ...this.extraHeaders }, { waitForTrailers: true });
   }
 
   private abort(): void {
@@ -307,12 +301,7 @@ function readRequest(stream: http2.ServerHttp2Stream, encoding: string | string[
       }
       const length = body.readUInt32BE(1);
       if (body[0] !== 0) {
-        reject(
-          new GrpcError(
-            GrpcStatus.UNIMPLEMENTED,
-            `compressed requests are not supported (grpc-encoding ${String(encoding ?? "unset")}); send identity`,
-          ),
-        );
+        reject(new GrpcError(GrpcStatus.UNIMPLEMENTED, `compressed requests are not supported (grpc-encoding ${String(encoding ?? "unset")}); send identity`));
         return;
       }
       if (body.length !== FRAME_HEADER + length) {

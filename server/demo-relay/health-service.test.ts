@@ -2,11 +2,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-  HealthCheckResponseSchema,
-} from "@/proto/gen/grpc/health/v1/health_pb";
+import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as ServingStatus, HealthCheckResponseSchema } from "@/proto/gen/grpc/health/v1/health_pb";
 import type { DemoCluster } from "./cluster";
 import { startGrpcServer } from "./grpc-server";
 import { healthMethods, OBSERVER_HEALTH_SERVICE } from "./health-service";
@@ -22,9 +18,7 @@ const decode = (b: Buffer) => fromBinary(HealthCheckResponseSchema, b).status;
 
 function check(client: grpc.Client, service: string): Promise<{ status?: ServingStatus; err?: grpc.ServiceError }> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest("/grpc.health.v1.Health/Check", identity, identity, request(service), (err, bytes) =>
-      resolve(err ? { err } : { status: decode(bytes!) }),
-    );
+    client.makeUnaryRequest("/grpc.health.v1.Health/Check", identity, identity, request(service), (err, bytes) => resolve(err ? { err } : { status: decode(bytes!) }));
   });
 }
 

@@ -1,12 +1,7 @@
 import "server-only";
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  Health,
-  HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-  HealthCheckResponseSchema,
-} from "@/proto/gen/grpc/health/v1/health_pb";
+import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as ServingStatus, HealthCheckResponseSchema } from "@/proto/gen/grpc/health/v1/health_pb";
 import type { DemoCluster } from "./cluster";
 import { type GrpcCall, GrpcError, type GrpcMethods, GrpcStatus, type GrpcStreamWriter } from "./grpc-server";
 

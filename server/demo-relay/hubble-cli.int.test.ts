@@ -51,8 +51,20 @@ const uuids = (lines: readonly Line[]) => lines.map((l) => l.uuid).sort();
 // unknown fields and leaves them out of its JSON. Compared with our export, they are taken out of
 // ours (and must be absent from the CLI's, so this list cannot hide a real difference).
 const NEWER_FLOW_FIELDS = [
-  "aggregate", "auth_type", "egress_allowed_by", "egress_denied_by", "emitter", "extensions", "file",
-  "ingress_allowed_by", "ingress_denied_by", "ip_trace_id", "node_labels", "policy_log", "trace_reason", "tunnel",
+  "aggregate",
+  "auth_type",
+  "egress_allowed_by",
+  "egress_denied_by",
+  "emitter",
+  "extensions",
+  "file",
+  "ingress_allowed_by",
+  "ingress_denied_by",
+  "ip_trace_id",
+  "node_labels",
+  "policy_log",
+  "trace_reason",
+  "tunnel",
 ];
 const NEWER_ENDPOINT_FIELDS = ["cluster_name"];
 const NEWER_IP_FIELDS = ["source_xlated"];
@@ -255,7 +267,10 @@ describe("hubble observe -o jsonpb and our export", () => {
     try {
       const res = await flowHistoryResponse(new Request(`http://lens.test/api/flows/history?limit=100000&${query}`), c);
       assert.equal(res.status, 200, await res.clone().text());
-      return (await res.text()).split("\n").filter((l) => l !== "").map((l) => withoutNewerFields(JSON.parse(l) as JsonLine));
+      return (await res.text())
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => withoutNewerFields(JSON.parse(l) as JsonLine));
     } finally {
       c.close();
     }
@@ -288,6 +303,9 @@ describe("hubble observe -o jsonpb and our export", () => {
     const { query } = analyzeHubbleObserveCommand(`hubble observe ${flags.join(" ")}`);
     assert.deepEqual([query.since, query.until], [rfc3339(since), rfc3339(until)]);
     const exported = await history(`since=${encodeURIComponent(query.since!)}&until=${encodeURIComponent(query.until!)}`);
-    assert.deepEqual(exported, fromRelay.map((l) => JSON.parse(l.text) as JsonLine));
+    assert.deepEqual(
+      exported,
+      fromRelay.map((l) => JSON.parse(l.text) as JsonLine),
+    );
   });
 });

@@ -33,7 +33,10 @@ describe("the demo relay on its own thread", () => {
   });
 
   it("a bad option comes back as the same error the relay would throw in-process", async () => {
-    await assert.rejects(() => startDemoRelayThread({ rate: -5 }), (err: unknown) => err instanceof DemoRelayOptionError && /--rate must be a positive number/.test(err.message));
+    await assert.rejects(
+      () => startDemoRelayThread({ rate: -5 }),
+      (err: unknown) => err instanceof DemoRelayOptionError && /--rate must be a positive number/.test(err.message),
+    );
     await assert.rejects(() => startDemoRelayThread({ bufferCapacity: 1000 }), DemoRelayOptionError);
   });
 

@@ -124,8 +124,6 @@ function defaultHistoryS(capacity: number, nodes: number, rate: number): number 
 function validateCapacity(capacity: number): void {
   // Hubble requires 2^n - 1 (container.Capacity*).
   if (!Number.isInteger(capacity) || capacity < 1 || ((capacity + 1) & capacity) !== 0 || capacity > 65535) {
-    throw new DemoRelayOptionError(
-      `buffer capacity must be 2^n-1 between 1 and 65535 (e.g. 4095, as hubble-event-buffer-capacity), got ${capacity}`,
-    );
+    throw new DemoRelayOptionError(`buffer capacity must be 2^n-1 between 1 and 65535 (e.g. 4095, as hubble-event-buffer-capacity), got ${capacity}`);
   }
 }

@@ -15,15 +15,7 @@ import {
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import type { EpochNs } from "@/lib/timestamp";
 import type { ObserverClient } from "@/server/grpc/service-definition";
-import {
-  captureDir,
-  flowLine,
-  lostLine,
-  type RelayUnderTest,
-  startRelayWithClient,
-  unary,
-  uuidFor,
-} from "./test-support";
+import { captureDir, flowLine, lostLine, type RelayUnderTest, startRelayWithClient, unary, uuidFor } from "./test-support";
 
 // The unary RPCs and the refused ones, over real gRPC, on a replayed 3-node capture with a clock
 // the test moves (uptime and the one-hour namespace window are exact).

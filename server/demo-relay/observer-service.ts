@@ -131,7 +131,6 @@ function decodeRequest<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array
 function responseSink(call: GrpcCall, writer: GrpcStreamWriter): ResponseSink {
   return {
     signal: call.signal,
-    write: (response) =>
-      writer.write(response instanceof Uint8Array ? response : toBinary(GetFlowsResponseSchema, response)),
+    write: (response) => writer.write(response instanceof Uint8Array ? response : toBinary(GetFlowsResponseSchema, response)),
   };
 }

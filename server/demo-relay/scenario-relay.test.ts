@@ -12,18 +12,7 @@ import {
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { getFlowsResponseToJson } from "@/lib/flow-json";
 import { timestampToNs, type EpochNs } from "@/lib/timestamp";
-import {
-  flowsOf,
-  getFlows,
-  isNonDecreasing,
-  nodeStatusesOf,
-  openGetFlows,
-  type RelayUnderTest,
-  startRelayWithClient,
-  timesOf,
-  unary,
-  waitUntil,
-} from "./test-support";
+import { flowsOf, getFlows, isNonDecreasing, nodeStatusesOf, openGetFlows, type RelayUnderTest, startRelayWithClient, timesOf, unary, waitUntil } from "./test-support";
 
 // The relay over the traffic simulator, with a fixed seed, a fixed epoch and a clock the test
 // moves: the same inputs give the same flows, and moving the clock is the only way new ones come.
@@ -84,17 +73,24 @@ describe("the relay over a simulated scenario", () => {
     assert.equal(s.maxFlows, BigInt(n * CAPACITY));
     assert.ok(s.numFlows > 0n && s.numFlows <= s.maxFlows);
     assert.ok(s.seenFlows >= s.numFlows - BigInt(lostEventsIn(t)), "lost events sit in rings but are not seen flows");
-    assert.deepEqual(nodes.map((x) => x.name), t.relay.cluster.nodeNames);
+    assert.deepEqual(
+      nodes.map((x) => x.name),
+      t.relay.cluster.nodeNames,
+    );
     assert.ok(nodes.every((x) => x.state === NodeState.NODE_CONNECTED && x.maxFlows === BigInt(CAPACITY)));
-    assert.equal(nodes.reduce((sum, x) => sum + x.numFlows, 0n), s.numFlows);
-    assert.equal(nodes.reduce((sum, x) => sum + x.seenFlows, 0n), s.seenFlows);
+    assert.equal(
+      nodes.reduce((sum, x) => sum + x.numFlows, 0n),
+      s.numFlows,
+    );
+    assert.equal(
+      nodes.reduce((sum, x) => sum + x.seenFlows, 0n),
+      s.seenFlows,
+    );
   });
 
   it("GetNamespaces lists the namespaces of the simulated flows, sorted by cluster then namespace", async () => {
     const t = await relay("starwars");
-    const { namespaces } = await unary<GetNamespacesResponse>((cb) =>
-      t.client.getNamespaces(create(GetNamespacesRequestSchema), cb),
-    );
+    const { namespaces } = await unary<GetNamespacesResponse>((cb) => t.client.getNamespaces(create(GetNamespacesRequestSchema), cb));
     const seen = new Set<string>();
     for (const f of flowsOf(await getFlows(t.client, { number: 0n }))) {
       for (const ep of [f.source, f.destination]) if (ep?.namespace) seen.add(`${ep.clusterName}\u0000${ep.namespace}`);
@@ -112,7 +108,10 @@ describe("the relay over a simulated scenario", () => {
       t.advance(2n * S);
       await waitUntil(() => s.flows().length >= 20, "two seconds of new traffic at 50/s");
       const times = timesOf(s.received.slice(1).filter((r) => r.responseTypes.case === "flow"));
-      assert.ok(times.every((x) => x > START_NS && x <= START_NS + 2n * S), "only flows after the call");
+      assert.ok(
+        times.every((x) => x > START_NS && x <= START_NS + 2n * S),
+        "only flows after the call",
+      );
       assert.ok(isNonDecreasing(times));
     } finally {
       s.call.cancel();

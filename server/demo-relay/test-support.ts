@@ -82,7 +82,9 @@ export function lostLine(node: string, t: number, lost: number): Record<string, 
 /** A uuid in v4 layout made of its node and index (in the leading digits, which a loop replay keeps). */
 export function uuidFor(node: string, i: number): string {
   const n = [...node].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  return `${Math.round(i * 1000).toString(16).padStart(8, "0")}-${(n & 0xffff).toString(16).padStart(4, "0")}-4000-8000-000000000000`;
+  return `${Math.round(i * 1000)
+    .toString(16)
+    .padStart(8, "0")}-${(n & 0xffff).toString(16).padStart(4, "0")}-4000-8000-000000000000`;
 }
 
 /** Temp directory for synthetic captures; `cleanup` removes it. */

@@ -11,7 +11,12 @@ import { records, T0_NS } from "./testing/fixtures";
 // key), and the unchanged ClickHouse store reading and writing through them.
 
 const haveServer = findClickHouseServer() !== undefined;
-const SHARD_KEYS: Record<string, string> = { flows: "cityHash64(key)", flow_keys: "cityHash64(key)", edge_minutes: "cityHash64(minute, src_namespace, dst_namespace)", flow_store_meta: "0" };
+const SHARD_KEYS: Record<string, string> = {
+  flows: "cityHash64(key)",
+  flow_keys: "cityHash64(key)",
+  edge_minutes: "cityHash64(minute, src_namespace, dst_namespace)",
+  flow_store_meta: "0",
+};
 
 describe("ClickHouse flow store over a two-shard Distributed table", { skip: haveServer ? false : CLICKHOUSE_MISSING }, () => {
   const servers: TestClickHouse[] = [];
@@ -19,7 +24,10 @@ describe("ClickHouse flow store over a two-shard Distributed table", { skip: hav
 
   before(async () => {
     const ports = [await freePorts(), await freePorts()];
-    const cluster = shardsConfig("lens_cluster", ports.map((p) => p.tcp));
+    const cluster = shardsConfig(
+      "lens_cluster",
+      ports.map((p) => p.tcp),
+    );
     for (const p of ports) servers.push(await startTestClickHouse({ ports: p, extraConfig: cluster }));
     for (const server of servers) {
       const client = createClient({ url: `http://127.0.0.1:${server.httpPort}` });
@@ -56,10 +64,16 @@ describe("ClickHouse flow store over a two-shard Distributed table", { skip: hav
 
     const back: StoredFlow[] = [];
     for await (const f of store.flows({})) back.push(f);
-    assert.deepEqual(back.map((f) => f.key), flows.map((f) => f.key));
+    assert.deepEqual(
+      back.map((f) => f.key),
+      flows.map((f) => f.key),
+    );
     assert.equal((await store.flowByKey(flows[2345].key))?.key, flows[2345].key);
     const counts = await store.edgeCounts({ sinceMs: Number(T0_NS / 1_000_000n) - 60_000, untilMs: Number(T0_NS / 1_000_000n) + 600_000 });
-    assert.equal(counts.reduce((a, c) => a + c.count, 0), 3000);
+    assert.equal(
+      counts.reduce((a, c) => a + c.count, 0),
+      3000,
+    );
     assert.equal(await store.newestTimeNs(), flows[2999].timeNs);
   });
 });

@@ -48,8 +48,7 @@ export interface ClickHouseStoreOptions {
 const DAY_S = 86_400;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-const EDGE_COLUMNS_SQL =
-  "src_namespace, src_workload, src_identity, dst_namespace, dst_workload, dst_identity, dst_port, protocol, verdict, drop_reason, direction, flow_type";
+const EDGE_COLUMNS_SQL = "src_namespace, src_workload, src_identity, dst_namespace, dst_workload, dst_identity, dst_port, protocol, verdict, drop_reason, direction, flow_type";
 
 export function clickHouseSchema(db: string): string[] {
   return [
@@ -169,7 +168,11 @@ export class ClickHouseFlowStore implements FlowStore {
         flowRows.uint32(bucket).int64(f.timeNs).bytes(keyBytes(f.key)).string(f.node);
         flowRows.string(f.edge.verdict).string(f.edge.srcNamespace).string(f.edge.dstNamespace).bytes(f.flow);
       }
-      keyRows.uint32(bucket).bytes(keyBytes(f.key)).int64(f.timeNs).uint8(f.keep ? 1 : 0);
+      keyRows
+        .uint32(bucket)
+        .bytes(keyBytes(f.key))
+        .int64(f.timeNs)
+        .uint8(f.keep ? 1 : 0);
       const minute = minuteOf(f.timeNs);
       const id = `${minute}\u0000${edgeKeyString(f.edge)}`;
       const e = edges.get(id);
@@ -180,9 +183,21 @@ export class ClickHouseFlowStore implements FlowStore {
     const edgeRows = new RowBinaryWriter();
     for (const { minute, edge: e, count } of edges.values()) {
       edgeRows.uint32(this.bucketOf(BigInt(minute) * 1_000_000n)).int64(BigInt(minute));
-      edgeRows.string(e.srcNamespace).string(e.srcWorkload).uint32(e.srcIdentity >>> 0);
-      edgeRows.string(e.dstNamespace).string(e.dstWorkload).uint32(e.dstIdentity >>> 0);
-      edgeRows.uint32(e.dstPort >>> 0).string(e.protocol).string(e.verdict).string(e.dropReason).string(e.direction).string(e.flowType);
+      edgeRows
+        .string(e.srcNamespace)
+        .string(e.srcWorkload)
+        .uint32(e.srcIdentity >>> 0);
+      edgeRows
+        .string(e.dstNamespace)
+        .string(e.dstWorkload)
+        .uint32(e.dstIdentity >>> 0);
+      edgeRows
+        .uint32(e.dstPort >>> 0)
+        .string(e.protocol)
+        .string(e.verdict)
+        .string(e.dropReason)
+        .string(e.direction)
+        .string(e.flowType);
       edgeRows.uint64(BigInt(count));
     }
     if (fresh.some((f) => f.keep)) await this.insert("flows", "bucket, time_ns, key, node, verdict, src_namespace, dst_namespace, flow", flowRows.finish());
@@ -190,7 +205,11 @@ export class ClickHouseFlowStore implements FlowStore {
     await this.insert("flow_keys", "bucket, key, time_ns, kept", keyRows.finish());
     for (const f of fresh) this.recent.add(f.key, f.timeNs);
     if (newest !== null && newest !== this.newest) {
-      const meta = new RowBinaryWriter().string("newest_ns").int64(newest).uint64(BigInt(Date.now()) * 1000n + BigInt(versionCounter++ % 1000)).finish();
+      const meta = new RowBinaryWriter()
+        .string("newest_ns")
+        .int64(newest)
+        .uint64(BigInt(Date.now()) * 1000n + BigInt(versionCounter++ % 1000))
+        .finish();
       await this.insert("flow_store_meta", "name, value, version", meta);
       this.newest = newest;
     }

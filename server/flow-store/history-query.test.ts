@@ -62,7 +62,10 @@ describe("history-backed window query", () => {
     const asked: GetFlowsRequest[] = [];
     const query = historyBackedQuery(relayHolding(90, 119, asked), { store, newestWrittenNs: () => newest });
     const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)) }));
-    assert.deepEqual(got.map(uuidOf), flows.map((f) => f.uuid));
+    assert.deepEqual(
+      got.map(uuidOf),
+      flows.map((f) => f.uuid),
+    );
     assert.equal(asked.length, 1);
     assert.equal(timestampToNs(asked[0].since), newest - 5n * SECOND_NS, "the relay is asked from the seam");
   });
@@ -71,17 +74,20 @@ describe("history-backed window query", () => {
     const asked: GetFlowsRequest[] = [];
     const query = historyBackedQuery(relayHolding(90, 119, asked), { store, newestWrittenNs: () => newest });
     const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(10)), until: nsToTimestamp(at(19)) }));
-    assert.deepEqual(got.map(uuidOf), flows.slice(10, 20).map((f) => f.uuid));
+    assert.deepEqual(
+      got.map(uuidOf),
+      flows.slice(10, 20).map((f) => f.uuid),
+    );
     assert.equal(asked.length, 0);
   });
 
   it("applies Hubble filters to stored flows, and finds a linked flow by uuid", async () => {
     const query = historyBackedQuery(relayHolding(90, 119, []), { store, newestWrittenNs: () => newest });
-    const drops = await run(
-      query,
-      create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)), whitelist: [create(FlowFilterSchema, { verdict: [Verdict.DROPPED] })] }),
+    const drops = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)), whitelist: [create(FlowFilterSchema, { verdict: [Verdict.DROPPED] })] }));
+    assert.deepEqual(
+      drops.map(uuidOf),
+      flows.filter((_, i) => i % 10 === 0).map((f) => f.uuid),
     );
-    assert.deepEqual(drops.map(uuidOf), flows.filter((_, i) => i % 10 === 0).map((f) => f.uuid));
     const link = await run(
       query,
       create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)), number: 1n, whitelist: [create(FlowFilterSchema, { uuid: [flows[42].uuid as string] })] }),
@@ -95,14 +101,20 @@ describe("history-backed window query", () => {
     // T0 is 45 s into its minute: flows 0..54 fall in the first minute, 55..99 in the next.
     const query = historyBackedQuery(relayHolding(90, 119, []), { store, newestWrittenNs: () => newest }, 50);
     const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)) }));
-    assert.deepEqual(got.map(uuidOf), flows.slice(55).map((f) => f.uuid));
+    assert.deepEqual(
+      got.map(uuidOf),
+      flows.slice(55).map((f) => f.uuid),
+    );
   });
 
   it("stops a 'first N' request that reads too many stored flows after its first ones", async () => {
     const asked: GetFlowsRequest[] = [];
     const query = historyBackedQuery(relayHolding(90, 119, asked), { store, newestWrittenNs: () => newest }, 25);
     const got = await run(query, create(GetFlowsRequestSchema, { since: nsToTimestamp(at(0)), number: 1000n }));
-    assert.deepEqual(got.map(uuidOf), flows.slice(0, 25).map((f) => f.uuid));
+    assert.deepEqual(
+      got.map(uuidOf),
+      flows.slice(0, 25).map((f) => f.uuid),
+    );
     assert.equal(asked.length, 0, "the relay is not asked past a cut");
   });
 

@@ -62,13 +62,7 @@ export function historyBackedQuery(relay: QueryFlows, history: HistorySource, ma
   return (req, signal) => joined(relay, history, req, signal, maxStored);
 }
 
-async function* joined(
-  relay: QueryFlows,
-  history: HistorySource,
-  req: GetFlowsRequest,
-  signal: AbortSignal,
-  maxStored: number,
-): AsyncGenerator<GetFlowsResponse> {
+async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsRequest, signal: AbortSignal, maxStored: number): AsyncGenerator<GetFlowsResponse> {
   const newest = history.newestWrittenNs();
   const sinceNs = req.since ? timestampToNs(req.since) : undefined;
   if (req.follow || sinceNs === undefined || newest === null || sinceNs > newest) {

@@ -86,13 +86,11 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
     query: (relay) => historyBackedQuery(relay, { store, newestWrittenNs, keep: settings.keep }),
     // Only `rollup` needs them: with every flow kept, the flows count the map exactly and carry
     // more (replies, encryption, authentication) than a count.
-    windowCounts: (window, filters, grouping) =>
-      settings.keep === "rollup" ? storedWindowCounts({ store, newestWrittenNs }, window, filters, grouping, now()) : undefined,
+    windowCounts: (window, filters, grouping) => (settings.keep === "rollup" ? storedWindowCounts({ store, newestWrittenNs }, window, filters, grouping, now()) : undefined),
     source(relay) {
       const query = historyBackedQuery((req, signal) => relay.getFlows(req, { signal }), { store, newestWrittenNs, keep: settings.keep });
       return {
-        getFlows: (req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> =>
-          query(req, opts.signal ?? new AbortController().signal),
+        getFlows: (req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> => query(req, opts.signal ?? new AbortController().signal),
       };
     },
     async status() {

@@ -79,8 +79,7 @@ CREATE TABLE IF NOT EXISTS edge_minutes (
 CREATE TABLE IF NOT EXISTS flow_store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
-const EDGE_SQL_COLUMNS =
-  "src_namespace, src_workload, src_identity, dst_namespace, dst_workload, dst_identity, dst_port, protocol, verdict, drop_reason, direction, flow_type";
+const EDGE_SQL_COLUMNS = "src_namespace, src_workload, src_identity, dst_namespace, dst_workload, dst_identity, dst_port, protocol, verdict, drop_reason, direction, flow_type";
 
 interface EdgeRow {
   minute: number;
@@ -212,8 +211,20 @@ export class SqliteFlowStore implements FlowStore {
       for (const f of fresh) if (!f.keep) this.st.insertCounted.run(keyBytes(f.key), f.timeNs);
       for (const { minute, edge: e, count } of edges.values()) {
         this.st.upsertEdge.run(
-          minute, e.srcNamespace, e.srcWorkload, e.srcIdentity, e.dstNamespace, e.dstWorkload, e.dstIdentity,
-          e.dstPort, e.protocol, e.verdict, e.dropReason, e.direction, e.flowType, count,
+          minute,
+          e.srcNamespace,
+          e.srcWorkload,
+          e.srcIdentity,
+          e.dstNamespace,
+          e.dstWorkload,
+          e.dstIdentity,
+          e.dstPort,
+          e.protocol,
+          e.verdict,
+          e.dropReason,
+          e.direction,
+          e.flowType,
+          count,
         );
       }
       if (newest !== null && newest !== this.newest) {

@@ -49,19 +49,38 @@ describe("a window's stored counts", () => {
   it("load rows the Flow message cannot name (an empty type, a newer verdict) without failing the rest", async () => {
     const edge = (over: Partial<EdgeCount>): EdgeCount => ({
       minuteMs: Date.parse("2026-12-04T11:30:00Z"),
-      srcNamespace: "shop", srcWorkload: "web", srcIdentity: 1001,
-      dstNamespace: "bank", dstWorkload: "ledger", dstIdentity: 1002,
-      dstPort: 443, protocol: "TCP", verdict: "FORWARDED", dropReason: "", direction: "EGRESS", flowType: "L3_L4", count: 7,
+      srcNamespace: "shop",
+      srcWorkload: "web",
+      srcIdentity: 1001,
+      dstNamespace: "bank",
+      dstWorkload: "ledger",
+      dstIdentity: 1002,
+      dstPort: 443,
+      protocol: "TCP",
+      verdict: "FORWARDED",
+      dropReason: "",
+      direction: "EGRESS",
+      flowType: "L3_L4",
+      count: 7,
       ...over,
     });
     const rows = [edge({}), edge({ flowType: "", count: 2 }), edge({ verdict: "SOMETHING_NEW", count: 3 }), edge({ verdict: "DROPPED", count: 5 })];
     const counting = { store: { edgeCounts: async () => rows } as unknown as FlowStore, newestWrittenNs: source.newestWrittenNs };
     const all = await storedWindowCounts(counting, lastHour, none, "workload", NOW)!.load();
     // Forwarded ones only (drops are counted from their flows); the unknown verdict is not one the recorder rolls up.
-    assert.deepEqual(all.map((r) => r.count), [7, 2]);
+    assert.deepEqual(
+      all.map((r) => r.count),
+      [7, 2],
+    );
     const ns = { whitelist: [f({ sourcePod: ["bank/"] }), f({ destinationPod: ["bank/"] })], blacklist: [] };
     const scoped = await storedWindowCounts(counting, lastHour, ns, "workload", NOW)!.load();
-    assert.deepEqual(scoped.map((r) => [r.row.destination.namespace, r.count]), [["bank", 7], ["bank", 2]]);
+    assert.deepEqual(
+      scoped.map((r) => [r.row.destination.namespace, r.count]),
+      [
+        ["bank", 7],
+        ["bank", 2],
+      ],
+    );
   });
 
   it("in rollup the relay is asked from a minute before the counted minutes end (it fills the seam's forwarded flows)", () => {

@@ -114,7 +114,11 @@ function swapSides(json: Record<string, unknown>): Record<string, unknown> {
 }
 
 function canonical(json: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(json).sort().map((k) => [k, json[k]]));
+  return JSON.stringify(
+    Object.keys(json)
+      .sort()
+      .map((k) => [k, json[k]]),
+  );
 }
 
 /** A flow of the edge as Hubble's JSON: what the map counts it under, at its minute's start. */

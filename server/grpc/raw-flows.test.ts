@@ -7,8 +7,7 @@ import { NodeStatusEventSchema } from "@/proto/gen/relay/relay_pb";
 import { flowToBoundedJson } from "@/lib/flow-json-fast";
 import { decodeGetFlowsResponse, wireFlowJson } from "./raw-flows";
 
-const response = (init: Parameters<typeof create<typeof GetFlowsResponseSchema>>[1]) =>
-  toBinary(GetFlowsResponseSchema, create(GetFlowsResponseSchema, init));
+const response = (init: Parameters<typeof create<typeof GetFlowsResponseSchema>>[1]) => toBinary(GetFlowsResponseSchema, create(GetFlowsResponseSchema, init));
 
 const flow = create(FlowSchema, {
   uuid: "f-1",

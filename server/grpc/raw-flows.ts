@@ -17,11 +17,7 @@ import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { flowJsonFromWire, type WireFlowJson } from "@/lib/flow-json-wire";
-import {
-  type GrpcClientConstructor,
-  type ObserverMethods,
-  observerServiceDefinition,
-} from "./service-definition";
+import { type GrpcClientConstructor, type ObserverMethods, observerServiceDefinition } from "./service-definition";
 
 const wireJson = new WeakMap<GetFlowsResponse, WireFlowJson>();
 const wireFlow = new WeakMap<GetFlowsResponse, Uint8Array>();

@@ -27,19 +27,10 @@ export type GrpcServiceDefinition<M extends GenServiceMethods> = {
 interface UnaryClientMethod<I, O> {
   (request: I, callback: grpc.requestCallback<O>): grpc.ClientUnaryCall;
   (request: I, metadata: grpc.Metadata, callback: grpc.requestCallback<O>): grpc.ClientUnaryCall;
-  (
-    request: I,
-    metadata: grpc.Metadata,
-    options: Partial<grpc.CallOptions>,
-    callback: grpc.requestCallback<O>,
-  ): grpc.ClientUnaryCall;
+  (request: I, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: grpc.requestCallback<O>): grpc.ClientUnaryCall;
 }
 
-type ServerStreamingClientMethod<I, O> = (
-  request: I,
-  metadata?: grpc.Metadata,
-  options?: Partial<grpc.CallOptions>,
-) => grpc.ClientReadableStream<O>;
+type ServerStreamingClientMethod<I, O> = (request: I, metadata?: grpc.Metadata, options?: Partial<grpc.CallOptions>) => grpc.ClientReadableStream<O>;
 
 /** The client methods a generic grpc-js client gets for a service. */
 export type GrpcClient<M extends GenServiceMethods> = grpc.Client & {
@@ -50,11 +41,7 @@ export type GrpcClient<M extends GenServiceMethods> = grpc.Client & {
       : never; // Hubble has no client- or bidi-streaming RPCs.
 };
 
-export type GrpcClientConstructor<M extends GenServiceMethods> = new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  options?: grpc.ClientOptions,
-) => GrpcClient<M>;
+export type GrpcClientConstructor<M extends GenServiceMethods> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => GrpcClient<M>;
 
 function toBuffer(bytes: Uint8Array): Buffer {
   // No copy: a view on the same memory is all grpc-js needs.
@@ -97,7 +84,4 @@ export const observerServiceDefinition = serviceDefinition(Observer);
 
 export type ObserverClient = GrpcClient<ObserverMethods>;
 
-export const ObserverClientConstructor = grpc.makeGenericClientConstructor(
-  observerServiceDefinition,
-  "Observer",
-) as unknown as GrpcClientConstructor<ObserverMethods>;
+export const ObserverClientConstructor = grpc.makeGenericClientConstructor(observerServiceDefinition, "Observer") as unknown as GrpcClientConstructor<ObserverMethods>;

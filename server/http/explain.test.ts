@@ -86,7 +86,11 @@ describe("POST /api/explain", () => {
     { name: "a JSON array", body: [flow], message: /the body must be a JSON object with a "flow"|expected object/ },
     { name: "a flow that is not an object", body: { flow: [1, 2] }, message: /^flow: the input is not a JSON object/ },
     { name: "an unknown setting", body: { flow, settings: { "enable-magic": true } }, message: /^settings: unknown setting "enable-magic"/ },
-    { name: "a bad setting value", body: { flow, settings: { "policy-enforcement-mode": "sometimes" } }, message: /^settings: policy-enforcement-mode must be default or always or never/ },
+    {
+      name: "a bad setting value",
+      body: { flow, settings: { "policy-enforcement-mode": "sometimes" } },
+      message: /^settings: policy-enforcement-mode must be default or always or never/,
+    },
     { name: "settings that are not an object", body: { flow, settings: "always" }, message: /^settings: settings must be an object/ },
     { name: "a flow without endpoints or verdict", body: { flow: { nope: 1 } }, message: /^flow: this is not a Hubble flow: it has no verdict, no source .*, no destination/ },
     { name: "a flow without a verdict", body: { flow: { ...flow, verdict: undefined } }, message: /^flow: this is not a Hubble flow: it has no verdict;/ },
@@ -112,7 +116,10 @@ describe("POST /api/explain", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: stream, headers: { "Content-Type": "application/json" }, duplex: "half" } as RequestInit), service);
+    const res = await explainResponse(
+      new Request("http://lens.test/api/explain", { method: "POST", body: stream, headers: { "Content-Type": "application/json" }, duplex: "half" } as RequestInit),
+      service,
+    );
     await expectError(res, 413, /larger than 1 MB/);
     assert.ok(sent < MAX_EXPLAIN_BODY_BYTES * 2, "stopped reading early");
   });
@@ -126,7 +133,10 @@ describe("POST /api/explain", () => {
     const { createPolicyService } = await import("@/server/policies");
     const none = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICY_SOURCE: "none" }), undefined);
     try {
-      const res = await explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: JSON.stringify({ flow, at: "now" }), headers: { "Content-Type": "application/json" } }), none);
+      const res = await explainResponse(
+        new Request("http://lens.test/api/explain", { method: "POST", body: JSON.stringify({ flow, at: "now" }), headers: { "Content-Type": "application/json" } }),
+        none,
+      );
       await expectError(res, 409, /no policies are loaded.*cannot be explained or compared/);
     } finally {
       await none.close();
@@ -136,7 +146,11 @@ describe("POST /api/explain", () => {
 
 describe("POST /api/explain with namespace-scoped access", () => {
   const ask = (access: NamespaceAccess) =>
-    explainResponse(new Request("http://lens.test/api/explain", { method: "POST", body: JSON.stringify({ flow }), headers: { "Content-Type": "application/json" } }), service, access);
+    explainResponse(
+      new Request("http://lens.test/api/explain", { method: "POST", body: JSON.stringify({ flow }), headers: { "Content-Type": "application/json" } }),
+      service,
+      access,
+    );
 
   it("refuses (403) a flow neither of whose ends is in the person's namespaces", async () => {
     const res = await ask(namespacesAccess(["billing"]));

@@ -55,7 +55,12 @@ function problem(status: 400 | 409, message: string): Response {
  * With namespace-scoped access: only flows the person may see (source or destination in their
  * namespaces), explained against the policies they may read, as the browser's explainer would.
  */
-export async function explainResponse(request: Request, policies: PolicyService, access: NamespaceAccess = ALL_NAMESPACES, scoped: ScopedPolicies = defaultScoped): Promise<Response> {
+export async function explainResponse(
+  request: Request,
+  policies: PolicyService,
+  access: NamespaceAccess = ALL_NAMESPACES,
+  scoped: ScopedPolicies = defaultScoped,
+): Promise<Response> {
   const read = await readJsonBody(request, BODY_RULES);
   if (!read.ok) return read.response;
   const json = read.value;
@@ -80,7 +85,10 @@ export async function explainResponse(request: Request, policies: PolicyService,
   }
   // With no policy source there is nothing to explain against: answering "allowed" would be a guess.
   if (policies.sourceKind === "none") {
-    return problem(409, "no policies are loaded (no policy source is configured: set HUBBLE_LENS_POLICIES or connect to the Kubernetes API), so this flow cannot be explained or compared");
+    return problem(
+      409,
+      "no policies are loaded (no policy source is configured: set HUBBLE_LENS_POLICIES or connect to the Kubernetes API), so this flow cannot be explained or compared",
+    );
   }
 
   const at = body.at ?? "flow";

@@ -31,7 +31,10 @@ describe("GET /api/flows/counts", () => {
     assert.equal(all.total, 150);
     const drops = (await (await get(history, "since=2h&verdict=DROPPED&namespace=bank")).json()) as { total: number; edges: { dstWorkload: string; dropReason: string }[] };
     assert.equal(drops.total, 30);
-    assert.deepEqual(drops.edges.map((e) => [e.dstWorkload, e.dropReason]), [["ledger", "POLICY_DENIED"]]);
+    assert.deepEqual(
+      drops.edges.map((e) => [e.dstWorkload, e.dropReason]),
+      [["ledger", "POLICY_DENIED"]],
+    );
     const perMinute = (await (await get(history, `since=${T0.toISOString()}&per=minute`)).json()) as { edges: { minuteMs: number }[] };
     assert.ok(new Set(perMinute.edges.map((e) => e.minuteMs)).size >= 2);
   });

@@ -33,7 +33,10 @@ export async function flowCountsResponse(request: Request, history: FlowHistory 
     }
   }
   if (times.until < times.since) return badRequest({ param: "until", value: params.get("until") ?? "", message: "until is before since" });
-  const verdicts = params.getAll("verdict").flatMap((v) => v.split(",")).filter((v) => v !== "");
+  const verdicts = params
+    .getAll("verdict")
+    .flatMap((v) => v.split(","))
+    .filter((v) => v !== "");
   const bad = verdicts.find((v) => !VERDICTS.has(v));
   if (bad !== undefined) return badRequest({ param: "verdict", value: bad.slice(0, 100), message: `verdict must be one of ${[...VERDICTS].join(", ")}` });
   const namespace = params.get("namespace") ?? undefined;

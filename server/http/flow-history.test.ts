@@ -57,12 +57,13 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
       if (r.responseTypes.case === "flow") assert.ok(matches(r.responseTypes.value));
     }
 
-    const file = dir.write("history.jsonl", written.map((l) => JSON.parse(l) as Record<string, unknown>));
+    const file = dir.write(
+      "history.jsonl",
+      written.map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
     const replay = await startRelayWithClient({ replay: file });
     try {
-      const replayed = (await getFlows(replay.client, { number: 0n }))
-        .filter((r) => r.responseTypes.case !== "nodeStatus")
-        .map(getFlowsResponseToJson);
+      const replayed = (await getFlows(replay.client, { number: 0n })).filter((r) => r.responseTypes.case !== "nodeStatus").map(getFlowsResponseToJson);
       assert.deepEqual([...replayed].sort(), [...written].sort());
     } finally {
       await replay.close();
@@ -85,7 +86,9 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
   it("with since, limit keeps the first flows from then on", async () => {
     const since = new Date(Date.now() - 20_000).toISOString();
     const sinceNs = rfc3339Ns(since);
-    const all = lines(await (await history(runtime.client, `since=${since}&limit=100000`)).text()).map(timeOf).sort(byNs);
+    const all = lines(await (await history(runtime.client, `since=${since}&limit=100000`)).text())
+      .map(timeOf)
+      .sort(byNs);
     const first5 = lines(await (await history(runtime.client, `since=${since}&limit=5`)).text()).map(timeOf);
     assert.equal(first5.length, 5);
     for (const t of first5) assert.ok(t >= sinceNs && t <= all[15], `${t} is not among the first flows after ${since}`);
@@ -95,7 +98,9 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
     const kubeSystem = namespacesAccess(["kube-system"]);
     const res = await flowHistoryResponse(new Request("http://lens.test/api/flows/history?limit=2000"), runtime.client, kubeSystem);
     assert.equal(res.status, 200);
-    const flows = lines(await res.text()).map((l) => parseGetFlowsResponseJson(l)).filter((r) => r.responseTypes.case === "flow");
+    const flows = lines(await res.text())
+      .map((l) => parseGetFlowsResponseJson(l))
+      .filter((r) => r.responseTypes.case === "flow");
     assert.ok(flows.length > 0, "kube-dns lookups reach kube-system");
     for (const r of flows) {
       const f = r.responseTypes.value as { source?: { namespace: string }; destination?: { namespace: string } };
@@ -117,19 +122,29 @@ describe("GET /api/flows/history on the starwars demo relay (seed 7)", () => {
     const since = new Date(Date.now() - 20_000).toISOString();
     const until = new Date(Date.now() - 5_000).toISOString();
     const window = `since=${since}&until=${until}`;
-    const all = lines(await (await history(runtime.client, `${window}&limit=100000`)).text()).map(timeOf).sort(byNs);
+    const all = lines(await (await history(runtime.client, `${window}&limit=100000`)).text())
+      .map(timeOf)
+      .sort(byNs);
     assert.ok(all.length > 50, `the window holds flows (${all.length})`);
     assert.ok(all[0] >= rfc3339Ns(since) && all.at(-1)! <= rfc3339Ns(until), "every flow inside the window");
     // The window is closed (until is in the past): every answer is exact.
-    const last = lines(await (await history(runtime.client, `${window}&last=7`)).text()).map(timeOf).sort(byNs);
+    const last = lines(await (await history(runtime.client, `${window}&last=7`)).text())
+      .map(timeOf)
+      .sort(byNs);
     assert.deepEqual(last, all.slice(-7));
-    const first = lines(await (await history(runtime.client, `${window}&first=7`)).text()).map(timeOf).sort(byNs);
+    const first = lines(await (await history(runtime.client, `${window}&first=7`)).text())
+      .map(timeOf)
+      .sort(byNs);
     assert.deepEqual(first, all.slice(0, 7));
   });
 
   it("first=N without since takes the oldest flows the relay holds, like hubble observe --first", async () => {
-    const all = lines(await (await history(runtime.client, "limit=100000")).text()).map(timeOf).sort(byNs);
-    const first = lines(await (await history(runtime.client, "first=5")).text()).map(timeOf).sort(byNs);
+    const all = lines(await (await history(runtime.client, "limit=100000")).text())
+      .map(timeOf)
+      .sort(byNs);
+    const first = lines(await (await history(runtime.client, "first=5")).text())
+      .map(timeOf)
+      .sort(byNs);
     assert.equal(first.length, 5);
     // Per node, as the relay counts it (the demo relay has several nodes): among the oldest held.
     for (const t of first) assert.ok(t <= all[40], `${t} is not among the oldest flows`);

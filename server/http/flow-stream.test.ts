@@ -77,7 +77,10 @@ describe("GET /api/flows on the starwars demo relay (seed 7)", () => {
       const all = s.flows();
       for (const json of all) assert.ok(matches(flowFromJson(json)), `${query}: ${JSON.stringify(json).slice(0, 300)}`);
       const uuids = all.map((f) => String(f.uuid));
-      assert.ok(uuids.every((u) => u !== ""), "the simulator gives every flow a uuid");
+      assert.ok(
+        uuids.every((u) => u !== ""),
+        "the simulator gives every flow a uuid",
+      );
       assert.equal(new Set(uuids).size, uuids.length, `${query}: no flow twice`);
 
       const history = s.flows(true);
@@ -86,7 +89,10 @@ describe("GET /api/flows on the starwars demo relay (seed 7)", () => {
       const direct = (await directHistory(query, since)).filter((f) => BigInt(f.time as string) <= newestNs);
       assert.deepEqual(history.map((f) => String(f.uuid)).sort(), direct.map((f) => String(f.uuid)).sort(), query);
     }
-    assert.ok(streams[1].flows().some((f) => f.verdict !== "DROPPED"), "the deathstar view is not the drop view");
+    assert.ok(
+      streams[1].flows().some((f) => f.verdict !== "DROPPED"),
+      "the deathstar view is not the drop view",
+    );
     await waitUntil(() => twin.flows(false).length > 0, "the twin's live flows");
     assert.ok(twin.flows().every((f) => f.verdict === "DROPPED"));
     await Promise.all([...streams, twin].map((s) => s.close()));
@@ -127,8 +133,7 @@ describe("GET /api/flows on the starwars demo relay (seed 7)", () => {
     const s = new SseClient(flowStreamResponse(new Request("http://lens.test/api/flows?since=30s"), runtime.hub, new Date(), undefined, access));
     clients.push(s);
     await waitUntil(() => s.flows(false).length > 0, "live flows");
-    const inScope = (f: JsonObject) =>
-      (f.source as JsonObject | undefined)?.namespace === "kube-system" || (f.destination as JsonObject | undefined)?.namespace === "kube-system";
+    const inScope = (f: JsonObject) => (f.source as JsonObject | undefined)?.namespace === "kube-system" || (f.destination as JsonObject | undefined)?.namespace === "kube-system";
     assert.ok(s.flows().length > 0);
     for (const f of s.flows()) assert.ok(inScope(f), JSON.stringify([f.source, f.destination]).slice(0, 200));
     // Someone who sees everything, on the same view, gets more: they do not share the restricted stream.

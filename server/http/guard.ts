@@ -1,12 +1,5 @@
 import "server-only";
-import {
-  apiCsp,
-  commonSecurityHeaders,
-  crossSiteReason,
-  hostAllowed,
-  hostRefusalMessage,
-  type HttpSecuritySettings,
-} from "@/lib/http-security";
+import { apiCsp, commonSecurityHeaders, crossSiteReason, hostAllowed, hostRefusalMessage, type HttpSecuritySettings } from "@/lib/http-security";
 import { getServerConfig } from "@/server/config/env";
 import { viewerOf, type Viewer } from "@/server/auth/viewer";
 import { apiError } from "./api-error";

@@ -57,7 +57,10 @@ describe("GET /api/policies", () => {
       { version: 1, since: "2026-01-01T09:00:00.000Z", added: ["CiliumNetworkPolicy/shop/cart-ingress"], changed: [], removed: [] },
       { version: 2, since: "2026-01-01T11:00:00.000Z", added: [], changed: ["CiliumNetworkPolicy/shop/cart-ingress"], removed: [] },
     ]);
-    assert.ok(body.problems.some((x) => /Deployment/.test(x.message)), "the skipped Deployment is reported");
+    assert.ok(
+      body.problems.some((x) => /Deployment/.test(x.message)),
+      "the skipped Deployment is reported",
+    );
   });
 
   it("gives the version in force at ?at=", async () => {
@@ -101,7 +104,9 @@ spec:
     const named = await createPolicyService(loadServerConfig({ HUBBLE_LENS_POLICIES: root }), undefined);
     try {
       const body = (await policiesResponse(new Request("http://lens.test/api/policies"), named).json()) as PoliciesResponseBody;
-      assert.deepEqual(body.workloadPorts, [{ namespace: "shop", workload: "Deployment shop/api", podLabels: { app: "api" }, ports: [{ name: "http", port: 8080, protocol: "TCP" }] }]);
+      assert.deepEqual(body.workloadPorts, [
+        { namespace: "shop", workload: "Deployment shop/api", podLabels: { app: "api" }, ports: [{ name: "http", port: 8080, protocol: "TCP" }] },
+      ]);
       const flow = {
         IP: { source: "10.0.1.1", destination: "10.0.0.5" },
         l4: { TCP: { source_port: 40000, destination_port: 8080 } },
@@ -138,8 +143,7 @@ spec:
 });
 
 describe("GET /api/policies with namespace-scoped access", () => {
-  const scopedGet = async (access: NamespaceAccess) =>
-    (await policiesResponse(new Request("http://lens.test/api/policies"), service, access).json()) as PoliciesResponseBody;
+  const scopedGet = async (access: NamespaceAccess) => (await policiesResponse(new Request("http://lens.test/api/policies"), service, access).json()) as PoliciesResponseBody;
 
   it("shows only the policies and namespace labels of the person's namespaces, and no problems", async () => {
     const all = await scopedGet(ALL_NAMESPACES);

@@ -89,7 +89,7 @@ describe("the server's map and drops against a direct count from the demo relay"
     // Live flows only: the table's history (the last flows per node) is not what the budget limits.
     const sent = () => reader.of("flows").reduce((n, e) => n + (e.history ? 0 : e.flows.length), 0);
     // Wait until the relay is past the window, so the live stream has delivered all of it.
-    for (let deadline = Date.now() + 90_000; (await newestFlowMs()) < toMs + 500; ) {
+    for (let deadline = Date.now() + 90_000; (await newestFlowMs()) < toMs + 500;) {
       assert.ok(Date.now() < deadline, "the relay moves past the window");
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -142,8 +142,14 @@ describe("the server's map and drops against a direct count from the demo relay"
       assert.equal(got.authenticated, want.authenticated, `mutually authenticated flows of ${id}`);
     }
     // The shop scenario encrypts between nodes (WireGuard) and has billing require SPIRE.
-    assert.ok([...direct.values()].some((e) => e.encrypted > 0), "some flows of the window were encrypted");
-    assert.ok([...direct.values()].some((e) => e.authenticated > 0), "some connections of the window were mutually authenticated");
+    assert.ok(
+      [...direct.values()].some((e) => e.encrypted > 0),
+      "some flows of the window were encrypted",
+    );
+    assert.ok(
+      [...direct.values()].some((e) => e.authenticated > 0),
+      "some connections of the window were mutually authenticated",
+    );
     assert.equal(drops!.total, directDrops, "the Drops view counts every drop");
     assert.deepEqual(new Map(drops!.byReason.map((g) => [g.label, g.count])), byReason);
     // Without policies, drops are charged to what Hubble named: attribution ran on every drop.

@@ -15,15 +15,16 @@ import { type BatchFlow, parsedFlow } from "./batch";
 import type { Subscription } from "./subscription";
 
 /** The time span a view's map and Drops view cover. */
-export type AggregationWindow = (
+export type AggregationWindow =
   /** The last `ms`, moving with the clock (a live view, or `since=5m`). */
-  | { readonly kind: "sliding"; readonly ms: number }
-  /** From `fromMs` to `toMs` (or on, while following). */
-  | { readonly kind: "fixed"; readonly fromMs: number; readonly toMs?: number }
-) & {
-  /** The flow history's per-minute counts of the part of the window it holds (server/flow-store/window-counts.ts). */
-  readonly stored?: StoredWindowCounts;
-};
+  (
+    | { readonly kind: "sliding"; readonly ms: number }
+    /** From `fromMs` to `toMs` (or on, while following). */
+    | { readonly kind: "fixed"; readonly fromMs: number; readonly toMs?: number }
+  ) & {
+    /** The flow history's per-minute counts of the part of the window it holds (server/flow-store/window-counts.ts). */
+    readonly stored?: StoredWindowCounts;
+  };
 
 /**
  * The part of a window the flow history counts per minute: flows of the kinds `covers` accepts

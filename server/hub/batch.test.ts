@@ -47,7 +47,10 @@ describe("hub batches", () => {
 
   for (const history of [false, true]) {
     it(`the frame is encodeEvent of the flows, in UTF-8 (history: ${history})`, () => {
-      const batch = makeBatch(flows.map((f) => batchFlow(fromWire(f))), history);
+      const batch = makeBatch(
+        flows.map((f) => batchFlow(fromWire(f))),
+        history,
+      );
       const objects = flows.map((f) => flowToBoundedJson(f));
       const event = history ? { type: "flows" as const, flows: objects, history } : { type: "flows" as const, flows: objects };
       assert.equal(text.decode(batch.frame), encodeEvent(event));

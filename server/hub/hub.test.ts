@@ -3,20 +3,7 @@ import assert from "node:assert/strict";
 import { Verdict } from "@/proto/gen/flow/flow_pb";
 import { timestampToNs } from "@/lib/timestamp";
 import { FlowHub, type FlowSubscriptionRequest, type HubOptions } from "./hub";
-import {
-  FakeRelay,
-  filters,
-  flowAt,
-  flowResponse,
-  gatedHistory,
-  lostResponse,
-  NodeState,
-  nodeStatusResponse,
-  settle,
-  SubscriptionReader,
-  T0_NS,
-  waitUntil,
-} from "./testing";
+import { FakeRelay, filters, flowAt, flowResponse, gatedHistory, lostResponse, NodeState, nodeStatusResponse, settle, SubscriptionReader, T0_NS, waitUntil } from "./testing";
 
 // The hub against a fake relay: live feeds the test pushes into and scripted histories. Timers
 // are real but short; every wait is on a condition.
@@ -363,7 +350,11 @@ describe("FlowHub slow subscribers", () => {
       late.events.filter((e) => e.type !== "sampling" && e.type !== "missed").map((e) => (e.type === "flows" ? e.flows[0].uuid : e.type)),
       ["ready", "u8", "u9", "u10"],
     );
-    assert.equal(late.of("missed").reduce((n, e) => n + e.count, 0), 7, "every dropped flow is accounted for");
+    assert.equal(
+      late.of("missed").reduce((n, e) => n + e.count, 0),
+      7,
+      "every dropped flow is accounted for",
+    );
   });
 });
 
@@ -377,11 +368,13 @@ describe("FlowHub cap on relay streams", () => {
     assert.equal(hub.relayStreamCount, 3);
     const all = relay.feeds[2];
     assert.deepEqual(all.filters, { whitelist: [], blacklist: [] });
-    const to = (port: number, uuid: string) =>
-      flowResponse(flowAt(1, uuid, { l4: { protocol: { case: "TCP", value: { sourcePort: 40000, destinationPort: port } } } }));
+    const to = (port: number, uuid: string) => flowResponse(flowAt(1, uuid, { l4: { protocol: { case: "TCP", value: { sourcePort: 40000, destinationPort: port } } } }));
     all.push(to(8080, "a"), to(5432, "b"), to(9999, "c"), to(6379, "d"));
     await waitUntil(() => subs[2].reader.flows().length === 1 && subs[3].reader.flows().length === 1 && subs[4].reader.flows().length === 1, "filtered flows");
-    assert.deepEqual(subs.map((s) => s.reader.uuids()), [[], [], ["a"], ["b"], ["d"], []]);
+    assert.deepEqual(
+      subs.map((s) => s.reader.uuids()),
+      [[], [], ["a"], ["b"], ["d"], []],
+    );
     for (const s of subs) s.sub.close();
     await waitUntil(() => relay.feeds.every((f) => f.stopped), "every relay stream stopped after the linger");
   });

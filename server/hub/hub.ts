@@ -221,21 +221,13 @@ export class FlowHub {
    * whole window anyway. A bounded query gets its window from the start, up to `maxHistoryFlows`.
    * `onBatch` sees every batch sent, or with `everyFlow`, every flow of the window.
    */
-  private async sendHistory(
-    sub: Subscription,
-    req: FlowSubscriptionRequest,
-    signal: AbortSignal,
-    onBatch?: (batch: FlowBatch) => void,
-    everyFlow = false,
-  ): Promise<boolean> {
+  private async sendHistory(sub: Subscription, req: FlowSubscriptionRequest, signal: AbortSignal, onBatch?: (batch: FlowBatch) => void, everyFlow = false): Promise<boolean> {
     const newest = req.follow;
     const request = create(GetFlowsRequestSchema, {
       whitelist: [...req.filters.whitelist],
       blacklist: [...req.filters.blacklist],
       follow: false,
-      ...(req.sinceNs !== undefined && !newest
-        ? { since: nsToTimestamp(req.sinceNs) }
-        : { number: BigInt(this.opts.defaultHistoryPerNode) }),
+      ...(req.sinceNs !== undefined && !newest ? { since: nsToTimestamp(req.sinceNs) } : { number: BigInt(this.opts.defaultHistoryPerNode) }),
       ...(req.untilNs !== undefined ? { until: nsToTimestamp(req.untilNs) } : {}),
     });
     const sinceMs = req.sinceNs !== undefined && newest ? Number(req.sinceNs / 1_000_000n) : -Infinity;

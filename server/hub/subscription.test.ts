@@ -15,9 +15,7 @@ async function readAll(sub: Subscription): Promise<string[]> {
   const parser = new SseParser();
   const events: StreamEvent[] = [];
   for (let frame = await sub.next(); frame !== undefined; frame = await sub.next()) events.push(...parser.push(text.decode(frame)));
-  return events.map((e) =>
-    e.type === "flows" ? String(e.flows[0].uuid).split(".")[0] : e.type === "missed" ? `missed ${e.count}` : e.type,
-  );
+  return events.map((e) => (e.type === "flows" ? String(e.flows[0].uuid).split(".")[0] : e.type === "missed" ? `missed ${e.count}` : e.type));
 }
 
 describe("Subscription queue", () => {
@@ -40,7 +38,13 @@ describe("Subscription queue", () => {
   it("a map, drops or sampling frame supersedes the unread one of its kind; a map delta becomes the full frame", async () => {
     const sub = new Subscription({ maxQueuedFlowFrames: 10 });
     const ev = (type: "drops" | "sampling", n: number) =>
-      utf8.encode(encodeEvent(type === "drops" ? { type, groups: { total: n, unattributed: 0, byPolicy: [], byReason: [], byNamespacePair: [], window: { startMs: 0, endMs: 0 } } } : { type, account: { budget: n, seen: { priority: 0, forwarded: 0 }, sent: { priority: 0, forwarded: 0 } } }));
+      utf8.encode(
+        encodeEvent(
+          type === "drops"
+            ? { type, groups: { total: n, unattributed: 0, byPolicy: [], byReason: [], byNamespacePair: [], window: { startMs: 0, endMs: 0 } } }
+            : { type, account: { budget: n, seen: { priority: 0, forwarded: 0 }, sent: { priority: 0, forwarded: 0 } } },
+        ),
+      );
     sub.sendLatest("drops", ev("drops", 1));
     sub.sendLatest("sampling", ev("sampling", 1));
     sub.sendLatest("drops", ev("drops", 2));
@@ -49,13 +53,22 @@ describe("Subscription queue", () => {
     const parser = new SseParser();
     const events: StreamEvent[] = [];
     for (let f = await sub.next(); f; f = await sub.next()) events.push(...parser.push(text.decode(f)));
-    assert.deepEqual(events.map((e) => (e.type === "drops" ? `drops ${e.groups.total}` : e.type === "sampling" ? `sampling ${e.account.budget}` : e.type)), ["drops 99", "sampling 1"]);
+    assert.deepEqual(
+      events.map((e) => (e.type === "drops" ? `drops ${e.groups.total}` : e.type === "sampling" ? `sampling ${e.account.budget}` : e.type)),
+      ["drops 99", "sampling 1"],
+    );
   });
 
   it("drops the oldest flow frames beyond the limit and puts one missed event where they were", async () => {
     const sub = new Subscription({ maxQueuedFlowFrames: 2 });
     sub.send({ type: "ready", command: "", follow: true });
-    for (const [name, n] of [["a", 3], ["b", 4], ["c", 1], ["d", 1]] as const) sub.sendFlowsFrame(flowsFrame(name, n), n);
+    for (const [name, n] of [
+      ["a", 3],
+      ["b", 4],
+      ["c", 1],
+      ["d", 1],
+    ] as const)
+      sub.sendFlowsFrame(flowsFrame(name, n), n);
     sub.send({ type: "end", reason: "complete" });
     sub.close();
     assert.equal(sub.missedTotal, 7);

@@ -138,7 +138,11 @@ describe("investigations API", () => {
   }
 
   it("answers 400 for a body that is not UTF-8", async () => {
-    const request = new Request("http://lens.test/api/investigations", { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array([0x7b, 0xff, 0x7d]) });
+    const request = new Request("http://lens.test/api/investigations", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Uint8Array([0x7b, 0xff, 0x7d]),
+    });
     const res = await createInvestigationResponse(request, api);
     assert.equal(res.status, 400);
     assert.match((await errorOf(res)).message, /UTF-8/);
@@ -285,7 +289,12 @@ describe("investigations for a team: owners, groups and namespaces", () => {
 
   it("opens only for those who may see every one of its flows; others get the 404 of an unknown id", async () => {
     const id = await idOf(await save(alice, [shopFlow(0), shopFlow(1)], "shop only"));
-    for (const [viewer, status] of [[alice, 200], [carol, 200], [admin, 200], [bob, 404]] as const) {
+    for (const [viewer, status] of [
+      [alice, 200],
+      [carol, 200],
+      [admin, 200],
+      [bob, 404],
+    ] as const) {
       assert.equal((await investigationResponse(id, api, viewer)).status, status, viewer.user);
       const flows = await investigationFlowsResponse(id, api, viewer);
       assert.equal(flows.status, status, `${viewer.user}: flows`);
@@ -326,10 +335,7 @@ describe("investigations for a team: owners, groups and namespaces", () => {
   it("serves the saved policies as the person may read them", async () => {
     const withBilling = {
       ...policySnapshot(7),
-      policies: [
-        ...policySnapshot(7).policies,
-        { ...policySnapshot(7).policies[0]!, namespace: "billing", name: "billing-ingress" },
-      ],
+      policies: [...policySnapshot(7).policies, { ...policySnapshot(7).policies[0]!, namespace: "billing", name: "billing-ingress" }],
     };
     const scopedApi = { ...api, policies: () => withBilling };
     const id = await idOf(await createInvestigationResponse(post({ ...validBody(), flows: [shopFlow(8)] }), scopedApi, admin));

@@ -51,15 +51,7 @@ const BODY_RULES: BodyRules = {
   what: "an investigation ({title, note, view, selectedFlow, flows})",
 };
 
-export type InvestigationErrorCode =
-  | "invalid-investigation"
-  | "unsupported-media-type"
-  | "too-large"
-  | "not-found"
-  | "busy"
-  | "internal"
-  | "forbidden-namespace"
-  | "not-owner";
+export type InvestigationErrorCode = "invalid-investigation" | "unsupported-media-type" | "too-large" | "not-found" | "busy" | "internal" | "forbidden-namespace" | "not-owner";
 const STATUS: Record<InvestigationErrorCode, number> = {
   "invalid-investigation": 400,
   "forbidden-namespace": 403,
@@ -111,11 +103,7 @@ const isJsonObject = (v: unknown): v is JsonObject => typeof v === "object" && v
 
 /** Everything but the flows, which are checked one by one as they stream in. */
 const InvestigationFields = z.strictObject({
-  title: z
-    .string({ error: "title is required and must be a string" })
-    .trim()
-    .min(1, "title must not be empty")
-    .max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`),
+  title: z.string({ error: "title is required and must be a string" }).trim().min(1, "title must not be empty").max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`),
   note: z.string({ error: "note must be a string" }).max(MAX_NOTE, `note must be at most ${MAX_NOTE} characters`).default(""),
   view: z
     .string({ error: "view is required: the dashboard view as a URL query string" })

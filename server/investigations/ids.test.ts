@@ -13,7 +13,18 @@ describe("investigation ids", () => {
   });
 
   it("recognise only what newInvestigationId can produce", () => {
-    for (const bad of ["", "AAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAB", "AAAAAAAAAAAAAAAAAAAA+A", "AAAAAAAAAAAAAAAAAAAA/A", "AAAAAAAAAAAAAAAAAAAA=A", "../../../../etc/passwd", 42, null]) {
+    for (const bad of [
+      "",
+      "AAAAAAAAAAAAAAAAAAAAA",
+      "AAAAAAAAAAAAAAAAAAAAAAA",
+      "AAAAAAAAAAAAAAAAAAAAAB",
+      "AAAAAAAAAAAAAAAAAAAA+A",
+      "AAAAAAAAAAAAAAAAAAAA/A",
+      "AAAAAAAAAAAAAAAAAAAA=A",
+      "../../../../etc/passwd",
+      42,
+      null,
+    ]) {
       assert.equal(isInvestigationId(bad), false, String(bad));
     }
     for (const good of ["AAAAAAAAAAAAAAAAAAAAAA", "____________________-w", "abcdefghijklmnopqrstuQ"]) assert.ok(isInvestigationId(good), good);

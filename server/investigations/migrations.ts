@@ -98,8 +98,7 @@ export function pendingMigrations(applied: ReadonlySet<number>, where: string): 
   const unknown = [...applied].filter((v) => v > newest);
   if (unknown.length > 0) {
     throw new Error(
-      `${where} has schema version ${Math.max(...unknown)}, newer than this Hubble Lens knows (${newest}): ` +
-        "run the newer release, or point it at another database",
+      `${where} has schema version ${Math.max(...unknown)}, newer than this Hubble Lens knows (${newest}): ` + "run the newer release, or point it at another database",
     );
   }
   return MIGRATIONS.filter((m) => !applied.has(m.version));

@@ -159,10 +159,7 @@ class PostgresInvestigationStore implements InvestigationStore {
 
   async list(limit?: number, viewer?: ListViewer): Promise<InvestigationSummary[]> {
     if (viewer === undefined) {
-      const { rows } = await this.pool.query<SummaryRow>(
-        `SELECT ${SUMMARY_COLUMNS} FROM investigations ORDER BY created_at DESC, seq DESC LIMIT $1`,
-        [clampListLimit(limit)],
-      );
+      const { rows } = await this.pool.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM investigations ORDER BY created_at DESC, seq DESC LIMIT $1`, [clampListLimit(limit)]);
       return rows.map(summaryFromRow);
     }
     const { rows } = await this.pool.query<SummaryRow>(

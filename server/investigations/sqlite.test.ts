@@ -88,7 +88,10 @@ describe("SQLite investigation store", () => {
       assert.equal(old?.owner, "anonymous");
       assert.equal(old?.flowNamespaces, null);
       assert.deepEqual(old?.sharedWith, []);
-      assert.deepEqual((await store.list(10, { user: "anonymous", groups: [] })).map((s) => s.id), ["AAAAAAAAAAAAAAAAAAAAAA"]);
+      assert.deepEqual(
+        (await store.list(10, { user: "anonymous", groups: [] })).map((s) => s.id),
+        ["AAAAAAAAAAAAAAAAAAAAAA"],
+      );
     } finally {
       await store.close();
     }

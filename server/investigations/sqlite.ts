@@ -92,11 +92,13 @@ class SqliteInvestigationStore implements InvestigationStore {
 
   async save(input: NewInvestigation): Promise<Investigation> {
     const { saved, chunks, policies, flowNamespaces } = await prepareSave(input);
-    this.db.transaction(() => {
-      this.insertInvestigation.run({ ...saved, policies, flowNamespaces, sharedWith: undefined });
-      for (const group of saved.sharedWith) this.insertShare.run(saved.id, group);
-      chunks.forEach((data, i) => this.insertChunk.run(saved.id, i, FLOWS_FORMAT, data));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.insertInvestigation.run({ ...saved, policies, flowNamespaces, sharedWith: undefined });
+        for (const group of saved.sharedWith) this.insertShare.run(saved.id, group);
+        chunks.forEach((data, i) => this.insertChunk.run(saved.id, i, FLOWS_FORMAT, data));
+      })
+      .immediate();
     // Read back through JSON so the caller sees exactly what get() will return.
     return { ...saved, policies: JSON.parse(policies) as Investigation["policies"] };
   }
@@ -134,11 +136,13 @@ class SqliteInvestigationStore implements InvestigationStore {
   }
 
   async expire(before: Date): Promise<string[]> {
-    return this.db.transaction(() => {
-      const ids = this.selectExpired.all(before.toISOString());
-      for (const id of ids) this.deleteOne.run(id);
-      return ids;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const ids = this.selectExpired.all(before.toISOString());
+        for (const id of ids) this.deleteOne.run(id);
+        return ids;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

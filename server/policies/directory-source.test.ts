@@ -76,11 +76,7 @@ describe("directory source", () => {
   it("loads nested, multi-document and JSON files, skipping hidden directories", async () => {
     const dir = writeTree(tempDir());
     const loaded = await loadPolicyPath(dir);
-    assert.deepEqual(loaded.policies.map(policyKey).sort(), [
-      "CiliumNetworkPolicy/shop/cart",
-      "CiliumNetworkPolicy/shop/checkout",
-      "NetworkPolicy/shop/deny",
-    ]);
+    assert.deepEqual(loaded.policies.map(policyKey).sort(), ["CiliumNetworkPolicy/shop/cart", "CiliumNetworkPolicy/shop/checkout", "NetworkPolicy/shop/deny"]);
     assert.deepEqual(loaded.namespaceLabels.shop, { team: "web", "kubernetes.io/metadata.name": "shop" });
     const cart = loaded.policies.find((p) => p.name === "cart")!;
     assert.match(cart.origin, /^file policies\/apps\/shop\/policies\.yml document 1/);
@@ -132,16 +128,34 @@ spec: {externalCIDRs: [10.48.0.0/24]}
     try {
       const snapshot = service.current();
       assert.ok(snapshot.policies.some((p) => policyKey(p) === "CiliumCIDRGroup/vpn"));
-      assert.deepEqual(snapshot.workloadPorts?.map((w) => w.workload), ["Deployment shop/api"]);
+      assert.deepEqual(
+        snapshot.workloadPorts?.map((w) => w.workload),
+        ["Deployment shop/api"],
+      );
       assert.deepEqual(service.problems(), []);
       const compiled = new CompiledPolicyCache().get(snapshot);
       const api = { ID: 1, identity: 5002, namespace: "shop", pod_name: "api-1", labels: ["k8s:app=api", "k8s:io.kubernetes.pod.namespace=shop"] };
       const to = (src: Record<string, unknown>, srcIp: string, port: number) =>
-        explainFlow({ IP: { source: srcIp, destination: "10.0.0.5" }, l4: { TCP: { source_port: 40000, destination_port: port } }, source: src, destination: api, traffic_direction: "INGRESS", verdict: "FORWARDED" }, compiled);
+        explainFlow(
+          {
+            IP: { source: srcIp, destination: "10.0.0.5" },
+            l4: { TCP: { source_port: 40000, destination_port: port } },
+            source: src,
+            destination: api,
+            traffic_direction: "INGRESS",
+            verdict: "FORWARDED",
+          },
+          compiled,
+        );
       const web = { identity: 5001, namespace: "shop", pod_name: "web-1", labels: ["k8s:app=web", "k8s:io.kubernetes.pod.namespace=shop"] };
       assert.deepEqual(to(web, "10.0.1.1", 8080).decisive, { kind: "CiliumNetworkPolicy", namespace: "shop", name: "api", rule: "ingress[0]" });
       assert.equal(to(web, "10.0.1.1", 9090).verdict, "denied");
-      assert.deepEqual(to({ identity: 2, labels: ["reserved:world"] }, "10.48.0.9", 22).decisive, { kind: "CiliumNetworkPolicy", namespace: "shop", name: "from-vpn", rule: "ingress[0]" });
+      assert.deepEqual(to({ identity: 2, labels: ["reserved:world"] }, "10.48.0.9", 22).decisive, {
+        kind: "CiliumNetworkPolicy",
+        namespace: "shop",
+        name: "from-vpn",
+        rule: "ingress[0]",
+      });
     } finally {
       await service.close();
     }

@@ -84,15 +84,27 @@ describe("npm run explain", () => {
   });
 
   const failures: Array<{ name: string; args: () => string[]; message: RegExp; stdin?: string }> = [
-    { name: "a bad setting value", args: () => ["--policies", policies, "--flow", flowFile(JSON.stringify(allowed)), "--setting", "policy-enforcement-mode=sometimes"], message: /--setting: policy-enforcement-mode must be default or always or never/ },
-    { name: "an unknown setting", args: () => ["--policies", policies, "--flow", flowFile(JSON.stringify(allowed)), "--setting", "enable-magic=true"], message: /unknown setting "enable-magic"/ },
+    {
+      name: "a bad setting value",
+      args: () => ["--policies", policies, "--flow", flowFile(JSON.stringify(allowed)), "--setting", "policy-enforcement-mode=sometimes"],
+      message: /--setting: policy-enforcement-mode must be default or always or never/,
+    },
+    {
+      name: "an unknown setting",
+      args: () => ["--policies", policies, "--flow", flowFile(JSON.stringify(allowed)), "--setting", "enable-magic=true"],
+      message: /unknown setting "enable-magic"/,
+    },
     { name: "a setting without =", args: () => ["--policies", policies, "--flow", flowFile(JSON.stringify(allowed)), "--setting", "always"], message: /a setting is key=value/ },
     { name: "a missing --policies", args: () => ["--flow", flowFile("{}")], message: /--policies DIR\|FILE is required/ },
     { name: "a missing --flow", args: () => ["--policies", policies], message: /--flow FILE is required/ },
     { name: "a policy path that does not exist", args: () => ["--policies", join(tmp, "nope"), "--flow", flowFile("{}")], message: /cannot read --policies .*nope: ENOENT/ },
     { name: "a flow file that does not exist", args: () => ["--policies", policies, "--flow", join(tmp, "nope.json")], message: /cannot read --flow .*nope\.json: ENOENT/ },
     { name: "a flow that is not JSON", args: () => ["--policies", policies, "--flow", flowFile("flow: yes")], message: /the flow is not JSON/ },
-    { name: "a file of several flows", args: () => ["--policies", policies, "--flow", flowFile(`${JSON.stringify(envelope(allowed))}\n${JSON.stringify(envelope(allowed))}\n`)], message: /holds 2 flows/ },
+    {
+      name: "a file of several flows",
+      args: () => ["--policies", policies, "--flow", flowFile(`${JSON.stringify(envelope(allowed))}\n${JSON.stringify(envelope(allowed))}\n`)],
+      message: /holds 2 flows/,
+    },
     { name: "a JSON array", args: () => ["--policies", policies, "--flow", flowFile("[1, 2]")], message: /--flow .*: the input is not a JSON object/ },
     { name: "an unknown option", args: () => ["--policies", policies, "--flow", flowFile("{}"), "--verbose"], message: /Unknown option '--verbose'/ },
   ];

@@ -33,7 +33,11 @@ describe("policy history", () => {
     assert.equal(h.update({ policies: [{ ...same, object: { ...same.object, status: { ok: true } } }], namespaceLabels: {}, problems: [] }), null);
     assert.equal(h.current().version, 1);
     const change = h.update({ policies: [policy("a", { x: 2 }), policy("b", {})], namespaceLabels: {}, problems: [] });
-    assert.deepEqual(change && { added: change.added, changed: change.changed, removed: change.removed }, { added: ["CiliumNetworkPolicy/shop/b"], changed: ["CiliumNetworkPolicy/shop/a"], removed: [] });
+    assert.deepEqual(change && { added: change.added, changed: change.changed, removed: change.removed }, {
+      added: ["CiliumNetworkPolicy/shop/b"],
+      changed: ["CiliumNetworkPolicy/shop/a"],
+      removed: [],
+    });
   });
 
   it("makes a version when workload port names change, and keeps them in the snapshot", () => {
@@ -55,7 +59,10 @@ describe("policy history", () => {
     h.update({ policies: [a], namespaceLabels: {}, problems: [] });
     at(T0 + 1);
     h.update({ policies: [policy("a", {}), policy("b", {})], namespaceLabels: {}, problems: [] });
-    assert.equal(h.current().policies.find((p) => p.name === "a"), a);
+    assert.equal(
+      h.current().policies.find((p) => p.name === "a"),
+      a,
+    );
   });
 
   it("counts namespace label changes as versions (namespace selectors depend on them)", () => {
@@ -71,7 +78,10 @@ describe("policy history", () => {
       at(T0 + i * 1000);
       h.update({ policies: [policy("a", { i })], namespaceLabels: {}, problems: [] });
     }
-    assert.deepEqual(h.changes().map((c) => c.version), [3, 4, 5]);
+    assert.deepEqual(
+      h.changes().map((c) => c.version),
+      [3, 4, 5],
+    );
     assert.equal(h.at(T0 + 3500).version, 4);
     assert.equal(h.at(T0 + 4000).version, 5);
     assert.equal(h.at(T0).version, 3, "older than all kept: the oldest kept");

@@ -1,14 +1,6 @@
 import "server-only";
 
-import {
-  policyKey,
-  type ClusterSettings,
-  type NamespaceLabels,
-  type PolicyObject,
-  type PolicyProblem,
-  type PolicySet,
-  type WorkloadPorts,
-} from "@/lib/policy/types";
+import { policyKey, type ClusterSettings, type NamespaceLabels, type PolicyObject, type PolicyProblem, type PolicySet, type WorkloadPorts } from "@/lib/policy/types";
 
 // The policy set's history: every distinct set a source reported, with the time it was first seen,
 // so a flow is explained against the policies in force when it happened and a change can be laid
@@ -72,7 +64,11 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
     const o = v as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, o[k]]),
+    );
   });
 }
 

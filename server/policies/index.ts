@@ -39,11 +39,7 @@ export interface PolicyServiceOptions {
 }
 
 /** Which source the configuration means: `auto` picks directory, then demo, then Kubernetes, then none. */
-export function resolveSourceKind(
-  config: ServerConfig["policies"],
-  demoScenario: string | undefined,
-  env: Record<string, string | undefined> = process.env,
-): SourceKind {
+export function resolveSourceKind(config: ServerConfig["policies"], demoScenario: string | undefined, env: Record<string, string | undefined> = process.env): SourceKind {
   if (config.source !== "auto") return config.source;
   if (config.path !== null) return "directory";
   if (demoScenario !== undefined) return "demo";
@@ -51,11 +47,7 @@ export function resolveSourceKind(
   return "none";
 }
 
-export async function createPolicyService(
-  config: ServerConfig,
-  demoScenario: string | undefined,
-  options: PolicyServiceOptions = {},
-): Promise<PolicyService> {
+export async function createPolicyService(config: ServerConfig, demoScenario: string | undefined, options: PolicyServiceOptions = {}): Promise<PolicyService> {
   const kind = resolveSourceKind(config.policies, demoScenario, options.env);
   let source: PolicySource | undefined;
   let unavailable: string | null = null;
@@ -104,7 +96,12 @@ class SourcedPolicyService implements PolicyService {
       state: (state) => {
         const change = this.versions.update(state);
         if (change) {
-          log.info(`policies: version ${change.version}`, { added: change.added.length, changed: change.changed.length, removed: change.removed.length, problems: state.problems.length });
+          log.info(`policies: version ${change.version}`, {
+            added: change.added.length,
+            changed: change.changed.length,
+            removed: change.removed.length,
+            problems: state.problems.length,
+          });
         }
         this.notify(change);
       },

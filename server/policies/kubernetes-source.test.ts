@@ -163,7 +163,10 @@ describe("Kubernetes source", () => {
     const service = await startService(api, { pageSize: 2 });
     assert.equal(keys(service).filter((k) => k.startsWith("CiliumNetworkPolicy/")).length, 5);
     assert.equal(Object.keys(service.current().namespaceLabels).length, 7);
-    assert.ok(api.requests.some((r) => r.startsWith("GET /api/v1/namespaces?") && r.includes("continue=")), "a continued list");
+    assert.ok(
+      api.requests.some((r) => r.startsWith("GET /api/v1/namespaces?") && r.includes("continue=")),
+      "a continued list",
+    );
   });
 
   it("resumes a watch the server ended normally, without listing again", async () => {
@@ -209,7 +212,12 @@ describe("Kubernetes source", () => {
   it("lists and watches CiliumCIDRGroups, and a changed group is a new version", async () => {
     const api = await startApi();
     seedCluster(api);
-    const group = (cidrs: string[]) => ({ apiVersion: "cilium.io/v2", kind: "CiliumCIDRGroup", metadata: { name: "vpn", labels: { role: "vpn" } }, spec: { externalCIDRs: cidrs } });
+    const group = (cidrs: string[]) => ({
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumCIDRGroup",
+      metadata: { name: "vpn", labels: { role: "vpn" } },
+      spec: { externalCIDRs: cidrs },
+    });
     api.seed("ccg", group(["10.48.0.0/24"]));
     const service = await startService(api);
     assert.ok(keys(service).includes("CiliumCIDRGroup/vpn"), keys(service).join());

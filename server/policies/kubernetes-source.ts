@@ -51,7 +51,9 @@ export interface KubernetesSourceOptions {
   readonly pageSize?: number;
 }
 
-type RawObject = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; managedFields?: unknown; annotations?: Record<string, string> } } & Record<string, unknown>;
+type RawObject = {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; managedFields?: unknown; annotations?: Record<string, string> };
+} & Record<string, unknown>;
 
 interface ListPage {
   items: RawObject[];

@@ -9,10 +9,22 @@ describe("exponential backoff with full jitter (base 500 ms, cap 30 s)", () => {
   });
 
   it("the delay is uniform over [0, ceiling): the random draw scales it", () => {
-    assert.equal(backoffDelay(3, DEFAULT_BACKOFF, () => 0), 0);
-    assert.equal(backoffDelay(3, DEFAULT_BACKOFF, () => 0.5), 1000);
-    assert.equal(backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999), 1999);
-    assert.equal(backoffDelay(50, DEFAULT_BACKOFF, () => 0.999999), 29999);
+    assert.equal(
+      backoffDelay(3, DEFAULT_BACKOFF, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelay(3, DEFAULT_BACKOFF, () => 0.5),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999),
+      1999,
+    );
+    assert.equal(
+      backoffDelay(50, DEFAULT_BACKOFF, () => 0.999999),
+      29999,
+    );
   });
 
   it("never exceeds the cap, whatever the attempt", () => {

@@ -18,11 +18,7 @@ export function backoffCeiling(attempt: number, policy: BackoffPolicy = DEFAULT_
 }
 
 /** The delay before retry `attempt` (1-based); `random` returns values in [0, 1). */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy = DEFAULT_BACKOFF,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
   return Math.floor(random() * backoffCeiling(attempt, policy));
 }
 

@@ -61,15 +61,7 @@ function l4Key(flow: Flow): string {
  * the ring; they are matched on all their fields plus the envelope's node and time.
  */
 export function lostEventKey(lost: LostEvent, nodeName: string, envelopeTime: EpochNs): string {
-  return [
-    nodeName,
-    envelopeTime,
-    lost.source,
-    lost.numEventsLost,
-    lost.cpu ?? "",
-    timestampToNs(lost.first),
-    timestampToNs(lost.last),
-  ].join("|");
+  return [nodeName, envelopeTime, lost.source, lost.numEventsLost, lost.cpu ?? "", timestampToNs(lost.first), timestampToNs(lost.last)].join("|");
 }
 
 export interface FlowDedupOptions {

@@ -35,12 +35,28 @@ describe("gRPC failures map to a closed set of codes; only transient ones are re
 describe("TLS failures hide in UNAVAILABLE and are not retried", () => {
   // Texts as grpc-js 1.14 on Node 20 reports them (probed against a real TLS server).
   const cases: [string, string, RegExp][] = [
-    ["TLS to a plaintext port", "No connection established. Last error: Error: 80FC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:", /does not speak TLS/],
+    [
+      "TLS to a plaintext port",
+      "No connection established. Last error: Error: 80FC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:",
+      /does not speak TLS/,
+    ],
     ["unknown CA", "No connection established. Last error: Error: self-signed certificate in certificate chain. Resolution note: ", /HUBBLE_TLS_CA_CERT_FILES/],
     ["leaf not verifiable", "No connection established. Last error: Error: unable to verify the first certificate", /HUBBLE_TLS_CA_CERT_FILES/],
-    ["name mismatch", "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: wrong.example.", /HUBBLE_TLS_SERVER_NAME/],
-    ["client certificate required", "No connection established. Last error: 80FC:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116", /HUBBLE_TLS_CLIENT_CERT_FILE/],
-    ["client certificate from another CA", "No connection established. Last error: 80FC:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca", /HUBBLE_TLS_CLIENT_CERT_FILE/],
+    [
+      "name mismatch",
+      "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: wrong.example.",
+      /HUBBLE_TLS_SERVER_NAME/,
+    ],
+    [
+      "client certificate required",
+      "No connection established. Last error: 80FC:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116",
+      /HUBBLE_TLS_CLIENT_CERT_FILE/,
+    ],
+    [
+      "client certificate from another CA",
+      "No connection established. Last error: 80FC:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca",
+      /HUBBLE_TLS_CLIENT_CERT_FILE/,
+    ],
     ["expired", "No connection established. Last error: Error: certificate has expired", /expired/],
   ];
   for (const [name, details, hint] of cases) {

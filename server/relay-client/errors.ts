@@ -55,9 +55,7 @@ export const RELAY_ERROR_CODES: Readonly<Record<RelayErrorCode, CodeInfo>> = {
   not_supported: {
     retryable: false,
     httpStatus: 501,
-    message:
-      "The server at HUBBLE_RELAY_ADDR does not support this request. It may be a Hubble agent rather than " +
-      "Hubble Relay, or an older version.",
+    message: "The server at HUBBLE_RELAY_ADDR does not support this request. It may be a Hubble agent rather than " + "Hubble Relay, or an older version.",
   },
   permission_denied: {
     retryable: false,
@@ -106,12 +104,7 @@ interface GrpcErrorLike {
 }
 
 function isGrpcError(err: unknown): err is GrpcErrorLike {
-  return (
-    typeof err === "object" &&
-    err !== null &&
-    typeof (err as { code?: unknown }).code === "number" &&
-    (err as { code: number }).code in GrpcStatus
-  );
+  return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "number" && (err as { code: number }).code in GrpcStatus;
 }
 
 /** TLS failures hide inside UNAVAILABLE ("No connection established. Last error: ..."). */
@@ -128,9 +121,7 @@ const TLS_CAUSES: readonly { pattern: RegExp; hint: string }[] = [
   },
   {
     pattern: /ERR_TLS_CERT_ALTNAME_INVALID|Hostname\/IP does not match|altnames/i,
-    hint:
-      "The relay's certificate does not match the host name. Set HUBBLE_TLS_SERVER_NAME to a name in the certificate " +
-      "(e.g. *.hubble-relay.cilium.io).",
+    hint: "The relay's certificate does not match the host name. Set HUBBLE_TLS_SERVER_NAME to a name in the certificate " + "(e.g. *.hubble-relay.cilium.io).",
   },
   {
     pattern: /certificate has expired|CERT_HAS_EXPIRED|certificate is not yet valid|CERT_NOT_YET_VALID/i,
@@ -150,8 +141,7 @@ const TLS_CAUSES: readonly { pattern: RegExp; hint: string }[] = [
 ];
 
 /** Connection-level resets that gRPC reports as INTERNAL. */
-const RESET_PATTERN =
-  /RST_STREAM|ECONNRESET|EPIPE|connection reset|stream closed|GOAWAY|Received RST|session destroyed|Connection dropped|protocol error/i;
+const RESET_PATTERN = /RST_STREAM|ECONNRESET|EPIPE|connection reset|stream closed|GOAWAY|Received RST|session destroyed|Connection dropped|protocol error/i;
 
 export interface ClassifyContext {
   /** Our own dial timer cancelled the call: the relay never became reachable. */
@@ -166,18 +156,16 @@ export function classifyRelayError(err: unknown, ctx: ClassifyContext = {}): Rel
   if (err instanceof RelayError) return err;
   if (ctx.dialTimedOut) {
     const seconds = ctx.dialTimeoutMs !== undefined ? ` within ${formatSeconds(ctx.dialTimeoutMs)}` : "";
-    return new RelayError(
-      "relay_unreachable",
-      `Could not connect to Hubble Relay${seconds} (HUBBLE_DIAL_TIMEOUT). ${RELAY_ERROR_CODES.relay_unreachable.message}`,
-      { grpcCode: GrpcStatus.UNAVAILABLE, detail: describeRaw(err) },
-    );
+    return new RelayError("relay_unreachable", `Could not connect to Hubble Relay${seconds} (HUBBLE_DIAL_TIMEOUT). ${RELAY_ERROR_CODES.relay_unreachable.message}`, {
+      grpcCode: GrpcStatus.UNAVAILABLE,
+      detail: describeRaw(err),
+    });
   }
   if (!isGrpcError(err)) {
     return new RelayError("relay_error", RELAY_ERROR_CODES.relay_error.message, { detail: describeRaw(err) });
   }
   const detail = err.details ?? err.message ?? "";
-  const make = (code: RelayErrorCode, message = RELAY_ERROR_CODES[code].message) =>
-    new RelayError(code, message, { grpcCode: err.code, detail });
+  const make = (code: RelayErrorCode, message = RELAY_ERROR_CODES[code].message) => new RelayError(code, message, { grpcCode: err.code, detail });
 
   const tls = TLS_CAUSES.find((c) => c.pattern.test(detail));
   if (tls && (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.INTERNAL || err.code === GrpcStatus.UNKNOWN)) {

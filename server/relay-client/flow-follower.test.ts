@@ -216,13 +216,7 @@ describe("states", () => {
   });
 
   it("a stream that ends after only NODE_ERROR events (bad filter through the relay) fails", async () => {
-    const { follower } = harness([
-      [
-        nodeStatusAt(T0, NodeState.NODE_CONNECTED, ["a"]),
-        nodeStatusAt(T0, NodeState.NODE_ERROR, ["a"], "invalid regex: missing )"),
-        { end: true },
-      ],
-    ]);
+    const { follower } = harness([[nodeStatusAt(T0, NodeState.NODE_CONNECTED, ["a"]), nodeStatusAt(T0, NodeState.NODE_ERROR, ["a"], "invalid regex: missing )"), { end: true }]]);
     await waitUntil(() => follower.state.kind === "failed", "failed");
     assert.ok(follower.state.kind === "failed");
     assert.match(follower.state.reason, /rejected the request\. invalid regex/);

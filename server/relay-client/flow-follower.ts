@@ -342,9 +342,7 @@ export class FlowFollower {
 }
 
 function consumerFailure(err: unknown): ConsumerFailure {
-  return new ConsumerFailure(
-    `Hubble Lens failed to process the flow stream: ${err instanceof Error ? err.message : String(err)}`,
-  );
+  return new ConsumerFailure(`Hubble Lens failed to process the flow stream: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /**

@@ -69,11 +69,7 @@ describe("FlowFollower across a relay restart", () => {
     relay = await startDemoRelay({ port, ...options });
 
     // Reconnected, and caught up past the outage by a margin.
-    await waitUntil(
-      () => follower.state.kind === "live" && newestReceived() > downAtNs + msToNs(1_500),
-      "live again past the outage",
-      10_000,
-    );
+    await waitUntil(() => follower.state.kind === "live" && newestReceived() > downAtNs + msToNs(1_500), "live again past the outage", 10_000);
     await follower.stop();
 
     const kinds = states.map((s) => s.kind);
@@ -84,9 +80,7 @@ describe("FlowFollower across a relay restart", () => {
 
     // The consumer saw NODE_CONNECTED first, once per connection.
     assert.equal(received[0].responseTypes.case, "nodeStatus");
-    const connectedEvents = received.filter(
-      (r) => r.responseTypes.case === "nodeStatus" && r.responseTypes.value.stateChange === NodeState.NODE_CONNECTED,
-    );
+    const connectedEvents = received.filter((r) => r.responseTypes.case === "nodeStatus" && r.responseTypes.value.stateChange === NodeState.NODE_CONNECTED);
     assert.equal(connectedEvents.length, follower.stats.connects);
 
     // Compare with a fresh non-follow query over [epoch, cutoff]. The cutoff stays clear of the
@@ -96,7 +90,10 @@ describe("FlowFollower across a relay restart", () => {
       .filter((r) => flowTimeNs(r) <= cutoffNs)
       .map(uuidOf);
     assert.equal(new Set(got).size, got.length, "no duplicate");
-    assert.ok(got.every((u) => u.length > 0), "the demo relay sets uuids");
+    assert.ok(
+      got.every((u) => u.length > 0),
+      "the demo relay sets uuids",
+    );
 
     const reference: string[] = [];
     const fresh = new RelayClient({ address: relay.address, tls: null, dialTimeoutMs: 2_000, requestTimeoutMs: 5_000 });

@@ -122,12 +122,8 @@ describe("RelayClient against the demo relay", () => {
   });
 
   it("a bad filter comes back in-stream as NODE_ERROR, like through Hubble Relay", async () => {
-    const responses = await collect(
-      client.getFlows(create(GetFlowsRequestSchema, { number: 1n, whitelist: [{ sourceIp: ["not-an-ip"] }] })),
-    );
-    const errors = responses.filter(
-      (r) => r.responseTypes.case === "nodeStatus" && r.responseTypes.value.stateChange === NodeState.NODE_ERROR,
-    );
+    const responses = await collect(client.getFlows(create(GetFlowsRequestSchema, { number: 1n, whitelist: [{ sourceIp: ["not-an-ip"] }] })));
+    const errors = responses.filter((r) => r.responseTypes.case === "nodeStatus" && r.responseTypes.value.stateChange === NodeState.NODE_ERROR);
     assert.equal(errors.length, 1);
   });
 });

@@ -183,15 +183,8 @@ function closedError(): Error {
 function channelCredentials(tls: RelayTlsSettings | null): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
   // HUBBLE_TLS_ALLOW_INSECURE: skip the chain and the host name check, like Go's InsecureSkipVerify.
-  const verify: grpc.VerifyOptions = tls.allowInsecure
-    ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
-    : {};
-  return grpc.credentials.createSsl(
-    tls.caCertPem,
-    tls.clientCert?.keyPem ?? null,
-    tls.clientCert?.certPem ?? null,
-    verify,
-  );
+  const verify: grpc.VerifyOptions = tls.allowInsecure ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
+  return grpc.credentials.createSsl(tls.caCertPem, tls.clientCert?.keyPem ?? null, tls.clientCert?.certPem ?? null, verify);
 }
 
 function channelOptions(tls: RelayTlsSettings | null): grpc.ChannelOptions {

@@ -75,16 +75,12 @@ describe("TLS to the relay", () => {
   });
 
   it("works with the CA from HUBBLE_TLS_CA_CERT_FILES", async () => {
-    const outcome = await statusOutcome(
-      clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }),
-    );
+    const outcome = await statusOutcome(clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }));
     assert.equal(outcome, "ok");
   });
 
   it("refuses a relay certificate from an unknown CA: tls_failed, not retried", async () => {
-    const outcome = await statusOutcome(
-      clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("other-ca.crt") }),
-    );
+    const outcome = await statusOutcome(clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("other-ca.crt") }));
     assertTlsFailure(outcome, /HUBBLE_TLS_CA_CERT_FILES/);
   });
 
@@ -103,9 +99,7 @@ describe("TLS to the relay", () => {
   });
 
   it("HUBBLE_TLS_ALLOW_INSECURE skips verification", async () => {
-    const outcome = await statusOutcome(
-      clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS: "true", HUBBLE_TLS_ALLOW_INSECURE: "true" }),
-    );
+    const outcome = await statusOutcome(clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS: "true", HUBBLE_TLS_ALLOW_INSECURE: "true" }));
     assert.equal(outcome, "ok");
   });
 
@@ -119,9 +113,7 @@ describe("TLS to the relay", () => {
 
   it("a TLS client at a plaintext relay is told the relay does not speak TLS", async () => {
     const plain = await relayWith(undefined);
-    const outcome = await statusOutcome(
-      clientFor({ HUBBLE_RELAY_ADDR: plain.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }),
-    );
+    const outcome = await statusOutcome(clientFor({ HUBBLE_RELAY_ADDR: plain.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }));
     assertTlsFailure(outcome, /does not speak TLS/);
   });
 });
@@ -134,9 +126,7 @@ describe("HUBBLE_TLS_SERVER_NAME", () => {
   });
 
   it("without it, the certificate does not match the address", async () => {
-    const outcome = await statusOutcome(
-      clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }),
-    );
+    const outcome = await statusOutcome(clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }));
     assertTlsFailure(outcome, /HUBBLE_TLS_SERVER_NAME/);
   });
 
@@ -196,9 +186,7 @@ describe("mutual TLS", () => {
   });
 
   it("without a client certificate the relay refuses the connection", async () => {
-    const outcome = await statusOutcome(
-      clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }),
-    );
+    const outcome = await statusOutcome(clientFor({ HUBBLE_RELAY_ADDR: relay.address, HUBBLE_TLS_CA_CERT_FILES: pki.path("ca.crt") }));
     assertClientCertRefused(outcome);
   });
 

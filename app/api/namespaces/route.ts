@@ -13,9 +13,7 @@ export const GET = apiRoute(async (_request: Request, _ctx, viewer): Promise<Res
     const res = await client.getNamespaces();
     return Response.json(
       {
-        namespaces: res.namespaces
-          .filter((n) => canSeeNamespace(viewer.access, n.namespace))
-          .map((n) => ({ cluster: n.cluster, namespace: n.namespace })),
+        namespaces: res.namespaces.filter((n) => canSeeNamespace(viewer.access, n.namespace)).map((n) => ({ cluster: n.cluster, namespace: n.namespace })),
       },
       { headers: { "Cache-Control": "no-store" } },
     );

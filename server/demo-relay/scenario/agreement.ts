@@ -65,7 +65,10 @@ function flowsByPattern(s: Scenario, runs: number): Map<PatternTemplate, Json[]>
   for (const p of patterns) {
     current = [];
     for (let i = 0; i < runs; i++) runner.run(p, i * 1_000_000_000);
-    out.set(p, current.filter((f) => f));
+    out.set(
+      p,
+      current.filter((f) => f),
+    );
   }
   return out;
 }
@@ -76,8 +79,7 @@ function owner(p: PatternTemplate, f: Json): PatternTemplate {
   return p.lookup && p.spec.protocol !== "dns" && udp53 ? p.lookup.via : p;
 }
 
-const ref = (p: { kind: string; namespace: string; name: string }) =>
-  p.kind === "CiliumClusterwideNetworkPolicy" ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`;
+const ref = (p: { kind: string; namespace: string; name: string }) => (p.kind === "CiliumClusterwideNetworkPolicy" ? `${p.kind}/${p.name}` : `${p.kind}/${p.namespace}/${p.name}`);
 
 function said(e: Explanation): string {
   const who = e.decisive ? [ref(e.decisive)] : e.isolating.map(ref);

@@ -32,6 +32,9 @@ describe("declared outcomes agree with the policy explainer", () => {
     const t = s.traffic.find((p) => p.name === "storefront-to-postgres")!;
     t.outcome = { ...t.outcome, policies: ["CiliumNetworkPolicy/data/default-deny-ingress"] };
     const r = explainScenario(s);
-    assert.ok(r.problems.some((p) => /^storefront-to-postgres: declared deny-rule at ingress by CiliumNetworkPolicy\/data\/default-deny-ingress but .*deny-frontend-to-data/.test(p)), r.problems.join("\n"));
+    assert.ok(
+      r.problems.some((p) => /^storefront-to-postgres: declared deny-rule at ingress by CiliumNetworkPolicy\/data\/default-deny-ingress but .*deny-frontend-to-data/.test(p)),
+      r.problems.join("\n"),
+    );
   });
 });

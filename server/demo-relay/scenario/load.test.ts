@@ -56,7 +56,10 @@ describe("scenario loading", () => {
     const file = tempScenario((raw) => {
       raw.nodes[1].ip = "not-an-ip";
     });
-    assert.throws(() => loadScenario(file), (err: Error) => err.message.includes(file) && err.message.includes("nodes[1].ip"));
+    assert.throws(
+      () => loadScenario(file),
+      (err: Error) => err.message.includes(file) && err.message.includes("nodes[1].ip"),
+    );
   });
 
   it("rejects outcomes that name unknown policies or workloads", () => {

@@ -4,13 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { z } from "zod";
-import {
-  type PolicyKind,
-  type Scenario,
-  type ScenarioPolicy,
-  ScenarioSpec,
-  policyRef,
-} from "./schema";
+import { type PolicyKind, type Scenario, type ScenarioPolicy, ScenarioSpec, policyRef } from "./schema";
 
 export class ScenarioError extends Error {
   constructor(file: string, path: string, message: string) {
@@ -49,7 +43,9 @@ export function loadScenario(nameOrPath: string): Scenario {
         : resolve(process.cwd(), nameOrPath)
       : join(scenariosDir(), `${nameOrPath}.yaml`);
   if (!existsSync(file)) {
-    const known = listScenarios().map((s) => s.name).join(", ");
+    const known = listScenarios()
+      .map((s) => s.name)
+      .join(", ");
     throw new ScenarioError(file, "", `no such scenario file (shipped scenarios: ${known})`);
   }
   let raw: unknown;
@@ -85,9 +81,7 @@ function defaultPolicyFiles(file: string): string[] {
 
 function zodError(file: string, error: z.ZodError): ScenarioError {
   const issue = error.issues[0];
-  const path = issue.path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
-    .join("");
+  const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
   return new ScenarioError(file, path, issue.message + more);
 }

@@ -4,9 +4,7 @@ import { z } from "zod";
 // The scenario file format (see ../scenarios/README.md). Validation here is structural;
 // cross-references (workload and policy names, node names) are checked in load.ts.
 
-const ipv4 = z
-  .string()
-  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "must be an IPv4 address");
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "must be an IPv4 address");
 const cidr24 = z.string().regex(/^\d+\.\d+\.\d+\.0\/24$/, "must be an IPv4 /24 prefix such as 10.244.1.0/24");
 const dnsLabel = z
   .string()
@@ -57,9 +55,7 @@ export const WorldSpec = z.strictObject({
 
 export const EntitiesSpec = z.strictObject({
   world: z.array(WorldSpec).default([]),
-  kubeApiserver: z
-    .strictObject({ ips: z.array(ipv4).min(1), port: port.default(6443) })
-    .default({ ips: ["10.0.0.1"], port: 6443 }),
+  kubeApiserver: z.strictObject({ ips: z.array(ipv4).min(1), port: port.default(6443) }).default({ ips: ["10.0.0.1"], port: 6443 }),
 });
 
 /** "CiliumNetworkPolicy/<ns>/<name>", "NetworkPolicy/<ns>/<name>", "CiliumClusterwideNetworkPolicy/<name>", or a built-in. */
@@ -131,9 +127,7 @@ export const Outcome = z
 const LatencyMs = z.strictObject({ median: positive, p99: positive });
 
 export const HttpSpec = z.strictObject({
-  requests: z
-    .array(z.strictObject({ method: z.string().regex(/^[A-Z]+$/), path: z.string().startsWith("/"), weight: positive.default(1) }))
-    .min(1),
+  requests: z.array(z.strictObject({ method: z.string().regex(/^[A-Z]+$/), path: z.string().startsWith("/"), weight: positive.default(1) })).min(1),
   /** Response status code → relative weight. */
   status: z.record(z.string().regex(/^[1-5]\d\d$/), positive).default({ "200": 1 }),
   latencyMs: LatencyMs.default({ median: 8, p99: 120 }),
@@ -152,9 +146,7 @@ export const GrpcSpec = z.strictObject({
 });
 
 export const DnsSpec = z.strictObject({
-  queries: z
-    .array(z.strictObject({ name: z.string().regex(/^[a-z0-9.-]+$/), weight: positive.default(1), qtype: z.enum(["A", "AAAA"]).default("A") }))
-    .min(1),
+  queries: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9.-]+$/), weight: positive.default(1), qtype: z.enum(["A", "AAAA"]).default("A") })).min(1),
   /** Share of lookups that first try a search-path expansion answered NXDOMAIN. */
   nxdomainShare: z.number().min(0).max(1).default(0),
 });
@@ -194,7 +186,10 @@ export const TrafficSpec = z
      * "main" get their own generator and arrival process, so adding them leaves the flows of
      * every other pattern unchanged for a given seed.
      */
-    stream: z.string().regex(/^[a-z0-9-]+$/).default("main"),
+    stream: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .default("main"),
   })
   .superRefine((t, ctx) => {
     if (t.protocol === "cilium-health") {

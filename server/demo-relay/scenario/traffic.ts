@@ -4,10 +4,7 @@ import type { ScenarioSpec, TrafficSpec, WorkloadSpec } from "./schema";
 // Facts about a traffic pattern that the simulator (and, through it, the outcome check) derives the
 // same way: the resolved endpoints, the server port and transport, and the L7 requests made.
 
-export type PatternEnd =
-  | { kind: "pod"; workload: WorkloadSpec }
-  | { kind: "world"; fqdn: string; ips: string[] }
-  | { kind: "host" | "remote-node" | "kube-apiserver" };
+export type PatternEnd = { kind: "pod"; workload: WorkloadSpec } | { kind: "world"; fqdn: string; ips: string[] } | { kind: "host" | "remote-node" | "kube-apiserver" };
 
 export function resolveEnd(s: ScenarioSpec, ref: string): PatternEnd {
   if (ref.startsWith("world:")) {

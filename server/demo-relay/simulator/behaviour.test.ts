@@ -40,17 +40,13 @@ const isType = (f: Flow, type: number) => f.eventType?.type === type;
 const names = (ps: { kind: string; namespace: string; name: string; labels: string[] }[]) =>
   ps
     .map((p) =>
-      p.name
-        ? policyRef({ kind: p.kind as never, namespace: p.namespace || undefined, name: p.name })
-        : p.labels[0].replace("reserved:io.cilium.policy.derived-from=", ""),
+      p.name ? policyRef({ kind: p.kind as never, namespace: p.namespace || undefined, name: p.name }) : p.labels[0].replace("reserved:io.cilium.policy.derived-from=", ""),
     )
     .sort();
 
 describe("starwars", () => {
   const s = loadScenario("starwars");
-  const deathstarNodes = new Set(
-    new Topology(s).podsByWorkload.get("default/deathstar")!.map((p) => p.node.flowName),
-  );
+  const deathstarNodes = new Set(new Topology(s).podsByWorkload.get("default/deathstar")!.map((p) => p.node.flowName));
 
   it("xwing → deathstar: default deny at ingress on the deathstar node, with SYN retransmits", () => {
     for (const conn of connections(s, "xwing-request-landing", 5)) {
@@ -165,9 +161,7 @@ describe("shop", () => {
           const l7Dropped = conn.filter((e) => isType(e.flow, 129) && e.flow.verdict === Verdict.DROPPED);
           const at = `${t.name}`;
           for (const dir of ["egress", "ingress"] as const) {
-            const allowed = pvs.filter(
-              (f) => f.verdict !== Verdict.DROPPED && f.verdict !== Verdict.AUDIT && f.trafficDirection === (dir === "egress" ? 2 : 1),
-            );
+            const allowed = pvs.filter((f) => f.verdict !== Verdict.DROPPED && f.verdict !== Verdict.AUDIT && f.trafficDirection === (dir === "egress" ? 2 : 1));
             const side = o[dir];
             if (!side) {
               // the only verdicts for an unenforced side are drops declared for it
@@ -190,7 +184,10 @@ describe("shop", () => {
             assert.deepEqual(names(o.direction === "egress" ? f.egressDeniedBy : f.ingressDeniedBy), rule ? [...o.policies].sort() : [], `${at}: denied_by`);
             assert.equal(f.policyMatchType, rule ? MATCH_TYPE_NUMBER[o.denyMatchType] : 0, `${at}: match type`);
             assert.equal(f.isReply, false, at);
-            assert.ok(conn.some((e) => isType(e.flow, 4) && e.flow.traceObservationPoint === 101 && e.flow.isReply === false), `${at}: the audited traffic is delivered`);
+            assert.ok(
+              conn.some((e) => isType(e.flow, 4) && e.flow.traceObservationPoint === 101 && e.flow.isReply === false),
+              `${at}: the audited traffic is delivered`,
+            );
           } else {
             assert.equal(audits.length, 0, `${at}: unexpected AUDIT verdict`);
           }
@@ -198,7 +195,10 @@ describe("shop", () => {
             const reason = o.result === "deny-rule" ? 181 : 133;
             assert.ok(drops.length > 0 && drops.every((d) => d.dropReason === reason), `${at}: drop reason`);
             const dir = o.direction === "egress" ? TrafficDirection.EGRESS : TrafficDirection.INGRESS;
-            assert.ok(drops.every((d) => d.trafficDirection === dir), `${at}: drop direction`);
+            assert.ok(
+              drops.every((d) => d.trafficDirection === dir),
+              `${at}: drop direction`,
+            );
             const denied = pvs.filter((f) => f.verdict === Verdict.DROPPED);
             for (const f of denied) {
               const by = names(o.direction === "egress" ? f.egressDeniedBy : f.ingressDeniedBy);

@@ -240,7 +240,8 @@ export class ConnectionGenerator {
 
     let t = t0;
     const audit = p.audit;
-    if (p.egress && client.isEndpoint) this.verdict(t, client.node!, syn, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, names, undefined, p.egress.authType);
+    if (p.egress && client.isEndpoint)
+      this.verdict(t, client.node!, syn, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, names, undefined, p.egress.authType);
     if (audit?.direction === "egress" && client.isEndpoint) this.verdict(t, client.node!, syn, "egress", Verdict.AUDIT, audit.matchType, audit.deniedBy, svc, names);
     clientOut(t, TCP.SYN, NEW);
     t += this.oneWay(client, server);
@@ -292,7 +293,8 @@ export class ConnectionGenerator {
     const cross = client.node !== server.node;
     const proxy = !!p.egress?.proxy;
     let t = t0;
-    if (client.isEndpoint && p.egress) this.verdict(t, client.node!, fwd, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, undefined, undefined, p.egress.authType);
+    if (client.isEndpoint && p.egress)
+      this.verdict(t, client.node!, fwd, "egress", p.egress.verdict, p.egress.matchType, p.egress.allowedBy, svc, undefined, undefined, p.egress.authType);
     if (p.drop?.direction === "egress" && client.isEndpoint) {
       this.dropPair(t, client.node!, fwd, "egress", p, svc);
       return t;
@@ -340,8 +342,17 @@ export class ConnectionGenerator {
   }
 
   verdict(
-    t: number, node: NodeInfo, k: Packet, dir: "ingress" | "egress", verdict: Verdict, matchType: number, policies: Policy[],
-    svc?: Service, names?: string[], dropReason?: number, authType?: AuthType,
+    t: number,
+    node: NodeInfo,
+    k: Packet,
+    dir: "ingress" | "egress",
+    verdict: Verdict,
+    matchType: number,
+    policies: Policy[],
+    svc?: Service,
+    names?: string[],
+    dropReason?: number,
+    authType?: AuthType,
   ): void {
     // An audited verdict names the policies that would have denied it, like a drop.
     const denied = verdict === DROPPED || verdict === AUDIT;

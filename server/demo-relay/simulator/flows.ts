@@ -180,7 +180,13 @@ export const TRACE_SUBTYPE: Partial<Record<TraceObservationPoint, number>> = {
 };
 
 export const MATCH_TYPE_NUMBER: Record<string, number> = {
-  none: 0, "L3-Only": 1, "L3-L4": 2, "L4-Only": 3, all: 4, "L3-Proto": 5, "Proto-Only": 6,
+  none: 0,
+  "L3-Only": 1,
+  "L3-L4": 2,
+  "L4-Only": 3,
+  all: 4,
+  "L3-Proto": 5,
+  "Proto-Only": 6,
 };
 
 export function emitterFor(version: string): Emitter {

@@ -1,15 +1,6 @@
 import "server-only";
 import { create } from "@bufbuild/protobuf";
-import {
-  DNSSchema,
-  HTTPHeaderSchema,
-  HTTPSchema,
-  KafkaSchema,
-  type Layer7,
-  Layer7Schema,
-  L7FlowType,
-  type Service,
-} from "../../../proto/gen/flow/flow_pb";
+import { DNSSchema, HTTPHeaderSchema, HTTPSchema, KafkaSchema, type Layer7, Layer7Schema, L7FlowType, type Service } from "../../../proto/gen/flow/flow_pb";
 import type { ConnectionGenerator, Exchange, Packet } from "./connection";
 import { EVENT, FlowType, TrafficDirection, Verdict, eventType, tcpL4, udpL4 } from "./flows";
 import type { PatternTemplate } from "./patterns";

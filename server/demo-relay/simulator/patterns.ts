@@ -79,8 +79,7 @@ export function compilePatterns(scenario: Scenario, topo: Topology): PatternTemp
       toPods: podsOf(to),
       port: health ? 4240 : serverPort(scenario, t),
       transport: transport(t),
-      service:
-        to.kind === "pod" ? serviceMsg(`${to.workload.namespace}/${to.workload.name}`) : to.kind === "kube-apiserver" ? kubernetesSvc : undefined,
+      service: to.kind === "pod" ? serviceMsg(`${to.workload.namespace}/${to.workload.name}`) : to.kind === "kube-apiserver" ? kubernetesSvc : undefined,
       egress: side(o.egress, revision),
       ingress: side(o.ingress, revision),
     };
@@ -106,9 +105,15 @@ export function compilePatterns(scenario: Scenario, topo: Topology): PatternTemp
       };
     }
     if (t.http) {
-      const reqs = new WeightedTable(t.http.requests, t.http.requests.map((r) => r.weight));
+      const reqs = new WeightedTable(
+        t.http.requests,
+        t.http.requests.map((r) => r.weight),
+      );
       const codes = Object.keys(t.http.status).map(Number);
-      const status = new WeightedTable(codes, codes.map((c) => t.http!.status[String(c)]));
+      const status = new WeightedTable(
+        codes,
+        codes.map((c) => t.http!.status[String(c)]),
+      );
       const latency = lognormalFrom(t.http.latencyMs.median * 1e6, t.http.latencyMs.p99 * 1e6);
       const svc = to.kind === "pod" ? topo.services.get(`${to.workload.namespace}/${to.workload.name}`) : undefined;
       const port = tpl.port;
@@ -117,9 +122,7 @@ export function compilePatterns(scenario: Scenario, topo: Topology): PatternTemp
           const r = reqs.pick(rng);
           return { method: r.method, path: r.path, status: status.pick(rng), latencyNs: latency(rng) };
         },
-        host: (server) =>
-          t.http!.host ??
-          (svc ? `${svc.name}.${svc.namespace}.svc.cluster.local${svc.port === 80 ? "" : `:${svc.port}`}` : `${server?.ip ?? to.kind}:${port}`),
+        host: (server) => t.http!.host ?? (svc ? `${svc.name}.${svc.namespace}.svc.cluster.local${svc.port === 80 ? "" : `:${svc.port}`}` : `${server?.ip ?? to.kind}:${port}`),
         userAgent: t.http.userAgent,
         protocol: "HTTP/1.1",
       };
@@ -137,7 +140,13 @@ export function compilePatterns(scenario: Scenario, topo: Topology): PatternTemp
     }
     if (t.dns) {
       const qs = t.dns.queries.map((q) => ({ name: q.name, qtype: q.qtype }));
-      tpl.dns = { queries: new WeightedTable(qs, t.dns.queries.map((q) => q.weight)), nxdomainShare: t.dns.nxdomainShare };
+      tpl.dns = {
+        queries: new WeightedTable(
+          qs,
+          t.dns.queries.map((q) => q.weight),
+        ),
+        nxdomainShare: t.dns.nxdomainShare,
+      };
     }
     if (t.kafka) {
       const k = t.kafka;

@@ -66,7 +66,10 @@ export class WeightedTable<T> {
   private readonly cumulative: number[] = [];
   private readonly total: number;
 
-  constructor(readonly items: readonly T[], weights: readonly number[]) {
+  constructor(
+    readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
     let sum = 0;
     for (const w of weights) {
       sum += w;
@@ -121,7 +124,7 @@ export function uuidV4(rng: Prng): string {
 export function saltedUuidV4(rng: Prng, salt: Prng): string {
   const a = (rng.u32() ^ salt.u32()) >>> 0;
   const b = ((rng.u32() ^ salt.u32()) & 0xffff0fff) | 0x00004000;
-  const c = ((((rng.u32() ^ salt.u32()) & 0x3fffffff) | 0x80000000) >>> 0);
+  const c = (((rng.u32() ^ salt.u32()) & 0x3fffffff) | 0x80000000) >>> 0;
   const d = (rng.u32() ^ salt.u32()) >>> 0;
   const bh = hex32(b >>> 0);
   const ch = hex32(c);

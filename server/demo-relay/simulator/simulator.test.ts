@@ -15,7 +15,7 @@ const shop = loadScenario("shop");
 function run(sim: TrafficSimulator, seconds: number, stepMs: number): SimulatedEvent[] {
   const out: SimulatedEvent[] = [];
   const end = EPOCH + BigInt(seconds) * SECOND;
-  for (let t = EPOCH; t < end; ) {
+  for (let t = EPOCH; t < end;) {
     t += BigInt(stepMs) * 1_000_000n;
     if (t > end) t = end;
     out.push(...sim.advanceTo(t));
@@ -23,8 +23,7 @@ function run(sim: TrafficSimulator, seconds: number, stepMs: number): SimulatedE
   return out;
 }
 
-const json = (events: SimulatedEvent[]) =>
-  events.map((e) => JSON.stringify(toJson(GetFlowsResponseSchema, e.response, { useProtoFieldName: true })));
+const json = (events: SimulatedEvent[]) => events.map((e) => JSON.stringify(toJson(GetFlowsResponseSchema, e.response, { useProtoFieldName: true })));
 
 const nanos = (e: SimulatedEvent) => e.response.time!.seconds * SECOND + BigInt(e.response.time!.nanos);
 
@@ -51,12 +50,19 @@ describe("TrafficSimulator", () => {
     const b = runFrom(later);
     assert.ok(a.length >= 300);
     // Every stream is salted, the scenario's own streams (billing) too.
-    assert.ok(a.some((e) => flowOf(e).source?.namespace === "billing" || flowOf(e).destination?.namespace === "billing"), "billing's stream is in the run");
+    assert.ok(
+      a.some((e) => flowOf(e).source?.namespace === "billing" || flowOf(e).destination?.namespace === "billing"),
+      "billing's stream is in the run",
+    );
     const uuidsA = new Set(a.map((e) => flowOf(e).uuid));
     assert.equal(b.filter((e) => uuidsA.has(flowOf(e).uuid)).length, 0, "no uuid repeats across runs");
     const content = (e: SimulatedEvent) => JSON.stringify(toJson(FlowSchema, create(FlowSchema, { ...flowOf(e), uuid: "", time: undefined })));
     assert.deepEqual(a.map(content), b.map(content), "the same traffic");
-    assert.deepEqual(runFrom(EPOCH).map((e) => flowOf(e).uuid), a.map((e) => flowOf(e).uuid), "same seed and start: same uuids");
+    assert.deepEqual(
+      runFrom(EPOCH).map((e) => flowOf(e).uuid),
+      a.map((e) => flowOf(e).uuid),
+      "same seed and start: same uuids",
+    );
   });
 
   it("yields the same events whatever the step sizes of advanceTo", () => {
@@ -121,7 +127,10 @@ describe("TrafficSimulator", () => {
 
   it("names nodes cluster/node unless the cluster is 'default'", () => {
     const sw = new TrafficSimulator(starwars, { seed: 1, rate: 10, epochNs: EPOCH });
-    assert.deepEqual(sw.nodes.map((n) => n.name), ["kind-kind/kind-control-plane", "kind-kind/kind-worker", "kind-kind/kind-worker2"]);
+    assert.deepEqual(
+      sw.nodes.map((n) => n.name),
+      ["kind-kind/kind-control-plane", "kind-kind/kind-worker", "kind-kind/kind-worker2"],
+    );
     assert.equal(sw.nodes[1].address, "172.18.0.3:4244");
     assert.ok(sw.nodes[1].labels.includes("kubernetes.io/hostname=kind-worker"));
     const sh = new TrafficSimulator(shop, { seed: 1, rate: 10, epochNs: EPOCH });
@@ -129,7 +138,11 @@ describe("TrafficSimulator", () => {
     for (const e of run(sw, 10, 1000)) assert.ok(sw.nodes.some((n) => n.name === e.nodeName));
   });
 
-  for (const [scenario, rate] of [[starwars, 1000], [shop, 1000], [shop, 40]] as const) {
+  for (const [scenario, rate] of [
+    [starwars, 1000],
+    [shop, 1000],
+    [shop, 40],
+  ] as const) {
     it(`honours ${rate} flows/s within 10% over a simulated minute (${scenario.name})`, () => {
       const n = run(new TrafficSimulator(scenario, { seed: 11, rate, epochNs: EPOCH }), 60, 1000).length;
       const expected = rate * 60;
@@ -153,13 +166,15 @@ describe("TrafficSimulator", () => {
     const mainOnly = { ...shop, traffic: shop.traffic.filter((t) => t.stream === "main") };
     assert.ok(mainOnly.traffic.length < shop.traffic.length, "shop has patterns on a stream of their own");
     const inBilling = (e: SimulatedEvent) =>
-      e.response.responseTypes.case === "flow" &&
-      [e.response.responseTypes.value.source?.namespace, e.response.responseTypes.value.destination?.namespace].includes("billing");
+      e.response.responseTypes.case === "flow" && [e.response.responseTypes.value.source?.namespace, e.response.responseTypes.value.destination?.namespace].includes("billing");
     const both = run(new TrafficSimulator(shop, { seed: 7, rate: 200, epochNs: EPOCH }), 20, 250);
     const alone = run(new TrafficSimulator(mainOnly, { seed: 7, rate: 200, epochNs: EPOCH }), 20, 250);
     const billing = both.filter(inBilling);
     assert.ok(billing.length > 0, "the billing stream emits flows");
     assert.deepEqual(json(both.filter((e) => !inBilling(e))), json(alone));
-    assert.ok(billing.every((e, i) => i === 0 || nanos(billing[i - 1]) <= nanos(e)), "merged in time order");
+    assert.ok(
+      billing.every((e, i) => i === 0 || nanos(billing[i - 1]) <= nanos(e)),
+      "merged in time order",
+    );
   });
 });

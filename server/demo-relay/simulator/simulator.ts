@@ -52,7 +52,10 @@ export class TrafficSimulator {
   private cachedSecOff = Number.NaN;
   private cachedSec = 0n;
 
-  constructor(readonly scenario: Scenario, private readonly opts: SimulatorOptions) {
+  constructor(
+    readonly scenario: Scenario,
+    private readonly opts: SimulatorOptions,
+  ) {
     if (!(opts.rate > 0)) throw new Error("rate must be a positive number of flows per second");
     this.topology = new Topology(scenario);
     this.nodes = this.topology.nodes.map((n) => ({ name: n.flowName, address: `${n.ip}:4244`, labels: n.labels }));
@@ -68,12 +71,22 @@ export class TrafficSimulator {
     }
     const patterns = streams.get("main")!;
     if (patterns.length === 0) throw new Error(`scenario ${scenario.name}: the main stream needs at least one pattern`);
-    this.table = new WeightedTable(patterns, patterns.map((p) => p.spec.weight));
+    this.table = new WeightedTable(
+      patterns,
+      patterns.map((p) => p.spec.weight),
+    );
 
     this.rng = new Prng(opts.seed >>> 0, 1);
     // uuids depend on the start (epoch) too: the same seed gives the same traffic, never the same uuids twice.
     const uuidSalt = new Prng((opts.seed ^ fnv1a(`uuid:${opts.epochNs}`)) >>> 0, 0x75756964);
-    const gen = new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), this.rng, uuidSalt);
+    const gen = new ConnectionGenerator(
+      this.topology,
+      emitter,
+      (t) => this.clock(t),
+      (t, r) => this.push(t, r),
+      this.rng,
+      uuidSalt,
+    );
     this.runner = new PatternRunner(gen);
 
     const eventsPerConnection = estimateEventsPerConnection(this.topology, emitter, patterns, opts.seed);
@@ -86,9 +99,21 @@ export class TrafficSimulator {
       const rng = new Prng(opts.seed >>> 0, fnv1a(`stream:${name}`));
       // Salted per run like the main stream's, or a restart would repeat this stream's uuids.
       const salt = new Prng((opts.seed ^ fnv1a(`uuid:${name}:${opts.epochNs}`)) >>> 0, 0x75756964);
-      const runner = new PatternRunner(new ConnectionGenerator(this.topology, emitter, (t) => this.clock(t), (t, r) => this.push(t, r), rng, salt));
+      const runner = new PatternRunner(
+        new ConnectionGenerator(
+          this.topology,
+          emitter,
+          (t) => this.clock(t),
+          (t, r) => this.push(t, r),
+          rng,
+          salt,
+        ),
+      );
       const meanGapNs = this.meanGapNs * (mainWeight / weightOf(list));
-      const table = new WeightedTable(list, list.map((p) => p.spec.weight));
+      const table = new WeightedTable(
+        list,
+        list.map((p) => p.spec.weight),
+      );
       this.extraStreams.push({ rng, runner, table, meanGapNs, nextStart: rng.exp(meanGapNs) });
     }
   }
@@ -152,12 +177,16 @@ export class TrafficSimulator {
 }
 
 /** Mean events per connection start, from a dry run on a private generator (deterministic). */
-function estimateEventsPerConnection(
-  topo: Topology, emitter: ReturnType<typeof emitterFor>, patterns: PatternTemplate[], seed: number,
-): number {
+function estimateEventsPerConnection(topo: Topology, emitter: ReturnType<typeof emitterFor>, patterns: PatternTemplate[], seed: number): number {
   let count = 0;
   const zero = timestamp(0n, 0);
-  const gen = new ConnectionGenerator(topo, emitter, () => zero, () => count++, new Prng(seed >>> 0, 0x5eed));
+  const gen = new ConnectionGenerator(
+    topo,
+    emitter,
+    () => zero,
+    () => count++,
+    new Prng(seed >>> 0, 0x5eed),
+  );
   const runner = new PatternRunner(gen);
   let weighted = 0;
   let weights = 0;

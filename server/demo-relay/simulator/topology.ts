@@ -107,7 +107,9 @@ export class Topology {
         name: n.name,
         flowName: scenario.cluster === "default" ? n.name : `${scenario.cluster}/${n.name}`,
         ip: n.ip,
-        labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).sort(),
+        labels: Object.entries(n.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort(),
         routerIp: `${prefix}.1`,
         healthIp: `${prefix}.2`,
         healthEndpointId,
@@ -154,8 +156,7 @@ export class Topology {
       this.pods.push(...pods);
       this.podsByWorkload.set(key, pods);
       if (w.service) {
-        const clusterIp =
-          w.service.name === "kube-dns" ? "10.96.0.10" : `10.96.${fnv1a(`svc:${key}`) % 250}.${1 + (fnv1a(`svc2:${key}`) % 250)}`;
+        const clusterIp = w.service.name === "kube-dns" ? "10.96.0.10" : `10.96.${fnv1a(`svc:${key}`) % 250}.${1 + (fnv1a(`svc2:${key}`) % 250)}`;
         this.services.set(key, { name: w.service.name, namespace: w.namespace, clusterIp, port: w.service.port });
       }
     }

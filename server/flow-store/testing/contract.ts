@@ -142,7 +142,10 @@ export function flowStoreContract(kind: FlowStore["kind"], setup: () => Promise<
       const second = await store.write(flows.slice(100));
       assert.deepEqual(second, { written: 100, duplicates: 100 });
       const back = await all(store.flows({}));
-      assert.deepEqual(back.map((f) => f.key), flows.map((f) => f.key));
+      assert.deepEqual(
+        back.map((f) => f.key),
+        flows.map((f) => f.key),
+      );
       const counts = await store.edgeCounts({ sinceMs: T0_MS - MINUTE_MS, untilMs: T0_MS + 10 * MINUTE_MS });
       assert.equal(sumCounts(counts), 300, "each flow counted once");
     });
@@ -177,11 +180,21 @@ export function flowStoreContract(kind: FlowStore["kind"], setup: () => Promise<
       const flows = records(100, { stepNs: SECOND_NS });
       await store.write(flows);
       const range = await all(store.flows({ sinceNs: flows[10].timeNs, untilNs: flows[19].timeNs }));
-      assert.deepEqual(range.map((f) => f.key), flows.slice(10, 20).map((f) => f.key));
+      assert.deepEqual(
+        range.map((f) => f.key),
+        flows.slice(10, 20).map((f) => f.key),
+      );
       const limited = await all(store.flows({ sinceNs: flows[10].timeNs, limit: 5 }));
-      assert.deepEqual(limited.map((f) => f.key), flows.slice(10, 15).map((f) => f.key));
+      assert.deepEqual(
+        limited.map((f) => f.key),
+        flows.slice(10, 15).map((f) => f.key),
+      );
       const hinted = await all(store.flows({ sinceNs: flows[10].timeNs, hint: { keys: [flows[5].key, flows[50].key, "nope"] } }));
-      assert.deepEqual(hinted.map((f) => f.key), [flows[50].key], "a hint narrows, the range still holds");
+      assert.deepEqual(
+        hinted.map((f) => f.key),
+        [flows[50].key],
+        "a hint narrows, the range still holds",
+      );
     });
 
     it("finds one kept flow by its uuid", async () => {

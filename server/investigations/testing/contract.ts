@@ -77,7 +77,14 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
     it("keeps hostile and unicode text verbatim in every field", async () => {
       const flow = JSON.stringify({ flow: { time: "2026-01-15T10:00:00Z", Summary: HOSTILE, node_name: "\u2028\u2029" } });
       const policies = { ...policySnapshot(), namespaceLabels: { [HOSTILE]: { k: HOSTILE } } };
-      const input = newInvestigation({ title: `  ${HOSTILE.slice(0, 150)}  `, note: HOSTILE, view: `filter=${encodeURIComponent(HOSTILE)}`, selectedFlow: HOSTILE, flows: [flow], policies });
+      const input = newInvestigation({
+        title: `  ${HOSTILE.slice(0, 150)}  `,
+        note: HOSTILE,
+        view: `filter=${encodeURIComponent(HOSTILE)}`,
+        selectedFlow: HOSTILE,
+        flows: [flow],
+        policies,
+      });
       const saved = await store.save(input);
       const got = await store.get(saved.id);
       assert.equal(got?.title, HOSTILE.slice(0, 150).trim());
@@ -167,7 +174,10 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
       assert.equal(await store.delete(gone.id), true);
       assert.equal(await store.get(gone.id), undefined);
       assert.equal(await store.flows(gone.id), undefined);
-      assert.deepEqual((await store.list(500, { user: "nobody", groups: ["g1"] })).map((s) => s.id), [kept.id]);
+      assert.deepEqual(
+        (await store.list(500, { user: "nobody", groups: ["g1"] })).map((s) => s.id),
+        [kept.id],
+      );
       assert.equal(await store.delete(gone.id), false);
       assert.equal(await store.delete("not an id"), false);
       assert.deepEqual(await store.flows(kept.id), newInvestigation().flows);

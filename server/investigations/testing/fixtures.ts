@@ -43,7 +43,12 @@ export function policySnapshot(version = 3): PolicySnapshot {
         namespace: "shop",
         name: "checkout-ingress",
         origin: "file policies/shop.yaml (document 1)",
-        object: { apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name: "checkout-ingress", namespace: "shop" }, spec: { endpointSelector: { matchLabels: { app: "checkout" } } } },
+        object: {
+          apiVersion: "cilium.io/v2",
+          kind: "CiliumNetworkPolicy",
+          metadata: { name: "checkout-ingress", namespace: "shop" },
+          spec: { endpointSelector: { matchLabels: { app: "checkout" } } },
+        },
         yaml: "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n",
       },
     ],
@@ -59,7 +64,7 @@ export const HOSTILE = [
   "'; DROP TABLE investigations; --",
   '<script>alert("x")</script>',
   "Ünïcödé ✓ 日本語 עברית \u202Eevil\u202C 👩‍👩‍👧‍👦 \u{1F600}",
-  "line\nbreak\r\ttab \\ backslash \" quote",
+  'line\nbreak\r\ttab \\ backslash " quote',
   "$1 $$ ? :name @p %s {{x}}",
 ].join(" | ");
 

@@ -19,16 +19,7 @@ export interface TestPki {
 }
 
 export type PkiFile =
-  | "ca.crt"
-  | "other-ca.crt"
-  | "server.crt"
-  | "server.key"
-  | "named-server.crt"
-  | "named-server.key"
-  | "client.crt"
-  | "client.key"
-  | "stranger-client.crt"
-  | "stranger-client.key";
+  "ca.crt" | "other-ca.crt" | "server.crt" | "server.key" | "named-server.crt" | "named-server.key" | "client.crt" | "client.key" | "stranger-client.crt" | "stranger-client.key";
 
 function openssl(dir: string, args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
@@ -36,20 +27,43 @@ function openssl(dir: string, args: string[]): void {
 
 function selfSignedCa(dir: string, name: string, cn: string): void {
   openssl(dir, [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${cn}`,
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.crt`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${cn}`,
   ]);
 }
 
 function issue(dir: string, ca: string, name: string, cn: string, extensions: string): void {
-  openssl(dir, [
-    "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`,
-  ]);
+  openssl(dir, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`]);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, [
-    "x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial",
-    "-out", `${name}.crt`, "-days", "2", "-extfile", `${name}.ext`,
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.crt`,
+    "-CAkey",
+    `${ca}.key`,
+    "-CAcreateserial",
+    "-out",
+    `${name}.crt`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
   ]);
 }
 
