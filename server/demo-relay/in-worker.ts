@@ -25,8 +25,11 @@ export type DemoRelayThreadOptions = Omit<DemoRelayOptions, "now" | "tls">;
  */
 export function startDemoRelayThread(opts: DemoRelayThreadOptions): Promise<DemoRelayThread> {
   const worker = spawnThread(opts);
+  let exited = false;
+  worker.once("exit", () => (exited = true));
   return new Promise((resolve, reject) => {
     let closed: (() => void) | undefined;
+    let closing: Promise<void> | undefined;
     const onExit = (code: number) => reject(new Error(`the demo relay's thread exited (code ${code}) before it listened`));
     worker.once("error", reject);
     worker.once("exit", onExit);
@@ -34,7 +37,9 @@ export function startDemoRelayThread(opts: DemoRelayThreadOptions): Promise<Demo
       if (msg.kind === "failed") {
         reject(msg.name === "DemoRelayOptionError" ? new DemoRelayOptionError(msg.message) : new Error(`demo relay: ${msg.message}`));
       } else if (msg.kind === "closed") {
+        // Its server and simulation are stopped: nothing left to wait for on that thread.
         closed?.();
+        void worker.terminate();
       } else {
         worker.off("exit", onExit);
         worker.off("error", reject);
@@ -45,11 +50,13 @@ export function startDemoRelayThread(opts: DemoRelayThreadOptions): Promise<Demo
           port: msg.port,
           startedAtMs: msg.startedAtMs,
           close: () =>
-            new Promise<void>((done) => {
-              closed = done;
-              worker.once("exit", () => done());
-              worker.postMessage("close");
-            }),
+            (closing ??= exited
+              ? Promise.resolve()
+              : new Promise<void>((done) => {
+                  closed = done;
+                  worker.once("exit", () => done());
+                  worker.postMessage("close");
+                })),
         });
       }
     });

@@ -40,6 +40,8 @@ export function startRecorderThread(data: RecorderThreadData, events: RecorderTh
   const worker = startThread(() => new Worker(new URL("./recorder-thread.ts", import.meta.url), { workerData: data }), besideModule(import.meta.url, "recorder-thread.ts"), data);
   let status: RecorderStatus | undefined;
   let stopping: Promise<void> | undefined;
+  let exited = false;
+  worker.once("exit", () => (exited = true));
   return new Promise((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`the flow history recorder's thread exited (code ${code}) before it started`));
     worker.once("exit", onExit);
@@ -65,13 +67,20 @@ export function startRecorderThread(data: RecorderThreadData, events: RecorderTh
               return status!;
             },
             stop() {
-              stopping ??= new Promise<void>((done) => {
-                worker.once("exit", () => done());
-                worker.postMessage("stop");
-              });
+              stopping ??= exited
+                ? Promise.resolve()
+                : new Promise<void>((done) => {
+                    worker.once("exit", () => done());
+                    worker.postMessage("stop");
+                  });
               return stopping;
             },
           });
+          return;
+        case "stopped":
+          // Its stream, store connection and timers are closed: nothing left to wait for there.
+          status = m.status;
+          void worker.terminate();
           return;
         default:
           status = m.status;
