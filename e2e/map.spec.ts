@@ -42,19 +42,22 @@ test("at first sight node names are at least 11 px tall and the drawing fills it
     const panel = svg.getBoundingClientRect();
     const labels = [...svg.querySelectorAll("[data-node-label]")].map((t) => t.getBoundingClientRect().height);
     const layer = svg.querySelector(":scope > g")!.getBoundingClientRect(); // the zoom layer: everything drawn
+    // The legend overlays the bottom of the panel: the drawing is fitted to the area above it.
+    const legend = document.querySelector('[aria-label="Edge colours"]')?.getBoundingClientRect();
+    const bottom = legend ? Math.min(panel.bottom, legend.top) : panel.bottom;
     const ix = Math.max(0, Math.min(layer.right, panel.right) - Math.max(layer.left, panel.left));
-    const iy = Math.max(0, Math.min(layer.bottom, panel.bottom) - Math.max(layer.top, panel.top));
+    const iy = Math.max(0, Math.min(layer.bottom, bottom) - Math.max(layer.top, panel.top));
     return {
-      panel: { w: panel.width, h: panel.height },
+      panel: { w: panel.width, h: panel.height, aboveLegend: bottom - panel.top },
       minLabel: Math.min(...labels),
       labels: labels.length,
       fillX: ix / panel.width,
-      fillY: iy / panel.height,
+      fillY: iy / (bottom - panel.top),
     };
   });
   expect(m.labels).toBeGreaterThan(3);
   expect(m.minLabel, JSON.stringify(m)).toBeGreaterThanOrEqual(11);
-  // Fitted to the panel's aspect: one side spans (nearly) the whole panel, the other most of it.
+  // Fitted to the panel's aspect: one side spans (nearly) the whole area above the legend, the other most of it.
   expect(Math.max(m.fillX, m.fillY), JSON.stringify(m)).toBeGreaterThanOrEqual(0.9);
   expect(m.fillX * m.fillY, JSON.stringify(m)).toBeGreaterThanOrEqual(0.5);
 });
