@@ -10,9 +10,13 @@
 // Options: --rates 2000,5000,10000,20000 --subscribers 1,10 --seconds 20 --soak 0 (a soak run
 // holds the highest rate with the most subscribers for that many seconds and samples memory)
 // --pin (the server alone on CPU 0, the relay and the clients on CPU 1; needs taskset)
-// --buffer 4095 (the relay's per-node ring capacity).
+// --buffer 4095 (the relay's per-node ring capacity) --filters same|distinct (distinct: each
+// subscriber its own filter, so each is its own upstream stream to the relay, as ten people
+// looking at different namespaces are).
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { GetFlowsRequestSchema, GetFlowsResponseSchema, type GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
@@ -28,12 +32,32 @@ const { values } = parseArgs({
     pin: { type: "boolean", default: false },
     // Per-node ring capacity of the relay: Hubble's default (hubble-event-buffer-capacity).
     buffer: { type: "string", default: "4095" },
+    filters: { type: "string", default: "same" },
   },
 });
 const rates = values.rates.split(",").map(Number);
 const subscriberCounts = values.subscribers.split(",").map(Number);
 const seconds = Number(values.seconds);
 const soakSeconds = Number(values.soak);
+if (values.filters !== "same" && values.filters !== "distinct") throw new Error("--filters must be same or distinct");
+/**
+ * The views of --filters distinct, one per subscriber in turn: the shop scenario's namespaces and
+ * two verdict views, each a different upstream filter (the server subscribes to the relay once per
+ * distinct filter).
+ */
+const DISTINCT_VIEWS = [
+  "namespace=shop-frontend",
+  "namespace=shop-backend",
+  "namespace=payments",
+  "namespace=billing",
+  "namespace=data",
+  "namespace=monitoring",
+  "namespace=kube-system",
+  "namespace=cert-manager",
+  "verdict=DROPPED",
+  "namespace=shop-backend&verdict=FORWARDED",
+];
+const viewPaths = values.filters === "same" ? ["/api/flows?since=1s"] : DISTINCT_VIEWS.map((v) => `/api/flows?since=1s&${v}`);
 const NODE = [process.execPath, "--conditions=react-server", "--import", "tsx"];
 
 /**
@@ -62,6 +86,13 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
   });
 }
 
+/** CPU seconds (user+system) of a process's main thread (the event loop), from /proc. */
+function mainThreadCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** CPU seconds (user+system) and RSS of a process, from /proc. */
 function procStats(pid: number): { cpuS: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -78,7 +109,7 @@ interface ClientsReport {
 
 /** The SSE clients, in a child process of their own (bench/sse-clients.mjs); the latest report. */
 function startClients(port: number, count: number): { child: ChildProcess; latest: () => ClientsReport } {
-  const [command, argv] = pinned(OTHERS_CPU, [process.execPath, "bench/sse-clients.mjs", String(port), String(count), "/api/flows?since=1s"]);
+  const [command, argv] = pinned(OTHERS_CPU, [process.execPath, "bench/sse-clients.mjs", String(port), String(count), ...viewPaths]);
   const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
   let latest: ClientsReport = { flows: Array(count).fill(0), live: Array(count).fill(false) };
   let buffered = "";
@@ -115,6 +146,13 @@ async function decodeBaseline(address: string): Promise<number> {
   return n / ((used.user + used.system) / 1e6);
 }
 
+/** Relay flows the server's thread has received so far, on every upstream stream (its /metrics). */
+async function serverReceived(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = text.match(/^hubble_lens_relay_flows_received_total (\d+)/m);
+  return m ? Number(m[1]) : NaN;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAX_WARMUP_MS = 60_000;
 
@@ -131,7 +169,14 @@ async function main(): Promise<void> {
     const address = relay.match[1];
     if (baseline === 0) baseline = await decodeBaseline(address);
     for (const subs of subscriberCounts) {
-      const server = await startProcess(["bench/ingest-server.ts"], { HUBBLE_RELAY_ADDR: address, HUBBLE_LENS_LOG_LEVEL: "warn" }, /listening (\d+)/, SERVER_CPU);
+      // History on, as `npm start` has it, in a throwaway data directory.
+      const dataDir = mkdtempSync(join(tmpdir(), "bench-ingest-"));
+      const server = await startProcess(
+        ["bench/ingest-server.ts"],
+        { HUBBLE_RELAY_ADDR: address, HUBBLE_LENS_LOG_LEVEL: "warn", HUBBLE_LENS_DATA_DIR: dataDir },
+        /listening (\d+)/,
+        SERVER_CPU,
+      );
       const port = Number(server.match[1]);
       const clients = startClients(port, subs);
       const allLive = () => clients.latest().live.every(Boolean);
@@ -144,9 +189,11 @@ async function main(): Promise<void> {
       await sleep(3000);
       const pid = server.child.pid!;
       const before = procStats(pid);
+      const mainBefore = mainThreadCpuS(pid);
       const relayBefore = procStats(relay.child.pid!).cpuS;
       const clientsBefore = procStats(clients.child.pid!).cpuS;
       const flowsBefore = clients.latest().flows;
+      const receivedBefore = await serverReceived(port);
       const duration = soakSeconds > 0 && rate === rates.at(-1) && subs === subscriberCounts.at(-1) ? soakSeconds : seconds;
       const rss: number[] = [];
       const minuteRates: number[] = [];
@@ -161,14 +208,17 @@ async function main(): Promise<void> {
         }
       }
       const after = procStats(pid);
+      const receivedRate = ((await serverReceived(port)) - receivedBefore) / duration;
       const perClient = clients.latest().flows.map((n, i) => (n - flowsBefore[i]) / duration);
       const minRate = Math.min(...perClient);
       const cpuShare = (after.cpuS - before.cpuS) / duration;
+      const mainShare = (mainThreadCpuS(pid) - mainBefore) / duration;
       const relayShare = (procStats(relay.child.pid!).cpuS - relayBefore) / duration;
       const clientsShare = (procStats(clients.child.pid!).cpuS - clientsBefore) / duration;
-      const flowsPerCpuS = cpuShare > 0 ? minRate / cpuShare : 0;
+      // Relay flows the event loop took in per CPU-second of it (the recorder's thread apart).
+      const flowsPerCpuS = mainShare > 0 ? receivedRate / mainShare : 0;
       rows.push(
-        `| ${rate} | ${subs} | ${allLive() ? historyS.toFixed(1) : `> ${MAX_WARMUP_MS / 1000}`} | ${minRate.toFixed(0)} | ${(minRate / rate).toFixed(2)} | ${(cpuShare * 100).toFixed(0)}% | ` +
+        `| ${rate} | ${subs} | ${values.filters} | ${receivedRate.toFixed(0)} | ${allLive() ? historyS.toFixed(1) : `> ${MAX_WARMUP_MS / 1000}`} | ${minRate.toFixed(0)} | ${(minRate / rate).toFixed(2)} | ${(cpuShare * 100).toFixed(0)}% (${(mainShare * 100).toFixed(0)}%) | ` +
           `${rss[0]?.toFixed(0)} → ${after.rssMb.toFixed(0)} MB | ${(flowsPerCpuS / baseline).toFixed(3)} | ` +
           `${(relayShare * 100).toFixed(0)}% | ${(clientsShare * 100).toFixed(0)}% |`,
       );
@@ -182,13 +232,14 @@ async function main(): Promise<void> {
       clients.child.kill("SIGKILL");
       server.child.kill("SIGKILL");
       await sleep(500);
+      rmSync(dataDir, { recursive: true, force: true });
     }
     relay.child.kill("SIGKILL");
   }
   process.stdout.write(
     `\nbaseline: fromBinary decode of GetFlowsResponse = ${baseline.toFixed(0)} flows per CPU-second\n\n` +
-      "| relay rate (events/s) | SSE subscribers | s until all live | flows/s per subscriber (min) | delivered / rate | server CPU (one core = 100%) | server RSS start → end | server flows per CPU-s ÷ decode baseline | relay CPU | clients CPU |\n" +
-      "|---|---|---|---|---|---|---|---|---|---|\n" +
+      "| relay rate (events/s) | SSE subscribers | filters | relay flows/s the server received (all upstreams) | s until all live | flows/s per subscriber (min) | delivered / rate | server CPU, all threads (its event loop) | server RSS start → end | relay flows received per event-loop CPU-s ÷ decode baseline | relay CPU | clients CPU |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
       rows.join("\n") +
       "\n",
   );

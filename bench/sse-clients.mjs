@@ -1,13 +1,13 @@
 // The SSE clients of `npm run bench:ingest`, in a process of their own (plain JavaScript, no
 // TypeScript loader), so their CPU is measured apart from the server's and the benchmark's.
 //
-// usage: node bench/sse-clients.mjs PORT COUNT PATH
-// Opens COUNT streams of GET PATH and prints, every 250 ms, one JSON line:
+// usage: node bench/sse-clients.mjs PORT COUNT PATH[ PATH…]
+// Opens COUNT streams, client i on GET of the (i mod n)-th PATH, and prints, every 250 ms, one JSON line:
 // {"flows":[per client], "live":[per client]}. Counting is done on the raw bytes with native
 // searches (no UTF-8 decoding, no JSON parsing); a pattern split across two chunks counts once.
 import { request } from "node:http";
 
-const [port, count, path] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
+const [port, count, paths] = [Number(process.argv[2]), Number(process.argv[3]), process.argv.slice(4)];
 
 class PatternCounter {
   count = 0;
@@ -35,8 +35,8 @@ const clients = Array.from({ length: count }, () => ({
   live: false,
 }));
 
-for (const c of clients) {
-  const req = request({ host: "127.0.0.1", port, path }, (res) => {
+for (const [i, c] of clients.entries()) {
+  const req = request({ host: "127.0.0.1", port, path: paths[i % paths.length] }, (res) => {
     res.on("data", (chunk) => {
       c.flows.feed(chunk);
       // Searched for only until the client is live.
