@@ -42,24 +42,31 @@ test("at first sight node names are at least 11 px tall and the drawing fills it
     const panel = svg.getBoundingClientRect();
     const labels = [...svg.querySelectorAll("[data-node-label]")].map((t) => t.getBoundingClientRect().height);
     const layer = svg.querySelector(":scope > g")!.getBoundingClientRect(); // the zoom layer: everything drawn
-    // The legend overlays the bottom of the panel: the drawing is fitted to the area above it.
+    // The view's buttons overlay the top of the panel and the legend its bottom: the drawing is
+    // fitted to the area between them, and covers neither.
     const legend = document.querySelector('[aria-label="Edge colours"]')?.getBoundingClientRect();
+    const toolbar = document.querySelector('[role="toolbar"][aria-label="Map view"]')?.getBoundingClientRect();
+    const top = toolbar ? Math.max(panel.top, toolbar.bottom) : panel.top;
     const bottom = legend ? Math.min(panel.bottom, legend.top) : panel.bottom;
+    const cards = [...svg.querySelectorAll("[data-node-id]")].map((c) => c.getBoundingClientRect());
+    const underToolbar = toolbar ? cards.filter((c) => c.top < toolbar.bottom && c.right > toolbar.left && c.left < toolbar.right).length : 0;
     const ix = Math.max(0, Math.min(layer.right, panel.right) - Math.max(layer.left, panel.left));
-    const iy = Math.max(0, Math.min(layer.bottom, bottom) - Math.max(layer.top, panel.top));
+    const iy = Math.max(0, Math.min(layer.bottom, bottom) - Math.max(layer.top, top));
     return {
-      panel: { w: panel.width, h: panel.height, aboveLegend: bottom - panel.top },
+      panel: { w: panel.width, h: panel.height, drawable: bottom - top },
       minLabel: Math.min(...labels),
       labels: labels.length,
       fillX: ix / panel.width,
-      fillY: iy / (bottom - panel.top),
+      fillY: iy / (bottom - top),
+      underToolbar,
     };
   });
   expect(m.labels).toBeGreaterThan(3);
   expect(m.minLabel, JSON.stringify(m)).toBeGreaterThanOrEqual(11);
-  // Fitted to the panel's aspect: one side spans (nearly) the whole area above the legend, the other most of it.
+  // Fitted to the panel's aspect: one side spans (nearly) the whole area between buttons and legend, the other most of it.
   expect(Math.max(m.fillX, m.fillY), JSON.stringify(m)).toBeGreaterThanOrEqual(0.9);
   expect(m.fillX * m.fillY, JSON.stringify(m)).toBeGreaterThanOrEqual(0.5);
+  expect(m.underToolbar, JSON.stringify(m)).toBe(0);
 });
 
 test("a large map collapses into namespaces; a click expands one, its label collapses it again", async ({ page }) => {
@@ -96,8 +103,9 @@ test("a large map collapses into namespaces; a click expands one, its label coll
 test("a node selection is a chip in the filter bar; removing it clears the selection", async ({ page }) => {
   await page.goto("/?namespace=payments");
   await waitForMap(page);
-  const node = page.locator('[data-node-id^="wl:payments/"]').first();
-  const id = (await node.getAttribute("data-node-id"))!;
+  const id = (await page.locator('[data-node-id^="wl:payments/"]').first().getAttribute("data-node-id"))!;
+  // By its id: "the first payments node" is another one once more nodes arrive.
+  const node = page.locator(`[data-node-id="${id}"]`);
   await node.dispatchEvent("click");
   await expect(page).toHaveURL(/node=/);
   expect(new URL(page.url()).searchParams.get("node")).toBe(id);

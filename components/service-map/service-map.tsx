@@ -75,6 +75,10 @@ const CELL_FILL = 0.85;
 const MIN_CAPACITY = 12;
 /** Room kept for the legend at the bottom of the panel. */
 const LEGEND_H = 28;
+/** Room kept for the view's buttons at the top of the panel (they would cover the first row of cards). */
+const TOOLBAR_H = 40;
+/** The panel's height the drawing may use: between the buttons and the legend. */
+const drawableHeight = (height: number) => height - TOOLBAR_H - LEGEND_H;
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 4;
 const MAX_FIT_SCALE = 1.5;
@@ -212,7 +216,7 @@ const MapCanvas = memo(function MapCanvas({
     // before the panel is measured: the layout follows its aspect.
     // The layout's viewport is the panel at the legible zoom, so the map is laid out to be read there.
     return view.grouping === grouping && viewport
-      ? layout.update(layoutGraph, { width: viewport.width / LEGIBLE_SCALE, height: (viewport.height - LEGEND_H) / LEGIBLE_SCALE })
+      ? layout.update(layoutGraph, { width: viewport.width / LEGIBLE_SCALE, height: drawableHeight(viewport.height) / LEGIBLE_SCALE })
       : NO_POSITIONS;
   }, [layout, layoutGraph, view.grouping, grouping, layoutVersion, viewport]);
   const [dragging, setDragging] = useState<DragState | null>(null);
@@ -289,8 +293,8 @@ const MapCanvas = memo(function MapCanvas({
     const { width, height } = svg.getBoundingClientRect();
     if (width === 0 || height === 0) return;
     const pad = 16;
-    const k = clamp(Math.min((width - 2 * pad) / b.width, (height - 2 * pad - LEGEND_H) / b.height), legible ? LEGIBLE_SCALE : MIN_SCALE, MAX_FIT_SCALE);
-    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), (height - LEGEND_H) / 2 - k * (b.y + b.height / 2)).scale(k);
+    const k = clamp(Math.min((width - 2 * pad) / b.width, (drawableHeight(height) - pad) / b.height), legible ? LEGIBLE_SCALE : MIN_SCALE, MAX_FIT_SCALE);
+    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), TOOLBAR_H + drawableHeight(height) / 2 - k * (b.y + b.height / 2)).scale(k);
     z.transform(select(svg), t);
   }, []);
 
@@ -599,7 +603,7 @@ function NamespaceBoxView({ box, onCollapse }: { box: NamespaceBox; onCollapse?:
 /** How many node cards fit the panel at a legible zoom (the default threshold for collapsing). */
 function nodesThatFit(viewport: ViewportSize): number {
   const cols = Math.max(1, Math.floor(viewport.width / LEGIBLE_SCALE / CELL_W));
-  const rows = Math.max(1, Math.floor((viewport.height - LEGEND_H) / LEGIBLE_SCALE / CELL_H));
+  const rows = Math.max(1, Math.floor(drawableHeight(viewport.height) / LEGIBLE_SCALE / CELL_H));
   // A dozen nodes stay expanded even in a small panel: fewer would say too little.
   return Math.max(MIN_CAPACITY, Math.floor(cols * rows * CELL_FILL));
 }
