@@ -42,14 +42,14 @@ test("at first sight node names are at least 11 px tall and the drawing fills it
     const panel = svg.getBoundingClientRect();
     const labels = [...svg.querySelectorAll("[data-node-label]")].map((t) => t.getBoundingClientRect().height);
     const layer = svg.querySelector(":scope > g")!.getBoundingClientRect(); // the zoom layer: everything drawn
-    // The view's buttons overlay the top of the panel and the legend its bottom: the drawing is
-    // fitted to the area between them, and covers neither.
+    // The legend and the view's buttons overlay the bottom of the panel: the drawing is fitted to
+    // the area above them, and no card lies under the buttons.
     const legend = document.querySelector('[aria-label="Edge colours"]')?.getBoundingClientRect();
     const toolbar = document.querySelector('[role="toolbar"][aria-label="Map view"]')?.getBoundingClientRect();
-    const top = toolbar ? Math.max(panel.top, toolbar.bottom) : panel.top;
-    const bottom = legend ? Math.min(panel.bottom, legend.top) : panel.bottom;
+    const top = panel.top;
+    const bottom = Math.min(panel.bottom, legend?.top ?? Infinity, toolbar?.top ?? Infinity);
     const cards = [...svg.querySelectorAll("[data-node-id]")].map((c) => c.getBoundingClientRect());
-    const underToolbar = toolbar ? cards.filter((c) => c.top < toolbar.bottom && c.right > toolbar.left && c.left < toolbar.right).length : 0;
+    const underToolbar = toolbar ? cards.filter((c) => c.top < toolbar.bottom && c.bottom > toolbar.top && c.right > toolbar.left && c.left < toolbar.right).length : 0;
     const ix = Math.max(0, Math.min(layer.right, panel.right) - Math.max(layer.left, panel.left));
     const iy = Math.max(0, Math.min(layer.bottom, bottom) - Math.max(layer.top, top));
     return {
@@ -63,7 +63,7 @@ test("at first sight node names are at least 11 px tall and the drawing fills it
   });
   expect(m.labels).toBeGreaterThan(3);
   expect(m.minLabel, JSON.stringify(m)).toBeGreaterThanOrEqual(11);
-  // Fitted to the panel's aspect: one side spans (nearly) the whole area between buttons and legend, the other most of it.
+  // Fitted to the panel's aspect: one side spans (nearly) the whole area above legend and buttons, the other most of it.
   expect(Math.max(m.fillX, m.fillY), JSON.stringify(m)).toBeGreaterThanOrEqual(0.9);
   expect(m.fillX * m.fillY, JSON.stringify(m)).toBeGreaterThanOrEqual(0.5);
   expect(m.underToolbar, JSON.stringify(m)).toBe(0);

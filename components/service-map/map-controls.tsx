@@ -3,7 +3,7 @@
 import { AuthenticatedGlyph, EncryptedGlyph } from "./map-edge";
 
 const BUTTON =
-  "flex h-8 min-w-8 items-center justify-center rounded border border-slate-300 bg-white px-2 text-sm text-slate-700 shadow-sm hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
+  "flex h-7 min-w-7 items-center justify-center rounded border border-slate-300 bg-white px-2 text-sm text-slate-700 shadow-sm hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
 
 /** Zoom in/out, fit, and forgetting the saved positions of this view. */
 export function MapControls({
@@ -25,7 +25,7 @@ export function MapControls({
   onCollapseAll: () => void;
 }) {
   return (
-    <div className="absolute top-2 right-2 flex gap-1" role="toolbar" aria-label="Map view">
+    <div className="absolute right-2 bottom-2 flex gap-1" role="toolbar" aria-label="Map view">
       {collapsed > 0 ? (
         <button type="button" className={BUTTON} onClick={onExpandAll} title="Show every node of the collapsed namespaces">
           Expand all ({collapsed})
@@ -68,7 +68,7 @@ export function MapLegend() {
   return (
     <ul
       aria-label="Edge colours"
-      className="pointer-events-none absolute bottom-2 left-2 flex max-w-[calc(100%-1rem)] flex-wrap gap-x-2.5 gap-y-1 rounded bg-white/85 px-2 py-1 text-[11px] text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300"
+      className="pointer-events-none absolute bottom-2 left-2 flex max-w-[calc(100%-23rem)] flex-wrap gap-x-2.5 gap-y-1 rounded bg-white/85 px-2 py-1 text-[11px] text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300"
     >
       {LEGEND.map((l) => (
         <li key={l.label} className="flex items-center gap-1" title={l.title}>

@@ -13,8 +13,6 @@ import { collapseNamespaces, type CollapsedInfo, focusNamespaces, namespacesToCo
 import { placeEdgeLabels, type LabelRequest } from "@/lib/service-map/label-placement";
 import {
   BOX_LABEL,
-  CELL_H,
-  CELL_W,
   contentBounds,
   MapLayout,
   type NamespaceBox,
@@ -24,6 +22,7 @@ import {
   type NodePosition,
   type Rect,
   type ViewportSize,
+  viewportGrid,
 } from "@/lib/service-map/layout";
 import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapEdge, ServiceMapNode, ServiceMapSnapshot } from "@/lib/service-map/types";
@@ -73,12 +72,10 @@ const LEGIBLE_SCALE = NODE_LABEL_MIN_PX / NODE_LABEL_FONT;
 const CELL_FILL = 0.85;
 /** Never collapse a map of this many nodes or fewer. */
 const MIN_CAPACITY = 12;
-/** Room kept for the legend at the bottom of the panel. */
-const LEGEND_H = 28;
-/** Room kept for the view's buttons at the top of the panel (they would cover the first row of cards). */
-const TOOLBAR_H = 40;
-/** The panel's height the drawing may use: between the buttons and the legend. */
-const drawableHeight = (height: number) => height - TOOLBAR_H - LEGEND_H;
+/** Room kept at the bottom of the panel for the legend and the view's buttons (side by side there). */
+const BOTTOM_BAR_H = 36;
+/** The panel's height the drawing may use: above the legend and the buttons. */
+const drawableHeight = (height: number) => height - BOTTOM_BAR_H;
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 4;
 const MAX_FIT_SCALE = 1.5;
@@ -294,7 +291,7 @@ const MapCanvas = memo(function MapCanvas({
     if (width === 0 || height === 0) return;
     const pad = 16;
     const k = clamp(Math.min((width - 2 * pad) / b.width, (drawableHeight(height) - pad) / b.height), legible ? LEGIBLE_SCALE : MIN_SCALE, MAX_FIT_SCALE);
-    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), TOOLBAR_H + drawableHeight(height) / 2 - k * (b.y + b.height / 2)).scale(k);
+    const t = zoomIdentity.translate(width / 2 - k * (b.x + b.width / 2), drawableHeight(height) / 2 - k * (b.y + b.height / 2)).scale(k);
     z.transform(select(svg), t);
   }, []);
 
@@ -602,8 +599,7 @@ function NamespaceBoxView({ box, onCollapse }: { box: NamespaceBox; onCollapse?:
 
 /** How many node cards fit the panel at a legible zoom (the default threshold for collapsing). */
 function nodesThatFit(viewport: ViewportSize): number {
-  const cols = Math.max(1, Math.floor(viewport.width / LEGIBLE_SCALE / CELL_W));
-  const rows = Math.max(1, Math.floor(drawableHeight(viewport.height) / LEGIBLE_SCALE / CELL_H));
+  const { cols, rows } = viewportGrid({ width: viewport.width / LEGIBLE_SCALE, height: drawableHeight(viewport.height) / LEGIBLE_SCALE });
   // A dozen nodes stay expanded even in a small panel: fewer would say too little.
   return Math.max(MIN_CAPACITY, Math.floor(cols * rows * CELL_FILL));
 }

@@ -370,14 +370,10 @@ describe("incremental updates", () => {
     assert.deepEqual(m.snapshot().nodes, []);
   });
 
-  it("aggregates 100k rows well within a second (sanity bound, see bench/service-map.ts)", () => {
-    const rows = syntheticRows(100_000);
+  // Its speed is measured in bench/service-map.ts, not timed here (a shared machine's load decides a timing).
+  it("aggregates 100k rows into the 300 workloads they name", () => {
     const m = new ServiceMapModel();
-    const start = performance.now();
-    m.add(rows);
-    const s = m.snapshot();
-    const ms = performance.now() - start;
-    assert.equal(s.nodes.length, 300);
-    assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+    m.add(syntheticRows(100_000));
+    assert.equal(m.snapshot().nodes.length, 300);
   });
 });

@@ -104,6 +104,24 @@ export function layoutStretch(viewport: ViewportSize): number {
   return clamp(Math.round(s * 4) / 4, 1, 4);
 }
 
+/** Room a card needs around its centre inside the viewport: its half size, its box's padding and label. */
+const MARGIN_X = NODE_W / 2 + BOX_PAD;
+const MARGIN_TOP = NODE_H / 2 + BOX_PAD + BOX_LABEL;
+const MARGIN_BOTTOM = NODE_H / 2 + BOX_PAD;
+
+/**
+ * The grid of spots that lie inside a viewport: how many columns and rows, and where the first
+ * spot is. The grid is centred in the viewport so that as many spots as possible fit (a grid at
+ * multiples of the cell size from 0 would waste most of a row at the top).
+ */
+export function viewportGrid(viewport: ViewportSize): { cols: number; rows: number; x0: number; y0: number } {
+  const spanX = Math.max(0, viewport.width - 2 * MARGIN_X);
+  const spanY = Math.max(0, viewport.height - MARGIN_TOP - MARGIN_BOTTOM);
+  const cols = Math.floor(spanX / CELL_W) + 1;
+  const rows = Math.floor(spanY / CELL_H) + 1;
+  return { cols, rows, x0: Math.round(MARGIN_X + (spanX - (cols - 1) * CELL_W) / 2), y0: Math.round(MARGIN_TOP + (spanY - (rows - 1) * CELL_H) / 2) };
+}
+
 export class MapLayout {
   private positions = new Map<string, NodePosition>();
   /** Nodes placed by the previous update (or restored): they never move. */
@@ -273,14 +291,15 @@ export class MapLayout {
       ax = viewport.width / 2;
       ay = viewport.height / 2;
     }
-    const gx = Math.round(ax / CELL_W);
-    const gy = Math.round(ay / CELL_H);
+    // Spots on the viewport's grid (see viewportGrid).
+    const { x0, y0 } = viewportGrid(viewport);
+    const gx = Math.round((ax - x0) / CELL_W);
+    const gy = Math.round((ay - y0) / CELL_H);
     const modes: Fit[] = node.namespace && state.hasNamespace(node.namespace) ? ["join", "box", "free"] : ["box", "free"];
     const { offsets, distance } = offsetsFor(layoutStretch(viewport));
     // Spots inside the viewport first (the map then fits its panel at the size it was laid out
     // for); outside it only when it is full, before giving up a namespace's box.
-    const inside = (x: number, y: number) =>
-      x - NODE_W / 2 - BOX_PAD >= 0 && x + NODE_W / 2 + BOX_PAD <= viewport.width && y - NODE_H / 2 - BOX_PAD - BOX_LABEL >= 0 && y + NODE_H / 2 + BOX_PAD <= viewport.height;
+    const inside = (x: number, y: number) => x - MARGIN_X >= 0 && x + MARGIN_X <= viewport.width && y - MARGIN_TOP >= 0 && y + MARGIN_BOTTOM <= viewport.height;
     const passes: [Fit, boolean][] = [];
     for (const mode of modes) passes.push([mode, true]);
     for (const mode of modes) passes.push([mode, false]);
@@ -288,8 +307,8 @@ export class MapLayout {
     for (const [mode, framed] of passes) {
       for (const [i, j] of offsets) {
         if (mode === "join" && distance(i, j) > JOIN_RADIUS * JOIN_RADIUS) break;
-        const x = (gx + i) * CELL_W;
-        const y = (gy + j) * CELL_H;
+        const x = x0 + (gx + i) * CELL_W;
+        const y = y0 + (gy + j) * CELL_H;
         if (framed && !inside(x, y)) continue;
         if (state.fits(x, y, node.namespace, mode)) return [x, y];
       }
