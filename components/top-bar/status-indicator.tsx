@@ -60,23 +60,23 @@ export function StatusIndicator({ relay }: StatusIndicatorProps) {
         onClick={() => pop.setOpen(!pop.open)}
       >
         <span aria-hidden="true" className={`inline-block h-2 w-2 shrink-0 rounded-full ${DOT[conn.tone]}`} />
-        <span className={`truncate ${TEXT[conn.tone]}`}>{conn.text}</span>
+        <span className={`shrink-0 whitespace-nowrap ${TEXT[conn.tone]}`}>{conn.text}</span>
         {nodes && (
-          <span className={nodes.connected < nodes.known ? TEXT.warn : mutedText}>
+          <span className={`shrink-0 whitespace-nowrap ${nodes.connected < nodes.known ? TEXT.warn : mutedText}`}>
             · {nodes.connected}/{nodes.known} nodes
           </span>
         )}
-        {status?.relay.reachable && <span className={mutedText}>· {flowsPerSecond(status.flows.rate)} flows/s</span>}
+        {status?.relay.reachable && <span className={`shrink-0 whitespace-nowrap ${mutedText}`}>· {flowsPerSecond(status.flows.rate)} flows/s</span>}
         {status?.relay.reachable && status.flows.bufferAgeSeconds !== undefined && (
-          <span className={`hidden xl:inline ${mutedText}`}>· buffers hold {approxDuration(status.flows.bufferAgeSeconds)}</span>
+          <span className={`hidden shrink-0 whitespace-nowrap xl:inline ${mutedText}`}>· buffers hold {approxDuration(status.flows.bufferAgeSeconds)}</span>
         )}
         {status?.history?.reachesBack && client && (
-          <span className={`hidden xl:inline ${status.history.recorder?.behind ? TEXT.warn : mutedText}`}>
+          <span className={`hidden min-w-0 truncate xl:inline ${status.history.recorder?.behind ? TEXT.warn : mutedText}`}>
             · history {approxDuration((now - Date.parse(status.history.reachesBack)) / 1000)}
             {status.history.recorder?.behind ? " (behind)" : ""}
           </span>
         )}
-        {statusQuery.isError && <span className={TEXT.warn}>· status unavailable</span>}
+        {statusQuery.isError && <span className={`shrink-0 whitespace-nowrap ${TEXT.warn}`}>· status unavailable</span>}
       </button>
       {pop.open && (
         <div
