@@ -1,7 +1,8 @@
 import "server-only";
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
-import type { ClientCertificate, ConfigProblem } from "./env";
+import type { ConfigProblem } from "./problems";
+import type { ClientCertificate } from "./relay";
 import { quote } from "./values";
 
 // Reads the files named by the configuration at start, so a wrong path, a non-PEM file or a key
