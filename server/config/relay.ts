@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { booleanValue, durationValue, hostPortValue, integerValue, pathListValue, pathValue, quote, serverNameValue } from "./values";
-import { checkReadable, readCaFile, readClientCert } from "./files";
+import { checkReadable, readCaFile, readClientCert, type ClientCertificate } from "./files";
 import type { ConfigProblem } from "./problems";
 import { variable, type ParsedValues } from "./variable";
 
@@ -128,13 +128,6 @@ export const DEMO_VARIABLES = {
     schema: pathValue,
   }),
 } as const;
-
-export interface ClientCertificate {
-  certFile: string;
-  keyFile: string;
-  certPem: Buffer;
-  keyPem: Buffer;
-}
 
 export interface RelayTlsSettings {
   /** Concatenated PEM of every HUBBLE_TLS_CA_CERT_FILES file; null means the system roots. */
