@@ -3,9 +3,9 @@ import { z } from "zod";
 import { AUTH_MODES, DEFAULT_TRUSTED_PROXIES, parseTrustedProxies, type AuthMode } from "@/lib/auth/request";
 import type { Prefix } from "@/lib/filters/ip";
 import { readAccessRules, type AccessRules } from "@/server/auth/access-file";
-import type { ConfigProblem, Env } from "./problems";
+import type { ConfigProblem } from "./problems";
 import { booleanValue, pathValue, quote } from "./values";
-import { variable, type ParsedValues } from "./variable";
+import { variable, type Env, type ParsedValues } from "./variable";
 import type { WEB_VARIABLES } from "./web";
 
 // Sign-in (none, OpenID Connect or a trusted proxy), who sees which namespaces, and where the

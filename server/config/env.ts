@@ -4,10 +4,10 @@ import type { HttpSecuritySettings } from "@/lib/http-security";
 import { resolveAuth, type AuthSettings } from "./auth";
 import { streamLimits, type StreamLimits } from "./limits";
 import { resolvePolicies, type PolicySourceSettings } from "./policies";
-import { ConfigError, type ConfigProblem, type Env } from "./problems";
+import { ConfigError, type ConfigProblem } from "./problems";
 import { resolveDemo, resolveRelay, type DemoRelaySettings, type RelaySource } from "./relay";
 import { historySettings, storeSettings, type HistorySettings, type StoreSettings } from "./storage";
-import type { VariableSpec } from "./variable";
+import type { Env, VariableSpec } from "./variable";
 import { VARIABLES, type Parsed, type VariableName } from "./variables";
 import { resolveBasePath, resolveHttp } from "./web";
 

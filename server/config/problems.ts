@@ -17,6 +17,3 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
-
-/** The environment as read (process.env, or a test's). */
-export type Env = Record<string, string | undefined>;

@@ -22,3 +22,6 @@ export function variable<S extends z.ZodType>(spec: VariableSpec<S>): VariableSp
 
 /** The parsed values of a group of variables, by name. */
 export type ParsedValues<V extends Record<string, VariableSpec<z.ZodType>>> = { [K in keyof V]: z.output<V[K]["schema"]> };
+
+/** The environment as read (process.env, or a test's). */
+export type Env = Record<string, string | undefined>;
