@@ -1,5 +1,5 @@
 // Prints the configuration reference table (the README's "Configuration" section) from the one
-// list of variables in server/config/env.ts. `--write` updates both READMEs in place.
+// list of variables in server/config/variables.ts. `--write` updates both READMEs in place.
 import { readFileSync, writeFileSync } from "node:fs";
 import { renderConfigReference } from "@/server/config/env";
 

@@ -104,4 +104,46 @@ describe("FlowDrawer", () => {
     assert.equal(dialog.querySelector("img"), null);
     assert.match(dialog.textContent!, /<img src=x onerror="alert\(1\)">/);
   });
+
+  it("Exclude adds the value's negation; values no entry can select have no Filter or Exclude", () => {
+    const { added } = renderDrawer(drop());
+    fireEvent.click(screen.getByRole("button", { name: "Exclude: !from:pod=shop/frontend-1" }));
+    assert.deepEqual(added.map(formatFilterEntry), ["!from:pod=shop/frontend-1"]);
+    const summary = screen.getByRole("region", { name: "Summary" });
+    assert.ok(within(summary).getByRole("button", { name: "Copy Time" }));
+    assert.equal(within(summary).queryByRole("button", { name: /^Filter: .*2024/ }), null, "no entry selects a time");
+  });
+
+  it("takes the focus when it opens and when it shows another flow, and gives it back when it closes", () => {
+    const opener = document.createElement("button");
+    opener.textContent = "row";
+    document.body.append(opener);
+    opener.focus();
+    try {
+      const props = { row: undefined, onClose: () => {}, onAddFilter: () => {} };
+      const { rerender, unmount } = render(<FlowDrawer raw={drop()} {...props} />);
+      const dialog = screen.getByRole("dialog", { name: "Flow details" });
+      assert.equal(document.activeElement, dialog);
+      screen.getByRole("button", { name: "Close flow details" }).focus();
+      rerender(<FlowDrawer raw={drop({ uuid: "u2" })} {...props} />);
+      assert.equal(document.activeElement, dialog, "another flow: focus back at the top of the drawer");
+      unmount();
+      assert.equal(document.activeElement, opener);
+    } finally {
+      opener.remove();
+    }
+  });
+
+  it("a click elsewhere keeps its focus when the drawer closes", () => {
+    const elsewhere = document.createElement("input");
+    document.body.append(elsewhere);
+    try {
+      const { unmount } = render(<FlowDrawer raw={drop()} row={undefined} onClose={() => {}} onAddFilter={() => {}} />);
+      elsewhere.focus();
+      unmount();
+      assert.equal(document.activeElement, elsewhere);
+    } finally {
+      elsewhere.remove();
+    }
+  });
 });

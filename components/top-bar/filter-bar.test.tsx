@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { useState } from "react";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { formatFilterEntry, type FlowQuery } from "@/lib/filter-model";
-import { FilterBar, looksLikeHubbleObserveCommand, type MapSelectionChip } from "./filter-bar";
+import { FilterBar } from "./filter-bar";
+import type { MapSelectionChip } from "./filter-chips";
 
 afterEach(cleanup);
 
@@ -157,17 +158,122 @@ describe("FilterBar", () => {
     fireEvent.click(within(chip).getByRole("button", { name: "Remove map edge selection shop/frontend → shop/cart" }));
     assert.equal(removed, 1);
   });
-});
 
-describe("looksLikeHubbleObserveCommand", () => {
-  const cases: [string, boolean][] = [
-    ["hubble observe --pod x", true],
-    ["$ hubble observe", true],
-    ["/usr/local/bin/hubble observe -n shop", true],
-    ["kubectl -n kube-system exec ds/cilium -- hubble observe --last 10", true],
-    ["pod=hubble", false],
-    ["hubble status", false],
-    ["observe hubble", false],
-  ];
-  for (const [text, want] of cases) it(`${JSON.stringify(text)} → ${want}`, () => assert.equal(looksLikeHubbleObserveCommand(text), want));
+  it("a typed command that hubble would refuse says why and changes nothing", () => {
+    const bar = renderBar({ namespaces: ["shop"], verdicts: [], filters: [] });
+    bar.type("hubble observe --port abc");
+    bar.press("Enter");
+    assert.equal(bar.changes.length, 0);
+    assert.match(screen.getByRole("alert").textContent!, /^Cannot use this hubble observe command: invalid --port value "abc"/);
+    assert.equal(bar.input.value, "hubble observe --port abc");
+    assert.equal(screen.queryByRole("status"), null);
+  });
+
+  it("typing after a refusal clears the message", () => {
+    const bar = renderBar();
+    bar.type("bogus");
+    bar.press("Enter");
+    assert.ok(screen.getByRole("alert"));
+    bar.type("bogus=");
+    assert.equal(screen.queryByRole("alert"), null);
+    assert.equal(bar.input.getAttribute("aria-invalid"), null);
+  });
+
+  it("× on a chip gives the focus back to the input", () => {
+    const bar = renderBar();
+    bar.type("port=443");
+    bar.press("Enter");
+    const remove = screen.getByRole("button", { name: "Remove filter port=443" });
+    remove.focus();
+    fireEvent.click(remove);
+    assert.equal(document.activeElement, bar.input);
+  });
+
+  it("Backspace removes nothing while the input holds text", () => {
+    const bar = renderBar();
+    bar.type("port=443");
+    bar.press("Enter");
+    bar.type("pod");
+    bar.input.setSelectionRange(3, 3);
+    bar.press("Backspace");
+    assert.equal(bar.changes.length, 1);
+    assert.deepEqual(bar.chips(), ["!port=443×"]);
+  });
+
+  describe("keyboard access to the suggestions", () => {
+    const options = () => within(screen.getByRole("listbox", { name: "Filter suggestions" })).getAllByRole("option");
+    const selected = () => options().findIndex((o) => o.getAttribute("aria-selected") === "true");
+
+    it("ArrowUp from the input goes to the last suggestion; the arrows wrap around", () => {
+      const bar = renderBar();
+      bar.type("po");
+      assert.equal(selected(), -1);
+      bar.press("ArrowUp");
+      assert.equal(selected(), 1);
+      bar.press("ArrowDown");
+      assert.equal(selected(), 0);
+      bar.press("ArrowUp");
+      bar.press("ArrowUp");
+      assert.equal(selected(), 0);
+    });
+
+    it("Tab completes the highlighted suggestion into the input without adding it; with nothing highlighted it moves on", () => {
+      const bar = renderBar();
+      bar.type("verdict=DR");
+      bar.press("ArrowDown");
+      const tab = fireEvent.keyDown(bar.input, { key: "Tab" });
+      assert.equal(tab, false, "the key is taken (default prevented)");
+      assert.equal(bar.input.value, "verdict=DROPPED");
+      assert.equal(bar.changes.length, 0);
+      assert.equal(fireEvent.keyDown(bar.input, { key: "Tab" }), true, "nothing highlighted: Tab leaves the input as usual");
+    });
+
+    it("Enter on a whole entry adds it and closes nothing else", () => {
+      const bar = renderBar();
+      bar.type("verdict=DR");
+      bar.press("ArrowDown");
+      bar.press("Enter");
+      assert.deepEqual(bar.last().verdicts, ["DROPPED"]);
+      assert.equal(bar.input.value, "");
+    });
+
+    it("a click on a suggestion adds it", () => {
+      const bar = renderBar();
+      bar.type("protocol=ud");
+      fireEvent.click(options()[0]);
+      assert.deepEqual(bar.last().filters.map(formatFilterEntry), ["protocol=udp"]);
+    });
+
+    it("entries already in the query are not suggested", () => {
+      const bar = renderBar();
+      bar.type("verdict=DROPPED");
+      bar.press("Enter");
+      bar.type("verdict=");
+      assert.ok(!options().some((o) => o.textContent === "verdict=DROPPED"));
+      assert.ok(options().some((o) => o.textContent === "verdict=FORWARDED"));
+    });
+
+    it("Esc closes the list first without reaching the page's own Esc, then clears the text", () => {
+      const bar = renderBar();
+      let pageEsc = 0;
+      const onPageKey = (e: KeyboardEvent) => {
+        if (e.key === "Escape") pageEsc++;
+      };
+      document.addEventListener("keydown", onPageKey);
+      try {
+        bar.type("po");
+        bar.press("Escape");
+        assert.equal(bar.input.getAttribute("aria-expanded"), "false");
+        assert.equal(screen.queryByRole("listbox"), null);
+        assert.equal(bar.input.value, "po");
+        bar.press("Escape");
+        assert.equal(bar.input.value, "");
+        assert.equal(pageEsc, 0);
+        bar.press("Escape");
+        assert.equal(pageEsc, 1, "with nothing to close or clear, Esc is the page's");
+      } finally {
+        document.removeEventListener("keydown", onPageKey);
+      }
+    });
+  });
 });

@@ -1,11 +1,19 @@
 import "server-only";
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
-import type { ClientCertificate, ConfigProblem } from "./env";
+import type { ConfigProblem } from "./problems";
 import { quote } from "./values";
 
 // Reads the files named by the configuration at start, so a wrong path, a non-PEM file or a key
 // that does not match its certificate stops the server with a precise message.
+
+/** A client certificate and its key for mutual TLS, read and checked to belong together. */
+export interface ClientCertificate {
+  certFile: string;
+  keyFile: string;
+  certPem: Buffer;
+  keyPem: Buffer;
+}
 
 function readFile(variable: string, path: string, what: string, problems: ConfigProblem[]): Buffer | null {
   try {

@@ -106,3 +106,6 @@ export function quote(raw: string): string {
   const short = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
   return JSON.stringify(short);
 }
+
+/** A file or directory path, used as given (its file is checked where it is read). */
+export const pathValue = z.string();
