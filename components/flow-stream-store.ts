@@ -6,6 +6,7 @@ import { snapshotFlows } from "@/lib/investigation";
 import type { DropGroups } from "@/lib/drops";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
+import { errorOfResponse } from "@/lib/api/client";
 import { withBasePath } from "@/lib/base-path";
 
 export interface FlowStreamState {
@@ -93,7 +94,7 @@ export class FlowStreamStore {
     void (async () => {
       try {
         const res = await fetch(url, { signal: controller.signal });
-        if (!res.ok) throw new Error(`the server answered ${res.status}`);
+        if (!res.ok) throw await errorOfResponse("GET the saved flows", res);
         const result = snapshotFlows(await res.text(), query, new Date());
         this.buffer.add(result.flows);
         const errors = result.unreadable > 0 ? [`${result.unreadable} saved line(s) could not be read: ${result.problems.join("; ")}`] : [];

@@ -13,6 +13,7 @@
 //   framing only by the configured ancestors ('none' by default: no clickjacking), nosniff, and
 //   a Referrer-Policy that keeps investigation links (capabilities) from leaking to other sites.
 
+import { apiErrorBody, type ApiErrorBody } from "@/lib/api/errors";
 import { isValidAddr } from "@/lib/filters/ip";
 
 export interface HttpSecuritySettings {
@@ -185,8 +186,8 @@ export function commonSecurityHeaders(settings: HttpSecuritySettings): Record<st
 }
 
 /** The body of a refused request, in the common error form. */
-export function refusal(code: "host-not-allowed" | "cross-site-request" | "unauthenticated", message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
+export function refusal(code: "host-not-allowed" | "cross-site-request" | "unauthenticated", message: string): ApiErrorBody {
+  return apiErrorBody(code, message);
 }
 
 export function hostRefusalMessage(hostHeader: string | null): string {

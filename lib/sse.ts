@@ -12,6 +12,7 @@
 // deltas) and the Drops view's groups (`drops`) — at most twice a second. Counts on the map and in
 // the Drops view are therefore exact whatever the browser received.
 
+import type { ApiErrorCode } from "./api/errors";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { DropGroups } from "./drops/group";
 import type { MapFrame } from "./service-map/wire";
@@ -49,8 +50,8 @@ export interface SamplingAccount {
   readonly sent: { readonly priority: number; readonly forwarded: number };
 }
 
-/** Closed set of error codes a stream or route reports. */
-export type StreamErrorCode = "invalid-query" | "relay-unavailable" | "relay-refused" | "node-error" | "internal";
+/** The error codes a stream reports: those of lib/api/errors.ts that can happen after it started. */
+export type StreamErrorCode = Extract<ApiErrorCode, "invalid-query" | "relay-unavailable" | "relay-refused" | "node-error" | "internal">;
 
 export type StreamEvent =
   | {

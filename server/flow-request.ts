@@ -10,6 +10,7 @@ import { GROUPINGS, type Grouping } from "@/lib/view-state";
 import { DEFAULT_HUB_OPTIONS, type FlowSubscriptionRequest } from "@/server/hub/hub";
 import { DEFAULT_FLOW_BUDGET, MAX_FLOW_BUDGET } from "@/server/hub/sampler";
 import { ALL_NAMESPACES, canSeeNamespace, restrictFilters, type NamespaceAccess } from "@/lib/access/scope";
+import { apiError } from "@/server/http/api-error";
 
 /** A request parameter that is wrong, and why; routes answer it with HTTP 400. */
 export interface ParamProblem {
@@ -132,16 +133,7 @@ export function parseFlowRequest(params: URLSearchParams, now: Date, access: Nam
   };
 }
 
+/** The 400 (or 403) for a ParamProblem, naming the parameter and the value given. */
 export function badRequest(problem: ParamProblem): Response {
-  return Response.json(
-    {
-      error: {
-        code: problem.forbidden ? "forbidden-namespace" : "invalid-query",
-        param: problem.param,
-        value: problem.value,
-        message: `${problem.param}: ${problem.message}`,
-      },
-    },
-    { status: problem.forbidden ? 403 : 400, headers: { "Cache-Control": "no-store" } },
-  );
+  return apiError(problem.forbidden ? "forbidden-namespace" : "invalid-query", `${problem.param}: ${problem.message}`, { about: { param: problem.param, value: problem.value } });
 }

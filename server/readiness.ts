@@ -3,6 +3,7 @@ import "server-only";
 import { ConfigError } from "@/server/config/env";
 import type { HubbleLensMetrics } from "@/server/metrics";
 import type { Runtime } from "@/server/runtime";
+import { apiError } from "@/server/http/api-error";
 
 // The probes. `/healthz` says only that the process serves HTTP (a liveness probe that restarts
 // the pod must not depend on the relay or the database). `/readyz` says the pod can take users:
@@ -98,7 +99,7 @@ export function readinessResponse(r: Readiness): Response {
   const failing = Object.entries(r.checks)
     .filter(([, c]) => !c.ok)
     .map(([name, c]) => `${name}: ${c.detail}`);
-  return Response.json({ error: { code: "not-ready", message: `not ready: ${failing.join("; ")}` }, checks: r.checks }, { status: 503, headers });
+  return apiError("not-ready", `not ready: ${failing.join("; ")}`, { extra: { checks: r.checks } });
 }
 
 /** `GET /healthz`: the process is alive and serving HTTP; nothing else is consulted. */

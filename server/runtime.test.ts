@@ -9,6 +9,7 @@ import { loadServerConfig } from "@/server/config/env";
 import { openInvestigationStore } from "@/server/investigations";
 import { SQLITE_FILE } from "@/server/investigations/sqlite";
 import { newInvestigation } from "@/server/investigations/testing/fixtures";
+import { waitUntil } from "@/lib/testing/wait";
 import { createRuntime } from "./runtime";
 
 // What `npm start` does with a bad configuration: refuse to start, say what to fix, exit non-zero.
@@ -62,9 +63,7 @@ describe("investigation retention", () => {
       }) as typeof process.stderr.write;
       const runtime = await createRuntime(loadServerConfig({ HUBBLE_LENS_DATA_DIR: dataDir, HUBBLE_LENS_INVESTIGATION_RETENTION: "2h", HUBBLE_LENS_POLICY_SOURCE: "none" }));
       try {
-        const deadline = Date.now() + 10_000;
-        while ((await runtime.investigations.get(old.id)) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        assert.equal(await runtime.investigations.get(old.id), undefined, "the old one expired");
+        await waitUntil(async () => (await runtime.investigations.get(old.id)) === undefined, "the old investigation to expire", 10_000, 50);
         assert.equal((await runtime.investigations.get(kept.id))?.title, "fresh");
         assert.ok(lines.some((l) => l.includes("AUDIT hubble-lens: investigation expired") && l.includes(old.id)));
       } finally {

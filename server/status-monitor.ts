@@ -5,7 +5,7 @@ import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { nsToRfc3339, timestampToNs } from "@/lib/timestamp";
 import type { RelayClient } from "@/server/relay-client/relay-client";
-import { classifyRelayError } from "@/server/relay-client/errors";
+import { relayProblem } from "@/server/http/api-error";
 import type { HistoryStatusView } from "@/server/flow-store";
 import type { RelayOutageSummary, RelayStatusView } from "@/lib/api/status";
 
@@ -73,7 +73,7 @@ export class StatusMonitor {
         },
       };
     } catch (err) {
-      const e = classifyRelayError(err);
+      const e = relayProblem(err);
       return {
         relay: {
           address: this.client.address,

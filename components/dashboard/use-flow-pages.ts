@@ -3,7 +3,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
-import { withBasePath } from "@/lib/base-path";
+import { api } from "@/lib/api/client";
 import type { FlowQuery } from "@/lib/filter-model";
 import { FlowBuffer, type FlowBufferSnapshot } from "@/lib/flow-buffer";
 import { firstCursor, FLOW_PAGE_SIZE, olderCursor, type PageCursor, pageParams, pageRows, pausedWindow } from "@/lib/flow-pages";
@@ -44,13 +44,9 @@ export function useFlowPages(query: FlowQuery, pausedAtMs: number | undefined): 
     staleTime: Infinity,
     gcTime: 0,
     queryFn: async ({ signal }) => {
-      const res = await fetch(withBasePath(`/api/flows/history?${pageParams(query, window!, cursor!)}`), { signal });
-      if (!res.ok) {
-        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-        throw new Error(body.error?.message ?? `the server answered ${res.status}`);
-      }
+      const lines = await api.flowHistory(pageParams(query, window!, cursor!), signal);
       // The server applied the window; the browser only reads the lines (and checks the filters again).
-      const { flows } = snapshotFlows(await res.text(), { ...query, since: undefined, until: undefined }, new Date());
+      const { flows } = snapshotFlows(lines, { ...query, since: undefined, until: undefined }, new Date());
       return toPage(flows, cursor!);
     },
   });

@@ -4,7 +4,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { useQuery } from "@tanstack/react-query";
 import { parseJsonLines, flowToJsonObject } from "@/lib/flow-json";
 import type { FlowQuery } from "@/lib/filter-model";
-import { withBasePath } from "@/lib/base-path";
+import { api } from "@/lib/api/client";
 
 export type SelectedFlow =
   { readonly state: "none" } | { readonly state: "loading" } | { readonly state: "found"; readonly raw: JsonObject } | { readonly state: "gone"; readonly reason: string };
@@ -29,12 +29,7 @@ export function useSelectedFlow(
       const params = new URLSearchParams({ filter: `uuid=${id}`, follow: "false", limit: "1" });
       if (query.since) params.set("since", query.since);
       if (query.until) params.set("until", query.until);
-      const res = await fetch(withBasePath(`/api/flows/history?${params}`), { signal });
-      if (!res.ok) {
-        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-        throw new Error(body.error?.message ?? `the server answered ${res.status}`);
-      }
-      for (const line of parseJsonLines(await res.text())) {
+      for (const line of parseJsonLines(await api.flowHistory(params, signal))) {
         if (line.ok && line.response.responseTypes.case === "flow") return flowToJsonObject(line.response.responseTypes.value);
       }
       return null;

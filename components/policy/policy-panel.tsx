@@ -14,7 +14,7 @@ import type { Explanation, PolicyId, RuleRef } from "@/lib/policy/types";
 import { PolicyStatus, clip } from "./policy-status";
 import { PolicyYaml } from "./policy-yaml";
 import type { PolicyExplainer } from "./use-policy-explainer";
-import { withBasePath } from "@/lib/base-path";
+import { api } from "@/lib/api/client";
 
 const MAX_TEXT = 2_000;
 const MAX_LIST = 20;
@@ -231,16 +231,7 @@ function useExplanationAtFlowTime(
     enabled: older,
     staleTime: Infinity,
     retry: false,
-    queryFn: async ({ signal }) => {
-      const res = await fetch(withBasePath("/api/explain"), {
-        method: "POST",
-        signal,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ flow: raw, at: "flow" }),
-      });
-      if (!res.ok) throw new Error(`/api/explain answered HTTP ${res.status}`);
-      return { explanation: (await res.json()) as Explanation, version: res.headers.get("x-hubble-lens-policy-version"), since: res.headers.get("x-hubble-lens-policy-since") };
-    },
+    queryFn: ({ signal }) => api.explain({ flow: raw, at: "flow" }, signal),
   });
   if (!older || !q.data || String(q.data.version) === String(data?.version)) return { explanation: undefined, note: undefined };
   return {

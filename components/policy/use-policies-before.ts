@@ -8,8 +8,8 @@ import { useQueries } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
 import { type CompiledPolicySet, compilePolicySet, policySetOf } from "@/lib/policy";
 import type { ChangeImpact } from "@/lib/policy-changes";
-import type { PoliciesResponse } from "./use-policies";
-import { withBasePath } from "@/lib/base-path";
+import { api } from "@/lib/api/client";
+import type { PoliciesResponse } from "@/lib/api/policies";
 
 /** At most this many changes (the newest) are looked at. */
 export const CHANGES_COMPARED = 3;
@@ -21,12 +21,7 @@ export function usePolicySetsBefore(changes: readonly ChangeImpact[]): ReadonlyM
       queryKey: ["policies-before", c.version],
       staleTime: Infinity,
       retry: false,
-      queryFn: async ({ signal }: { signal: AbortSignal }): Promise<PoliciesResponse> => {
-        const at = new Date(c.sinceMs - 1).toISOString();
-        const res = await fetch(withBasePath(`/api/policies?at=${encodeURIComponent(at)}`), { signal, headers: { accept: "application/json" } });
-        if (!res.ok) throw new Error(`/api/policies?at= answered HTTP ${res.status}`);
-        return (await res.json()) as PoliciesResponse;
-      },
+      queryFn: ({ signal }: { signal: AbortSignal }): Promise<PoliciesResponse> => api.policies(new Date(c.sinceMs - 1), signal),
     })),
   });
   const compiledByVersion = useRef(new Map<number, CompiledPolicySet>());

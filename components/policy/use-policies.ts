@@ -6,31 +6,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy";
-import { type PoliciesResponse, policySetOf } from "@/lib/policy/types";
-import { withBasePath } from "@/lib/base-path";
+import { policySetOf } from "@/lib/policy/types";
+import { api } from "@/lib/api/client";
+import type { PoliciesResponse } from "@/lib/api/policies";
 
 export type { PoliciesResponse };
 
 export const POLICIES_QUERY_KEY = ["policies"] as const;
 export const POLICIES_REFETCH_MS = 15_000;
-
-async function getPolicies(signal: AbortSignal): Promise<PoliciesResponse> {
-  // "no-cache": revalidate every poll with the ETag, so an unchanged set costs a 304, not the YAML.
-  const res = await fetch(withBasePath("/api/policies"), { signal, headers: { accept: "application/json" }, cache: "no-cache" });
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok) {
-    const e = (body as { error?: unknown } | undefined)?.error;
-    const message = typeof e === "string" ? e : typeof (e as { message?: unknown } | undefined)?.message === "string" ? (e as { message: string }).message : "";
-    throw new Error(message || `/api/policies answered HTTP ${res.status}`);
-  }
-  if (!body || typeof body !== "object" || !Array.isArray((body as PoliciesResponse).policies)) throw new Error("/api/policies answered something that is not a policy list");
-  return body as PoliciesResponse;
-}
 
 export interface LoadedPolicies {
   readonly state: "loading" | "error" | "ready";
@@ -49,7 +32,7 @@ export interface LoadedPolicies {
 export function usePolicies(fixed?: PoliciesResponse): LoadedPolicies {
   const q = useQuery({
     queryKey: POLICIES_QUERY_KEY,
-    queryFn: ({ signal }) => getPolicies(signal),
+    queryFn: ({ signal }) => api.policies(undefined, signal),
     refetchInterval: POLICIES_REFETCH_MS,
     enabled: fixed === undefined,
   });

@@ -1,5 +1,6 @@
 "use client";
 
+import { api } from "@/lib/api/client";
 import { withBasePath } from "@/lib/base-path";
 import { useSession } from "./queries";
 import { buttonClass, mutedText } from "./ui";
@@ -10,9 +11,9 @@ import { buttonClass, mutedText } from "./ui";
  * blocked by the page's CSP (form-action 'self').
  */
 async function signOut(): Promise<void> {
-  const res = await fetch(withBasePath("/auth/logout"), { method: "POST", headers: { accept: "application/json" } });
-  const body = (await res.json().catch(() => ({}))) as { redirect?: unknown };
-  window.location.assign(typeof body.redirect === "string" ? body.redirect : withBasePath("/"));
+  // Whatever the server answers, the page leaves: at worst the dashboard asks to sign in again.
+  const next = await api.signOut().catch(() => ({ redirect: withBasePath("/") }));
+  window.location.assign(next.redirect);
 }
 
 /** Who is signed in (with sign-in on), the namespaces they may see, and sign-out for OIDC sessions. */

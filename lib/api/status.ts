@@ -4,6 +4,8 @@
 // the status monitor builds a RelayStatusView from them, so a change there that breaks this shape
 // fails the typecheck.
 
+import type { ApiErrorCode } from "./errors";
+
 export interface NodeStatusView {
   readonly name: string;
   readonly state: string;
@@ -58,7 +60,7 @@ export interface RelayStatusView {
     readonly demo: boolean;
     readonly reachable: boolean;
     readonly version: string;
-    readonly error?: { readonly code: string; readonly message: string };
+    readonly error?: { readonly code: ApiErrorCode; readonly message: string };
     readonly checkedAt: string;
     /** Times the live streams lost the relay and found it again: flows from them may be missing. */
     readonly outages: RelayOutageSummary;

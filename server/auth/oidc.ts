@@ -5,6 +5,7 @@ import { readCookie, seal, unseal } from "@/lib/auth/sealed";
 import type { OidcSettings } from "@/server/config/env";
 import { log } from "@/server/log";
 import { getMetrics } from "@/server/metrics";
+import { apiError } from "@/server/http/api-error";
 
 // Sign-in with OpenID Connect (HUBBLE_LENS_AUTH=oidc): the authorization code flow with PKCE
 // (S256), state and nonce, through openid-client. The provider's metadata is discovered on first
@@ -63,10 +64,6 @@ function redirect(location: string, cookies: string[] = []): Response {
   return new Response(null, { status: 303, headers });
 }
 
-function page(status: number, message: string): Response {
-  return Response.json({ error: { code: status === 502 ? "sign-in-unavailable" : "sign-in-failed", message } }, { status, headers: { "Cache-Control": "no-store" } });
-}
-
 /** GET /auth/login?next=/path: off to the provider. */
 export async function loginResponse(request: Request, o: OidcSettings, secret: string): Promise<Response> {
   let config: client.Configuration;
@@ -74,7 +71,7 @@ export async function loginResponse(request: Request, o: OidcSettings, secret: s
     config = await configuration(o);
   } catch (err) {
     log.error(`sign-in: the OpenID provider could not be discovered: ${describe(err)}`, { issuer: o.issuer });
-    return page(502, "the sign-in provider does not answer; try again in a minute");
+    return apiError("sign-in-unavailable", "the sign-in provider does not answer; try again in a minute");
   }
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -122,10 +119,7 @@ export async function callbackResponse(request: Request, o: OidcSettings, secret
   } catch (err) {
     getMetrics().authFailures.inc();
     log.warn(`sign-in failed: ${describe(err)}`, { issuer: o.issuer });
-    return Response.json(
-      { error: { code: "sign-in-failed", message: "the sign-in could not be completed; start again from the dashboard" } },
-      { status: 400, headers: { "Cache-Control": "no-store", "Set-Cookie": clearLogin } },
-    );
+    return apiError("sign-in-failed", "the sign-in could not be completed; start again from the dashboard", { headers: { "Set-Cookie": clearLogin } });
   }
   const sub = typeof claims.sub === "string" ? claims.sub : "";
   const email = typeof claims.email === "string" ? claims.email.slice(0, MAX_USER_CHARS) : null;

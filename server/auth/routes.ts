@@ -13,11 +13,11 @@ export async function oidcRoute(request: Request, step: Step): Promise<Response>
   const config = getServerConfig();
   const { oidc, sessionSecret } = config.auth;
   if (config.auth.mode !== "oidc" || oidc === null || sessionSecret === null) {
-    return withSecurityHeaders(apiError(404, "not-found", "sign-in with OpenID Connect is not configured (HUBBLE_LENS_AUTH is not oidc)"), config.http);
+    return withSecurityHeaders(apiError("not-found", "sign-in with OpenID Connect is not configured (HUBBLE_LENS_AUTH is not oidc)"), config.http);
   }
   if (request.method === "POST") {
     const crossSite = crossSiteReason(request.headers, config.http);
-    if (crossSite) return withSecurityHeaders(apiError(403, "cross-site-request", crossSite), config.http);
+    if (crossSite) return withSecurityHeaders(apiError("cross-site-request", crossSite), config.http);
   }
   return withSecurityHeaders(await step(request, oidc, sessionSecret), config.http);
 }

@@ -1,9 +1,58 @@
 import "server-only";
+import { API_ERROR_STATUS, apiErrorBody, type ApiErrorCode } from "@/lib/api/errors";
+import { classifyRelayError, type RelayError, type RelayErrorCode } from "@/server/relay-client/errors";
 
-// The error form every Hubble Lens route answers with: `{"error": {"code", "message"}}`, never a
-// stack and never a server path. Codes are short kebab-case words a script can switch on; the
-// message says what to send instead.
+// The one place the server builds an HTTP error: `{"error": {"code", "message"}}` with a code from
+// lib/api/errors.ts and the status that code comes with; never a stack and never a server path.
+// The message says what to send instead.
 
-export function apiError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+export interface ApiErrorOptions {
+  readonly headers?: Record<string, string>;
+  /** The query parameter a 400 is about, and the value given (bounded by the caller). */
+  readonly about?: { readonly param: string; readonly value: string };
+  /** More top-level fields beside `error` (the readiness probe's `checks`). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** An error answer: the status is the code's (lib/api/errors.ts). */
+export function apiError(code: ApiErrorCode, message: string, options?: ApiErrorOptions): Response;
+/**
+ * The older form, with the status given: server/investigations/http.ts still calls it, with the
+ * same statuses as the table. Remove it when that module moves to server/http/.
+ */
+export function apiError(status: number, code: ApiErrorCode, message: string, headers?: Record<string, string>): Response;
+export function apiError(a: ApiErrorCode | number, b: string, c?: string | ApiErrorOptions, d?: Record<string, string>): Response {
+  if (typeof a === "number") return respond(a, b as ApiErrorCode, c as string, { headers: d });
+  const options = (c as ApiErrorOptions | undefined) ?? {};
+  return respond(API_ERROR_STATUS[a], a, b, options);
+}
+
+function respond(status: number, code: ApiErrorCode, message: string, options: ApiErrorOptions): Response {
+  return Response.json({ ...options.extra, ...apiErrorBody(code, message, options.about) }, { status, headers: { "Cache-Control": "no-store", ...options.headers } });
+}
+
+/** How a relay failure is named over HTTP (and in /api/status): the relay client's codes are internal. */
+export const RELAY_API_CODES: Readonly<Record<RelayErrorCode, ApiErrorCode>> = {
+  relay_unreachable: "relay-unavailable",
+  relay_timeout: "relay-timeout",
+  relay_overloaded: "relay-overloaded",
+  relay_connection_lost: "relay-connection-lost",
+  tls_failed: "relay-tls-failed",
+  invalid_request: "relay-refused",
+  not_supported: "relay-not-supported",
+  permission_denied: "relay-permission-denied",
+  unauthenticated: "relay-unauthenticated",
+  relay_error: "relay-error",
+};
+
+/** What a relay call threw, as the code and message a person (or script) may see. */
+export function relayProblem(err: unknown): { readonly code: ApiErrorCode; readonly message: string; readonly error: RelayError } {
+  const error = classifyRelayError(err);
+  return { code: RELAY_API_CODES[error.code], message: error.message, error };
+}
+
+/** A relay call failed: its classified error, in the common form (503 unreachable, 504 timeout, …). */
+export function relayErrorResponse(err: unknown): Response {
+  const { code, message } = relayProblem(err);
+  return apiError(code, message);
 }

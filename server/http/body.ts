@@ -1,4 +1,5 @@
 import "server-only";
+import type { ApiErrorCode } from "@/lib/api/errors";
 import { apiError } from "./api-error";
 
 // The one way a route reads a request body. Every route states what it needs (a byte cap, JSON);
@@ -18,7 +19,7 @@ export interface BodyRules {
   /** Bytes; the body is cut off at the first byte past it (413). */
   readonly maxBytes: number;
   /** The `code` of a 400 for a body that is not what the route takes (e.g. "invalid-investigation"). */
-  readonly invalidCode: string;
+  readonly invalidCode: ApiErrorCode;
   /** What the route takes, for the 413 and 415 messages ("one flow", "an investigation"). */
   readonly what: string;
 }
@@ -31,11 +32,11 @@ const fail = (response: Response): { ok: false; response: Response } => ({ ok: f
 export function requireJson(request: Request, rules: BodyRules): Response | undefined {
   const type = request.headers.get("content-type") ?? "";
   if (/^application\/json\s*(;|$)/i.test(type)) return undefined;
-  return apiError(415, "unsupported-media-type", `send ${rules.what} as JSON (Content-Type: application/json)`);
+  return apiError("unsupported-media-type", `send ${rules.what} as JSON (Content-Type: application/json)`);
 }
 
 export function tooLarge(rules: BodyRules): Response {
-  return apiError(413, "too-large", `the body is larger than ${formatBytes(rules.maxBytes)}; send ${rules.what}`);
+  return apiError("too-large", `the body is larger than ${formatBytes(rules.maxBytes)}; send ${rules.what}`);
 }
 
 export function formatBytes(bytes: number): string {
@@ -89,7 +90,7 @@ export async function* bodyTextChunks(request: Request, rules: BodyRules): Async
 }
 
 function notUtf8(rules: BodyRules): Response {
-  return apiError(400, rules.invalidCode, "the body is not valid UTF-8");
+  return apiError(rules.invalidCode, "the body is not valid UTF-8");
 }
 
 /** The whole body as text, under the route's rules. */
@@ -117,7 +118,7 @@ export async function readJsonBody(request: Request, rules: BodyRules): Promise<
   const text = await readBodyText(request, rules);
   if (!text.ok) return text;
   const parsed = parseJsonBounded(text.value);
-  if (!parsed.ok) return fail(apiError(400, rules.invalidCode, `${parsed.message}; send ${rules.what}`));
+  if (!parsed.ok) return fail(apiError(rules.invalidCode, `${parsed.message}; send ${rules.what}`));
   return { ok: true, value: parsed.value };
 }
 

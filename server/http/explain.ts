@@ -6,6 +6,7 @@ import { unwrapFlow } from "@/lib/policy/flow";
 import type { PolicyService, PolicySnapshot } from "@/server/policies";
 import { CompiledPolicyCache } from "@/server/policies/compiled-cache";
 import { flowTimeMs, notAFlowReason } from "@/server/policies/flow-input";
+import { POLICY_SINCE_HEADER, POLICY_VERSION_HEADER } from "@/lib/api/policies";
 import { apiError } from "./api-error";
 import { ALL_NAMESPACES, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { ScopedPolicies } from "@/server/auth/scoped-policies";
@@ -48,7 +49,7 @@ const BODY_RULES: BodyRules = {
 };
 
 function problem(status: 400 | 409, message: string): Response {
-  return apiError(status, status === 409 ? "no-policies" : "invalid-explain-request", message);
+  return apiError(status === 409 ? "no-policies" : "invalid-explain-request", message);
 }
 
 /**
@@ -81,7 +82,7 @@ export async function explainResponse(
   const notAFlow = notAFlowReason(flow);
   if (notAFlow) return problem(400, `flow: ${notAFlow}; send a flow as hubble observe -o json prints it`);
   if (!flowVisible(access, endpointNamespace(flow.source), endpointNamespace(flow.destination))) {
-    return apiError(403, "forbidden-namespace", "flow: neither its source nor its destination is in a namespace you may see");
+    return apiError("forbidden-namespace", "flow: neither its source nor its destination is in a namespace you may see");
   }
   // With no policy source there is nothing to explain against: answering "allowed" would be a guess.
   if (policies.sourceKind === "none") {
@@ -109,8 +110,8 @@ export async function explainResponse(
   return Response.json(explanation, {
     headers: {
       "Cache-Control": "no-store",
-      "X-Hubble-Lens-Policy-Version": String(snapshot.version),
-      "X-Hubble-Lens-Policy-Since": snapshot.since,
+      [POLICY_VERSION_HEADER]: String(snapshot.version),
+      [POLICY_SINCE_HEADER]: snapshot.since,
     },
   });
 }

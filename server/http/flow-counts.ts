@@ -5,6 +5,7 @@ import { timestampToNs } from "@/lib/timestamp";
 import type { FlowHistory } from "@/server/flow-store";
 import { badRequest } from "@/server/flow-request";
 import { ALL_NAMESPACES, canSeeNamespace, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
+import type { FlowCountsResponse } from "@/lib/api/flows";
 import { apiError } from "./api-error";
 
 // GET /api/flows/counts: flow counts per edge (and per minute) over a window of any length, from the
@@ -17,7 +18,7 @@ const VERDICTS = new Set(["FORWARDED", "DROPPED", "ERROR", "AUDIT", "REDIRECTED"
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export async function flowCountsResponse(request: Request, history: FlowHistory | undefined, access: NamespaceAccess = ALL_NAMESPACES, now = new Date()): Promise<Response> {
-  if (!history) return apiError(501, "history-off", "Flow history is off (HUBBLE_LENS_HISTORY=off): there are no stored counts to read.");
+  if (!history) return apiError("history-off", "Flow history is off (HUBBLE_LENS_HISTORY=off): there are no stored counts to read.");
   const params = new URL(request.url).searchParams;
   const times: Record<"since" | "until", number> = { since: 0, until: now.getTime() };
   for (const param of ["since", "until"] as const) {
@@ -44,7 +45,7 @@ export async function flowCountsResponse(request: Request, history: FlowHistory 
     return badRequest({ param: "namespace", value: namespace.slice(0, 100), message: "namespace must be a Kubernetes namespace name" });
   }
   if (namespace !== undefined && !canSeeNamespace(access, namespace)) {
-    return apiError(403, "namespace-not-allowed", `You may not see namespace ${namespace}.`);
+    return apiError("forbidden-namespace", `you may not see namespace ${JSON.stringify(namespace)}`);
   }
   const per = params.get("per");
   if (per !== null && per !== "minute") return badRequest({ param: "per", value: per.slice(0, 100), message: "per must be minute (or left out for totals over the window)" });
@@ -59,15 +60,13 @@ export async function flowCountsResponse(request: Request, history: FlowHistory 
   // Only the edges with an end in the person's namespaces, as the flow routes scope their flows.
   const rows = access.all ? stored : stored.filter((r) => flowVisible(access, r.srcNamespace, r.dstNamespace));
   const status = await history.status();
-  return Response.json(
-    {
-      since: new Date(times.since).toISOString(),
-      until: new Date(times.until).toISOString(),
-      ...(status.reachesBack ? { reachesBack: status.reachesBack } : {}),
-      total: rows.reduce((a, r) => a + r.count, 0),
-      truncated: rows.length > MAX_ROWS,
-      edges: rows.slice(0, MAX_ROWS),
-    },
-    { headers: { "Cache-Control": "no-store" } },
-  );
+  const body: FlowCountsResponse = {
+    since: new Date(times.since).toISOString(),
+    until: new Date(times.until).toISOString(),
+    ...(status.reachesBack ? { reachesBack: status.reachesBack } : {}),
+    total: rows.reduce((a, r) => a + r.count, 0),
+    truncated: rows.length > MAX_ROWS,
+    edges: rows.slice(0, MAX_ROWS),
+  };
+  return Response.json(body, { headers: { "Cache-Control": "no-store" } });
 }

@@ -183,7 +183,7 @@ describe("GET /api/flows/history with the relay unreachable", () => {
     assert.equal(res.status, 503);
     assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
     const body = (await res.json()) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, "relay_unreachable");
+    assert.equal(body.error.code, "relay-unavailable");
     assert.match(body.error.message, /not reachable/);
     assert.doesNotMatch(body.error.message, /ECONNREFUSED|rpc error/, "no internals in the message");
   });

@@ -5,9 +5,9 @@ import { type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observ
 import { getFlowsResponseToJson } from "@/lib/flow-json";
 import { nsToTimestamp } from "@/lib/timestamp";
 import { badRequest, type ParamProblem, parseFlowRequest } from "@/server/flow-request";
-import { classifyRelayError } from "@/server/relay-client/errors";
 import type { FlowSource } from "@/server/relay-client/relay-client";
 import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
+import { relayErrorResponse } from "./api-error";
 
 const DEFAULT_LIMIT = 10_000;
 const MAX_LIMIT = 100_000;
@@ -48,8 +48,7 @@ export async function flowHistoryResponse(request: Request, client: FlowSource, 
   try {
     first = await iterator.next();
   } catch (err) {
-    const e = classifyRelayError(err);
-    return Response.json({ error: { code: e.code, message: e.message } }, { status: e.httpStatus });
+    return relayErrorResponse(err);
   }
 
   const encoder = new TextEncoder();

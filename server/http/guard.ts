@@ -20,18 +20,18 @@ export function apiRoute<C>(handler: Handler<C>): (request: Request, ctx: C) => 
 async function guard<C>(request: Request, ctx: C, handler: Handler<C>): Promise<Response> {
   const settings = getServerConfig().http;
   const host = request.headers.get("host");
-  if (!hostAllowed(host, settings)) return apiError(403, "host-not-allowed", hostRefusalMessage(host));
+  if (!hostAllowed(host, settings)) return apiError("host-not-allowed", hostRefusalMessage(host));
   if (request.method !== "GET" && request.method !== "HEAD") {
     const crossSite = crossSiteReason(request.headers, settings);
     if (crossSite) {
       await request.body?.cancel().catch(() => {});
-      return apiError(403, "cross-site-request", `${crossSite}; Hubble Lens only takes this from its own pages or from scripts`);
+      return apiError("cross-site-request", `${crossSite}; Hubble Lens only takes this from its own pages or from scripts`);
     }
   }
   const who = await viewerOf(request.headers, getServerConfig().auth);
   if (!who.ok) {
     await request.body?.cancel().catch(() => {});
-    return apiError(401, "unauthenticated", who.message, { "Cache-Control": "no-store" });
+    return apiError("unauthenticated", who.message);
   }
   return handler(request, ctx, who.viewer);
 }

@@ -8,6 +8,7 @@ import { policyKeyVisible } from "@/lib/access/policies";
 import { ALL_NAMESPACES, type NamespaceAccess } from "@/lib/access/scope";
 import { policyKey } from "@/lib/policy/types";
 import { ScopedPolicies } from "@/server/auth/scoped-policies";
+import { apiError } from "./api-error";
 
 // GET /api/policies[?at=<RFC 3339>]: the policy set the browser compiles to explain the flows it
 // shows (table, drops view, map), the version history to lay changes against drops, and what
@@ -28,10 +29,9 @@ export function policiesResponse(request: Request, policies: PolicyService, acce
   if (atRaw !== null) {
     atMs = rfc3339ToMs(atRaw);
     if (atMs === undefined) {
-      return Response.json(
-        { error: { code: "invalid-query", message: `at must be an RFC 3339 time such as 2026-01-01T10:00:00Z (got ${JSON.stringify(atRaw.slice(0, 80))})` } },
-        { status: 400, headers: { "Cache-Control": "no-store" } },
-      );
+      return apiError("invalid-query", `at must be an RFC 3339 time such as 2026-01-01T10:00:00Z (got ${JSON.stringify(atRaw.slice(0, 80))})`, {
+        about: { param: "at", value: atRaw.slice(0, 80) },
+      });
     }
   }
   const snapshot = scoped.snapshot(atMs === undefined ? policies.current() : policies.at(atMs), access);

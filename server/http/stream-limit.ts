@@ -48,9 +48,8 @@ export function streamClient(headers: Headers, viewer: Pick<Viewer, "mode" | "us
 
 export function tooManyStreams(max: number): Response {
   return apiError(
-    429,
     "too-many-streams",
     `this client already has ${max} flow streams open, the most allowed (HUBBLE_LENS_MAX_STREAMS_PER_CLIENT): close other tabs or views of Hubble Lens and retry`,
-    { "Retry-After": String(STREAM_RETRY_AFTER_S) },
+    { headers: { "Retry-After": String(STREAM_RETRY_AFTER_S) } },
   );
 }

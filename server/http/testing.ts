@@ -1,66 +1,25 @@
 import "server-only";
 
-// Helpers for the route tests: an SSE reader over a Response body, a port nothing listens on,
-// and condition waits (never fixed sleeps).
+// Helpers for the route tests: an SSE reader over a Response body, a port nothing listens on, a
+// real HTTP server in front of route bodies, and the one condition wait (never fixed sleeps).
 
 import { mkdtempSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
+import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { compileFlowFilters } from "@/lib/filters";
 import { parseFlowQueryParams, toHubbleFilters } from "@/lib/filter-model";
-import { SseParser, type StreamEvent } from "@/lib/sse";
-import { waitUntil as poll } from "@/lib/testing/wait";
+import { bodyChunks, SseReader } from "@/lib/testing/sse-reader";
+import { waitUntil } from "@/lib/testing/wait";
 
-/** Reads an SSE response body in the background, decoding events as they come. */
-export class SseClient {
-  readonly events: StreamEvent[] = [];
-  done = false;
-  failure: unknown;
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly parser = new SseParser();
-
+/** Reads an SSE response body in the background, decoding events as they come (lib/testing/sse-reader.ts). */
+export class SseClient extends SseReader {
   constructor(readonly response: Response) {
-    if (!response.body) throw new Error("response has no body");
-    this.reader = response.body.getReader();
-    void this.run();
-  }
-
-  get skipped(): number {
-    return this.parser.skipped;
-  }
-
-  of<T extends StreamEvent["type"]>(type: T): Array<Extract<StreamEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
-  }
-
-  /** Flows received, in order; `history` picks the history or the live part. */
-  flows(history?: boolean): JsonObject[] {
-    return this.of("flows")
-      .filter((e) => history === undefined || (e.history === true) === history)
-      .flatMap((e) => [...e.flows]);
-  }
-
-  /** Stops reading, as a browser closing the tab. */
-  async close(): Promise<void> {
-    await this.reader.cancel().catch(() => {});
-  }
-
-  private async run(): Promise<void> {
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { value, done } = await this.reader.read();
-        if (done) break;
-        this.events.push(...this.parser.push(decoder.decode(value, { stream: true })));
-      }
-    } catch (err) {
-      this.failure = err;
-    } finally {
-      this.done = true;
-    }
+    super(...bodyChunks(response));
   }
 }
 
@@ -87,12 +46,49 @@ export async function closedPort(): Promise<number> {
   return address.port;
 }
 
+export { waitUntil };
+
 /**
- * Polls `cond` until it holds; fails with `what` after `timeoutMs`. The default is generous: these
- * waits normally end within a second, but a loaded CI machine can be many times slower.
+ * A real HTTP server on 127.0.0.1 in front of route bodies, so a test can use the browser's client
+ * (real fetch, real status lines and headers) against them. `route` gets a Request, as Next gives
+ * a route handler, and answers a Response (or undefined: 404).
  */
-export function waitUntil(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  return poll(cond, what, timeoutMs);
+export async function serveRoutes(route: (request: Request) => Promise<Response | undefined> | Response | undefined): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    void (async () => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, value);
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(`http://${req.headers.host}${req.url}`, {
+        method: req.method,
+        headers,
+        ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+      } as RequestInit);
+      const response = (await route(request)) ?? new Response("no such route in this test", { status: 404 });
+      // No status text given: Node's own ("Bad Gateway"), as a real server or proxy sends.
+      if (response.statusText) res.statusMessage = response.statusText;
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      if (response.body) {
+        const reader = response.body.getReader();
+        for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
+      }
+      res.end();
+    })().catch((err: unknown) => {
+      res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`test server: ${String(err)}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A fresh directory for a test runtime's investigation database, so tests never write ./data. */

@@ -4,12 +4,12 @@ import "server-only";
 // states into, a scripted history, flows with fixed timestamps, and a subscription reader that
 // waits for conditions (never for fixed times).
 
-import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Flow, FlowFilterSchema, type FlowFilter, FlowSchema, LostEventSource } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
-import { SseParser, type StreamEvent } from "@/lib/sse";
-import { waitUntil as poll } from "@/lib/testing/wait";
+import { SseReader } from "@/lib/testing/sse-reader";
+import { waitUntil } from "@/lib/testing/wait";
 import { nsToTimestamp } from "@/lib/timestamp";
 import type { HubbleFilters, HubDeps } from "./hub";
 import type { Subscription } from "./subscription";
@@ -109,50 +109,14 @@ export function gatedHistory(responses: GetFlowsResponse[]): { script: HistorySc
   };
 }
 
-/** Reads a subscription to its end in the background, decoding the SSE frames. */
-export class SubscriptionReader {
-  readonly events: StreamEvent[] = [];
-  done = false;
-  private readonly parser = new SseParser();
-  private readonly text = new TextDecoder();
-
-  constructor(private readonly sub: Subscription) {
-    void this.run();
-  }
-
-  get skipped(): number {
-    return this.parser.skipped;
-  }
-
-  /** Every flow received, in order. */
-  flows(): JsonObject[] {
-    return this.events.flatMap((e) => (e.type === "flows" ? [...e.flows] : []));
-  }
-
-  uuids(): string[] {
-    return this.flows().map((f) => String(f.uuid ?? ""));
-  }
-
-  of<T extends StreamEvent["type"]>(type: T): Array<Extract<StreamEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
-  }
-
-  private async run(): Promise<void> {
-    for (;;) {
-      const frame = await this.sub.next();
-      if (frame === undefined) {
-        this.done = true;
-        return;
-      }
-      this.events.push(...this.parser.push(this.text.decode(frame, { stream: true })));
-    }
+/** Reads a subscription to its end in the background, decoding the SSE frames (lib/testing/sse-reader.ts). */
+export class SubscriptionReader extends SseReader {
+  constructor(sub: Subscription) {
+    super(() => sub.next());
   }
 }
 
-/** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
-export function waitUntil(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  return poll(cond, what, timeoutMs);
-}
+export { waitUntil };
 
 /** Lets pending promise callbacks and immediates run. */
 export function settle(): Promise<void> {

@@ -8,7 +8,7 @@ export const runtime = "nodejs";
 // HTML not-found page.
 const notFound = apiRoute(async (request: Request): Promise<Response> => {
   await request.body?.cancel().catch(() => {});
-  return apiError(404, "not-found", `there is no API at ${new URL(request.url).pathname.slice(0, 100)}; see the README's HTTP API table`);
+  return apiError("not-found", `there is no API at ${new URL(request.url).pathname.slice(0, 100)}; see the README's HTTP API table`);
 });
 
 export const GET = notFound;
