@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { namespacesAccess } from "@/lib/access/scope";
+import { ALL_NAMESPACES, namespacesAccess } from "@/lib/access/scope";
+import { getFlowsResponseToJson } from "@/lib/flow-json";
 import { waitUntil } from "@/lib/testing/wait";
 import { loadServerConfig } from "@/server/config/env";
 import { flowHistoryResponse } from "@/server/http/flow-history";
 import { testDataDir } from "@/server/http/testing";
 import { createRuntime, type Runtime } from "@/server/runtime";
 import { ANONYMOUS_VIEWER, createInvestigationResponse, investigationFlowsResponse, investigationResponse, type InvestigationApi, type InvestigationViewer } from "./http";
-import type { ReferenceAvailability } from "./referenced";
+import { type ReferenceAvailability, referencedFlowLines, referencedFlows } from "./referenced";
 
 // Investigations that point at the flow history, through the real runtime: the demo relay, the
 // recorder on its thread, the SQLite flow store and investigation store. Saved by reference when
@@ -117,6 +118,16 @@ describe("investigations that point at the flow history", () => {
     assert.equal(got.status, 200);
     assert.match(got.disposition ?? "", /^attachment; filename="investigation-/);
     assert.deepEqual(uuids(got.lines), uuids(window.flows));
+  });
+
+  it("serves a reference's lines exactly as the message path writes them", async () => {
+    const ref = (await runtime.investigations.get(referenced))!.reference!;
+    const viaMessages: string[] = [];
+    for await (const { response } of referencedFlows(runtime.history!.store, ref)) viaMessages.push(getFlowsResponseToJson(response));
+    const served: string[] = [];
+    for await (const line of referencedFlowLines(runtime.history!.store, ref, ALL_NAMESPACES)) served.push(line);
+    assert.equal(served.length, window.flows.length);
+    assert.deepEqual(served, viaMessages);
   });
 
   it("copies as before when history does not reach back to the window, or is off", async () => {
