@@ -161,7 +161,7 @@ export async function createInvestigationResponse(request: Request, api: Investi
     const { fields, flows, flowNamespaces } = read.value;
     // With flow history covering the view's window, the investigation points at the stored flows
     // (all of them, not only those the browser was sent) instead of copying what the browser sent.
-    const plan = await planReference(api.history, fields.view, viewer.access, new Date(), { signal: request.signal });
+    const plan = await planReference(api.history, fields.view, viewer.access, new Date(), { signal: request.signal, selectedFlow: fields.selectedFlow });
     if (plan.kind === "copy" && api.history) log.info(`investigation: copying its flows: ${plan.reason}`);
     const saved = await api.store.save({
       ...fields,

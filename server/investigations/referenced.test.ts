@@ -139,6 +139,28 @@ describe("investigations that point at the flow history", () => {
     assert.equal(before.flowCount, 1);
     assert.deepEqual(uuids((await flowsOf(before.id)).lines), [flow.uuid]);
 
+    // A selected flow the window does not hold (the browser's buffer reaches further back than a live view's window).
+    const res = await createInvestigationResponse(
+      new Request("http://lens.test/api/investigations", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: "t", view: window.view, selectedFlow: "00000000-0000-4000-8000-000000000000", flows: [flow] }),
+      }),
+      api,
+      ANONYMOUS_VIEWER,
+    );
+    assert.equal(((await res.json()) as { flowSource: string }).flowSource, "copy");
+    const withSelected = await createInvestigationResponse(
+      new Request("http://lens.test/api/investigations", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: "t", view: window.view, selectedFlow: window.flows[5].flow!.uuid, flows: [] }),
+      }),
+      api,
+      ANONYMOUS_VIEWER,
+    );
+    assert.equal(((await withSelected.json()) as { flowSource: string }).flowSource, "reference");
+
     const off = await save(window.view, [flow], ANONYMOUS_VIEWER, { ...api, history: undefined });
     assert.equal(off.flowSource, "copy");
     assert.equal(off.flowCount, 1);
@@ -163,6 +185,19 @@ describe("investigations that point at the flow history", () => {
     const visible = window.flows.filter((l) => l.flow!.source?.namespace === one || l.flow!.destination?.namespace === one);
     assert.equal(theirs.flowCount, visible.length);
     assert.deepEqual(uuids((await flowsOf(theirs.id, narrow)).lines), uuids(visible));
+  });
+
+  it("opens with a message, not an error, on a server whose flow history is off", async () => {
+    const off = { ...api, history: undefined };
+    const res = await investigationResponse(referenced, off);
+    assert.equal(res.status, 200);
+    const ref = ((await res.json()) as { reference: ReferenceAvailability }).reference;
+    assert.equal(ref.remaining, 0);
+    assert.equal(ref.complete, false);
+    assert.match(ref.message ?? "", new RegExp(`^Flow history is off on this server: none of the ${window.flows.length.toLocaleString("en-US")} flows`));
+    const flows = await investigationFlowsResponse(referenced, off);
+    assert.equal(flows.status, 200);
+    assert.equal(await flows.text(), "");
   });
 
   it("says how many flows remain once retention removed some, then all of them", async () => {

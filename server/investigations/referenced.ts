@@ -40,6 +40,8 @@ export interface PlanOptions {
   readonly waitMs?: number;
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
+  /** The selected flow's id (uuid): a reference must hold it, or the drawer would not find it. */
+  readonly selectedFlow?: string | null;
 }
 
 const DEFAULT_WAIT_MS = 10_000;
@@ -79,8 +81,10 @@ export async function planReference(
   const reference = { whitelist, blacklist, sinceNs: String(sinceNs), untilNs: String(untilNs), count: 0 };
   const pairs = new Map<string, NamespacePair>();
   let count = 0;
+  let selectedFound = !options.selectedFlow;
   for await (const { response: flow } of referencedFlows(history.store, reference, options.signal)) {
     if (++count > MAX_FLOWS) return { kind: "copy", reason: `the window holds more than ${MAX_FLOWS} flows` };
+    if (!selectedFound && (flow.responseTypes.value as Flow).uuid === options.selectedFlow) selectedFound = true;
     const [src, dst] = namespacesOf(flow);
     // The scope is in the filters; a flow outside it would be a bug, never something to share.
     if (!flowVisible(access, src, dst)) return { kind: "copy", reason: "the window holds flows outside the saver's namespaces" };
@@ -91,6 +95,8 @@ export async function planReference(
     }
   }
   if (options.signal?.aborted) return { kind: "copy", reason: "the save was cancelled" };
+  // The browser's buffer can hold flows from before the window (a live view's rows are counted, not timed).
+  if (!selectedFound) return { kind: "copy", reason: "the selected flow is not among the window's stored flows" };
   return { kind: "reference", reference: { ...reference, count }, flowNamespaces: [...pairs.values()] };
 }
 
