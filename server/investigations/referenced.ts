@@ -64,7 +64,10 @@ export async function planReference(
   const { sinceNs, untilNs, filters } = parsed.subscription;
   if (sinceNs === undefined || untilNs === undefined) return { kind: "copy", reason: "the view has no fixed time window" };
 
-  let coverage = await history.coverage(true);
+  // Waiting, only the newest flow written matters, which the recorder's status (or, reading, a
+  // refresh every 2 s) holds without asking the store; how far back it reaches is read fresh once
+  // (ClickHouse scans for it).
+  let coverage = await history.coverage(false);
   if (coverage.keep !== "all") return { kind: "copy", reason: "the flow history keeps forwarded flows only as counts (rollup)" };
   // The recorder writes about once a second: a window that ends now is in the store a few seconds later.
   const deadline = performance.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
@@ -72,8 +75,9 @@ export async function planReference(
     if (coverage.behind) return { kind: "copy", reason: "the flow history's recorder is behind" };
     if (performance.now() >= deadline || options.signal?.aborted) return { kind: "copy", reason: "the flow history has not recorded the window's end yet" };
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
-    coverage = await history.coverage(true);
+    coverage = await history.coverage(false);
   }
+  coverage = await history.coverage(true);
   if (coverage.oldestNs === null || coverage.oldestNs > sinceNs) return { kind: "copy", reason: "the flow history does not reach back to the window's start" };
 
   const whitelist = filters.whitelist.map(filterJson);
