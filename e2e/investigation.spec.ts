@@ -84,6 +84,65 @@ test("a shared default-deny investigation opens the same drop and explanation af
   }
 });
 
+test("with flow history on, an investigation points at the stored flows and reopens showing the same flows", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  // A window inside what history holds: the last 5 s, once history reaches back past them.
+  await expect
+    .poll(async () => {
+      const status = (await (await page.request.get(`${BASE}/api/status`)).json()) as { history?: { reachesBack?: string } };
+      return status.history?.reachesBack ? Date.now() - 15_000 - Date.parse(status.history.reachesBack) : -1;
+    })
+    .toBeGreaterThan(0);
+  const since = new Date(Date.now() - 5_000).toISOString();
+  await page.goto(`${BASE}/?since=${encodeURIComponent(since)}`);
+  await expect(rows(page).first()).toBeVisible({ timeout: 30_000 });
+
+  await page.getByRole("button", { name: "Share investigation" }).click();
+  const dialog = page.getByTestId("share-investigation-dialog");
+  await dialog.getByRole("button", { name: "Save and get link" }).click();
+  const link = await dialog.getByTestId("investigation-link").inputValue({ timeout: 30_000 });
+  const savedAs = (await dialog.getByTestId("investigation-saved-as").textContent())!;
+  const count = Number(/points at the ([\d,]+) flows/.exec(savedAs)?.[1]?.replace(/,/g, ""));
+  expect(count, savedAs).toBeGreaterThan(100);
+
+  // The saved window, and every flow of it the server's window query finds (from the flow history).
+  const id = link.split("/").pop()!;
+  const saved = (await (await page.request.get(`${BASE}/api/investigations/${id}`)).json()) as { flowSource: string; view: string };
+  expect(saved.flowSource).toBe("reference");
+  const view = new URLSearchParams(saved.view);
+  const windowQuery = new URLSearchParams({ since: view.get("since")!, until: view.get("until")!, first: "100000" });
+  const stored = (await (await page.request.get(`${BASE}/api/flows/history?${windowQuery}`)).text())
+    .split("\n")
+    .filter((l) => l.includes('"flow"'))
+    .map((l) => (JSON.parse(l) as { flow: { uuid: string } }).flow.uuid);
+  expect(stored.length).toBe(count);
+
+  // Restart: the demo relay starts over with empty buffers; the flow history keeps the window.
+  await page.goto("about:blank");
+  await server.stop();
+  await server.start();
+
+  const colleague = await browser.newContext();
+  try {
+    const other = await colleague.newPage();
+    const errors: string[] = [];
+    other.on("pageerror", (e) => errors.push(e.message));
+    await other.goto(link);
+    await expect(other.getByTestId("investigation-reference")).toContainText(`Flows read from the flow history: ${count.toLocaleString("en-US")} flows`);
+    await expect(other.getByTestId("investigation-retention")).toHaveCount(0);
+    // Read from the flow history after the page (which counted them) opened: give a busy machine time.
+    await expect(rows(other).first()).toBeVisible({ timeout: 45_000 });
+    // Every one of the window's flows is in the table (one header row besides), and only those.
+    await expect(other.getByRole("grid")).toHaveAttribute("aria-rowcount", String(count + 1));
+    const shown = await rows(other).evaluateAll((els) => els.map((el) => el.getAttribute("data-flow-id")));
+    const expected = new Set(stored);
+    for (const flowId of shown) expect(expected.has(flowId!), `${flowId} is a flow of the window`).toBe(true);
+    expect(errors).toEqual([]);
+  } finally {
+    await colleague.close();
+  }
+});
+
 test("an unknown investigation link says so", async ({ page, pageErrors }) => {
   const res = await page.goto(`${BASE}/investigations/AAAAAAAAAAAAAAAAAAAAAA`);
   expect(res?.status()).toBe(404);

@@ -5,7 +5,7 @@ import { useMemo, useState } from "react";
 import { compilePolicySet, explainFlow, type Explanation } from "@/lib/policy";
 import { buttonClass, mutedText } from "@/components/top-bar/ui";
 import { apiErrorMessage } from "./errors";
-import type { InvestigationMeta } from "./types";
+import type { InvestigationMeta, ReferenceAvailability } from "./types";
 import { withBasePath } from "@/lib/base-path";
 
 /** The owner's delete: a second click confirms; afterwards the page says it is gone. */
@@ -95,10 +95,19 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
         </span>
         {investigation.owner && <span className={`text-xs ${mutedText}`}>by {investigation.owner}</span>}
         {investigation.canDelete && <DeleteInvestigation id={investigation.id} />}
-        <a href={withBasePath("/")} className="ml-auto text-xs underline">
+        <a
+          href={withBasePath(`/api/investigations/${encodeURIComponent(investigation.id)}/flows?download=1`)}
+          className="ml-auto text-xs underline"
+          data-testid="investigation-download"
+          title="Every flow of the investigation as hubble observe -o jsonpb lines"
+        >
+          Download flows
+        </a>
+        <a href={withBasePath("/")} className="text-xs underline">
           Back to live flows
         </a>
       </div>
+      {investigation.reference && <ReferenceNote reference={investigation.reference} />}
       {investigation.note && <p className="mt-1 max-h-24 overflow-auto whitespace-pre-wrap text-xs">{investigation.note}</p>}
       {selected && (
         <div className="mt-2 flex flex-wrap items-start gap-3 text-xs">
@@ -127,6 +136,22 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
         </div>
       )}
     </section>
+  );
+}
+
+/** Where a referenced investigation's flows come from, and, when retention removed some, how many remain. */
+function ReferenceNote({ reference }: { readonly reference: ReferenceAvailability }) {
+  if (reference.complete) {
+    return (
+      <p className={`mt-1 text-xs ${mutedText}`} data-testid="investigation-reference">
+        Flows read from the flow history: {reference.savedCount.toLocaleString("en-US")} flows from {formatTime(reference.since)} to {formatTime(reference.until)}.
+      </p>
+    );
+  }
+  return (
+    <p role="status" data-testid="investigation-retention" className="mt-1 rounded bg-amber-100 px-2 py-1 text-xs text-amber-950 dark:bg-amber-900 dark:text-amber-100">
+      {reference.message ?? `${reference.remaining ?? "?"} of the ${reference.savedCount} flows saved remain in the flow history.`}
+    </p>
   );
 }
 

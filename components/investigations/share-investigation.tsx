@@ -21,7 +21,7 @@ function SharedWith() {
 type Phase =
   | { readonly kind: "editing" }
   | { readonly kind: "saving"; readonly flows: number }
-  | { readonly kind: "saved"; readonly url: string }
+  | { readonly kind: "saved"; readonly url: string; readonly flowSource?: "copy" | "reference"; readonly flowCount?: number }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -89,9 +89,9 @@ function ShareDialog({
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-      const answer = (await res.json().catch(() => ({}))) as { url?: string };
+      const answer = (await res.json().catch(() => ({}))) as { url?: string; flowSource?: "copy" | "reference"; flowCount?: number };
       if (!res.ok || !answer.url) throw new Error(apiErrorMessage(answer, res.status));
-      setPhase({ kind: "saved", url: new URL(answer.url, window.location.origin).toString() });
+      setPhase({ kind: "saved", url: new URL(answer.url, window.location.origin).toString(), flowSource: answer.flowSource, flowCount: answer.flowCount });
     } catch (err) {
       setPhase({ kind: "failed", message: err instanceof Error ? err.message : String(err) });
     }
@@ -122,6 +122,13 @@ function ShareDialog({
         {phase.kind === "saved" ? (
           <div className="space-y-3">
             <p>Saved. This link opens the same flows, drop and policies, also after the relay has moved on:</p>
+            {phase.flowSource && phase.flowCount !== undefined && (
+              <p className={`text-xs ${mutedText}`} data-testid="investigation-saved-as">
+                {phase.flowSource === "reference"
+                  ? `It points at the ${phase.flowCount.toLocaleString("en-US")} flows of this window in the flow history (kept as long as its retention allows).`
+                  : `It keeps a copy of ${phase.flowCount.toLocaleString("en-US")} flows.`}
+              </p>
+            )}
             <input
               readOnly
               aria-label="Investigation link"

@@ -15,6 +15,21 @@ export interface InvestigationMeta {
   readonly owner?: string;
   /** The person looking is its owner: they may delete it. */
   readonly canDelete?: boolean;
+  /** "reference": its flows are read from the flow history (absent on servers from before). */
+  readonly flowSource?: "copy" | "reference";
+  /** A referenced investigation: what the flow history still holds of it. */
+  readonly reference?: ReferenceAvailability;
+}
+
+/** GET /api/investigations/<id>'s `reference` (server/investigations/referenced.ts). */
+export interface ReferenceAvailability {
+  readonly since: string;
+  readonly until: string;
+  readonly savedCount: number;
+  readonly remaining: number | null;
+  readonly reachesBack: string | null;
+  readonly complete: boolean;
+  readonly message?: string;
 }
 
 /** The saved policies in the form the page's policy explainer takes (`usePolicyExplainer`'s fixed set). */

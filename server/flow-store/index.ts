@@ -13,7 +13,7 @@ import { historyBackedQuery, type QueryFlows } from "./history-query";
 import { openFlowStore } from "./open";
 import { FlowRecorder } from "./recorder";
 import { type RecorderHandle, startRecorderThread } from "./recorder-in-thread";
-import type { FlowStore } from "./store";
+import type { FlowStore, KeepMode } from "./store";
 import { storedWindowCounts } from "./window-counts";
 
 // Flow history as the runtime wires it: the store (SQLite in the data directory, or ClickHouse),
@@ -25,6 +25,17 @@ export type { QueryFlows } from "./history-query";
 
 export type { HistoryStatusView } from "@/lib/api/status";
 
+/** How far the history reaches, for deciding whether a window can be referred to instead of copied. */
+export interface HistoryCoverage {
+  readonly keep: KeepMode;
+  /** The oldest flow or count kept; null when empty. */
+  readonly oldestNs: bigint | null;
+  /** The newest flow time written (by this replica's recorder, or read from the shared store); null before the first. */
+  readonly newestWrittenNs: bigint | null;
+  /** The recorder says its writes do not keep up (a backlog, or failing writes). */
+  readonly behind: boolean;
+}
+
 export interface FlowHistory {
   readonly store: FlowStore;
   readonly recorder: RecorderHandle | undefined;
@@ -33,6 +44,11 @@ export interface FlowHistory {
   /** `relay` as a FlowSource whose bounded queries reach back into the store. */
   source(relay: FlowSource): FlowSource;
   status(): Promise<HistoryStatusView>;
+  /**
+   * How far the store reaches. `fresh` reads the store now (a save decides by it); otherwise the
+   * usage /api/status shows, at most 10 s old, serves (opening an investigation).
+   */
+  coverage(fresh?: boolean): Promise<HistoryCoverage>;
   /** The part of a view's window the map counts from the store's per-minute counts (window-counts.ts). */
   windowCounts(window: AggregationWindow, filters: HubbleFilters, grouping: Grouping): StoredWindowCounts | undefined;
   close(): Promise<void>;
@@ -52,6 +68,8 @@ export interface FlowHistoryDeps {
 }
 
 const USAGE_CACHE_MS = 10_000;
+/** An empty reading is read again after this once flows are written (see cachedUsage). */
+const USAGE_REREAD_MS = 500;
 
 /** Opens the store and starts recording, as configured; undefined when history is off. */
 export async function openFlowHistory(settings: HistorySettings, deps: FlowHistoryDeps): Promise<FlowHistory | undefined> {
@@ -73,10 +91,20 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
   refresh?.unref?.();
   const newestWrittenNs = () => (recorder ? (recorder.status.newestMs === null ? null : BigInt(recorder.status.newestMs) * 1_000_000n) : readerNewest);
 
-  let usage: { at: number; value: Promise<Awaited<ReturnType<FlowStore["usage"]>>> } | undefined;
+  // The store's usage (SQLite: a few aggregates; ClickHouse: counts and minimums over the tables)
+  // is cached for /api/status. A read taken while nothing was written yet is read again as soon
+  // as the recorder (or, reading, the shared store) has written: right after a start on an empty
+  // store the recorder writes the relay's buffers within seconds, and the status showed 0 flows
+  // for the rest of the 10 s.
+  let usage: { at: number; writtenAt: bigint | null; value: Promise<Awaited<ReturnType<FlowStore["usage"]>>> } | undefined;
+  const readUsage = () => {
+    usage = { at: now(), writtenAt: newestWrittenNs(), value: store.usage() };
+    return usage.value;
+  };
   const cachedUsage = () => {
     const t = now();
-    if (!usage || t - usage.at > USAGE_CACHE_MS) usage = { at: t, value: store.usage() };
+    if (!usage || t - usage.at > USAGE_CACHE_MS) return readUsage();
+    if (usage.writtenAt === null && newestWrittenNs() !== null && t - usage.at >= USAGE_REREAD_MS) return readUsage();
     return usage.value;
   };
 
@@ -126,6 +154,16 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
         usage = undefined;
         return { ...base, flows: 0, bytes: 0, ...(recorderView ? { recorder: recorderView } : {}), error: err instanceof Error ? err.message : String(err) };
       }
+    },
+    async coverage(fresh = false) {
+      let u: Awaited<ReturnType<FlowStore["usage"]>>;
+      try {
+        u = await (fresh ? readUsage() : cachedUsage());
+      } catch (err) {
+        usage = undefined;
+        throw err;
+      }
+      return { keep: settings.keep, oldestNs: u.oldestNs, newestWrittenNs: newestWrittenNs(), behind: recorder?.status.behind ?? false };
     },
     async close() {
       clearInterval(refresh);

@@ -11,6 +11,7 @@ import type { PolicySnapshot } from "@/server/policies";
 import { ALL_NAMESPACES, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { scopePolicySet } from "@/lib/access/policies";
 import { isInvestigationId } from "./ids";
+import { type InvestigationHistory, planReference, referenceAvailability, referencedFlowLines, type ReferenceAvailability, unknownAvailability } from "./referenced";
 import {
   InvestigationInputError,
   MAX_FLOWS,
@@ -19,6 +20,7 @@ import {
   MAX_SELECTED_FLOW,
   MAX_TITLE,
   MAX_VIEW_BYTES,
+  type FlowReference,
   type Investigation,
   type InvestigationStore,
   type InvestigationSummary,
@@ -71,6 +73,8 @@ export interface InvestigationApi {
   readonly store: InvestigationStore;
   /** The policy set in force now (runtime.policies.current). */
   readonly policies: () => PolicySnapshot;
+  /** The flow history (runtime.history), when on: saves refer to its flows when it covers the window. */
+  readonly history?: InvestigationHistory;
 }
 
 /** Who asks (server/auth/viewer.ts); without sign-in, "anonymous" seeing every namespace. */
@@ -93,10 +97,31 @@ export function investigationVisible(inv: Pick<Investigation, "flowNamespaces">,
   return inv.flowNamespaces.every(([src, dst]) => flowVisible(access, src, dst));
 }
 
-/** The investigation as the API answers it: its policies as the person may read them, no internals. */
-export function investigationForViewer(inv: Investigation, viewer: InvestigationViewer): Omit<Investigation, "flowNamespaces"> & { canDelete: boolean } {
-  const { flowNamespaces: _ns, ...rest } = inv;
-  return { ...rest, policies: scopePolicySet(inv.policies, viewer.access), canDelete: inv.owner === viewer.user };
+export type InvestigationAnswer = Omit<Investigation, "flowNamespaces" | "reference"> & { canDelete: boolean; reference?: ReferenceAvailability };
+
+/**
+ * The investigation as the API answers it: its policies as the person may read them, no internals
+ * (a reference's filters carry the saver's namespace scope: they are not shown). A referenced one
+ * says what the flow history still holds of it.
+ */
+export async function investigationForViewer(inv: Investigation, viewer: InvestigationViewer, history?: InvestigationHistory): Promise<InvestigationAnswer> {
+  const { flowNamespaces: _ns, reference, ...rest } = inv;
+  return {
+    ...rest,
+    policies: scopePolicySet(inv.policies, viewer.access),
+    canDelete: inv.owner === viewer.user,
+    ...(reference ? { reference: await availabilityOrUnknown(history, reference, viewer.access, inv.id) } : {}),
+  };
+}
+
+/** A flow history that cannot be read now is said on the page, not turned into an error page. */
+async function availabilityOrUnknown(history: InvestigationHistory | undefined, ref: FlowReference, access: NamespaceAccess, id: string): Promise<ReferenceAvailability> {
+  try {
+    return await referenceAvailability(history, ref, access);
+  } catch (err) {
+    log.error(`reading a referenced investigation's flows from the flow history failed: ${describe(err)}`, { id });
+    return unknownAvailability(ref);
+  }
 }
 
 const isJsonObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -134,18 +159,21 @@ export async function createInvestigationResponse(request: Request, api: Investi
     const read = await readInvestigation(request, viewer.access);
     if (!read.ok) return read.response;
     const { fields, flows, flowNamespaces } = read.value;
+    // With flow history covering the view's window, the investigation points at the stored flows
+    // (all of them, not only those the browser was sent) instead of copying what the browser sent.
+    const plan = await planReference(api.history, fields.view, viewer.access, new Date(), { signal: request.signal, selectedFlow: fields.selectedFlow });
+    if (plan.kind === "copy" && api.history) log.info(`investigation: copying its flows: ${plan.reason}`);
     const saved = await api.store.save({
       ...fields,
-      flows,
+      ...(plan.kind === "reference" ? { flows: [], reference: plan.reference, flowNamespaces: plan.flowNamespaces } : { flows, flowNamespaces }),
       policies: api.policies(),
       owner: viewer.user,
       // Shared with the saver's groups: their team finds it in its list.
       sharedWith: viewer.groups,
-      flowNamespaces,
     });
     const url = withBasePath(`/investigations/${saved.id}`);
-    log.audit("investigation saved", { user: viewer.user, id: saved.id, flows: saved.flowCount, sharedWith: saved.sharedWith });
-    return Response.json({ id: saved.id, url }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
+    log.audit("investigation saved", { user: viewer.user, id: saved.id, flows: saved.flowCount, flowSource: saved.flowSource, sharedWith: saved.sharedWith });
+    return Response.json({ id: saved.id, url, flowSource: saved.flowSource, flowCount: saved.flowCount }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
   } catch (err) {
     if (err instanceof InvestigationInputError) return apiError("invalid-investigation", err.message);
     log.error(`saving an investigation failed: ${describe(err)}`);
@@ -247,51 +275,89 @@ export async function openInvestigation(store: InvestigationStore, id: string, v
 }
 
 /** GET /api/investigations/<id>: the investigation without its flows. */
-export async function investigationResponse(id: string, api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
+export async function investigationResponse(id: string, api: Pick<InvestigationApi, "store" | "history">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   if (!isInvestigationId(id)) return notFound();
   try {
     const inv = await openInvestigation(api.store, id, viewer);
-    return inv === undefined ? notFound() : Response.json(investigationForViewer(inv, viewer), { headers: { "Cache-Control": "no-store" } });
+    return inv === undefined ? notFound() : Response.json(await investigationForViewer(inv, viewer, api.history), { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     log.error(`reading investigation failed: ${describe(err)}`, { id });
     return apiError("internal", "the investigation could not be read; try again");
   }
 }
 
-/** GET /api/investigations/<id>/flows: its flows as `hubble observe -o jsonpb` lines, like /api/flows/history. */
-export async function investigationFlowsResponse(id: string, api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
+/**
+ * GET /api/investigations/<id>/flows: its flows as `hubble observe -o jsonpb` lines, like
+ * /api/flows/history; `?download=1` as an attachment. A copy's lines come from the investigation
+ * store, a reference's are read from the flow history a block at a time as the body is read:
+ * either way the download is a copy of the flows.
+ */
+export async function investigationFlowsResponse(
+  id: string,
+  api: Pick<InvestigationApi, "store" | "history">,
+  viewer: InvestigationViewer = ANONYMOUS_VIEWER,
+  request?: Request,
+): Promise<Response> {
   if (!isInvestigationId(id)) return notFound();
-  let lines: string[] | undefined;
+  let lines: AsyncIterator<string[]> | undefined;
   try {
     const inv = await api.store.get(id);
-    lines = inv !== undefined && investigationVisible(inv, viewer.access) ? await api.store.flows(id) : undefined;
+    if (inv !== undefined && investigationVisible(inv, viewer.access)) {
+      if (inv.reference) {
+        if (api.history) lines = inSlices(referencedFlowLines(api.history.store, inv.reference, viewer.access, request?.signal));
+        else lines = inSlices((async function* () {})());
+      } else {
+        const copied = await api.store.flows(id);
+        if (copied) lines = copiedSlices(copied);
+      }
+    }
   } catch (err) {
     log.error(`reading investigation flows failed: ${describe(err)}`, { id });
     return apiError("internal", "the investigation's flows could not be read; try again");
   }
   if (lines === undefined) return notFound();
   const encoder = new TextEncoder();
-  const all = lines;
-  let next = 0;
+  const source = lines;
   // Encoded a slice at a time: 50,000 flows never sit in memory twice as one big string.
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (next >= all.length) {
-        controller.close();
-        return;
+    async pull(controller) {
+      try {
+        const next = await source.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(`${next.value.join("\n")}\n`));
+      } catch (err) {
+        log.error(`reading investigation flows failed: ${describe(err)}`, { id });
+        controller.error(err);
       }
-      const slice = all.slice(next, next + FLOW_LINES_PER_CHUNK);
-      next += slice.length;
-      controller.enqueue(encoder.encode(`${slice.join("\n")}\n`));
+    },
+    async cancel() {
+      await source.return?.();
     },
   });
+  const download = request !== undefined && new URL(request.url).searchParams.get("download") === "1";
   return new Response(body, {
     headers: {
       "Content-Type": "application/x-ndjson; charset=utf-8",
-      "Content-Disposition": `inline; filename="investigation-${id}.jsonl"`,
+      "Content-Disposition": `${download ? "attachment" : "inline"}; filename="investigation-${id}.jsonl"`,
       "Cache-Control": "no-store",
     },
   });
+}
+
+async function* copiedSlices(all: readonly string[]): AsyncGenerator<string[]> {
+  for (let next = 0; next < all.length; next += FLOW_LINES_PER_CHUNK) yield all.slice(next, next + FLOW_LINES_PER_CHUNK);
+}
+
+async function* inSlices(lines: AsyncIterable<string>): AsyncGenerator<string[]> {
+  let slice: string[] = [];
+  for await (const line of lines) {
+    slice.push(line);
+    if (slice.length >= FLOW_LINES_PER_CHUNK) {
+      yield slice;
+      slice = [];
+    }
+  }
+  if (slice.length > 0) yield slice;
 }
 
 /** Listed per request at most; the 50 newest of them the person may open are answered. */

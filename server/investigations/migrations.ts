@@ -79,6 +79,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX investigation_shares_group ON investigation_shares (group_name);`,
   },
+  {
+    version: 3,
+    name: "flows copied or referred to in the flow history",
+    // Every investigation saved before this copied its flows. A reference is JSON text (the
+    // filters, the window as ns in decimal text, the count at save time); NULL for copies.
+    sql: `
+      ALTER TABLE investigations ADD COLUMN flow_source TEXT NOT NULL DEFAULT 'copy';
+      ALTER TABLE investigations ADD COLUMN flow_reference TEXT;`,
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL = `

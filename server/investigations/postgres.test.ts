@@ -36,6 +36,21 @@ investigationStoreContract("postgres", async () => {
   return {
     open: () => openInvestigationStore({ dataDir: "unused", databaseUrl: url }),
     appliedMigrations: () => versions(url),
+    async emptyDatabase() {
+      const empty = await (await postgres()).createDatabase();
+      return {
+        async exec(sql: string, params: unknown[] = []) {
+          const client = new pg.Client({ connectionString: empty });
+          await client.connect();
+          try {
+            await client.query(sql, params.length === 0 ? undefined : params);
+          } finally {
+            await client.end();
+          }
+        },
+        open: () => openInvestigationStore({ dataDir: "unused", databaseUrl: empty }),
+      };
+    },
     cleanup: async () => {},
   };
 });
@@ -49,7 +64,7 @@ describe("PostgreSQL investigation store", () => {
   it("lets replicas on one database run their first migrations together", async () => {
     const replicas = await Promise.all(Array.from({ length: 4 }, () => openInvestigationStore({ dataDir: "unused", databaseUrl: url })));
     try {
-      assert.deepEqual(await versions(url), [1, 2]);
+      assert.deepEqual(await versions(url), [1, 2, 3]);
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
     }

@@ -4,7 +4,7 @@ import { log } from "@/server/log";
 import { decodeFlowChunks, FLOWS_FORMAT } from "./codec";
 import { isInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
-import { investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
+import { INVESTIGATION_COLUMNS, investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
 import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type ListViewer, type NewInvestigation } from "./store";
 
 // The shared store: PostgreSQL (DATABASE_URL), so several replicas behind a load balancer see the
@@ -108,14 +108,14 @@ class PostgresInvestigationStore implements InvestigationStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async save(input: NewInvestigation): Promise<Investigation> {
-    const { saved, chunks, policies, flowNamespaces } = await prepareSave(input);
+    const { saved, chunks, policies, flowNamespaces, flowSource, flowReference } = await prepareSave(input);
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
       await client.query(
-        `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [saved.id, saved.title, saved.note, saved.view, saved.selectedFlow, saved.createdAt, saved.flowCount, policies, saved.owner, flowNamespaces],
+        `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces, flow_source, flow_reference)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [saved.id, saved.title, saved.note, saved.view, saved.selectedFlow, saved.createdAt, saved.flowCount, policies, saved.owner, flowNamespaces, flowSource, flowReference],
       );
       for (const group of saved.sharedWith) {
         await client.query("INSERT INTO investigation_shares (investigation_id, group_name) VALUES ($1, $2)", [saved.id, group]);
@@ -136,7 +136,7 @@ class PostgresInvestigationStore implements InvestigationStore {
   async get(id: string): Promise<Investigation | undefined> {
     if (!isInvestigationId(id)) return undefined;
     const { rows } = await this.pool.query<InvestigationRow & { shared_with: string[] | null }>(
-      `SELECT ${SUMMARY_COLUMNS}, policies,
+      `SELECT ${INVESTIGATION_COLUMNS},
          ARRAY(SELECT group_name FROM investigation_shares s WHERE s.investigation_id = investigations.id ORDER BY group_name) AS shared_with
        FROM investigations WHERE id = $1`,
       [id],

@@ -32,6 +32,21 @@ investigationStoreContract("sqlite", async () => {
         db.close();
       }
     },
+    async emptyDatabase() {
+      const dir = tempDir();
+      return {
+        async exec(sql: string, params: unknown[] = []) {
+          const db = new Database(join(dir, SQLITE_FILE));
+          try {
+            if (params.length === 0) db.exec(sql);
+            else db.prepare(sql).run(...params);
+          } finally {
+            db.close();
+          }
+        },
+        open: () => openInvestigationStore({ dataDir: dir, databaseUrl: null }),
+      };
+    },
     cleanup: async () => {},
   };
 });

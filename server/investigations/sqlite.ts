@@ -6,7 +6,7 @@ import { log } from "@/server/log";
 import { decodeFlowChunks, FLOWS_FORMAT } from "./codec";
 import { isInvestigationId } from "./ids";
 import { migrationSql, pendingMigrations, SCHEMA_MIGRATIONS_DDL } from "./migrations";
-import { investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
+import { INVESTIGATION_COLUMNS, investigationFromRow, prepareSave, SUMMARY_COLUMNS, summaryFromRow, type InvestigationRow, type SummaryRow } from "./rows";
 import { clampListLimit, type Investigation, type InvestigationStore, type InvestigationSummary, type ListViewer, type NewInvestigation } from "./store";
 
 // The embedded store: one SQLite file in HUBBLE_LENS_DATA_DIR, for a single replica.
@@ -76,25 +76,25 @@ class SqliteInvestigationStore implements InvestigationStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertInvestigation = db.prepare(
-      `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces)
-       VALUES (@id, @title, @note, @view, @selectedFlow, @createdAt, @flowCount, @policies, @owner, @flowNamespaces)`,
+      `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces, flow_source, flow_reference)
+       VALUES (@id, @title, @note, @view, @selectedFlow, @createdAt, @flowCount, @policies, @owner, @flowNamespaces, @flowSource, @flowReference)`,
     );
     this.insertShare = db.prepare("INSERT INTO investigation_shares (investigation_id, group_name) VALUES (?, ?)");
     this.selectShares = db.prepare<[string], string>("SELECT group_name FROM investigation_shares WHERE investigation_id = ? ORDER BY group_name").pluck();
     this.deleteOne = db.prepare<[string]>("DELETE FROM investigations WHERE id = ?");
     this.selectExpired = db.prepare<[string], string>("SELECT id FROM investigations WHERE created_at < ?").pluck();
     this.insertChunk = db.prepare("INSERT INTO investigation_flows (investigation_id, chunk, format, data) VALUES (?, ?, ?, ?)");
-    this.selectOne = db.prepare(`SELECT ${SUMMARY_COLUMNS}, policies FROM investigations WHERE id = ?`);
+    this.selectOne = db.prepare(`SELECT ${INVESTIGATION_COLUMNS} FROM investigations WHERE id = ?`);
     this.selectExists = db.prepare<[string], number>("SELECT 1 FROM investigations WHERE id = ?").pluck();
     this.selectChunks = db.prepare("SELECT data FROM investigation_flows WHERE investigation_id = ? ORDER BY chunk");
     this.selectList = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM investigations ORDER BY created_at DESC, seq DESC LIMIT ?`);
   }
 
   async save(input: NewInvestigation): Promise<Investigation> {
-    const { saved, chunks, policies, flowNamespaces } = await prepareSave(input);
+    const { saved, chunks, policies, flowNamespaces, flowSource, flowReference } = await prepareSave(input);
     this.db
       .transaction(() => {
-        this.insertInvestigation.run({ ...saved, policies, flowNamespaces, sharedWith: undefined });
+        this.insertInvestigation.run({ ...saved, policies, flowNamespaces, flowSource, flowReference, sharedWith: undefined, reference: undefined });
         for (const group of saved.sharedWith) this.insertShare.run(saved.id, group);
         chunks.forEach((data, i) => this.insertChunk.run(saved.id, i, FLOWS_FORMAT, data));
       })

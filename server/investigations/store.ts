@@ -18,6 +18,28 @@ export const MAX_SHARED_GROUPS = 200;
 /** Distinct (source, destination) namespace pairs recorded per investigation. */
 export const MAX_NAMESPACE_PAIRS = 10_000;
 
+/** Bytes (UTF-8) of a reference's JSON: its filters are the view's (≤ 8 KB of query) plus the saver's namespace scope. */
+export const MAX_REFERENCE_BYTES = 64 * 1024;
+
+/**
+ * Where a referenced investigation's flows are: the flow history's flows of a time window that
+ * match the view's Hubble filters, as many as there were when it was saved. Only the flow history
+ * holds them (server/flow-store); `referenced.ts` reads them back.
+ */
+export interface FlowReference {
+  /** GetFlows whitelist and blacklist, FlowFilter JSON (the view's filters with the saver's namespace scope ANDed in). */
+  readonly whitelist: readonly unknown[];
+  readonly blacklist: readonly unknown[];
+  /** The window, ns since the epoch as decimal text (JSON has no 64-bit integers), both ends inclusive. */
+  readonly sinceNs: string;
+  readonly untilNs: string;
+  /** Flows of the window the store held when it was saved. */
+  readonly count: number;
+}
+
+/** Copied flows live in the investigation store; referenced ones in the flow history. */
+export type FlowSource = "copy" | "reference";
+
 /** The source and destination namespace of flows ("" for endpoints outside any namespace: world, host). */
 export type NamespacePair = readonly [source: string, destination: string];
 
@@ -41,6 +63,8 @@ export interface NewInvestigation {
    * inside), ≤ 50,000. Opaque to the store: `flows(id)` gives back exactly these strings.
    */
   flows: readonly string[];
+  /** Instead of `flows` (which must then be empty): where the flow history keeps them. */
+  reference?: FlowReference;
   /** The policies as they were when the investigation was shared. */
   policies: PolicySnapshot;
   /** Who saved it (the signed-in user; "anonymous" without sign-in): the one who may delete it. */
@@ -64,6 +88,10 @@ export interface Investigation {
   /** RFC 3339, UTC, milliseconds. */
   createdAt: string;
   flowCount: number;
+  /** "copy" for every investigation saved before references existed (migration 3). */
+  flowSource: FlowSource;
+  /** Set exactly when flowSource is "reference". */
+  reference: FlowReference | null;
   policies: PolicySnapshot;
   owner: string;
   sharedWith: readonly string[];
@@ -71,7 +99,7 @@ export interface Investigation {
   flowNamespaces: readonly NamespacePair[] | null;
 }
 
-export type InvestigationSummary = Omit<Investigation, "policies" | "sharedWith">;
+export type InvestigationSummary = Omit<Investigation, "policies" | "sharedWith" | "reference">;
 
 export interface InvestigationStore {
   readonly kind: "sqlite" | "postgres";
@@ -79,6 +107,7 @@ export interface InvestigationStore {
   save(inv: NewInvestigation): Promise<Investigation>;
   /** undefined for unknown or malformed ids (never throws for those). */
   get(id: string): Promise<Investigation | undefined>;
+  /** The copied flows; [] for a referenced investigation (its flows are in the flow history). */
   flows(id: string): Promise<string[] | undefined>;
   /**
    * Newest first; `limit` defaults to 50 and is capped at 500. With a viewer, only theirs and those
@@ -125,6 +154,7 @@ export function checkNewInvestigation(inv: NewInvestigation): NewInvestigation {
     throw new InvestigationInputError("selectedFlow", `must be null or 1 to ${MAX_SELECTED_FLOW} characters`);
   }
   if (inv.flows.length > MAX_FLOWS) throw new InvestigationInputError("flows", `must be at most ${MAX_FLOWS} flows`);
+  if (inv.reference !== undefined) checkReference(inv.reference, inv.flows.length);
   if (inv.owner === "" || inv.owner.length > MAX_OWNER || !storableText(inv.owner)) {
     throw new InvestigationInputError("owner", `must be 1 to ${MAX_OWNER} characters without NUL`);
   }
@@ -135,6 +165,19 @@ export function checkNewInvestigation(inv: NewInvestigation): NewInvestigation {
     throw new InvestigationInputError("flowNamespaces", `must be at most ${MAX_NAMESPACE_PAIRS} namespace pairs`);
   }
   return { ...inv, title, sharedWith: [...new Set(inv.sharedWith)] };
+}
+
+function checkReference(ref: FlowReference, copied: number): void {
+  const fail = (message: string) => new InvestigationInputError("reference", message);
+  if (copied > 0) throw fail("an investigation either copies its flows or refers to them, not both");
+  const decimal = /^-?\d{1,20}$/;
+  if (!decimal.test(ref.sinceNs) || !decimal.test(ref.untilNs) || BigInt(ref.untilNs) < BigInt(ref.sinceNs)) {
+    throw fail("sinceNs and untilNs must be whole nanoseconds, since ≤ until");
+  }
+  if (!Number.isInteger(ref.count) || ref.count < 0 || ref.count > MAX_FLOWS) throw fail(`count must be a whole number from 0 to ${MAX_FLOWS}`);
+  if (!Array.isArray(ref.whitelist) || !Array.isArray(ref.blacklist)) throw fail("whitelist and blacklist must be lists of filters");
+  const json = JSON.stringify(ref);
+  if (Buffer.byteLength(json, "utf8") > MAX_REFERENCE_BYTES || !storableText(json)) throw fail(`must be at most ${MAX_REFERENCE_BYTES} bytes of JSON without NUL`);
 }
 
 /**

@@ -8,8 +8,8 @@ export const runtime = "nodejs";
 
 /** Share an investigation: a snapshot of the view's flows, the selected drop and the policies. */
 export const POST = apiRoute(async (request: Request, _ctx, viewer): Promise<Response> => {
-  const { investigations, policies } = await getRuntime();
-  const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current() }, viewer);
+  const { investigations, policies, history } = await getRuntime();
+  const response = await createInvestigationResponse(request, { store: investigations, policies: () => policies.current(), history }, viewer);
   getMetrics().investigationSaved(response.status);
   return response;
 });

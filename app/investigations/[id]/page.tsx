@@ -22,8 +22,9 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   const who = await viewerOf(await headers(), getServerConfig().auth);
   if (!who.ok) notFound();
   try {
-    const found = await openInvestigation((await getRuntime()).investigations, id, who.viewer);
-    investigation = found && investigationForViewer(found, who.viewer);
+    const runtime = await getRuntime();
+    const found = await openInvestigation(runtime.investigations, id, who.viewer);
+    investigation = found && (await investigationForViewer(found, who.viewer, runtime.history));
   } catch (err) {
     // The store's own message may name hosts or tables: it goes to the log, not to the page.
     log.error("investigation page: the store could not be read", { id: id.slice(0, 64), error: err instanceof Error ? err.message : String(err) });

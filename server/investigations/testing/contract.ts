@@ -1,8 +1,10 @@
 import "server-only";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { encodeFlowChunks, FLOWS_FORMAT } from "../codec";
 import { newInvestigationId } from "../ids";
-import { MAX_FLOWS, InvestigationInputError, type InvestigationStore } from "../store";
+import { MIGRATIONS, migrationSql, SCHEMA_MIGRATIONS_DDL } from "../migrations";
+import { MAX_FLOWS, InvestigationInputError, type FlowReference, type InvestigationStore } from "../store";
 import { flowLines, HOSTILE, newInvestigation, policySnapshot } from "./fixtures";
 
 // The one contract every backend keeps, run by sqlite.test.ts and postgres.test.ts.
@@ -12,8 +14,21 @@ export interface ContractBackend {
   open(): Promise<InvestigationStore>;
   /** schema_migrations versions, read directly from the database. */
   appliedMigrations(): Promise<number[]>;
+  /**
+   * Another, empty database: `exec` runs SQL on it directly (placeholders `?` for SQLite, `$n` for
+   * PostgreSQL), `open` opens the store on it (and so migrates it).
+   */
+  emptyDatabase(): Promise<{ exec(sql: string, params?: unknown[]): Promise<void>; open(): Promise<InvestigationStore> }>;
   cleanup(): Promise<void>;
 }
+
+const REFERENCE: FlowReference = {
+  whitelist: [{ sourcePod: ["shop/"] }, { destinationPod: ["shop/"] }],
+  blacklist: [],
+  sinceNs: "1768471200123456789",
+  untilNs: "1768471500987654321",
+  count: 4321,
+};
 
 export function investigationStoreContract(kind: "sqlite" | "postgres", setup: () => Promise<ContractBackend>): void {
   describe(`investigation store contract (${kind})`, () => {
@@ -46,6 +61,8 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
         selectedFlow: input.selectedFlow,
         createdAt: saved.createdAt,
         flowCount: 20,
+        flowSource: "copy",
+        reference: null,
         policies: input.policies,
         owner: "alice",
         sharedWith: ["shop-team"],
@@ -149,7 +166,7 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
       await again.close();
       assert.deepEqual(await store.get(saved.id), saved);
       assert.deepEqual(await store.flows(saved.id), newInvestigation().flows);
-      assert.deepEqual(await backend.appliedMigrations(), [1, 2]);
+      assert.deepEqual(await backend.appliedMigrations(), [1, 2, 3]);
     });
 
     it("lists a person their own and those shared with their groups, never others'", async () => {
@@ -196,6 +213,71 @@ export function investigationStoreContract(kind: "sqlite" | "postgres", setup: (
       assert.equal(await store.flows(old.id), undefined);
       assert.equal((await store.get(fresh.id))?.title, "fresh");
       assert.deepEqual(await store.expire(cut), []);
+    });
+
+    it("keeps a reference to the flow history instead of flows, and says which kind each is", async () => {
+      const saved = await store.save(newInvestigation({ title: "by reference", flows: [], reference: REFERENCE }));
+      assert.equal(saved.flowSource, "reference");
+      assert.equal(saved.flowCount, REFERENCE.count);
+      assert.deepEqual(saved.reference, REFERENCE);
+      assert.deepEqual(await store.get(saved.id), saved);
+      assert.deepEqual(await store.flows(saved.id), []);
+      const copy = await store.save(newInvestigation({ title: "copied" }));
+      const listed = new Map((await store.list(500)).map((s) => [s.id, s]));
+      assert.equal(listed.get(saved.id)?.flowSource, "reference");
+      assert.equal(listed.get(saved.id)?.flowCount, REFERENCE.count);
+      assert.equal(listed.get(copy.id)?.flowSource, "copy");
+      assert.equal((await store.get(copy.id))?.reference, null);
+    });
+
+    it("refuses a reference with flows, or one out of bounds, and saves nothing for it", async () => {
+      const before = (await store.list(500)).length;
+      const bad: [string, Partial<FlowReference>, string[]?][] = [
+        ["flows too", {}, newInvestigation().flows as string[]],
+        ["window backwards", { sinceNs: "20", untilNs: "10" }],
+        ["not a number", { sinceNs: "1e9" }],
+        ["count too large", { count: MAX_FLOWS + 1 }],
+        ["count negative", { count: -1 }],
+        ["huge filters", { whitelist: [{ sourcePod: ["x".repeat(70_000)] }] }],
+      ];
+      for (const [what, patch, flows] of bad) {
+        await assert.rejects(
+          store.save(newInvestigation({ title: what, flows: flows ?? [], reference: { ...REFERENCE, ...patch } })),
+          (err: unknown) => err instanceof InvestigationInputError && err.field === "reference",
+          what,
+        );
+      }
+      assert.equal((await store.list(500)).length, before);
+    });
+
+    it("opens investigations saved before references existed as copies, with their flows", async () => {
+      const db = await backend.emptyDatabase();
+      const p = (n: number) => (kind === "sqlite" ? "?" : `$${n}`);
+      await db.exec(SCHEMA_MIGRATIONS_DDL);
+      for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+        await db.exec(migrationSql(m, kind));
+        await db.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${p(1)}, ${p(2)}, ${p(3)})`, [m.version, m.name, ""]);
+      }
+      const lines = newInvestigation().flows;
+      const id = newInvestigationId();
+      await db.exec(
+        `INSERT INTO investigations (id, title, note, view, selected_flow, created_at, flow_count, policies, owner, flow_namespaces)
+         VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(p).join(", ")})`,
+        [id, "old", "", "", null, "2026-01-01T00:00:00.000Z", lines.length, JSON.stringify(policySnapshot()), "alice", JSON.stringify([["shop", "shop"]])],
+      );
+      const [chunk] = await encodeFlowChunks(lines);
+      await db.exec(`INSERT INTO investigation_flows (investigation_id, chunk, format, data) VALUES (${p(1)}, 0, ${p(2)}, ${p(3)})`, [id, FLOWS_FORMAT, chunk]);
+      const migrated = await db.open();
+      try {
+        const old = await migrated.get(id);
+        assert.equal(old?.flowSource, "copy");
+        assert.equal(old?.reference, null);
+        assert.equal(old?.flowCount, lines.length);
+        assert.deepEqual(await migrated.flows(id), lines);
+        assert.equal((await migrated.list(10))[0]?.flowSource, "copy");
+      } finally {
+        await migrated.close();
+      }
     });
 
     it("refuses a save without an owner", async () => {

@@ -9,8 +9,8 @@ type Ctx = { params: Promise<{ id: string }> };
 
 /** One investigation (title, note, view, selected flow, policies as they were), without its flows. */
 export const GET = apiRoute(async (_request: Request, ctx: Ctx, viewer): Promise<Response> => {
-  const [{ id }, { investigations }] = await Promise.all([ctx.params, getRuntime()]);
-  return investigationResponse(id, { store: investigations }, viewer);
+  const [{ id }, { investigations, history }] = await Promise.all([ctx.params, getRuntime()]);
+  return investigationResponse(id, { store: investigations, history }, viewer);
 });
 
 /** Deletes it with its flows: only its owner may. */
