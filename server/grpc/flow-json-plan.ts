@@ -158,8 +158,8 @@ export function cutText(s: string): string {
 
 /** The Flow's plan (every message type it reaches is planned with it). */
 export const FLOW_PLAN: MessagePlan = planFor(FlowSchema);
-/** How many message types are planned: the size of a transcoder's scratch table. */
-export const PLAN_COUNT = plans.size;
+/** Every planned message type, by id: what a transcoder builds its scratch table from. */
+export const ALL_PLANS: readonly MessagePlan[] = [...plans.values()];
 export const FLOW_UUID_INDEX = FlowSchema.fields.findIndex((f) => f.name === "uuid");
 export const FLOW_TIME_INDEX = FlowSchema.fields.findIndex((f) => f.name === "time");
 

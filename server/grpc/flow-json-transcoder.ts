@@ -38,7 +38,7 @@ import {
   K_UINT32,
   K_UINT64,
   type MessagePlan,
-  PLAN_COUNT,
+  ALL_PLANS,
   cutText,
   secondPrefix,
   timestampJsonText,
@@ -92,13 +92,11 @@ export interface FlowJsonTranscoder {
 
 /** A transcoder with its own buffers. */
 export function createFlowJsonTranscoder(): FlowJsonTranscoder {
-  const scratch: Array<Scratch | undefined> = new Array(PLAN_COUNT);
-  function newScratch(plan: MessagePlan): Scratch {
+  // One record per planned type, built up front: a packed array, read by plan id.
+  const scratch: Scratch[] = ALL_PLANS.map((plan) => {
     const n = plan.fields.length;
-    const s: Scratch = { at: new Int32Array(n), lists: plan.fields.map(() => []), listCounts: new Int32Array(n), oneofSeen: new Int32Array(plan.oneofCount), busy: false };
-    scratch[plan.id] = s;
-    return s;
-  }
+    return { at: new Int32Array(n), lists: plan.fields.map(() => []), listCounts: new Int32Array(n), oneofSeen: new Int32Array(plan.oneofCount), busy: false };
+  });
 
   // --- input ---------------------------------------------------------------------------------
 
@@ -301,7 +299,7 @@ export function createFlowJsonTranscoder(): FlowJsonTranscoder {
 
   /** Writes the JSON object of the message whose bytes are [p, end); returns its scratch record. */
   function writeMessage(plan: MessagePlan, end: number): Scratch {
-    const s = scratch[plan.id] ?? newScratch(plan);
+    const s = scratch[plan.id];
     if (s.busy) throw UNSUPPORTED;
     s.busy = true;
     scan(plan, s, end);
@@ -508,7 +506,7 @@ export function createFlowJsonTranscoder(): FlowJsonTranscoder {
       return { json, uuid, time };
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
-      for (const s of scratch) if (s) s.busy = false;
+      for (const s of scratch) s.busy = false;
       o = flowStart;
       return undefined;
     } finally {
