@@ -16,7 +16,6 @@ import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { isPriorityFlow, toFlowRow } from "@/lib/flow-model";
 import { createFlowJsonTranscoder } from "@/server/grpc/flow-json-transcoder";
-import { flowRowJson } from "@/server/grpc/flow-row-json";
 import { loadScenario } from "@/server/demo-relay/scenario";
 import { TrafficSimulator } from "@/server/demo-relay/simulator";
 import { encodeGetFlowsResponse } from "@/server/demo-relay/fast-encode";
@@ -110,13 +109,6 @@ function bench(name: string, msgs: GetFlowsResponse[], fresh: () => GetFlowsResp
   row.rowOnly = measure(parsed.length, () => {
     for (const o of parsed) sink += isPriorityFlow(toFlowRow(o)) ? 1 : 0;
   });
-  // The same from the Flow's wire bytes: only the fields toFlowRow reads (server/grpc/flow-row-json.ts).
-  row.wireRow = measure(flowBins.length, () => {
-    for (const b of flowBins) sink += isPriorityFlow(toFlowRow(flowRowJson(b)!)) ? 1 : 0;
-  });
-  row.wireOnly = measure(flowBins.length, () => {
-    for (const b of flowBins) sink += flowRowJson(b)!.time === undefined ? 1 : 0;
-  });
   if (values.only === "row") return row;
   row.toBinary = measure(msgs.length, () => {
     for (const m of msgs) sink += toBinary(GetFlowsResponseSchema, m).length;
@@ -162,12 +154,10 @@ const rows = sets.filter(([, m]) => m.length > 0).map(([name, m, fresh]) => benc
 const fmt = (v: number | string) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : String(v));
 process.stdout.write(`load: ${readFileSync("/proc/loadavg", "utf8").trim()}\n\n`);
 process.stdout.write(
-  "Per flow, what aggregation and the sampler read (FlowRow + priority), k flows/s:\n\n| set | JSON.parse + toFlowRow | JSON.parse alone | toFlowRow alone | wire fields + toFlowRow | wire fields alone | wire/JSON.parse (row) |\n|---|---:|---:|---:|---:|---:|---:|\n",
+  "Per flow, what aggregation and the sampler read (FlowRow + priority), k flows/s:\n\n| set | JSON.parse + toFlowRow | JSON.parse alone | toFlowRow alone |\n|---|---:|---:|---:|\n",
 );
 for (const r of rows) {
-  process.stdout.write(
-    `| ${r.set} | ${fmt(r.parseRow)} | ${fmt(r.parseOnly)} | ${fmt(r.rowOnly)} | ${fmt(r.wireRow)} | ${fmt(r.wireOnly)} | ${((r.wireRow as number) / (r.parseRow as number)).toFixed(1)}× |\n`,
-  );
+  process.stdout.write(`| ${r.set} | ${fmt(r.parseRow)} | ${fmt(r.parseOnly)} | ${fmt(r.rowOnly)} |\n`);
 }
 process.stdout.write("\n");
 if (values.only === "row") process.exit(0);

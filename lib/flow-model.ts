@@ -113,66 +113,6 @@ export function boundFlowJson(value: JsonValue): JsonValue {
   return value;
 }
 
-/** Which fields of a JSON object are read: `true` for a whole value, else the fields read inside it. */
-export interface FlowFieldSpec {
-  readonly [key: string]: true | FlowFieldSpec;
-}
-
-const ENDPOINT_FIELDS: FlowFieldSpec = { identity: true, namespace: true, labels: true, pod_name: true, workloads: { name: true, kind: true }, cluster_name: true };
-const PORTS: FlowFieldSpec = { source_port: true, destination_port: true };
-const POLICY_FIELDS: FlowFieldSpec = { kind: true, namespace: true, name: true };
-const SERVICE_FIELDS: FlowFieldSpec = { name: true, namespace: true };
-
-/**
- * Every field of a flow's JSON that `toFlowRow` and `contentKey` read, and nothing else: a flow
- * projected on these gives the same row as the whole flow. The server reads just these from a
- * flow's wire bytes (server/grpc/flow-row-json.ts) instead of parsing the whole JSON; its test
- * holds the two rows equal over the captures. A change to what `toFlowRow` reads goes here too.
- */
-export const FLOW_ROW_FIELDS: FlowFieldSpec = {
-  time: true,
-  uuid: true,
-  verdict: true,
-  auth_type: true,
-  IP: { source: true, destination: true, encrypted: true },
-  l4: {
-    TCP: { ...PORTS, flags: true },
-    UDP: PORTS,
-    ICMPv4: { type: true, code: true },
-    ICMPv6: { type: true, code: true },
-    SCTP: PORTS,
-    VRRP: { type: true },
-    IGMP: { type: true },
-  },
-  source: ENDPOINT_FIELDS,
-  destination: ENDPOINT_FIELDS,
-  Type: true,
-  node_name: true,
-  source_names: true,
-  destination_names: true,
-  l7: {
-    type: true,
-    latency_ns: true,
-    dns: { query: true, ips: true, rcode: true, qtypes: true },
-    http: { code: true, method: true, url: true, protocol: true },
-    kafka: { error_code: true, api_key: true, topic: true },
-  },
-  reply: true,
-  event_type: { type: true, sub_type: true },
-  source_service: SERVICE_FIELDS,
-  destination_service: SERVICE_FIELDS,
-  traffic_direction: true,
-  policy_match_type: true,
-  trace_observation_point: true,
-  drop_reason_desc: true,
-  is_reply: true,
-  Summary: true,
-  egress_allowed_by: POLICY_FIELDS,
-  ingress_allowed_by: POLICY_FIELDS,
-  egress_denied_by: POLICY_FIELDS,
-  ingress_denied_by: POLICY_FIELDS,
-};
-
 export function toFlowRow(flow: JsonObject): FlowRow {
   const l4 = obj(flow.l4);
   const [l4Protocol, l4Body] = firstEntry(l4);

@@ -47,8 +47,6 @@ export interface FieldPlan {
   readonly oneof: number;
   readonly strictUtf8: boolean;
   readonly enumNames: Map<number, Uint8Array> | undefined;
-  /** The same names as text, cut as `boundFlowJson` cuts them. */
-  readonly enumText: Map<number, string> | undefined;
   readonly enumZero: number;
   readonly message: MessagePlan | undefined;
 }
@@ -58,8 +56,6 @@ export interface MessagePlan {
   readonly id: number;
   readonly typeName: string;
   readonly fields: FieldPlan[];
-  /** The JSON key of each field, as in `fields`. */
-  readonly names: string[];
   /** Field number → index + 1, for numbers < 64. */
   readonly small: Int32Array;
   readonly large: Map<number, number>;
@@ -78,7 +74,6 @@ function planFor(desc: DescMessage): MessagePlan {
     id: plans.size,
     typeName: desc.typeName,
     fields,
-    names: desc.fields.map((f) => f.name),
     small: new Int32Array(64),
     large: new Map(),
     extendee: extendees.has(desc.typeName),
@@ -104,7 +99,6 @@ function fieldPlan(field: DescField, oneof: number): FieldPlan {
     oneof,
     strictUtf8: more.strictUtf8 ?? false,
     enumNames: more.enumNames,
-    enumText: more.enumText,
     enumZero: more.enumZero ?? 0,
     message: more.message,
   });
@@ -124,12 +118,8 @@ function fieldPlan(field: DescField, oneof: number): FieldPlan {
   if (field.fieldKind === "enum") {
     if (!field.enum.open || field.presence !== 2) return reject;
     const enumNames = new Map<number, Uint8Array>();
-    const enumText = new Map<number, string>();
-    for (const v of field.enum.values) {
-      enumText.set(v.number, cutText(v.name));
-      enumNames.set(v.number, enc.encode(JSON.stringify(cutText(v.name))));
-    }
-    return make(K_ENUM, W_VARINT, { enumNames, enumText, enumZero: field.enum.values[0].number });
+    for (const v of field.enum.values) enumNames.set(v.number, enc.encode(JSON.stringify(cutText(v.name))));
+    return make(K_ENUM, W_VARINT, { enumNames, enumZero: field.enum.values[0].number });
   }
   const list = field.fieldKind === "list";
   const msg = field.fieldKind === "message" || (list && field.listKind === "message") ? field.message : undefined;

@@ -141,8 +141,7 @@ export class ViewAggregation {
     const start = this.startMs();
     const end = this.window.kind === "fixed" ? this.window.toMs : undefined;
     for (const f of flows) {
-      const parsed = parsedFlow(f);
-      const row = parsed.row;
+      const { flow, row } = parsedFlow(f);
       const t = row.timeMs > 0 ? row.timeMs : this.deps.now();
       if (t < start || (end !== undefined && (t > end || (t === end && pastTheMs(row.time))))) {
         this.outside++;
@@ -154,7 +153,7 @@ export class ViewAggregation {
       if (!at) continue;
       at.entry.pending++;
       this.counted++;
-      if (isInvestigatedDrop(row)) this.countDrop(at.bucket, at.sig, parsed.flow, row);
+      if (isInvestigatedDrop(row)) this.countDrop(at.bucket, at.sig, flow, row);
     }
   }
 

@@ -4,7 +4,6 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { flowToBoundedJson } from "@/lib/flow-json";
 import { boundFlowJson, contentKey, type FlowRow, isPriorityFlow, toFlowRow } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
-import { flowRowJson } from "@/server/grpc/flow-row-json";
 import type { RelayResponse } from "@/server/grpc/raw-flows";
 
 /** One flow as the hub batches it: its bounded jsonpb, as UTF-8, and what it is matched by. */
@@ -14,48 +13,29 @@ export interface BatchFlow {
   readonly key: string;
   /** Flow time in ms (0 without one); for de-duplication windows. */
   readonly timeMs: number;
-  /** The Flow's protobuf bytes when `json` was transcoded from them, until `parsedFlow` read its row from them. */
-  wire?: Uint8Array;
-  /** The row, once someone needed it (`parsedFlow`); shared by every reader of the batch. */
+  /** The JSON parsed and its row, once someone needed them (`parsedFlow`); shared by every reader of the batch. */
   parsed?: ParsedFlow;
 }
 
 export interface ParsedFlow {
+  readonly flow: JsonObject;
   readonly row: FlowRow;
   /** `isPriorityFlow(row)`. */
   readonly priority: boolean;
-  /** The flow's JSON object: parsed on first read (only drops need it, to be charged to a policy). */
-  readonly flow: JsonObject;
 }
 
-/**
- * The flow's row and priority, at most once per flow (the sampler and the aggregation both read
- * them). From the wire bytes when the flow has them (server/grpc/flow-row-json.ts: only the fields
- * `toFlowRow` reads, no JSON.parse of the whole text), else from the parsed JSON; the same row.
- */
+/** The flow's JSON object and row, parsed at most once per flow (the sampler and the aggregation both read them). */
 export function parsedFlow(f: BatchFlow): ParsedFlow {
   if (f.parsed) return f.parsed;
-  const json = f.json;
-  const projected = f.wire && flowRowJson(f.wire);
-  f.wire = undefined;
-  let whole = projected ? undefined : parseFlowJson(json);
-  const row = toFlowRow(projected || whole!);
-  return (f.parsed = {
-    row,
-    priority: isPriorityFlow(row),
-    get flow() {
-      return (whole ??= parseFlowJson(json));
-    },
-  });
-}
-
-function parseFlowJson(json: Uint8Array): JsonObject {
+  let flow: JsonObject;
   try {
-    const value: unknown = JSON.parse(text.decode(json));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : {};
+    const value: unknown = JSON.parse(text.decode(f.json));
+    flow = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : {};
   } catch {
-    return {};
+    flow = {};
   }
+  const row = toFlowRow(flow);
+  return (f.parsed = { flow, row, priority: isPriorityFlow(row) });
 }
 
 /** A batch of flows as every subscriber of one upstream receives it; encoded once, shared. */
@@ -80,7 +60,6 @@ export function batchFlow(response: RelayResponse): BatchFlow {
     const time = wire.time;
     return {
       json: wire.json,
-      wire: wire.bytes,
       key: wire.uuid !== "" ? (boundFlowJson(wire.uuid) as string) : contentKey(JSON.parse(text.decode(wire.json))),
       // What Date.parse gives for the RFC 3339 text: nanoseconds truncated to ms.
       timeMs: time ? time.seconds * 1000 + Math.floor(time.nanos / 1e6) : 0,
