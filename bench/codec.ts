@@ -2,7 +2,10 @@
 // relay's simulator (shop scenario, seed 7) and every line of the captures in
 // /work/shared/data/hubble-captures (or --captures DIR). Prints thousands of flows per second.
 //
-// Run: node --conditions=react-server --import tsx bench/codec.ts [--events 20000] [--rounds 3]
+// Also per flow: bytes → bounded jsonpb bytes by the reference (lib/flow-json.ts) and by the server's
+// wire transcoder, and what the hub's aggregation and sampler compute per flow (JSON.parse + toFlowRow).
+//
+// Run: node --conditions=react-server --import tsx bench/codec.ts [--events 20000] [--rounds 3] [--only row]
 //
 // The machine may be shared: compare rows of one run with each other (the ratios), not with
 // numbers of another run.
