@@ -2,7 +2,10 @@
 // relay's simulator (shop scenario, seed 7) and every line of the captures in
 // /work/shared/data/hubble-captures (or --captures DIR). Prints thousands of flows per second.
 //
-// Run: node --conditions=react-server --import tsx bench/codec.ts [--events 20000] [--rounds 3]
+// Also per flow: bytes → bounded jsonpb bytes by the reference (lib/flow-json.ts) and by the server's
+// wire transcoder, and what the hub's aggregation and sampler compute per flow (JSON.parse + toFlowRow).
+//
+// Run: node --conditions=react-server --import tsx bench/codec.ts [--events 20000] [--rounds 3] [--only row]
 //
 // The machine may be shared: compare rows of one run with each other (the ratios), not with
 // numbers of another run.
@@ -11,10 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { clone, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
-import { flowToJsonObject, getFlowsResponseToJson, parseJsonLines } from "@/lib/flow-json";
-import { flowToBoundedJson } from "@/lib/flow-json-fast";
-import { boundFlowJson } from "@/lib/flow-model";
-import type { Flow } from "@/proto/gen/flow/flow_pb";
+import { flowToBoundedJson, getFlowsResponseToJson, parseJsonLines } from "@/lib/flow-json";
+import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { isPriorityFlow, toFlowRow } from "@/lib/flow-model";
+import { createFlowJsonTranscoder } from "@/server/grpc/flow-json-transcoder";
 import { loadScenario } from "@/server/demo-relay/scenario";
 import { TrafficSimulator } from "@/server/demo-relay/simulator";
 import { encodeGetFlowsResponse } from "@/server/demo-relay/fast-encode";
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     events: { type: "string", default: "20000" },
     rounds: { type: "string", default: "3" },
     captures: { type: "string", default: "/work/shared/data/hubble-captures" },
+    // "row": only the per-flow row columns (what the hub's aggregation and sampler read per flow).
+    only: { type: "string", default: "" },
   },
 });
 const wantEvents = Number(values.events);
@@ -89,6 +95,24 @@ function bench(name: string, msgs: GetFlowsResponse[], fresh: () => GetFlowsResp
   const avgBytes = bins.reduce((s, b) => s + b.length, 0) / bins.length;
   const row: Record<string, number | string> = { set: name, n: msgs.length, avgBytes: Math.round(avgBytes) };
   let sink = 0;
+  const flows: Flow[] = msgs.flatMap((m) => (m.responseTypes.case === "flow" ? [m.responseTypes.value] : []));
+  const flowBins = flows.map((f) => toBinary(FlowSchema, f));
+  const transcoder = createFlowJsonTranscoder();
+  // What the hub's aggregation and sampler need per flow (server/hub/batch.ts parsedFlow): the
+  // FlowRow and its priority, from the flow's transcoded JSON bytes.
+  const jsons = flowBins.map((b) => transcoder.transcode(b)!.json);
+  const text = new TextDecoder();
+  row.parseRow = measure(jsons.length, () => {
+    for (const j of jsons) sink += isPriorityFlow(toFlowRow(JSON.parse(text.decode(j)) as JsonObject)) ? 1 : 0;
+  });
+  row.parseOnly = measure(jsons.length, () => {
+    for (const j of jsons) sink += (JSON.parse(text.decode(j)) as JsonObject).time === undefined ? 1 : 0;
+  });
+  const parsed = jsons.map((j) => JSON.parse(text.decode(j)) as JsonObject);
+  row.rowOnly = measure(parsed.length, () => {
+    for (const o of parsed) sink += isPriorityFlow(toFlowRow(o)) ? 1 : 0;
+  });
+  if (values.only === "row") return row;
   row.toBinary = measure(msgs.length, () => {
     for (const m of msgs) sink += toBinary(GetFlowsResponseSchema, m).length;
   });
@@ -108,14 +132,15 @@ function bench(name: string, msgs: GetFlowsResponse[], fresh: () => GetFlowsResp
   row.toJson = measure(msgs.length, () => {
     for (const m of msgs) sink += getFlowsResponseToJson(m).length;
   });
-  // The server's per-flow JSON (server/hub/batch.ts flowJson): reflective toJson + bound, and
-  // the descriptor-specialised converter, on the same flows.
-  const flows: Flow[] = msgs.flatMap((m) => (m.responseTypes.case === "flow" ? [m.responseTypes.value] : []));
-  row.flowJson = measure(flows.length, () => {
-    for (const f of flows) sink += Object.keys(boundFlowJson(flowToJsonObject(f)) as object).length;
+  // The server's per-flow JSON, end to end as the server does it: a Flow's protobuf bytes → its
+  // bounded jsonpb as UTF-8. The reference (fromBinary + lib/flow-json.ts + JSON.stringify) and the
+  // wire transcoder (server/grpc/flow-json-transcoder.ts), on the same flows.
+  const utf8 = new TextEncoder();
+  row.bytesRef = measure(flowBins.length, () => {
+    for (const b of flowBins) sink += utf8.encode(JSON.stringify(flowToBoundedJson(fromBinary(FlowSchema, b)))).length;
   });
-  row.flowJsonFast = measure(flows.length, () => {
-    for (const f of flows) sink += Object.keys(flowToBoundedJson(f)).length;
+  row.bytesWire = measure(flowBins.length, () => {
+    for (const b of flowBins) sink += transcoder.transcode(b)!.json.length;
   });
   if (sink === 42) process.stdout.write("");
   return row;
@@ -132,12 +157,20 @@ const rows = sets.filter(([, m]) => m.length > 0).map(([name, m, fresh]) => benc
 const fmt = (v: number | string) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : String(v));
 process.stdout.write(`load: ${readFileSync("/proc/loadavg", "utf8").trim()}\n\n`);
 process.stdout.write(
-  "| set | n | avg bytes | toBinary k/s | fastEncode first sight k/s | fastEncode warm k/s | first/toBinary | warm/toBinary | fromBinary k/s | toJson k/s | flowJson k/s | flowJsonFast k/s | fast/flowJson |\n",
+  "Per flow, what aggregation and the sampler read (FlowRow + priority), k flows/s:\n\n| set | JSON.parse + toFlowRow | JSON.parse alone | toFlowRow alone |\n|---|---:|---:|---:|\n",
+);
+for (const r of rows) {
+  process.stdout.write(`| ${r.set} | ${fmt(r.parseRow)} | ${fmt(r.parseOnly)} | ${fmt(r.rowOnly)} |\n`);
+}
+process.stdout.write("\n");
+if (values.only === "row") process.exit(0);
+process.stdout.write(
+  "| set | n | avg bytes | toBinary k/s | fastEncode first sight k/s | fastEncode warm k/s | first/toBinary | warm/toBinary | fromBinary k/s | toJson k/s | flow JSON: reference k/s | flow JSON: transcoder k/s | transcoder/reference |\n",
 );
 process.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 for (const r of rows) {
   const ratio = (k: string) => `${((r[k] as number) / (r.toBinary as number)).toFixed(1)}×`;
   process.stdout.write(
-    `| ${r.set} | ${r.n} | ${r.avgBytes} | ${fmt(r.toBinary)} | ${fmt(r.fastFirst)} | ${fmt(r.fastEncode)} | ${ratio("fastFirst")} | ${ratio("fastEncode")} | ${fmt(r.fromBinary)} | ${fmt(r.toJson)} | ${fmt(r.flowJson)} | ${fmt(r.flowJsonFast)} | ${((r.flowJsonFast as number) / (r.flowJson as number)).toFixed(1)}× |\n`,
+    `| ${r.set} | ${r.n} | ${r.avgBytes} | ${fmt(r.toBinary)} | ${fmt(r.fastFirst)} | ${fmt(r.fastEncode)} | ${ratio("fastFirst")} | ${ratio("fastEncode")} | ${fmt(r.fromBinary)} | ${fmt(r.toJson)} | ${fmt(r.bytesRef)} | ${fmt(r.bytesWire)} | ${((r.bytesWire as number) / (r.bytesRef as number)).toFixed(1)}× |\n`,
   );
 }

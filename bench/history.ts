@@ -23,8 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { GetFlowsRequestSchema, GetFlowsResponseSchema, type GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
-import { decodeGetFlowsResponse } from "@/server/grpc/raw-flows";
+import { GetFlowsRequestSchema, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
+import { GetFlowsDecoder } from "@/server/grpc/raw-flows";
 import { RelayClient, type FlowSource } from "@/server/relay-client/relay-client";
 import { openClickHouseFlowStore } from "@/server/flow-store/clickhouse";
 import { FlowRecorder } from "@/server/flow-store/recorder";
@@ -247,9 +247,10 @@ function capturedSource(flows: readonly Uint8Array[]): FlowSource {
   return {
     async *getFlows(_req, opts) {
       opts?.onConnected?.();
+      const decoder = new GetFlowsDecoder({ json: false });
       for (const bytes of flows) {
         if (opts?.signal?.aborted) return;
-        yield decodeGetFlowsResponse(bytes, false) as GetFlowsResponse;
+        yield decoder.decode(bytes);
       }
       await new Promise<void>((resolve) => opts?.signal?.addEventListener("abort", () => resolve(), { once: true }));
     },

@@ -17,6 +17,7 @@ import type { Flow } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsResponseSchema, file_observer_observer } from "@/proto/gen/observer/observer_pb";
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { file_relay_relay } from "@/proto/gen/relay/relay_pb";
+import { boundFlowJson } from "./flow-model";
 
 /** Resolves `google.protobuf.Any` payloads that carry Hubble's own types. */
 const registry = createRegistry(file_flow_flow, file_relay_relay, file_observer_observer);
@@ -125,6 +126,15 @@ export function getFlowsResponseToJson(response: GetFlowsResponse): string {
 /** A Flow as Hubble's JSON object, e.g. for the legacy bare-flow form. */
 export function flowToJsonObject(flow: Flow): JsonObject {
   return toHubbleJson(FlowSchema, flow);
+}
+
+/**
+ * A Flow as the server sends it to browsers: Hubble's JSON object with every string and list cut
+ * (`boundFlowJson`). The reference the server's wire transcoder (server/grpc/flow-json-transcoder.ts)
+ * is held to, byte for byte, and what the server uses for a flow the transcoder declines.
+ */
+export function flowToBoundedJson(flow: Flow): JsonObject {
+  return boundFlowJson(toHubbleJson(FlowSchema, flow)) as JsonObject;
 }
 
 function toHubbleJson<Desc extends DescMessage>(schema: Desc, message: Parameters<typeof toJson<Desc>>[1]): JsonObject {

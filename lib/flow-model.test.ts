@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { flowToJsonObject, parseGetFlowsResponseJson } from "./flow-json";
-import { boundFlowJson, contentKey, MAX_LIST, MAX_TEXT, toFlowRow, urlPath } from "./flow-model";
+import { boundFlowJson, contentKey, FLOW_KEY_FIELDS, MAX_LIST, MAX_TEXT, toFlowRow, urlPath } from "./flow-model";
 
 import { captureLines } from "@/lib/testing/captures";
 
@@ -167,15 +167,21 @@ describe("entity detection", () => {
   }
 });
 
-describe("contentKey", () => {
+describe("contentKey: the one definition of the same flow without a uuid", () => {
   const base: JsonObject = {
     time: "2023-08-21T12:12:18.510175415Z",
     verdict: "DROPPED",
+    drop_reason_desc: "POLICY_DENIED",
     IP: { source: "10.244.1.60", destination: "10.244.1.5" },
     l4: { TCP: { source_port: 44916, destination_port: 80 } },
+    source: { identity: 1234, pod_name: "a-1" },
+    destination: { identity: 5678, pod_name: "b-1" },
     node_name: "kind-worker",
     event_type: { type: 1, sub_type: 133 },
+    traffic_direction: "INGRESS",
     trace_observation_point: "TO_ENDPOINT",
+    is_reply: false,
+    l7: { type: "REQUEST" },
     Summary: "TCP Flags: SYN",
   };
 
@@ -186,28 +192,59 @@ describe("contentKey", () => {
   });
 
   it("ignores what does not tell two events apart (uuid, labels, l7 detail)", () => {
-    assert.equal(contentKey({ ...base, uuid: "x", source: { labels: ["k8s:a=b"] } }), contentKey(base));
+    assert.equal(
+      contentKey({ ...base, uuid: "x", source: { identity: 1234, pod_name: "a-1", labels: ["k8s:a=b"] }, l7: { type: "REQUEST", http: { code: 200 } } }),
+      contentKey(base),
+    );
   });
 
-  const CHANGES: ReadonlyArray<{ what: string; change: JsonObject }> = [
-    { what: "time by one nanosecond", change: { time: "2023-08-21T12:12:18.510175416Z" } },
-    { what: "node", change: { node_name: "kind-control-plane" } },
-    { what: "source ip", change: { IP: { source: "10.244.1.61", destination: "10.244.1.5" } } },
-    { what: "destination ip", change: { IP: { source: "10.244.1.60", destination: "10.244.1.6" } } },
-    { what: "protocol", change: { l4: { UDP: { source_port: 44916, destination_port: 80 } } } },
-    { what: "source port", change: { l4: { TCP: { source_port: 44917, destination_port: 80 } } } },
-    { what: "destination port", change: { l4: { TCP: { source_port: 44916, destination_port: 81 } } } },
-    { what: "event type", change: { event_type: { type: 4, sub_type: 133 } } },
-    { what: "event sub type", change: { event_type: { type: 1, sub_type: 181 } } },
-    { what: "verdict", change: { verdict: "FORWARDED" } },
-    { what: "observation point", change: { trace_observation_point: "FROM_ENDPOINT" } },
-    { what: "summary", change: { Summary: "TCP Flags: ACK" } },
+  const icmp: JsonObject = { ...base, l4: { ICMPv4: { type: 8, code: 0 } } };
+  // One change per keyed field (FLOW_KEY_FIELDS), in its order.
+  const CHANGES: ReadonlyArray<{ field: (typeof FLOW_KEY_FIELDS)[number]; changed: JsonObject; from?: JsonObject }> = [
+    { field: "time", changed: { ...base, time: "2023-08-21T12:12:18.510175416Z" } },
+    { field: "node_name", changed: { ...base, node_name: "kind-control-plane" } },
+    { field: "IP.source", changed: { ...base, IP: { source: "10.244.1.61", destination: "10.244.1.5" } } },
+    { field: "IP.destination", changed: { ...base, IP: { source: "10.244.1.60", destination: "10.244.1.6" } } },
+    { field: "l4.<protocol>", changed: { ...base, l4: { UDP: { source_port: 44916, destination_port: 80 } } } },
+    { field: "l4.<protocol>.source_port|type", changed: { ...base, l4: { TCP: { source_port: 44917, destination_port: 80 } } } },
+    { field: "l4.<protocol>.source_port|type", changed: { ...icmp, l4: { ICMPv4: { type: 0, code: 0 } } }, from: icmp },
+    { field: "l4.<protocol>.destination_port|code", changed: { ...base, l4: { TCP: { source_port: 44916, destination_port: 81 } } } },
+    { field: "l4.<protocol>.destination_port|code", changed: { ...icmp, l4: { ICMPv4: { type: 8, code: 1 } } }, from: icmp },
+    { field: "event_type.type", changed: { ...base, event_type: { type: 4, sub_type: 133 } } },
+    { field: "event_type.sub_type", changed: { ...base, event_type: { type: 1, sub_type: 181 } } },
+    { field: "verdict", changed: { ...base, verdict: "FORWARDED" } },
+    { field: "drop_reason_desc", changed: { ...base, drop_reason_desc: "STALE_OR_UNROUTABLE_IP" } },
+    { field: "trace_observation_point", changed: { ...base, trace_observation_point: "FROM_ENDPOINT" } },
+    { field: "traffic_direction", changed: { ...base, traffic_direction: "EGRESS" } },
+    { field: "is_reply", changed: { ...base, is_reply: true } },
+    { field: "is_reply", changed: Object.fromEntries(Object.entries(base).filter(([k]) => k !== "is_reply")) as JsonObject },
+    { field: "source.identity", changed: { ...base, source: { identity: 1235, pod_name: "a-1" } } },
+    { field: "destination.identity", changed: { ...base, destination: { identity: 5679, pod_name: "b-1" } } },
+    { field: "source.pod_name", changed: { ...base, source: { identity: 1234, pod_name: "a-2" } } },
+    { field: "destination.pod_name", changed: { ...base, destination: { identity: 5678, pod_name: "b-2" } } },
+    { field: "l7.type", changed: { ...base, l7: { type: "RESPONSE" } } },
+    { field: "Summary", changed: { ...base, Summary: "TCP Flags: ACK" } },
   ];
-  for (const { what, change } of CHANGES) {
-    it(`differs when the ${what} differs`, () => {
-      assert.notEqual(contentKey({ ...base, ...change }), contentKey(base));
+  for (const { field, changed, from } of CHANGES) {
+    it(`differs when ${field} differs${from ? " (ICMP)" : ""}`, () => {
+      assert.notEqual(contentKey(changed), contentKey(from ?? base));
     });
   }
+
+  it("every keyed field has a case above", () => {
+    assert.deepEqual([...new Set(CHANGES.map((c) => c.field))], [...FLOW_KEY_FIELDS]);
+  });
+
+  it("one field's text cannot run into the next one's", () => {
+    // Joined with "|", both would read "…|x|y|z".
+    assert.notEqual(contentKey({ ...base, l7: { type: "x|y" }, Summary: "z" }), contentKey({ ...base, l7: { type: "x" }, Summary: "y|z" }));
+  });
+
+  it("the envelope's node stands in for a flow without node_name", () => {
+    const { node_name: _, ...noNode } = base;
+    assert.equal(contentKey(noNode as JsonObject, "kind-worker"), contentKey(base));
+    assert.equal(contentKey(base, "other"), contentKey(base));
+  });
 });
 
 describe("boundFlowJson", () => {

@@ -157,30 +157,69 @@ function authTypeOf(v: JsonValue | undefined): string {
 }
 
 /**
- * Identity of a flow without a uuid (Cilium < 1.14): what distinguishes two real events — time to
- * the nanosecond, node, addresses, ports, event type, verdict and summary.
+ * "The same flow" for a flow without a uuid (Cilium < 1.14), the one definition the server's
+ * de-duplication (relay-client follower, hub) and the rows' ids use: what distinguishes two real
+ * events — time to the nanosecond, node (`nodeFallback`, the envelope's, when the flow has none),
+ * addresses, protocol and ports (ICMP type and code), event type and sub type, verdict, drop
+ * reason, observation point, direction, reply flag, both identities and pods, L7 type, summary.
+ * `FLOW_KEY_FIELDS` lists them; the values are JSON-quoted, so no field's text can run into another's.
  */
-export function contentKey(flow: JsonObject): string {
+export function contentKey(flow: JsonObject, nodeFallback = ""): string {
   const ip = obj(flow.IP);
   const [proto, l4Body] = firstEntry(obj(flow.l4));
   const l4b = obj(l4Body);
   const et = obj(flow.event_type);
-  return [
-    "ck",
+  const src = obj(flow.source);
+  const dst = obj(flow.destination);
+  const reply = typeof flow.is_reply === "boolean" ? flow.is_reply : null;
+  const values = [
     str(flow.time),
-    str(flow.node_name),
+    str(flow.node_name) || nodeFallback,
     str(ip.source),
     str(ip.destination),
     proto,
-    num(l4b.source_port) ?? "",
-    num(l4b.destination_port) ?? "",
-    num(et.type) ?? "",
-    num(et.sub_type) ?? "",
+    num(l4b.source_port) ?? num(l4b.type) ?? null,
+    num(l4b.destination_port) ?? num(l4b.code) ?? null,
+    num(et.type) ?? null,
+    num(et.sub_type) ?? null,
     str(flow.verdict),
+    str(flow.drop_reason_desc),
     str(flow.trace_observation_point),
+    str(flow.traffic_direction),
+    reply,
+    num(src.identity) ?? null,
+    num(dst.identity) ?? null,
+    str(src.pod_name),
+    str(dst.pod_name),
+    str(obj(flow.l7).type),
     str(flow.Summary),
-  ].join("|");
+  ];
+  return `ck|${JSON.stringify(values)}`;
 }
+
+/** The fields `contentKey` reads, as paths in the flow's JSON (for tests and docs). */
+export const FLOW_KEY_FIELDS = [
+  "time",
+  "node_name",
+  "IP.source",
+  "IP.destination",
+  "l4.<protocol>",
+  "l4.<protocol>.source_port|type",
+  "l4.<protocol>.destination_port|code",
+  "event_type.type",
+  "event_type.sub_type",
+  "verdict",
+  "drop_reason_desc",
+  "trace_observation_point",
+  "traffic_direction",
+  "is_reply",
+  "source.identity",
+  "destination.identity",
+  "source.pod_name",
+  "destination.pod_name",
+  "l7.type",
+  "Summary",
+] as const;
 
 function endpoint(ep: JsonObject, ip: string, port: number | undefined, names: string[], service: JsonObject): FlowEndpointView {
   const labels = strList(ep.labels);

@@ -8,7 +8,7 @@ import { FlowFilterSchema, FlowSchema, Verdict } from "@/proto/gen/flow/flow_pb"
 import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { compileFlowFilters } from "@/lib/filters/compile";
 import { nsToTimestamp, timestampToNs } from "@/lib/timestamp";
-import { wireFlowJson } from "@/server/grpc/raw-flows";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 import { historyBackedQuery, type QueryFlows } from "./history-query";
 import { recordOf } from "./records";
 import { openSqliteFlowStore, type SqliteFlowStore } from "./sqlite";
@@ -38,8 +38,8 @@ function relayHolding(from: number, to: number, asked: GetFlowsRequest[]): Query
   };
 }
 
-function uuidOf(r: GetFlowsResponse): string {
-  return wireFlowJson(r)?.uuid ?? (r.responseTypes.case === "flow" ? r.responseTypes.value.uuid : "");
+function uuidOf(r: RelayResponse): string {
+  return r.wire?.uuid ?? (r.responseTypes.case === "flow" ? r.responseTypes.value.uuid : "");
 }
 
 async function run(query: QueryFlows, req: GetFlowsRequest): Promise<GetFlowsResponse[]> {

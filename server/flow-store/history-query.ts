@@ -2,10 +2,10 @@ import "server-only";
 
 import { clone, toJson } from "@bufbuild/protobuf";
 import { type Flow, type FlowFilter, FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
-import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import { type GetFlowsRequest, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { compileFlowFilters } from "@/lib/filters/compile";
 import { nsToTimestamp, timestampToNs } from "@/lib/timestamp";
-import { decodeGetFlowsResponse, wireFlowJson } from "@/server/grpc/raw-flows";
+import { GetFlowsDecoder, type RelayResponse } from "@/server/grpc/raw-flows";
 import { log } from "@/server/log";
 import type { FlowStore, KeepMode, StoredFlow } from "./store";
 
@@ -21,7 +21,7 @@ import type { FlowStore, KeepMode, StoredFlow } from "./store";
 // them (lib/filters); a filter on uuids alone (a link to one flow) is looked up by key.
 
 /** Runs one non-following GetFlows. */
-export type QueryFlows = (req: GetFlowsRequest, signal: AbortSignal) => AsyncIterable<GetFlowsResponse>;
+export type QueryFlows = (req: GetFlowsRequest, signal: AbortSignal) => AsyncIterable<RelayResponse>;
 
 export interface HistorySource {
   readonly store: FlowStore;
@@ -62,7 +62,7 @@ export function historyBackedQuery(relay: QueryFlows, history: HistorySource, ma
   return (req, signal) => joined(relay, history, req, signal, maxStored);
 }
 
-async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsRequest, signal: AbortSignal, maxStored: number): AsyncGenerator<GetFlowsResponse> {
+async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsRequest, signal: AbortSignal, maxStored: number): AsyncGenerator<RelayResponse> {
   const newest = history.newestWrittenNs();
   const sinceNs = req.since ? timestampToNs(req.since) : undefined;
   if (req.follow || sinceNs === undefined || newest === null || sinceNs > newest) {
@@ -83,6 +83,7 @@ async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsR
     log.info(`flow history: a window holds more than ${maxStored} flows; reading from ${new Date(Number(readFrom / 1_000_000n)).toISOString()}`);
   }
   const fromStore = new Set<string>();
+  const decoder = new GetFlowsDecoder();
   let sent = 0;
   let read = 0;
   for await (const f of history.store.flows({ sinceNs: readFrom, untilNs: storeUntil, hint: keys ? { keys } : undefined, signal })) {
@@ -91,7 +92,7 @@ async function* joined(relay: QueryFlows, history: HistorySource, req: GetFlowsR
       log.warn(`flow history: a window query stopped after its first ${maxStored} stored flows`, { since: new Date(Number(sinceNs / 1_000_000n)).toISOString() });
       return;
     }
-    const response = storedResponse(f);
+    const response = storedResponse(f, decoder);
     if (filtered && !match(response.responseTypes.value as Flow)) continue;
     if (f.timeNs >= seamNs) fromStore.add(f.key);
     yield response;
@@ -144,8 +145,8 @@ function uuidsOnly(whitelist: readonly FlowFilter[]): string[] | undefined {
   return out;
 }
 
-function responseKey(r: GetFlowsResponse): string | undefined {
-  const wire = wireFlowJson(r);
+function responseKey(r: RelayResponse): string | undefined {
+  const wire = r.wire;
   if (wire) return wire.uuid || undefined;
   return r.responseTypes.case === "flow" ? r.responseTypes.value.uuid || undefined : undefined;
 }
@@ -154,10 +155,10 @@ const utf8 = new TextEncoder();
 
 /**
  * A stored flow as the relay would have sent it: a GetFlowsResponse's bytes (flow, node_name,
- * time) decoded the same lazy way as the relay client's, so the hub and the NDJSON route treat
- * it exactly like a flow from the relay.
+ * time) decoded the same lazy way as the relay client's (by `decoder`, one per query), so the hub and
+ * the NDJSON route treat it exactly like a flow from the relay.
  */
-export function storedResponse(f: StoredFlow): GetFlowsResponse {
+export function storedResponse(f: StoredFlow, decoder: GetFlowsDecoder): RelayResponse {
   const node = utf8.encode(f.node);
   const seconds = f.timeNs / 1_000_000_000n;
   const nanos = Number(f.timeNs % 1_000_000_000n);
@@ -177,7 +178,7 @@ export function storedResponse(f: StoredFlow): GetFlowsResponse {
   bytes.set(head, 0);
   bytes.set(f.flow, head.length);
   bytes.set(tail, head.length + f.flow.length);
-  return decodeGetFlowsResponse(bytes);
+  return decoder.decode(bytes);
 }
 
 function tagged(field: number, value: number[]): number[] {

@@ -1,6 +1,6 @@
 import "server-only";
 
-import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { GetFlowsRequest } from "@/proto/gen/observer/observer_pb";
 import type { Grouping } from "@/lib/view-state";
 import type { HistoryStatusView } from "@/lib/api/status";
 import type { HistorySettings } from "@/server/config/env";
@@ -8,7 +8,7 @@ import type { AggregationWindow, StoredWindowCounts } from "@/server/hub/aggrega
 import type { HubbleFilters } from "@/server/hub/hub";
 import { log } from "@/server/log";
 import type { FollowerState } from "@/server/relay-client/flow-follower";
-import type { FlowSource, GetFlowsOptions, RelayConnection } from "@/server/relay-client/relay-client";
+import type { FlowSource, GetFlowsOptions, RelayConnection, RelayResponse } from "@/server/relay-client/relay-client";
 import { historyBackedQuery, type QueryFlows } from "./history-query";
 import { openFlowStore } from "./open";
 import { FlowRecorder } from "./recorder";
@@ -118,7 +118,7 @@ export async function openFlowHistory(settings: HistorySettings, deps: FlowHisto
     source(relay) {
       const query = historyBackedQuery((req, signal) => relay.getFlows(req, { signal }), { store, newestWrittenNs, keep: settings.keep });
       return {
-        getFlows: (req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> => query(req, opts.signal ?? new AbortController().signal),
+        getFlows: (req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<RelayResponse> => query(req, opts.signal ?? new AbortController().signal),
       };
     },
     async status() {

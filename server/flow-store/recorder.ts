@@ -1,10 +1,9 @@
 import "server-only";
 
 import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
-import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { log } from "@/server/log";
 import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
-import type { FlowSource } from "@/server/relay-client/relay-client";
+import type { FlowSource, RelayResponse } from "@/server/relay-client/relay-client";
 import { flowRecord } from "./records";
 import type { FlowRecord, FlowStore, KeepMode, RetentionPolicy } from "./store";
 
@@ -162,7 +161,7 @@ export class FlowRecorder {
     for (const d of this.drained.splice(0)) d();
   }
 
-  private onResponse(r: GetFlowsResponse): void | Promise<void> {
+  private onResponse(r: RelayResponse): void | Promise<void> {
     const kind = r.responseTypes.case;
     if (kind === "lostEvents") {
       this.counts.lostEvents += Number(r.responseTypes.value.numEventsLost);

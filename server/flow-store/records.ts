@@ -2,12 +2,11 @@ import "server-only";
 
 import { toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { FlowSchema } from "@/proto/gen/flow/flow_pb";
-import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { type FlowEndpointView, type FlowRow, toFlowRow } from "@/lib/flow-model";
 import { orientedEndpoints } from "@/lib/service-map/ids";
 import { timestampToNs } from "@/lib/timestamp";
 import { batchFlow, parsedFlow } from "@/server/hub/batch";
-import { wireFlowBytes, wireFlowJson } from "@/server/grpc/raw-flows";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 import type { EdgeKey, FlowRecord, KeepMode } from "./store";
 import { recordFromWire } from "./wire-record";
 
@@ -28,14 +27,14 @@ export function keepsInFull(row: FlowRow, mode: KeepMode): boolean {
 }
 
 /** The record of a flow response; undefined for anything that is not a flow. */
-export function flowRecord(response: GetFlowsResponse, mode: KeepMode): FlowRecord | undefined {
+export function flowRecord(response: RelayResponse, mode: KeepMode): FlowRecord | undefined {
   if (response.responseTypes.case !== "flow") return undefined;
-  const bytes = wireFlowBytes(response);
+  const bytes = response.wire?.bytes;
   const fromWire = bytes && recordFromWire(bytes, response.nodeName, mode);
   if (fromWire) return fromWire;
   const batch = batchFlow(response);
   const { row } = parsedFlow(batch);
-  const flow = wireFlowBytes(response) ?? toBinary(FlowSchema, response.responseTypes.value);
+  const flow = bytes ?? toBinary(FlowSchema, response.responseTypes.value);
   const wireTime = flowTimeNs(response, row);
   return {
     key: batch.key,
@@ -48,8 +47,8 @@ export function flowRecord(response: GetFlowsResponse, mode: KeepMode): FlowReco
 }
 
 /** The flow's time to the nanosecond (the row has only ms); 0 without one. */
-function flowTimeNs(response: GetFlowsResponse, row: FlowRow): bigint {
-  const wire = wireFlowJson(response);
+function flowTimeNs(response: RelayResponse, row: FlowRow): bigint {
+  const wire = response.wire;
   if (wire) return wire.time ? BigInt(wire.time.seconds) * 1_000_000_000n + BigInt(wire.time.nanos) : 0n;
   if (response.responseTypes.case === "flow" && response.responseTypes.value.time) {
     return timestampToNs(response.responseTypes.value.time);

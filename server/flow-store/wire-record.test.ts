@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsRequestSchema, type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
-import { decodeGetFlowsResponse, wireFlowBytes, wireFlowIdentity, wireFlowJson } from "@/server/grpc/raw-flows";
+import { GetFlowsDecoder } from "@/server/grpc/raw-flows";
 import { flowToJsonObject, parseJsonLines } from "@/lib/flow-json";
 import { startDemoRelay } from "@/server/demo-relay";
 import { RelayClient } from "@/server/relay-client/relay-client";
@@ -54,10 +54,10 @@ describe("flow responses decoded without their JSON (the recorder's client)", ()
   it("carry the flow's bytes, uuid and time, and still decode the Flow on first read", async () => {
     const [f] = await demoFlows("shop");
     const bytes = toBinary(GetFlowsResponseSchema, create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: fromBinary(FlowSchema, f.flow) }, nodeName: f.node }));
-    const r = decodeGetFlowsResponse(bytes, false);
-    assert.equal(wireFlowJson(r), undefined);
-    assert.deepEqual(Buffer.from(wireFlowBytes(r)!), Buffer.from(f.flow));
-    const id = wireFlowIdentity(r)!;
+    const r = new GetFlowsDecoder({ json: false }).decode(bytes);
+    assert.equal(r.wire?.json, undefined);
+    assert.deepEqual(Buffer.from(r.wire!.bytes), Buffer.from(f.flow));
+    const id = r.wire!;
     assert.equal(id.uuid, f.json.uuid);
     assert.equal(r.responseTypes.case === "flow" && r.responseTypes.value.uuid, f.json.uuid);
     assert.ok(id.time && id.time.seconds > 0);

@@ -4,8 +4,14 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, LostEventSchema } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeStatusEventSchema } from "@/proto/gen/relay/relay_pb";
-import { flowToBoundedJson } from "@/lib/flow-json-fast";
-import { decodeGetFlowsResponse, wireFlowJson } from "./raw-flows";
+import { flowToJsonObject } from "@/lib/flow-json";
+import { boundFlowJson } from "@/lib/flow-model";
+import { GetFlowsDecoder, type RelayResponse } from "./raw-flows";
+
+const decoder = new GetFlowsDecoder();
+const decodeGetFlowsResponse = (bytes: Uint8Array) => decoder.decode(bytes);
+/** The message part of a decoded response (its proto fields), for comparing with fromBinary's. */
+const messageOf = ({ wire: _wire, ...message }: RelayResponse): GetFlowsResponse => message;
 
 const response = (init: Parameters<typeof create<typeof GetFlowsResponseSchema>>[1]) => toBinary(GetFlowsResponseSchema, create(GetFlowsResponseSchema, init));
 
@@ -16,22 +22,40 @@ const flow = create(FlowSchema, {
   source: { podName: "a", labels: ["k8s:app=a"] },
 });
 
-describe("decodeGetFlowsResponse: fromBinary with the Flow decoded on first read", () => {
-  it("a flow response equals fromBinary's, and carries the flow's JSON from the wire", () => {
+describe("GetFlowsDecoder: fromBinary with the Flow decoded on first read", () => {
+  it("a flow response equals fromBinary's, and carries the flow's bytes and JSON from the wire", () => {
     const bytes = response({ responseTypes: { case: "flow", value: flow }, nodeName: "node-a", time: flow.time });
     const lazy = decodeGetFlowsResponse(bytes);
-    const wire = wireFlowJson(lazy);
-    assert.ok(wire);
-    assert.equal(new TextDecoder().decode(wire.json), JSON.stringify(flowToBoundedJson(flow)));
-    assert.deepEqual(lazy, fromBinary(GetFlowsResponseSchema, bytes));
+    const wire = lazy.wire;
+    assert.ok(wire?.json);
+    assert.equal(new TextDecoder().decode(wire.json), JSON.stringify(boundFlowJson(flowToJsonObject(flow))));
+    assert.deepEqual(Buffer.from(wire.bytes), Buffer.from(toBinary(FlowSchema, flow)));
+    assert.equal(wire.uuid, "f-1");
+    assert.deepEqual(wire.time, { seconds: 1_700_000_000, nanos: 5 });
+    assert.deepEqual(messageOf(lazy), fromBinary(GetFlowsResponseSchema, bytes));
     assert.equal(lazy.responseTypes.value, lazy.responseTypes.value, "decoded once");
+  });
+
+  it("the wire record is part of the response: a spread keeps it", () => {
+    const lazy = decodeGetFlowsResponse(response({ responseTypes: { case: "flow", value: flow }, nodeName: "node-a" }));
+    const copy: RelayResponse = { ...lazy };
+    assert.equal(copy.wire, lazy.wire);
   });
 
   it("a flow response without envelope fields equals fromBinary's", () => {
     const bytes = response({ responseTypes: { case: "flow", value: create(FlowSchema) } });
     const lazy = decodeGetFlowsResponse(bytes);
-    assert.ok(wireFlowJson(lazy));
-    assert.deepEqual(lazy, fromBinary(GetFlowsResponseSchema, bytes));
+    assert.ok(lazy.wire?.json);
+    assert.deepEqual(messageOf(lazy), fromBinary(GetFlowsResponseSchema, bytes));
+  });
+
+  it("without JSON (the recorder's decoder): the flow's bytes, uuid and time, no JSON", () => {
+    const bytes = response({ responseTypes: { case: "flow", value: flow }, nodeName: "node-a" });
+    const lazy = new GetFlowsDecoder({ json: false }).decode(bytes);
+    assert.equal(lazy.wire?.json, undefined);
+    assert.equal(lazy.wire?.uuid, "f-1");
+    assert.deepEqual(lazy.wire?.time, { seconds: 1_700_000_000, nanos: 5 });
+    assert.deepEqual(messageOf(lazy), fromBinary(GetFlowsResponseSchema, bytes));
   });
 
   const eager: Array<[string, Uint8Array]> = [
@@ -44,8 +68,8 @@ describe("decodeGetFlowsResponse: fromBinary with the Flow decoded on first read
   ];
   for (const [name, bytes] of eager) {
     it(`${name}: decoded by fromBinary, nothing transcoded`, () => {
-      const r: GetFlowsResponse = decodeGetFlowsResponse(bytes);
-      assert.equal(wireFlowJson(r), undefined);
+      const r: RelayResponse = decodeGetFlowsResponse(bytes);
+      assert.equal(r.wire, undefined);
       assert.deepEqual(r, fromBinary(GetFlowsResponseSchema, bytes));
     });
   }

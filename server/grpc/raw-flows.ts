@@ -1,92 +1,92 @@
 import "server-only";
 
-// GetFlows responses for the server's stream path, decoded lazily. The relay client's deserializer
-// reads only the envelope of a flow response (node_name, time); the Flow stays bytes until someone
-// reads `responseTypes.value` (then it is `fromBinary`'d once, exactly as before), and the hub asks
-// `wireFlowJson(response)` for the flow's bounded jsonpb bytes, transcoded straight from the wire
-// (lib/flow-json-wire.ts). Every other response, and any flow response whose envelope is not the
-// plain one (unknown or repeated fields), is decoded by `fromBinary` as before.
+// GetFlows responses for the server's stream path, decoded lazily. A `GetFlowsDecoder` reads only
+// the envelope of a flow response (node_name, time); the Flow stays bytes until someone reads
+// `responseTypes.value` (then it is `fromBinary`'d once, exactly as before). The response carries
+// its flow's wire record explicitly (`response.wire`): the Flow's bytes as the relay sent them,
+// its bounded jsonpb bytes transcoded straight from the wire (flow-json-transcoder.ts), its uuid
+// and time. Every other response, and any flow response whose envelope is not the plain one
+// (unknown or repeated fields), is decoded by `fromBinary` as before and has no `wire`.
 //
 // The transcoding happens in the deserializer: only a flow the transcoder accepted is decoded
 // lazily, and what it accepts `fromBinary` decodes without error, so a malformed response still
 // fails the call where it did. Sharp edge: `responseTypes.value` of such a response is a getter.
+// A copy made with `clone()` or `create()` has no `wire` (those copy proto fields only); a
+// consumer then computes the same JSON from the message with the reference (lib/flow-json.ts).
 
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
-import { flowJsonFromWire, type WireFlowJson } from "@/lib/flow-json-wire";
+import { type FlowJsonTranscoder, createFlowJsonTranscoder } from "./flow-json-transcoder";
 import { type GrpcClientConstructor, type ObserverMethods, observerServiceDefinition } from "./service-definition";
 
-const wireJson = new WeakMap<GetFlowsResponse, WireFlowJson>();
-const wireFlow = new WeakMap<GetFlowsResponse, Uint8Array>();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * The flow of a lazily decoded response as bounded jsonpb bytes (plus its uuid and time), or
- * undefined: then use `flowToBoundedJson(response.responseTypes.value)`.
- */
-export function wireFlowJson(response: GetFlowsResponse): WireFlowJson | undefined {
-  return wireJson.get(response);
-}
-
-/**
- * The Flow's protobuf bytes of a lazily decoded response, as the relay sent them (a view into the
- * message, not a copy), or undefined: then `toBinary(FlowSchema, response.responseTypes.value)`.
- * The flow store keeps these bytes, so recording a flow never decodes it.
- */
-export function wireFlowBytes(response: GetFlowsResponse): Uint8Array | undefined {
-  return wireFlow.get(response);
-}
-
-/** A flow's uuid and time, read from the wire: from its JSON, or (without JSON) from the bytes. */
-export interface WireFlowIdentity {
+/** A flow response's Flow as read from the wire. */
+export interface WireFlow {
+  /** The Flow's protobuf bytes as the relay sent them (a view into the message, not a copy); the flow store keeps these. */
+  readonly bytes: Uint8Array;
+  /** Its bounded jsonpb as UTF-8, exactly the reference's; undefined when not transcoded (the recorder's client) or declined. */
+  readonly json: Uint8Array | undefined;
+  /** `uuid` as decoded (not cut); "" when absent. */
   readonly uuid: string;
+  /** `time`, when the flow has one. */
   readonly time: { readonly seconds: number; readonly nanos: number } | undefined;
 }
 
-const wireIdentity = new WeakMap<GetFlowsResponse, WireFlowIdentity>();
+/** A GetFlows response as the relay client yields it: the message, and for a plain flow response its wire record. */
+export type RelayResponse = GetFlowsResponse & { readonly wire?: WireFlow };
 
-/** The uuid and time of a lazily decoded flow response (with or without its JSON), or undefined. */
-export function wireFlowIdentity(response: GetFlowsResponse): WireFlowIdentity | undefined {
-  return wireJson.get(response) ?? wireIdentity.get(response);
-}
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * `fromBinary(GetFlowsResponseSchema, bytes)`, with a plain flow response's Flow decoded on first
- * read. `transcode: false` (the flow history's recorder, which keeps the bytes and never shows the
- * flow) skips the JSON: only the flow's uuid and time are read from the wire.
+ * read and its wire record attached. `json: false` (the flow history's recorder, which keeps the
+ * bytes and never shows the flow) skips the JSON: only the flow's uuid and time are read. Each
+ * decoder owns its transcoder (its buffers): give each stream consumer its own.
  */
-export function decodeGetFlowsResponse(bytes: Uint8Array, transcode = true): GetFlowsResponse {
-  const envelope = readEnvelope(bytes);
-  if (!envelope) return fromBinary(GetFlowsResponseSchema, bytes);
-  const { flowStart, flowEnd } = envelope;
-  const json = transcode ? flowJsonFromWire(bytes, flowStart, flowEnd) : undefined;
-  const identity = transcode ? undefined : readIdentity(bytes, flowStart, flowEnd);
-  if (!json && !identity) return fromBinary(GetFlowsResponseSchema, bytes);
-  let flow: Flow | undefined;
-  const responseTypes = {
-    case: "flow" as const,
-    get value(): Flow {
-      flow ??= fromBinary(FlowSchema, bytes.subarray(flowStart, flowEnd));
-      return flow;
-    },
-    set value(value: Flow) {
-      flow = value;
-    },
-  };
-  const response: GetFlowsResponse = {
-    $typeName: "observer.GetFlowsResponse",
-    responseTypes,
-    nodeName: envelope.nodeName,
-  };
-  if (envelope.time) response.time = envelope.time;
-  if (json) wireJson.set(response, json);
-  if (identity) wireIdentity.set(response, identity);
-  wireFlow.set(response, bytes.subarray(flowStart, flowEnd));
-  return response;
+export class GetFlowsDecoder {
+  private readonly transcoder: FlowJsonTranscoder | undefined;
+
+  constructor(opts: { json?: boolean } = {}) {
+    this.transcoder = opts.json === false ? undefined : createFlowJsonTranscoder();
+  }
+
+  decode(bytes: Uint8Array): RelayResponse {
+    const envelope = readEnvelope(bytes);
+    if (!envelope) return fromBinary(GetFlowsResponseSchema, bytes);
+    const { flowStart, flowEnd } = envelope;
+    const transcoded = this.transcoder?.transcode(bytes, flowStart, flowEnd);
+    const identity = transcoded ?? (this.transcoder ? undefined : readIdentity(bytes, flowStart, flowEnd));
+    if (!identity) return fromBinary(GetFlowsResponseSchema, bytes);
+    let flow: Flow | undefined;
+    const responseTypes = {
+      case: "flow" as const,
+      get value(): Flow {
+        flow ??= fromBinary(FlowSchema, bytes.subarray(flowStart, flowEnd));
+        return flow;
+      },
+      set value(value: Flow) {
+        flow = value;
+      },
+    };
+    const wire: WireFlow = { bytes: bytes.subarray(flowStart, flowEnd), json: transcoded?.json, uuid: identity.uuid, time: identity.time };
+    const response: RelayResponse = { $typeName: "observer.GetFlowsResponse", responseTypes, nodeName: envelope.nodeName, wire };
+    if (envelope.time) response.time = envelope.time;
+    return response;
+  }
 }
+
+/** An observer.Observer client whose GetFlows responses are decoded by its own `GetFlowsDecoder`. */
+export function flowsObserverClientConstructor(opts: { json?: boolean } = {}): GrpcClientConstructor<ObserverMethods> {
+  const decoder = new GetFlowsDecoder(opts);
+  return grpc.makeGenericClientConstructor(
+    { ...observerServiceDefinition, getFlows: { ...observerServiceDefinition.getFlows, responseDeserialize: (bytes: Buffer) => decoder.decode(bytes) } },
+    "Observer",
+  ) as unknown as GrpcClientConstructor<ObserverMethods>;
+}
+
+type WireFlowIdentity = Pick<WireFlow, "uuid" | "time">;
 
 /**
  * A Flow's uuid (34) and time (1) from its bytes; undefined when anything is unusual (then
@@ -222,21 +222,3 @@ class WireReader {
     return null;
   }
 }
-
-/** An observer.Observer client whose GetFlows responses are decoded lazily, without the flows' JSON (the recorder's). */
-export const UntranscodedFlowsObserverClientConstructor = grpc.makeGenericClientConstructor(
-  {
-    ...observerServiceDefinition,
-    getFlows: { ...observerServiceDefinition.getFlows, responseDeserialize: (bytes: Buffer) => decodeGetFlowsResponse(bytes, false) },
-  },
-  "Observer",
-) as unknown as GrpcClientConstructor<ObserverMethods>;
-
-/** An observer.Observer client whose GetFlows responses are decoded by `decodeGetFlowsResponse`. */
-export const LazyFlowsObserverClientConstructor = grpc.makeGenericClientConstructor(
-  {
-    ...observerServiceDefinition,
-    getFlows: { ...observerServiceDefinition.getFlows, responseDeserialize: (bytes: Buffer) => decodeGetFlowsResponse(bytes) },
-  },
-  "Observer",
-) as unknown as GrpcClientConstructor<ObserverMethods>;

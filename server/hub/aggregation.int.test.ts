@@ -11,7 +11,7 @@ import { isAuthenticated } from "@/lib/service-map/aggregate";
 import { edgeIdOf } from "@/lib/service-map/ids";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { type DropGroups } from "@/lib/drops";
-import { flowToBoundedJson } from "@/lib/flow-json-fast";
+import { flowToBoundedJson } from "@/lib/flow-json";
 import { msToNs, nsToTimestamp } from "@/lib/timestamp";
 import { type RunningDemoRelay, startDemoRelay } from "@/server/demo-relay";
 import { FlowFollower } from "@/server/relay-client/flow-follower";

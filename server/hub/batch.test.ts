@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, type Flow } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
-import { flowToBoundedJson } from "@/lib/flow-json-fast";
+import { flowToBoundedJson } from "@/lib/flow-json";
 import { contentKey, MAX_TEXT } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
-import { decodeGetFlowsResponse } from "@/server/grpc/raw-flows";
+import { GetFlowsDecoder } from "@/server/grpc/raw-flows";
 import { batchFlow, makeBatch, withoutSeen } from "./batch";
 
 const text = new TextDecoder();
@@ -15,7 +15,8 @@ function flowResponse(flow: Flow) {
   return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName: flow.nodeName, time: flow.time });
 }
 /** As the relay client delivers it: decoded lazily, JSON transcoded from the wire. */
-const fromWire = (flow: Flow) => decodeGetFlowsResponse(toBinary(GetFlowsResponseSchema, flowResponse(flow)));
+const decoder = new GetFlowsDecoder();
+const fromWire = (flow: Flow) => decoder.decode(toBinary(GetFlowsResponseSchema, flowResponse(flow)));
 
 const flows: Flow[] = [
   create(FlowSchema, { uuid: "a", time: { seconds: 1_700_000_000n, nanos: 987_654_321 }, nodeName: "n1", Summary: "TCP é" }),

@@ -1,11 +1,10 @@
 import "server-only";
 
-import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
-import { flowToBoundedJson } from "@/lib/flow-json-fast";
 import type { JsonObject } from "@bufbuild/protobuf";
+import { flowToBoundedJson } from "@/lib/flow-json";
 import { boundFlowJson, contentKey, type FlowRow, isPriorityFlow, toFlowRow } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
-import { wireFlowJson } from "@/server/grpc/raw-flows";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 
 /** One flow as the hub batches it: its bounded jsonpb, as UTF-8, and what it is matched by. */
 export interface BatchFlow {
@@ -50,13 +49,14 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 /**
- * The flow of a flow response, the hot path: the JSON transcoded from the wire when the relay
- * client did (server/grpc/raw-flows.ts), else Hubble's JSON form from the message, size-bounded
- * (flow text is workload-controlled). Both give the same bytes.
+ * The flow of a flow response. The hot path: the JSON the relay client transcoded from the wire
+ * (`response.wire.json`, server/grpc/raw-flows.ts); otherwise (a flow the transcoder declined, a
+ * message built in memory) Hubble's JSON form from the message by the reference (lib/flow-json.ts),
+ * size-bounded (flow text is workload-controlled). Both give the same bytes.
  */
-export function batchFlow(response: GetFlowsResponse): BatchFlow {
-  const wire = wireFlowJson(response);
-  if (wire) {
+export function batchFlow(response: RelayResponse): BatchFlow {
+  const wire = response.wire;
+  if (wire?.json) {
     const time = wire.time;
     return {
       json: wire.json,

@@ -1,7 +1,8 @@
 import "server-only";
 
 import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
-import type { GetFlowsRequest, GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { GetFlowsRequest } from "@/proto/gen/observer/observer_pb";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
@@ -30,7 +31,7 @@ export interface HubbleFilters {
 }
 
 /** Runs one non-following GetFlows against the relay. */
-export type QueryHistory = (req: GetFlowsRequest, signal: AbortSignal) => AsyncIterable<GetFlowsResponse>;
+export type QueryHistory = (req: GetFlowsRequest, signal: AbortSignal) => AsyncIterable<RelayResponse>;
 
 export interface HubOptions {
   readonly flushMs: number;

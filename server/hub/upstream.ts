@@ -1,14 +1,15 @@
 import "server-only";
 
-import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import type { RelayStateView, StreamEvent } from "@/lib/sse";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 import { type BatchFlow, type FlowBatch, batchFlow, makeBatch } from "./batch";
 import { lostEvent, nodesEvent } from "./events";
 
 /** Where a live feed delivers. */
 export interface LiveSink {
-  response(response: GetFlowsResponse): void;
+  /** A response as the relay client yields it (a flow with its JSON in `wire`). */
+  response(response: RelayResponse): void;
   state(state: RelayStateView): void;
 }
 
@@ -90,7 +91,7 @@ export class SharedUpstream {
     this.onIdle();
   }
 
-  private onResponse(r: GetFlowsResponse): void {
+  private onResponse(r: RelayResponse): void {
     switch (r.responseTypes.case) {
       case "flow":
         this.pending.push(batchFlow(r));

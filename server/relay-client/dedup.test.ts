@@ -1,40 +1,55 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
+import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
+import { flowToBoundedJson } from "@/lib/flow-json";
+import { contentKey } from "@/lib/flow-model";
+import { GetFlowsDecoder, type RelayResponse } from "@/server/grpc/raw-flows";
 import { BoundedKeySet, FlowDeduplicator, flowKey, lostEventKey } from "./dedup";
 import { T0, flowAt, lostAt, sec } from "./testing/builders";
 
 const flowOf = (res: ReturnType<typeof flowAt>): Flow => res.responseTypes.value as Flow;
+const withFlow = (flow: Flow, nodeName = ""): GetFlowsResponse => create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName });
+const decoder = new GetFlowsDecoder();
+/** As the relay client delivers it: with the flow's JSON transcoded from the wire. */
+const fromWire = (res: GetFlowsResponse): RelayResponse => decoder.decode(toBinary(GetFlowsResponseSchema, res));
 
 describe("flow keys", () => {
   it("the uuid identifies a flow when present (Cilium >= 1.14)", () => {
-    assert.equal(flowKey(flowOf(flowAt(T0, { uuid: "a-b-c" }))), "u:a-b-c");
-    assert.equal(flowKey(flowOf(flowAt(T0, { uuid: "a-b-c", srcPort: 1 }))), "u:a-b-c");
+    assert.equal(flowKey(flowAt(T0, { uuid: "a-b-c" })), "u:a-b-c");
+    assert.equal(flowKey(flowAt(T0, { uuid: "a-b-c", srcPort: 1 })), "u:a-b-c");
+    assert.equal(flowKey(fromWire(flowAt(T0, { uuid: "a-b-c" }))), "u:a-b-c");
   });
 
-  it("without uuid, the content decides: same event -> same key", () => {
-    assert.equal(flowKey(flowOf(flowAt(T0))), flowKey(flowOf(flowAt(T0))));
+  it("without uuid, the content decides (lib/flow-model's contentKey): same event -> same key", () => {
+    assert.equal(flowKey(flowAt(T0)), flowKey(flowAt(T0)));
+    assert.equal(flowKey(flowAt(T0)), contentKey(flowToBoundedJson(flowOf(flowAt(T0)))));
+  });
+
+  it("from the wire or from the message: the same key", () => {
+    for (const res of [flowAt(T0), flowAt(T0, { uuid: "x" }), flowAt(T0, { srcPort: 7 })]) assert.equal(flowKey(fromWire(res)), flowKey(res));
   });
 
   it("without uuid, any distinguishing field gives a different key", () => {
-    const base = flowKey(flowOf(flowAt(T0)));
-    assert.notEqual(flowKey(flowOf(flowAt(T0 + 1n))), base, "one nanosecond later");
-    assert.notEqual(flowKey(flowOf(flowAt(T0, { node: "other" }))), base, "other node");
-    assert.notEqual(flowKey(flowOf(flowAt(T0, { srcPort: 40001 }))), base, "other port");
+    const base = flowKey(flowAt(T0));
+    assert.notEqual(flowKey(flowAt(T0 + 1n)), base, "one nanosecond later");
+    assert.notEqual(flowKey(flowAt(T0, { node: "other" })), base, "other node");
+    assert.notEqual(flowKey(flowAt(T0, { srcPort: 40001 })), base, "other port");
     const reply = flowOf(flowAt(T0));
     reply.isReply = true;
-    assert.notEqual(flowKey(reply), base, "reply direction");
+    assert.notEqual(flowKey(withFlow(reply, "kind-worker")), base, "reply direction");
   });
 
   it("the envelope node name stands in when a field mask removed flow.node_name", () => {
     const flow = flowOf(flowAt(T0));
     flow.nodeName = "";
-    assert.equal(flowKey(flow, "kind-worker"), flowKey(flowOf(flowAt(T0))));
+    assert.equal(flowKey(withFlow(flow, "kind-worker")), flowKey(flowAt(T0)));
   });
 
   it("a flow with neither uuid nor time cannot be keyed", () => {
-    assert.equal(flowKey(create(FlowSchema, { nodeName: "n" })), null);
+    assert.equal(flowKey(withFlow(create(FlowSchema, { nodeName: "n" }))), null);
+    assert.equal(flowKey(fromWire(withFlow(create(FlowSchema, { nodeName: "n" })))), null);
   });
 
   it("lost events are keyed by node, time and content", () => {

@@ -1,60 +1,33 @@
 import "server-only";
-import type { Flow, LostEvent } from "@/proto/gen/flow/flow_pb";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { LostEvent } from "@/proto/gen/flow/flow_pb";
+import { flowToBoundedJson } from "@/lib/flow-json";
+import { contentKey } from "@/lib/flow-model";
 import { type EpochNs, timestampToNs } from "@/lib/timestamp";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 
 // De-duplication for a follow stream that resumes with `since` = last flow time - overlap.
 // After a reconnect the relay sends again every flow of the overlap window; the keys below let
 // the follower drop the ones it already delivered and keep the ones it never saw.
 
 /**
- * Identity of a flow: its uuid (Cilium >= 1.14), or else a key built from what makes one event
- * distinct (time to the nanosecond, node, addresses, ports, event type, verdict, ...). Null when
+ * Identity of a flow response's flow: its uuid (Cilium >= 1.14), or else its content key
+ * (`contentKey` in lib/flow-model: the one definition of "the same flow"), read from the JSON the
+ * relay client transcoded, else from the message through the reference (lib/flow-json.ts). Null when
  * the flow has neither uuid nor time (a field mask removed them): such flows cannot be matched.
  */
-export function flowKey(flow: Flow, envelopeNodeName = ""): string | null {
-  if (flow.uuid) return `u:${flow.uuid}`;
-  const time = timestampToNs(flow.time);
-  if (time === 0n) return null;
-  return [
-    "c",
-    time,
-    flow.nodeName || envelopeNodeName,
-    flow.IP?.source,
-    flow.IP?.destination,
-    l4Key(flow),
-    flow.eventType?.type,
-    flow.eventType?.subType,
-    flow.verdict,
-    flow.dropReasonDesc,
-    flow.traceObservationPoint,
-    flow.trafficDirection,
-    flow.isReply,
-    flow.source?.identity,
-    flow.destination?.identity,
-    flow.source?.podName,
-    flow.destination?.podName,
-    flow.l7?.type,
-    flow.Summary,
-  ].join("|");
+export function flowKey(response: RelayResponse): string | null {
+  if (response.responseTypes.case !== "flow") return null;
+  const wire = response.wire;
+  const uuid = wire ? wire.uuid : response.responseTypes.value.uuid;
+  if (uuid) return `u:${uuid}`;
+  if (wire && !wire.time) return null;
+  const json = wire?.json ? (JSON.parse(text.decode(wire.json)) as JsonObject) : flowToBoundedJson(response.responseTypes.value);
+  if (typeof json.time !== "string") return null;
+  return contentKey(json, response.nodeName);
 }
 
-function l4Key(flow: Flow): string {
-  const l4 = flow.l4?.protocol;
-  if (!l4) return "";
-  switch (l4.case) {
-    case "TCP":
-    case "UDP":
-    case "SCTP":
-      return `${l4.case}:${l4.value.sourcePort}:${l4.value.destinationPort}`;
-    case "ICMPv4":
-    case "ICMPv6":
-      return `${l4.case}:${l4.value.type}:${l4.value.code}`;
-    case undefined:
-      return "";
-    default:
-      return l4.case;
-  }
-}
+const text = new TextDecoder();
 
 /**
  * Lost events bypass the time range of a request, so a resumed stream repeats every one still in

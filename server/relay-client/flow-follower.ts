@@ -2,14 +2,13 @@ import "server-only";
 import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 import type { FlowFilter } from "@/proto/gen/flow/flow_pb";
-import { type GetFlowsRequest, type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
+import { type GetFlowsRequest, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
 import { type EpochNs, msToNs, nsToTimestamp, timestampToNs } from "@/lib/timestamp";
-import { wireFlowIdentity } from "@/server/grpc/raw-flows";
 import { type BackoffPolicy, DEFAULT_BACKOFF, abortableSleep, backoffDelay } from "./backoff";
 import { BoundedKeySet, FlowDeduplicator, flowKey, lostEventKey } from "./dedup";
 import { RelayError, classifyNodeError, classifyRelayError } from "./errors";
-import type { FlowSource } from "./relay-client";
+import type { FlowSource, RelayResponse } from "./relay-client";
 
 // Follows GetFlows(follow=true) for as long as it is asked to, across relay restarts and network
 // failures. After a retryable failure it backs off (exponential, full jitter) and resumes with
@@ -48,7 +47,7 @@ export interface FlowFollowerOptions {
   source: FlowSource;
   request?: FollowRequest;
   /** Receives flows, lost events and node status events in relay order. Awaited. */
-  onResponse: (response: GetFlowsResponse) => void | Promise<void>;
+  onResponse: (response: RelayResponse) => void | Promise<void>;
   /** How far before the newest flow a resumed stream starts; covers the relay's sort window. */
   overlapMs?: number;
   backoff?: BackoffPolicy;
@@ -248,20 +247,16 @@ export class FlowFollower {
     }
   }
 
-  private admitFlow(response: GetFlowsResponse): boolean {
+  private admitFlow(response: RelayResponse): boolean {
     if (response.responseTypes.case !== "flow") return true;
-    // A flow decoded lazily has its uuid and time at hand: no need to decode the Flow.
-    const wire = wireFlowIdentity(response);
-    let timeNs: EpochNs;
-    let key: string | null;
-    if (wire && wire.uuid) {
-      timeNs = wire.time ? BigInt(wire.time.seconds) * 1_000_000_000n + BigInt(wire.time.nanos) : timestampToNs(response.time);
-      key = `u:${wire.uuid}`;
-    } else {
-      const flow = response.responseTypes.value;
-      timeNs = timestampToNs(flow.time ?? response.time);
-      key = flowKey(flow, response.nodeName);
-    }
+    // A flow read from the wire has its uuid and time at hand: no need to decode the Flow.
+    const wire = response.wire;
+    const timeNs: EpochNs = wire
+      ? wire.time
+        ? BigInt(wire.time.seconds) * 1_000_000_000n + BigInt(wire.time.nanos)
+        : timestampToNs(response.time)
+      : timestampToNs(response.responseTypes.value.time ?? response.time);
+    const key = flowKey(response);
     if (key !== null && !this.flowKeys.admit(key, timeNs)) {
       this.counters.duplicatesDropped += 1;
       return false;
@@ -271,7 +266,7 @@ export class FlowFollower {
   }
 
   /** Hands a response to the consumer; a promise only when the consumer returned one (no microtask per flow). */
-  private deliver(response: GetFlowsResponse): Promise<void> | undefined {
+  private deliver(response: RelayResponse): Promise<void> | undefined {
     let pending: void | Promise<void>;
     try {
       pending = this.opts.onResponse(response);

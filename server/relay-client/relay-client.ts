@@ -3,7 +3,6 @@ import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import {
   type GetFlowsRequest,
-  type GetFlowsResponse,
   type GetNamespacesResponse,
   type GetNodesResponse,
   type ServerStatusResponse,
@@ -12,7 +11,7 @@ import {
   ServerStatusRequestSchema,
 } from "@/proto/gen/observer/observer_pb";
 import type { RelayTlsSettings, ServerConfig } from "@/server/config/env";
-import { LazyFlowsObserverClientConstructor, UntranscodedFlowsObserverClientConstructor } from "@/server/grpc/raw-flows";
+import { type RelayResponse, flowsObserverClientConstructor } from "@/server/grpc/raw-flows";
 import type { ObserverClient } from "@/server/grpc/service-definition";
 import { classifyRelayError } from "./errors";
 
@@ -44,9 +43,14 @@ export interface GetFlowsOptions {
   onConnected?: () => void;
 }
 
-/** The part of RelayClient the FlowFollower needs; tests can hand in a fake. */
+export type { RelayResponse, WireFlow } from "@/server/grpc/raw-flows";
+
+/**
+ * The part of RelayClient the FlowFollower needs; tests can hand in a fake. A flow response read
+ * from the wire carries its Flow's bytes and bounded jsonpb in `wire` (plain messages need not).
+ */
 export interface FlowSource {
-  getFlows(req: GetFlowsRequest, opts?: GetFlowsOptions): AsyncIterable<GetFlowsResponse>;
+  getFlows(req: GetFlowsRequest, opts?: GetFlowsOptions): AsyncIterable<RelayResponse>;
 }
 
 // Go gRPC servers (the relay) by default answer client pings more often than every 5 minutes
@@ -69,8 +73,9 @@ export class RelayClient implements FlowSource {
     this.conn = conn;
     this.transport = !conn.tls ? "plaintext" : conn.tls.clientCert ? "mtls" : "tls";
     this.address = conn.address;
-    // Flows arrive with their bounded jsonpb transcoded from the wire (see server/grpc/raw-flows.ts).
-    const Client = opts.flowJson === false ? UntranscodedFlowsObserverClientConstructor : LazyFlowsObserverClientConstructor;
+    // Flows arrive with their bounded jsonpb transcoded from the wire (see server/grpc/raw-flows.ts),
+    // by this client's own decoder.
+    const Client = flowsObserverClientConstructor({ json: opts.flowJson !== false });
     this.client = new Client(conn.address, channelCredentials(conn.tls), channelOptions(conn.tls));
   }
 
@@ -79,11 +84,11 @@ export class RelayClient implements FlowSource {
    * throws the signal's reason) or when the consumer stops iterating. A normal end of stream
    * (non-follow requests, or a relay ending a follow stream) ends the iteration.
    */
-  getFlows(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<GetFlowsResponse> {
+  getFlows(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<RelayResponse> {
     return { [Symbol.asyncIterator]: () => this.streamFlows(req, opts)[Symbol.asyncIterator]() };
   }
 
-  private async *streamFlows(req: GetFlowsRequest, opts: GetFlowsOptions): AsyncGenerator<GetFlowsResponse> {
+  private async *streamFlows(req: GetFlowsRequest, opts: GetFlowsOptions): AsyncGenerator<RelayResponse> {
     const { signal } = opts;
     signal?.throwIfAborted();
     this.assertOpen();
@@ -114,7 +119,7 @@ export class RelayClient implements FlowSource {
     signal?.addEventListener("abort", onAbort, { once: true });
 
     try {
-      for await (const response of call as AsyncIterable<GetFlowsResponse>) {
+      for await (const response of call as AsyncIterable<RelayResponse>) {
         markConnected();
         yield response;
       }

@@ -11,6 +11,7 @@ import { type AggregationWindow, ViewAggregation } from "@/server/hub/aggregatio
 import { batchFlow } from "@/server/hub/batch";
 import type { HubbleFilters } from "@/server/hub/hub";
 import { historyBackedQuery, storedResponse } from "../history-query";
+import { GetFlowsDecoder } from "@/server/grpc/raw-flows";
 import type { FlowRecord, FlowStore, KeepMode, StoredFlow } from "../store";
 import { MINUTE_MS } from "../store";
 import { storedWindowCounts } from "../window-counts";
@@ -79,7 +80,8 @@ async function* filtered(responses: AsyncIterable<ReturnType<typeof storedRespon
 }
 
 async function* responsesOf(flows: readonly FlowRecord[]) {
-  for (const f of [...flows].sort((a, b) => (a.timeNs < b.timeNs ? -1 : 1))) yield storedResponse(f);
+  const decoder = new GetFlowsDecoder();
+  for (const f of [...flows].sort((a, b) => (a.timeNs < b.timeNs ? -1 : 1))) yield storedResponse(f, decoder);
 }
 
 export function flowStoreContract(kind: FlowStore["kind"], setup: () => Promise<FlowStoreBackend>): void {

@@ -2,27 +2,28 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { AgentEventSchema, FlowSchema, type Flow, type TrafficDirection, type Verdict } from "@/proto/gen/flow/flow_pb";
 import { loadScenario } from "@/server/demo-relay/scenario";
 import { TrafficSimulator } from "@/server/demo-relay/simulator";
 import { captureFiles } from "@/lib/testing/captures";
-import { parseJsonLines } from "./flow-json";
-import { flowToBoundedJson, timestampJsonText } from "./flow-json-fast";
-import { flowJsonFromWire } from "./flow-json-wire";
-import { MAX_LIST, MAX_TEXT } from "./flow-model";
+import { flowToJsonObject, parseJsonLines } from "@/lib/flow-json";
+import { MAX_LIST, MAX_TEXT, boundFlowJson } from "@/lib/flow-model";
+import { timestampJsonText } from "./flow-json-plan";
+import { createFlowJsonTranscoder } from "./flow-json-transcoder";
 
 const text = new TextDecoder();
+const transcoder = createFlowJsonTranscoder();
 
-/** What the message-object path gives for these bytes (or its error). */
+/** What the reference (lib/flow-json.ts, bounded) gives for these bytes (or its error). */
 function expected(bytes: Uint8Array): string {
-  return JSON.stringify(flowToBoundedJson(fromBinary(FlowSchema, bytes)));
+  return JSON.stringify(boundFlowJson(flowToJsonObject(fromBinary(FlowSchema, bytes))));
 }
 
-/** The transcoder took the fast path and produced exactly the message-object path's JSON. */
+/** The transcoder took the fast path and produced exactly the reference's JSON. */
 function same(bytes: Uint8Array, where: string): void {
-  const wire = flowJsonFromWire(bytes);
+  const wire = transcoder.transcode(bytes);
   assert.ok(wire, `${where}: took the slow path`);
   assert.equal(text.decode(wire.json), expected(bytes), where);
   const flow = fromBinary(FlowSchema, bytes);
@@ -30,9 +31,9 @@ function same(bytes: Uint8Array, where: string): void {
   assert.deepEqual(wire.time, flow.time ? { seconds: Number(flow.time.seconds), nanos: flow.time.nanos } : undefined);
 }
 
-/** The transcoder declined, so the caller's message-object path decides. */
+/** The transcoder declined, so the caller's reference path decides. */
 function declined(bytes: Uint8Array, where: string): void {
-  assert.equal(flowJsonFromWire(bytes), undefined, where);
+  assert.equal(transcoder.transcode(bytes), undefined, where);
 }
 
 const bin = (flow: Flow) => toBinary(FlowSchema, flow);
@@ -47,7 +48,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-describe("flowJsonFromWire equals JSON.stringify(flowToBoundedJson(fromBinary()))", () => {
+describe("FlowJsonTranscoder equals JSON.stringify(boundFlowJson(flowToJsonObject(fromBinary())))", () => {
   for (const file of captureFiles()) {
     it(`every flow of ${path.basename(file)}`, () => {
       let n = 0;
@@ -100,7 +101,7 @@ describe("flowJsonFromWire equals JSON.stringify(flowToBoundedJson(fromBinary())
     same(concat(bin(flow), unknown), "unknown fields");
   });
 
-  it("declines what only the message-object path gets right, which then still answers", () => {
+  it("declines what only the reference gets right, which then still answers", () => {
     const base = bin(create(FlowSchema, { uuid: "u", source: { namespace: "a" }, l4: { protocol: { case: "TCP", value: { sourcePort: 1 } } } }));
     // A singular message repeated on the wire merges; a second oneof member wins.
     const again = bin(create(FlowSchema, { source: { podName: "p" }, l4: { protocol: { case: "UDP", value: { destinationPort: 2 } } } }));
@@ -133,4 +134,62 @@ describe("flowJsonFromWire equals JSON.stringify(flowToBoundedJson(fromBinary())
       assert.equal(seconds * 1000 + Math.floor(nanos / 1e6), Date.parse(json), json);
     }
   });
+});
+
+describe("FlowJsonTranscoder instances", () => {
+  const flows = (() => {
+    const sim = new TrafficSimulator(loadScenario("shop"), { seed: 3, rate: 1000, epochNs: 1_700_000_000_000_000_000n });
+    const out: Uint8Array[] = [];
+    for (const e of sim.advanceTo(1_700_000_002_000_000_000n)) if (e.response.responseTypes.case === "flow") out.push(bin(e.response.responseTypes.value));
+    return out;
+  })();
+
+  it("share no state: interleaved on two instances, with declined flows between, every JSON stays the reference's", () => {
+    const a = createFlowJsonTranscoder();
+    const b = createFlowJsonTranscoder();
+    const truncated = flows[0].subarray(0, flows[0].length - 1);
+    const kept: Array<{ json: Uint8Array; bytes: Uint8Array }> = [];
+    flows.forEach((bytes, i) => {
+      const t = i % 2 === 0 ? a : b;
+      const got = t.transcode(bytes);
+      assert.ok(got, `flow ${i}`);
+      kept.push({ json: got.json, bytes });
+      // A flow declined half-way through on the other instance must not touch this one's output.
+      assert.equal((i % 2 === 0 ? b : a).transcode(truncated), undefined);
+    });
+    assert.ok(flows.length > 1000, `only ${flows.length} flows`); // enough to fill several output slabs
+    // Each JSON is a view into its instance's slab: later flows must not have overwritten it.
+    for (const [i, k] of kept.entries()) assert.equal(text.decode(k.json), expected(k.bytes), `flow ${i}`);
+  });
+});
+
+describe("the exactness check sees every field", () => {
+  // Each top-level field the captures carry, removed in turn: the transcoder's JSON changes, and
+  // still equals the reference. A transcoder that dropped or mangled a field would fail here.
+  for (const file of captureFiles()) {
+    it(`every field of the first flows of ${path.basename(file)}`, () => {
+      let checked = 0;
+      for (const line of parseJsonLines(readFileSync(file, "utf8"))) {
+        assert.ok(line.ok);
+        if (line.response.responseTypes.case !== "flow" || line.line > 40) continue;
+        const flow = line.response.responseTypes.value;
+        const full = text.decode(transcoder.transcode(bin(flow))!.json);
+        const reference = expected(bin(flow));
+        assert.equal(full, reference);
+        for (const field of FlowSchema.fields) {
+          if (field.oneof) continue;
+          const without = clone(FlowSchema, flow);
+          const local = field.localName as keyof Flow;
+          (without as unknown as Record<string, unknown>)[local] = create(FlowSchema)[local];
+          const bytes = bin(without);
+          if (expected(bytes) === reference) continue; // the field was not set
+          const json = text.decode(transcoder.transcode(bytes)!.json);
+          assert.notEqual(json, full, `${path.basename(file)}:${line.line} without ${field.name}`);
+          assert.equal(json, expected(bytes), `${path.basename(file)}:${line.line} without ${field.name}`);
+          checked++;
+        }
+      }
+      assert.ok(checked > 0);
+    });
+  }
 });
