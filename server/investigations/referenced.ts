@@ -5,12 +5,12 @@ import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
 import { flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { compileFlowFilters } from "@/lib/filters/compile";
 import { getFlowsResponseToJson } from "@/lib/flow-json";
-import { timestampJsonText } from "@/lib/flow-json-fast";
 import { parseFlowRequest } from "@/server/flow-request";
 import type { HistoryCoverage } from "@/server/flow-store";
 import { SEAM_GRACE_NS, storedResponse } from "@/server/flow-store/history-query";
 import type { FlowStore, StoredFlow } from "@/server/flow-store/store";
-import { wireFlowJson } from "@/server/grpc/raw-flows";
+import { timestampJsonText } from "@/server/grpc/flow-json-plan";
+import { GetFlowsDecoder, type RelayResponse } from "@/server/grpc/raw-flows";
 import { MAX_FLOWS, MAX_NAMESPACE_PAIRS, type FlowReference, type NamespacePair } from "./store";
 
 // Investigations that point at the flow history instead of copying their flows.
@@ -114,8 +114,8 @@ function filterJson(f: FlowFilter): JsonValue {
 
 interface ReferencedFlow {
   readonly stored: StoredFlow;
-  /** Lazily decoded: its Flow message is only built when read (filters, namespaces). */
-  readonly response: GetFlowsResponse;
+  /** Lazily decoded: its Flow message is only built when read (filters, namespaces); its bounded JSON in `wire`. */
+  readonly response: RelayResponse;
 }
 
 /** The stored flows a reference points at, oldest first. */
@@ -123,9 +123,10 @@ export async function* referencedFlows(store: Pick<FlowStore, "flows">, ref: Flo
   // Decoding every flow to match it costs more than reading it: without filters, none is decoded.
   const filtered = ref.whitelist.length > 0 || ref.blacklist.length > 0;
   const match = compileFlowFilters(ref.whitelist.map(parseFilter), ref.blacklist.map(parseFilter));
+  const decoder = new GetFlowsDecoder();
   for await (const stored of store.flows({ sinceNs: BigInt(ref.sinceNs), untilNs: BigInt(ref.untilNs), signal })) {
     if (signal?.aborted) return;
-    const response = storedResponse(stored);
+    const response = storedResponse(stored, decoder);
     if (response.responseTypes.case === "flow" && (!filtered || match(response.responseTypes.value))) yield { stored, response };
   }
 }
@@ -167,9 +168,9 @@ const utf8 = new TextDecoder();
  * took a third of the time of reading a reference. The message path where that JSON is missing.
  */
 function jsonpbLine({ stored, response }: ReferencedFlow): string {
-  const wire = wireFlowJson(response);
+  const wire = response.wire;
   const time = stored.timeNs >= 0n ? timestampJsonText(Number(stored.timeNs / 1_000_000_000n), Number(stored.timeNs % 1_000_000_000n)) : undefined;
-  if (!wire || time === undefined) return getFlowsResponseToJson(response);
+  if (!wire?.json || time === undefined) return getFlowsResponseToJson(response);
   return `{"flow":${utf8.decode(wire.json)}${stored.node === "" ? "" : `,"node_name":${JSON.stringify(stored.node)}`},"time":"${time}"}`;
 }
 
