@@ -8,7 +8,7 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { createInvestigationResponse } from "@/server/investigations/http";
+import { createInvestigationResponse } from "@/server/http/investigations";
 import { openInvestigationStore } from "@/server/investigations";
 import { policySnapshot } from "@/server/investigations/testing/fixtures";
 

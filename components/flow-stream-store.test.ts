@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { StreamEvent } from "@/lib/sse";
+import { parseFlowQueryParams } from "@/lib/filter-model";
 import { waitUntil } from "@/lib/testing/wait";
+import { servePage } from "@/components/testing/server";
 import { FlowStreamStore } from "./flow-stream-store";
 
 /** Stands in for the browser's EventSource: the test plays the server. */
@@ -139,5 +141,51 @@ describe("FlowStreamStore", () => {
       store.getSnapshot().flows.rows.map((r) => r.id),
       ["u2"],
     );
+  });
+});
+
+describe("FlowStreamStore.openSnapshot (an investigation's saved flows, through the API client)", () => {
+  const query = (q: string) => {
+    const parsed = parseFlowQueryParams(new URLSearchParams(q));
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return parsed.query;
+  };
+
+  it("reads the saved lines once, filters them through the view's query, and ends; unreadable lines are said", async () => {
+    const lines = [JSON.stringify({ flow: flow(1) }), JSON.stringify({ flow: { ...flow(2), verdict: "DROPPED" } }), "{not json", JSON.stringify({ flow: flow(3) })];
+    const server = await servePage((req, res) => {
+      if (req.url !== "/api/investigations/abc_DEF-123/flows") return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8" }).end(`${lines.join("\n")}\n`);
+    });
+    try {
+      const store = new FlowStreamStore();
+      store.openSnapshot("abc_DEF-123", query("verdict=FORWARDED"));
+      await waitUntil(() => store.getSnapshot().ended, "the saved flows to load");
+      const state = store.getSnapshot();
+      assert.deepEqual(
+        state.flows.rows.map((r) => r.id),
+        ["u3", "u1"],
+      );
+      assert.equal(state.connection, "closed");
+      assert.equal(state.errors.length, 1);
+      assert.match(state.errors[0], /^1 saved line\(s\) could not be read: /);
+      assert.deepEqual(server.requests, ["GET /api/investigations/abc_DEF-123/flows"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an error answer: the server's message, as the stream's error", async () => {
+    const server = await servePage((_req, res) => {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not-found", message: "no such investigation: the link may be mistyped" } }));
+    });
+    try {
+      const store = new FlowStreamStore();
+      store.openSnapshot("gone", query(""));
+      await waitUntil(() => store.getSnapshot().connection === "error", "the error");
+      assert.deepEqual(store.getSnapshot().errors, ["The saved flows could not be loaded: no such investigation: the link may be mistyped"]);
+    } finally {
+      await server.close();
+    }
   });
 });

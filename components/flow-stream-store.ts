@@ -6,7 +6,7 @@ import { snapshotFlows } from "@/lib/investigation";
 import type { DropGroups } from "@/lib/drops";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
-import { errorOfResponse } from "@/lib/api/client";
+import { api } from "@/lib/api/client";
 import { withBasePath } from "@/lib/base-path";
 
 export interface FlowStreamState {
@@ -82,10 +82,10 @@ export class FlowStreamStore {
   }
 
   /**
-   * Shows saved flows instead of the live stream (an investigation page): fetched once from
-   * `url` (NDJSON, one `{"flow": …}` per line) and passed through `query` like the relay would.
+   * Shows saved flows instead of the live stream (an investigation page): an investigation's
+   * flows, fetched once (NDJSON, one `{"flow": …}` per line), passed through `query` like the relay would.
    */
-  openSnapshot(url: string, query: FlowQuery): void {
+  openSnapshot(investigationId: string, query: FlowQuery): void {
     this.close();
     this.buffer.clear();
     this.state = initialState(this.buffer.snapshot);
@@ -93,9 +93,8 @@ export class FlowStreamStore {
     this.abortSnapshot = () => controller.abort();
     void (async () => {
       try {
-        const res = await fetch(url, { signal: controller.signal });
-        if (!res.ok) throw await errorOfResponse("GET the saved flows", res);
-        const result = snapshotFlows(await res.text(), query, new Date());
+        const text = await api.investigationFlows(investigationId, controller.signal);
+        const result = snapshotFlows(text, query, new Date());
         this.buffer.add(result.flows);
         const errors = result.unreadable > 0 ? [`${result.unreadable} saved line(s) could not be read: ${result.problems.join("; ")}`] : [];
         this.update({ flows: this.buffer.snapshot, ended: true, connection: "closed", errors });

@@ -19,7 +19,8 @@ import { TopBar } from "@/components/top-bar/top-bar";
 import { FlowStreamStore } from "@/components/flow-stream-store";
 import { InvestigationBanner } from "@/components/investigations/investigation-banner";
 import { ShareInvestigationButton } from "@/components/investigations/share-investigation";
-import { type InvestigationMeta, savedPolicies } from "@/components/investigations/types";
+import { savedPolicies } from "@/components/investigations/saved-policies";
+import type { InvestigationView } from "@/lib/api/investigations";
 import { defaultInvestigationTitle, shareInvestigationBody } from "@/lib/investigation";
 import { DropsToggle, DropsView, PolicyPanel, usePolicyCell, usePolicyExplainer, usePolicyFilteredRows } from "@/components/policy";
 import { PausedBar } from "./paused-bar";
@@ -28,14 +29,13 @@ import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
 import { useTheme } from "./use-theme";
 import { useViewState } from "./use-view-state";
-import { withBasePath } from "@/lib/base-path";
 
 /**
  * The page people open every day. State owners: the URL owns the view (useViewState); the flow
  * stream store owns the high-rate flows; React Query owns status and namespaces; this component
  * only wires them together.
  */
-export function Dashboard({ investigation }: { readonly investigation?: InvestigationMeta } = {}) {
+export function Dashboard({ investigation }: { readonly investigation?: InvestigationView } = {}) {
   const { view, problem, setView } = useViewState();
   const store = useMemo(() => new FlowStreamStore(), []);
   // The grouping is part of the stream: the server aggregates the map per grouping.
@@ -49,7 +49,7 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
   const investigationId = investigation?.id;
   useEffect(() => {
     // An investigation page shows its saved flows through the view's query; otherwise, live flows.
-    if (investigationId) store.openSnapshot(withBasePath(`/api/investigations/${encodeURIComponent(investigationId)}/flows`), queryRef.current);
+    if (investigationId) store.openSnapshot(investigationId, queryRef.current);
     else store.open(streamQuery);
     return () => store.close();
   }, [store, streamQuery, investigationId]);

@@ -4,8 +4,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { useMemo, useState } from "react";
 import { compilePolicySet, explainFlow, type Explanation } from "@/lib/policy";
 import { buttonClass, mutedText } from "@/components/top-bar/ui";
-import { apiErrorMessage } from "./errors";
-import type { InvestigationMeta, ReferenceAvailability } from "./types";
+import { api } from "@/lib/api/client";
+import type { InvestigationView, ReferenceAvailability } from "@/lib/api/investigations";
 import { withBasePath } from "@/lib/base-path";
 
 /** The owner's delete: a second click confirms; afterwards the page says it is gone. */
@@ -14,8 +14,7 @@ function DeleteInvestigation({ id }: { readonly id: string }) {
   const remove = async () => {
     setState("deleting");
     try {
-      const res = await fetch(withBasePath(`/api/investigations/${encodeURIComponent(id)}`), { method: "DELETE" });
-      if (!res.ok) throw new Error(apiErrorMessage(await res.json().catch(() => ({})), res.status));
+      await api.deleteInvestigation(id);
       setState("deleted");
     } catch (err) {
       setState({ failed: err instanceof Error ? err.message : String(err) });
@@ -46,7 +45,7 @@ function DeleteInvestigation({ id }: { readonly id: string }) {
 type Comparison =
   | { readonly kind: "idle" }
   | { readonly kind: "loading" }
-  | { readonly kind: "done"; readonly now: Explanation; readonly version: string | null }
+  | { readonly kind: "done"; readonly now: Explanation; readonly since: string | null }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -54,7 +53,7 @@ type Comparison =
  * with now" for the selected flow — its explanation under the saved policies beside the one
  * under today's.
  */
-export function InvestigationBanner({ investigation, selected }: { readonly investigation: InvestigationMeta; readonly selected: JsonObject | undefined }) {
+export function InvestigationBanner({ investigation, selected }: { readonly investigation: InvestigationView; readonly selected: JsonObject | undefined }) {
   const compiled = useMemo(() => compilePolicySet(investigation.policies), [investigation.policies]);
   const then = useMemo(() => (selected ? safeExplain(selected, compiled) : undefined), [selected, compiled]);
   const [comparison, setComparison] = useState<Comparison>({ kind: "idle" });
@@ -66,14 +65,8 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
     setForFlow(selected);
     setComparison({ kind: "loading" });
     try {
-      const res = await fetch(withBasePath("/api/explain"), {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ flow: selected, at: "now" }),
-      });
-      const body = (await res.json().catch(() => ({}))) as Explanation;
-      if (!res.ok) throw new Error(apiErrorMessage(body, res.status));
-      setComparison({ kind: "done", now: body, version: res.headers.get("x-hubble-lens-policy-since") });
+      const result = await api.explain({ flow: selected, at: "now" });
+      setComparison({ kind: "done", now: result.explanation, since: result.since });
     } catch (err) {
       setComparison({ kind: "failed", message: err instanceof Error ? err.message : String(err) });
     }
@@ -96,7 +89,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
         {investigation.owner && <span className={`text-xs ${mutedText}`}>by {investigation.owner}</span>}
         {investigation.canDelete && <DeleteInvestigation id={investigation.id} />}
         <a
-          href={withBasePath(`/api/investigations/${encodeURIComponent(investigation.id)}/flows?download=1`)}
+          href={api.investigationDownloadUrl(investigation.id)}
           className="ml-auto text-xs underline"
           data-testid="investigation-download"
           title="Every flow of the investigation as hubble observe -o jsonpb lines"
@@ -121,7 +114,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
                 <span className="font-medium">When saved:</span> {summary(then)}
               </p>
               <p>
-                <span className="font-medium">Now{current.version ? ` (policies since ${formatTime(current.version)})` : ""}:</span> {summary(current.now)}
+                <span className="font-medium">Now{current.since ? ` (policies since ${formatTime(current.since)})` : ""}:</span> {summary(current.now)}
               </p>
               {current.now.reason !== then.reason && <p className="text-violet-800 dark:text-violet-300">{current.now.reason}</p>}
               <p className="font-medium" data-testid="compare-verdict">

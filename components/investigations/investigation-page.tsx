@@ -3,14 +3,14 @@
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect } from "react";
 import { Dashboard } from "@/components/dashboard/dashboard";
-import type { InvestigationMeta } from "./types";
+import type { InvestigationView } from "@/lib/api/investigations";
 import { withBasePath } from "@/lib/base-path";
 
 /**
  * /investigations/<id>: the saved view over the saved flows and policies. The URL starts as the
  * saved view; changing filters here narrows the saved flows, as it would narrow live ones.
  */
-export function InvestigationPage({ investigation }: { readonly investigation: InvestigationMeta }) {
+export function InvestigationPage({ investigation }: { readonly investigation: InvestigationView }) {
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();

@@ -4,8 +4,8 @@ import { useEffect, useId, useRef, useState } from "react";
 import { MAX_NOTE, MAX_TITLE, type ShareInvestigationBody } from "@/lib/investigation";
 import { buttonClass, inputClass, mutedText } from "@/components/top-bar/ui";
 import { useSession } from "@/components/top-bar/queries";
-import { withBasePath } from "@/lib/base-path";
-import { apiErrorMessage } from "./errors";
+import { api } from "@/lib/api/client";
+import type { InvestigationFlowSource } from "@/lib/api/investigations";
 
 /** With sign-in: who finds it in their list (the link opens for anyone who may see all its flows). */
 function SharedWith() {
@@ -21,7 +21,7 @@ function SharedWith() {
 type Phase =
   | { readonly kind: "editing" }
   | { readonly kind: "saving"; readonly flows: number }
-  | { readonly kind: "saved"; readonly url: string; readonly flowSource?: "copy" | "reference"; readonly flowCount?: number }
+  | { readonly kind: "saved"; readonly url: string; readonly flowSource: InvestigationFlowSource; readonly flowCount: number }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -84,13 +84,7 @@ function ShareDialog({
     const body = build(title, note);
     setPhase({ kind: "saving", flows: body.flows.length });
     try {
-      const res = await fetch(withBasePath("/api/investigations"), {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const answer = (await res.json().catch(() => ({}))) as { url?: string; flowSource?: "copy" | "reference"; flowCount?: number };
-      if (!res.ok || !answer.url) throw new Error(apiErrorMessage(answer, res.status));
+      const answer = await api.createInvestigation(body);
       setPhase({ kind: "saved", url: new URL(answer.url, window.location.origin).toString(), flowSource: answer.flowSource, flowCount: answer.flowCount });
     } catch (err) {
       setPhase({ kind: "failed", message: err instanceof Error ? err.message : String(err) });
@@ -122,13 +116,11 @@ function ShareDialog({
         {phase.kind === "saved" ? (
           <div className="space-y-3">
             <p>Saved. This link opens the same flows, drop and policies, also after the relay has moved on:</p>
-            {phase.flowSource && phase.flowCount !== undefined && (
-              <p className={`text-xs ${mutedText}`} data-testid="investigation-saved-as">
-                {phase.flowSource === "reference"
-                  ? `It points at the ${phase.flowCount.toLocaleString("en-US")} flows of this window in the flow history (kept as long as its retention allows).`
-                  : `It keeps a copy of ${phase.flowCount.toLocaleString("en-US")} flows.`}
-              </p>
-            )}
+            <p className={`text-xs ${mutedText}`} data-testid="investigation-saved-as">
+              {phase.flowSource === "reference"
+                ? `It points at the ${phase.flowCount.toLocaleString("en-US")} flows of this window in the flow history (kept as long as its retention allows).`
+                : `It keeps a copy of ${phase.flowCount.toLocaleString("en-US")} flows.`}
+            </p>
             <input
               readOnly
               aria-label="Investigation link"

@@ -10,12 +10,18 @@
 //   with code "unknown" and a message that says what came back and who likely sent it.
 // - No answer at all: ApiError "network-error", status 0.
 //
-// Investigations (/api/investigations/**) are not here yet: components/investigations still fetch
-// them directly, until those routes move to server/http/.
+// `GET /api/flows` (the SSE stream) is not here: it is an EventSource (components/flow-stream-store.ts).
 
 import { withBasePath } from "@/lib/base-path";
 import { isApiErrorCode, type ApiErrorCode } from "./errors";
 import type { FlowCountsResponse } from "./flows";
+import {
+  type CreateInvestigationRequest,
+  type CreateInvestigationResponse,
+  investigationFlowsPath,
+  type InvestigationListResponse,
+  type InvestigationView,
+} from "./investigations";
 import type { NamespaceRef, NamespacesResponse } from "./namespaces";
 import { type ExplainRequest, type ExplainResult, type Explanation, type PoliciesResponse, POLICY_SINCE_HEADER, POLICY_VERSION_HEADER } from "./policies";
 import type { SessionView, SignOutResponse } from "./session";
@@ -104,7 +110,7 @@ export interface ApiClientOptions {
 }
 
 interface Call {
-  readonly method?: "GET" | "POST";
+  readonly method?: "GET" | "POST" | "DELETE";
   readonly signal?: AbortSignal;
   readonly body?: unknown;
   readonly cache?: RequestCache;
@@ -188,6 +194,34 @@ export function createApiClient(options: ApiClientOptions = {}) {
     /** `GET /api/flows/counts`. */
     flowCounts: (params: URLSearchParams, signal?: AbortSignal) =>
       json<FlowCountsResponse>(`/api/flows/counts?${params}`, { signal, cache: "no-store" }, (b) => Array.isArray((b as FlowCountsResponse).edges)),
+
+    /** `POST /api/investigations`: saves the snapshot; its id, link and whether its flows were copied or referenced. */
+    createInvestigation: (body: CreateInvestigationRequest, signal?: AbortSignal) =>
+      json<CreateInvestigationResponse>("/api/investigations", { method: "POST", body, signal }, (b) => isObject(b) && typeof b.id === "string" && typeof b.url === "string"),
+
+    /** `GET /api/investigations`: the 50 newest of the person's own and their groups' that they may open. */
+    investigations: (signal?: AbortSignal) =>
+      json<InvestigationListResponse>("/api/investigations", { signal, cache: "no-store" }, (b) => Array.isArray((b as InvestigationListResponse).investigations)),
+
+    /** `GET /api/investigations/<id>`: everything but its flows (a 404 `not-found` for an unknown id or one the person may not open). */
+    investigation: (id: string, signal?: AbortSignal) =>
+      json<InvestigationView>(
+        `/api/investigations/${encodeURIComponent(id)}`,
+        { signal, cache: "no-store" },
+        (b) => isObject(b) && typeof b.id === "string" && isObject(b.policies),
+      ),
+
+    /** `DELETE /api/investigations/<id>`: its owner only (others get 403 `not-owner`). */
+    deleteInvestigation: async (id: string, signal?: AbortSignal): Promise<void> => {
+      const res = await call(`/api/investigations/${encodeURIComponent(id)}`, { method: "DELETE", signal });
+      await res.body?.cancel();
+    },
+
+    /** `GET /api/investigations/<id>/flows`: `hubble observe -o jsonpb` lines (read them with lib/flow-json or lib/investigation's snapshotFlows). */
+    investigationFlows: async (id: string, signal?: AbortSignal): Promise<string> => (await call(investigationFlowsPath(id), { signal, accept: "application/x-ndjson" })).text(),
+
+    /** Where the browser downloads an investigation's flows (a link, not a fetch: the browser saves the attachment). */
+    investigationDownloadUrl: (id: string): string => `${origin}${withBasePath(investigationFlowsPath(id, { download: true }))}`,
 
     /** `POST /auth/logout`: ends the session; where to go next. */
     signOut: async (): Promise<SignOutResponse> => {

@@ -2,20 +2,14 @@
 // later), the selected drop, and the flows in view, newest first and bounded. Pure.
 
 import type { JsonObject } from "@bufbuild/protobuf";
+import { type CreateInvestigationRequest, MAX_INVESTIGATION_FLOWS, MAX_NOTE, MAX_TITLE } from "../api/investigations";
 import type { FlowEndpointView, FlowRow } from "../flow-model";
 import { shareableViewState, type ViewState, viewStateToParams } from "../view-state";
 
-export const MAX_INVESTIGATION_FLOWS = 50_000;
-export const MAX_TITLE = 200;
-export const MAX_NOTE = 10_000;
+export { MAX_INVESTIGATION_FLOWS, MAX_NOTE, MAX_TITLE };
 
-export interface ShareInvestigationBody {
-  readonly title: string;
-  readonly note: string;
-  readonly view: string;
-  readonly selectedFlow: string | null;
-  readonly flows: readonly JsonObject[];
-}
+/** The request body (lib/api/investigations.ts). */
+export type ShareInvestigationBody = CreateInvestigationRequest;
 
 /** "POLICY_DENIED: frontend/web → payments/api:8080": a title that says what the drop was. */
 export function defaultInvestigationTitle(row: FlowRow | undefined): string {

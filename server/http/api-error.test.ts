@@ -14,8 +14,18 @@ describe("the API's error form", () => {
     assert.equal(apiError("too-many-streams", "later", { headers: { "Retry-After": "5" } }).headers.get("retry-after"), "5");
   });
 
-  it("keeps the status a caller of the older form gives", () => {
-    assert.equal(apiError(503, "busy", "try again").status, 503);
+  it("answers the investigation routes' codes with the statuses they always had", () => {
+    const statuses = {
+      "invalid-investigation": 400,
+      "forbidden-namespace": 403,
+      "not-owner": 403,
+      "unsupported-media-type": 415,
+      "too-large": 413,
+      "not-found": 404,
+      busy: 503,
+      internal: 500,
+    } as const;
+    for (const [code, status] of Object.entries(statuses) as Array<[keyof typeof statuses, number]>) assert.equal(apiError(code, "m").status, status, code);
   });
 
   it("names every relay failure with an API code whose status is the one the relay client gives it", () => {

@@ -15,20 +15,11 @@ export interface ApiErrorOptions {
 }
 
 /** An error answer: the status is the code's (lib/api/errors.ts). */
-export function apiError(code: ApiErrorCode, message: string, options?: ApiErrorOptions): Response;
-/**
- * The older form, with the status given: server/investigations/http.ts still calls it, with the
- * same statuses as the table. Remove it when that module moves to server/http/.
- */
-export function apiError(status: number, code: ApiErrorCode, message: string, headers?: Record<string, string>): Response;
-export function apiError(a: ApiErrorCode | number, b: string, c?: string | ApiErrorOptions, d?: Record<string, string>): Response {
-  if (typeof a === "number") return respond(a, b as ApiErrorCode, c as string, { headers: d });
-  const options = (c as ApiErrorOptions | undefined) ?? {};
-  return respond(API_ERROR_STATUS[a], a, b, options);
-}
-
-function respond(status: number, code: ApiErrorCode, message: string, options: ApiErrorOptions): Response {
-  return Response.json({ ...options.extra, ...apiErrorBody(code, message, options.about) }, { status, headers: { "Cache-Control": "no-store", ...options.headers } });
+export function apiError(code: ApiErrorCode, message: string, options: ApiErrorOptions = {}): Response {
+  return Response.json(
+    { ...options.extra, ...apiErrorBody(code, message, options.about) },
+    { status: API_ERROR_STATUS[code], headers: { "Cache-Control": "no-store", ...options.headers } },
+  );
 }
 
 /** How a relay failure is named over HTTP (and in /api/status): the relay client's codes are internal. */

@@ -67,7 +67,10 @@ export async function serveRoutes(route: (request: Request) => Promise<Response 
       const response = (await route(request)) ?? new Response("no such route in this test", { status: 404 });
       // No status text given: Node's own ("Bad Gateway"), as a real server or proxy sends.
       if (response.statusText) res.statusMessage = response.statusText;
-      res.writeHead(response.status, Object.fromEntries(response.headers));
+      // A route that answered before reading the whole body (a 403 at flows.1, a 413) leaves the
+      // connection unusable: say so, as Node's own server does, so the client does not reuse it.
+      const unread = hasBody && !req.complete ? { connection: "close" } : {};
+      res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...unread });
       if (response.body) {
         const reader = response.body.getReader();
         for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);

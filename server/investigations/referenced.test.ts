@@ -7,7 +7,8 @@ import { loadServerConfig } from "@/server/config/env";
 import { flowHistoryResponse } from "@/server/http/flow-history";
 import { testDataDir } from "@/server/http/testing";
 import { createRuntime, type Runtime } from "@/server/runtime";
-import { ANONYMOUS_VIEWER, createInvestigationResponse, investigationFlowsResponse, investigationResponse, type InvestigationApi, type InvestigationViewer } from "./http";
+import { createInvestigationResponse, investigationFlowsResponse, investigationResponse, type InvestigationApi } from "@/server/http/investigations";
+import { ANONYMOUS_VIEWER, type InvestigationViewer } from "./access";
 import { type ReferenceAvailability, referencedFlowLines, referencedFlows } from "./referenced";
 
 // Investigations that point at the flow history, through the real runtime: the demo relay, the

@@ -2,6 +2,7 @@ import "server-only";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { type Flow, type FlowFilter, FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { ReferenceAvailability } from "@/lib/api/investigations";
 import { flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { compileFlowFilters } from "@/lib/filters/compile";
 import { getFlowsResponseToJson } from "@/lib/flow-json";
@@ -174,21 +175,7 @@ function jsonpbLine({ stored, response }: ReferencedFlow): string {
   return `{"flow":${utf8.decode(wire.json)}${stored.node === "" ? "" : `,"node_name":${JSON.stringify(stored.node)}`},"time":"${time}"}`;
 }
 
-/** What opening a referenced investigation finds in the flow history, for the page's message. */
-export interface ReferenceAvailability {
-  /** The window (RFC 3339, ns precision dropped to ms). */
-  readonly since: string;
-  readonly until: string;
-  readonly savedCount: number;
-  /** Flows of the reference the store still holds; null when the store could not be read. */
-  readonly remaining: number | null;
-  /** How far back history reaches now; null when it is empty or off. */
-  readonly reachesBack: string | null;
-  /** The store still holds as many of its flows as when it was saved. */
-  readonly complete: boolean;
-  /** Why flows are missing, in words; absent when complete. */
-  readonly message?: string;
-}
+export type { ReferenceAvailability };
 
 export async function referenceAvailability(
   history: InvestigationHistory | undefined,

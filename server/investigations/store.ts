@@ -1,16 +1,14 @@
 import "server-only";
+import { type InvestigationFlowSource, MAX_INVESTIGATION_FLOWS, MAX_NOTE, MAX_SELECTED_FLOW, MAX_TITLE, MAX_VIEW_BYTES } from "@/lib/api/investigations";
 import type { PolicySnapshot } from "@/server/policies";
 
 // The investigation store's contract, shared by the SQLite and the PostgreSQL backends and by the
 // API. An investigation is a frozen snapshot: once saved it never changes, so a link keeps opening
 // the same view after the relay's buffers rotated, the policies changed or the server restarted.
 
-export const MAX_TITLE = 200;
-export const MAX_NOTE = 10_000;
-/** Bytes (UTF-8) of the view's query string. */
-export const MAX_VIEW_BYTES = 8 * 1024;
-export const MAX_SELECTED_FLOW = 512;
-export const MAX_FLOWS = 50_000;
+// The API's bounds (lib/api/investigations.ts): the browser's form and the store check the same.
+export { MAX_NOTE, MAX_SELECTED_FLOW, MAX_TITLE, MAX_VIEW_BYTES };
+export const MAX_FLOWS = MAX_INVESTIGATION_FLOWS;
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
 export const MAX_OWNER = 256;
@@ -38,7 +36,7 @@ export interface FlowReference {
 }
 
 /** Copied flows live in the investigation store; referenced ones in the flow history. */
-export type FlowSource = "copy" | "reference";
+export type FlowSource = InvestigationFlowSource;
 
 /** The source and destination namespace of flows ("" for endpoints outside any namespace: world, host). */
 export type NamespacePair = readonly [source: string, destination: string];

@@ -1,4 +1,4 @@
-import { createInvestigationResponse, investigationListResponse } from "@/server/investigations/http";
+import { createInvestigationResponse, investigationListResponse } from "@/server/http/investigations";
 import { getMetrics } from "@/server/metrics";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";

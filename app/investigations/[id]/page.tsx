@@ -2,12 +2,12 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { InvestigationPage, InvestigationMissing } from "@/components/investigations/investigation-page";
-import type { InvestigationMeta } from "@/components/investigations/types";
+import type { InvestigationView } from "@/lib/api/investigations";
 import { log } from "@/server/log";
 import { getRuntime } from "@/server/runtime";
 import { getServerConfig } from "@/server/config/env";
 import { viewerOf } from "@/server/auth/viewer";
-import { investigationForViewer, openInvestigation } from "@/server/investigations/http";
+import { investigationForViewer, openInvestigation } from "@/server/investigations/access";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -15,7 +15,7 @@ export const runtime = "nodejs";
 /** A saved investigation, read from the store on the server so the page opens with it. */
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  let investigation: InvestigationMeta | undefined;
+  let investigation: InvestigationView | undefined;
   let failure: string | undefined;
   // The middleware let the request in; who it is decides whether this investigation opens: only
   // for those who may see every one of its flows, else the same 404 as an unknown id.

@@ -1,4 +1,4 @@
-import { deleteInvestigationResponse, investigationResponse } from "@/server/investigations/http";
+import { deleteInvestigationResponse, investigationResponse } from "@/server/http/investigations";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";
 

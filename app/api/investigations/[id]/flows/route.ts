@@ -1,4 +1,4 @@
-import { investigationFlowsResponse } from "@/server/investigations/http";
+import { investigationFlowsResponse } from "@/server/http/investigations";
 import { getRuntime } from "@/server/runtime";
 import { apiRoute } from "@/server/http/guard";
 

@@ -1,17 +1,14 @@
 import "server-only";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { z } from "zod";
+import { type CreateInvestigationResponse, INVESTIGATION_FLOWS_TYPE, type InvestigationListResponse } from "@/lib/api/investigations";
+import { flowVisible, type NamespaceAccess } from "@/lib/access/scope";
+import { withBasePath } from "@/lib/base-path";
 import { toJsonpbLine } from "@/lib/export/jsonpb";
 import { boundFlowJson } from "@/lib/flow-model";
-import { apiError as commonApiError } from "@/server/http/api-error";
-import { type BodyResult, type BodyRules, bodyTextChunks, MAX_JSON_DEPTH, parseJsonBounded, requireJson } from "@/server/http/body";
-import { ObjectStreamError, ObjectStreamSplitter } from "@/server/http/json-stream";
-import { log } from "@/server/log";
-import type { PolicySnapshot } from "@/server/policies";
-import { ALL_NAMESPACES, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
-import { scopePolicySet } from "@/lib/access/policies";
-import { isInvestigationId } from "./ids";
-import { type InvestigationHistory, planReference, referenceAvailability, referencedFlowLines, type ReferenceAvailability, unknownAvailability } from "./referenced";
+import { ANONYMOUS_VIEWER, investigationForViewer, investigationVisible, openInvestigation, type InvestigationViewer } from "@/server/investigations/access";
+import { isInvestigationId } from "@/server/investigations/ids";
+import { type InvestigationHistory, planReference, referencedFlowLines } from "@/server/investigations/referenced";
 import {
   InvestigationInputError,
   MAX_FLOWS,
@@ -20,17 +17,22 @@ import {
   MAX_SELECTED_FLOW,
   MAX_TITLE,
   MAX_VIEW_BYTES,
-  type FlowReference,
-  type Investigation,
   type InvestigationStore,
   type InvestigationSummary,
   type NamespacePair,
-} from "./store";
-import { withBasePath } from "@/lib/base-path";
+} from "@/server/investigations/store";
+import { log } from "@/server/log";
+import type { PolicySnapshot } from "@/server/policies";
+import { apiError } from "./api-error";
+import { type BodyResult, type BodyRules, bodyTextChunks, MAX_JSON_DEPTH, parseJsonBounded, requireJson } from "./body";
+import { ObjectStreamError, ObjectStreamSplitter } from "./json-stream";
 
 // The bodies of the /api/investigations route handlers, kept out of app/ so tests call them with
-// real Request objects. Errors are `{ error: { code, message } }` with a closed set of codes;
-// store and database messages are logged, never sent.
+// real Request objects. Errors are the common form (api-error.ts, codes in lib/api/errors.ts);
+// store and database messages are logged, never sent. Who may open one is
+// server/investigations/access.ts, shared with the /investigations/<id> page.
+
+export { ANONYMOUS_VIEWER, type InvestigationViewer };
 
 /**
  * 50,000 real flows are ~95 MB of JSON; the body is streamed and each flow bounded as it arrives,
@@ -53,75 +55,12 @@ const BODY_RULES: BodyRules = {
   what: "an investigation ({title, note, view, selectedFlow, flows})",
 };
 
-export type InvestigationErrorCode = "invalid-investigation" | "unsupported-media-type" | "too-large" | "not-found" | "busy" | "internal" | "forbidden-namespace" | "not-owner";
-const STATUS: Record<InvestigationErrorCode, number> = {
-  "invalid-investigation": 400,
-  "forbidden-namespace": 403,
-  "not-owner": 403,
-  "unsupported-media-type": 415,
-  "too-large": 413,
-  "not-found": 404,
-  busy: 503,
-  internal: 500,
-};
-
-function apiError(code: InvestigationErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return commonApiError(STATUS[code], code, message, headers);
-}
-
 export interface InvestigationApi {
   readonly store: InvestigationStore;
   /** The policy set in force now (runtime.policies.current). */
   readonly policies: () => PolicySnapshot;
   /** The flow history (runtime.history), when on: saves refer to its flows when it covers the window. */
   readonly history?: InvestigationHistory;
-}
-
-/** Who asks (server/auth/viewer.ts); without sign-in, "anonymous" seeing every namespace. */
-export interface InvestigationViewer {
-  readonly user: string;
-  readonly groups: readonly string[];
-  readonly access: NamespaceAccess;
-}
-
-export const ANONYMOUS_VIEWER: InvestigationViewer = { user: "anonymous", groups: [], access: ALL_NAMESPACES };
-
-/**
- * Whether `access` may open it: every one of its flows has its source or destination in a
- * namespace the person may see. An investigation whose namespaces were not recorded (saved before
- * sign-in existed) only by those who see every namespace.
- */
-export function investigationVisible(inv: Pick<Investigation, "flowNamespaces">, access: NamespaceAccess): boolean {
-  if (access.all) return true;
-  if (inv.flowNamespaces === null) return false;
-  return inv.flowNamespaces.every(([src, dst]) => flowVisible(access, src, dst));
-}
-
-export type InvestigationAnswer = Omit<Investigation, "flowNamespaces" | "reference"> & { canDelete: boolean; reference?: ReferenceAvailability };
-
-/**
- * The investigation as the API answers it: its policies as the person may read them, no internals
- * (a reference's filters carry the saver's namespace scope: they are not shown). A referenced one
- * says what the flow history still holds of it.
- */
-export async function investigationForViewer(inv: Investigation, viewer: InvestigationViewer, history?: InvestigationHistory): Promise<InvestigationAnswer> {
-  const { flowNamespaces: _ns, reference, ...rest } = inv;
-  return {
-    ...rest,
-    policies: scopePolicySet(inv.policies, viewer.access),
-    canDelete: inv.owner === viewer.user,
-    ...(reference ? { reference: await availabilityOrUnknown(history, reference, viewer.access, inv.id) } : {}),
-  };
-}
-
-/** A flow history that cannot be read now is said on the page, not turned into an error page. */
-async function availabilityOrUnknown(history: InvestigationHistory | undefined, ref: FlowReference, access: NamespaceAccess, id: string): Promise<ReferenceAvailability> {
-  try {
-    return await referenceAvailability(history, ref, access);
-  } catch (err) {
-    log.error(`reading a referenced investigation's flows from the flow history failed: ${describe(err)}`, { id });
-    return unknownAvailability(ref);
-  }
 }
 
 const isJsonObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -152,7 +91,7 @@ export async function createInvestigationResponse(request: Request, api: Investi
   if (wrongType) return wrongType;
   if (savesInProgress >= MAX_CONCURRENT_SAVES) {
     await request.body?.cancel().catch(() => {});
-    return apiError("busy", `${MAX_CONCURRENT_SAVES} investigations are being saved right now; try again in a few seconds`, { "Retry-After": "5" });
+    return apiError("busy", `${MAX_CONCURRENT_SAVES} investigations are being saved right now; try again in a few seconds`, { headers: { "Retry-After": "5" } });
   }
   savesInProgress++;
   try {
@@ -173,7 +112,8 @@ export async function createInvestigationResponse(request: Request, api: Investi
     });
     const url = withBasePath(`/investigations/${saved.id}`);
     log.audit("investigation saved", { user: viewer.user, id: saved.id, flows: saved.flowCount, flowSource: saved.flowSource, sharedWith: saved.sharedWith });
-    return Response.json({ id: saved.id, url, flowSource: saved.flowSource, flowCount: saved.flowCount }, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
+    const answer: CreateInvestigationResponse = { id: saved.id, url, flowSource: saved.flowSource, flowCount: saved.flowCount };
+    return Response.json(answer, { status: 201, headers: { Location: url, "Cache-Control": "no-store" } });
   } catch (err) {
     if (err instanceof InvestigationInputError) return apiError("invalid-investigation", err.message);
     log.error(`saving an investigation failed: ${describe(err)}`);
@@ -259,21 +199,6 @@ function namespaceOf(endpoint: unknown): string {
   return isJsonObject(endpoint) && typeof endpoint.namespace === "string" ? endpoint.namespace : "";
 }
 
-/**
- * The investigation if `viewer` may open it, else undefined, as for an unknown id: the answer
- * never tells whether an id exists. Audits the opening (and a refused one).
- */
-export async function openInvestigation(store: InvestigationStore, id: string, viewer: InvestigationViewer): Promise<Investigation | undefined> {
-  const inv = await store.get(id);
-  if (inv === undefined) return undefined;
-  if (!investigationVisible(inv, viewer.access)) {
-    log.audit("investigation open refused", { user: viewer.user, id, reason: "flows of namespaces the user may not see" });
-    return undefined;
-  }
-  log.audit("investigation opened", { user: viewer.user, id, owner: inv.owner });
-  return inv;
-}
-
 /** GET /api/investigations/<id>: the investigation without its flows. */
 export async function investigationResponse(id: string, api: Pick<InvestigationApi, "store" | "history">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   if (!isInvestigationId(id)) return notFound();
@@ -337,7 +262,7 @@ export async function investigationFlowsResponse(
   const download = request !== undefined && new URL(request.url).searchParams.get("download") === "1";
   return new Response(body, {
     headers: {
-      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Content-Type": INVESTIGATION_FLOWS_TYPE,
       "Content-Disposition": `${download ? "attachment" : "inline"}; filename="investigation-${id}.jsonl"`,
       "Cache-Control": "no-store",
     },
@@ -370,19 +295,17 @@ const LIST_SCAN = 500;
 export async function investigationListResponse(api: Pick<InvestigationApi, "store">, viewer: InvestigationViewer = ANONYMOUS_VIEWER): Promise<Response> {
   try {
     const list = (await api.store.list(LIST_SCAN, viewer)).filter((s: InvestigationSummary) => investigationVisible(s, viewer.access)).slice(0, 50);
-    return Response.json(
-      {
-        investigations: list.map((s) => ({
-          id: s.id,
-          title: s.title,
-          createdAt: s.createdAt,
-          flowCount: s.flowCount,
-          owner: s.owner,
-          url: withBasePath(`/investigations/${s.id}`),
-        })),
-      },
-      { headers: { "Cache-Control": "no-store" } },
-    );
+    const answer: InvestigationListResponse = {
+      investigations: list.map((s) => ({
+        id: s.id,
+        title: s.title,
+        createdAt: s.createdAt,
+        flowCount: s.flowCount,
+        owner: s.owner,
+        url: withBasePath(`/investigations/${s.id}`),
+      })),
+    };
+    return Response.json(answer, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     log.error(`listing investigations failed: ${describe(err)}`);
     return apiError("internal", "the investigations could not be listed; try again");

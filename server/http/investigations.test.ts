@@ -6,8 +6,8 @@ import { after, before, describe, it } from "node:test";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { getFlowsResponseToJson, parseGetFlowsResponseJson } from "@/lib/flow-json";
 import { MAX_TEXT } from "@/lib/flow-model";
-import { newInvestigationId } from "./ids";
-import { openInvestigationStore } from "./index";
+import { newInvestigationId } from "@/server/investigations/ids";
+import { openInvestigationStore } from "@/server/investigations";
 import {
   createInvestigationResponse,
   deleteInvestigationResponse,
@@ -17,10 +17,10 @@ import {
   MAX_BODY_BYTES,
   type InvestigationApi,
   type InvestigationViewer,
-} from "./http";
+} from "./investigations";
 import { ALL_NAMESPACES, namespacesAccess } from "@/lib/access/scope";
-import type { InvestigationStore } from "./store";
-import { flowLine, HOSTILE, policySnapshot } from "./testing/fixtures";
+import type { InvestigationStore } from "@/server/investigations/store";
+import { flowLine, HOSTILE, policySnapshot } from "@/server/investigations/testing/fixtures";
 
 // The /api/investigations handlers with real Request objects over a real (SQLite) store.
 
