@@ -2,8 +2,11 @@
 // browser reads it with lib/flow-json) and `GET /api/flows/counts`. `GET /api/flows` is the SSE
 // stream: its events are lib/sse.ts.
 
-/** One edge's flow count (per minute with `per=minute`, else over the window). */
-export interface EdgeCountView {
+/**
+ * What a flow counts under in the per-minute rollup of the flow history: the map's edge (both ends,
+ * port, protocol) with the verdict and drop reason (the store's key; server/flow-store/store.ts).
+ */
+export interface EdgeKeyView {
   readonly srcNamespace: string;
   readonly srcWorkload: string;
   readonly srcIdentity: number;
@@ -21,6 +24,10 @@ export interface EdgeCountView {
   readonly direction: string;
   /** L3_L4, L7, SOCK, … */
   readonly flowType: string;
+}
+
+/** One edge's flow count (per minute with `per=minute`, else over the window). */
+export interface EdgeCountView extends EdgeKeyView {
   /** Start of the minute, ms; 0 when the counts are summed over the window. */
   readonly minuteMs: number;
   readonly count: number;

@@ -1,5 +1,7 @@
 import "server-only";
 
+import type { EdgeKeyView } from "@/lib/api/flows";
+
 // The flow store: every flow the recorder follows, kept past the relay's ring buffers, behind one
 // interface with two backends (SQLite in the data directory, ClickHouse for teams). See README.md.
 
@@ -16,25 +18,7 @@ export type KeepMode =
  * Oriented as the connection was opened: a reply counts under its request's edge (src = client,
  * dst = server and its port), so ephemeral ports never multiply the rows.
  */
-export interface EdgeKey {
-  readonly srcNamespace: string;
-  readonly srcWorkload: string;
-  readonly srcIdentity: number;
-  readonly dstNamespace: string;
-  readonly dstWorkload: string;
-  readonly dstIdentity: number;
-  /** 0 without L4 ports. */
-  readonly dstPort: number;
-  /** TCP, UDP, ICMPv4, …; "" without L4. */
-  readonly protocol: string;
-  readonly verdict: string;
-  /** drop_reason_desc, "" unless dropped. */
-  readonly dropReason: string;
-  /** INGRESS, EGRESS or TRAFFIC_DIRECTION_UNKNOWN. */
-  readonly direction: string;
-  /** L3_L4, L7, SOCK, … */
-  readonly flowType: string;
-}
+export type EdgeKey = EdgeKeyView;
 
 /** One flow as the recorder hands it to the store. */
 export interface FlowRecord {
