@@ -37,7 +37,10 @@ async function storedKeys(store: FlowStore): Promise<string[]> {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Flows a relay has emitted so far (every node's ring position): its clock, for "a while later". */
+function relayFlows(relay: RunningDemoRelay): number {
+  return relay.cluster.nodes.reduce((n, node) => n + node.ring.writeSeq, 0);
+}
 
 describe("flow recorder", () => {
   it("resumes across its own restart and the relay's with 0 gaps and 0 duplicates", async () => {
@@ -52,13 +55,16 @@ describe("flow recorder", () => {
       let recorder = recorderFor(store);
       await recorder.start();
       await waitFor(() => recorder.status.written > 9000, "the relay's history recorded", 20_000);
-      await sleep(500);
+      const live = recorder.status.written;
+      await waitFor(() => recorder.status.written > live + 100, "live flows recorded", 20_000);
 
       // The server restarts: the relay goes on without it for a while.
       await recorder.stop();
       const beforeRestart = recorder.status.written;
       await store.close();
-      await sleep(1000);
+      // Down while the relay goes on: ~1 s of its flows (300/s) are the recorder's to catch up on.
+      const down = relayFlows(relayA);
+      await waitFor(() => relayFlows(relayA) > down + 300, "the relay going on without the recorder", 20_000);
       store = openSqliteFlowStore(dir);
       recorder = recorderFor(store);
       await recorder.start();
@@ -68,7 +74,7 @@ describe("flow recorder", () => {
       // The relay restarts (its buffers start empty, new uuids) on the same address.
       await relayA.close();
       const truthA = ringUuids(relayA);
-      await sleep(300);
+      await waitFor(() => recorder.status.state !== "live", "the recorder noticing the relay gone", 20_000);
       const relayB = await startDemoRelay({ port: relayA.port, rate: 300, bufferCapacity: 65535, seed: 4, epochNs: BigInt(Date.now()) * 1_000_000n });
       try {
         await waitFor(() => recorder.status.state === "live", "the recorder live on the new relay", 20_000);
@@ -78,8 +84,8 @@ describe("flow recorder", () => {
         await relayB.close();
       }
       const truthB = ringUuids(relayB);
-      await waitFor(() => recorder.status.pending === 0, "the recorder's backlog written", 10_000);
-      await sleep(300);
+      // The relay gone, nothing more arrives: once not live with nothing pending, all is written.
+      await waitFor(() => recorder.status.state !== "live" && recorder.status.pending === 0, "the recorder's backlog written", 20_000);
       await recorder.stop();
 
       const stored = await storedKeys(store);
