@@ -244,18 +244,23 @@ export async function investigationFlowsResponse(
   const encoder = new TextEncoder();
   const source = lines;
   // Encoded a slice at a time: 50,000 flows never sit in memory twice as one big string.
+  // The reader may go away while a slice is being read: then nothing is written and nothing is wrong.
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const next = await source.next();
+        if (cancelled) return;
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(`${next.value.join("\n")}\n`));
       } catch (err) {
+        if (cancelled) return;
         log.error(`reading investigation flows failed: ${describe(err)}`, { id });
         controller.error(err);
       }
     },
     async cancel() {
+      cancelled = true;
       await source.return?.();
     },
   });
