@@ -16,47 +16,51 @@
 //
 // Positions are node centres in map coordinates; a node is a NODE_W × NODE_H card.
 
+import {
+  BOX_LABEL,
+  BOX_PAD,
+  type Bounds,
+  boxOf,
+  CELL_H,
+  CELL_W,
+  extend,
+  intersects,
+  linked,
+  NODE_H,
+  NODE_W,
+  type NodePosition,
+  nodeRectAt,
+  type Rect,
+  type ViewportSize,
+  union,
+} from "./layout-geometry";
 import type { ServiceMapEdge, ServiceMapNode } from "./types";
 
-export const NODE_W = 176;
-export const NODE_H = 56;
-export const CELL_W = 240;
-export const CELL_H = 120;
-/** Two nodes overlap when their centres are closer than this on both axes. */
+export {
+  BOX_LABEL,
+  BOX_PAD,
+  CELL_H,
+  CELL_W,
+  contentBounds,
+  type NamespaceBox,
+  namespaceBoxes,
+  NODE_H,
+  NODE_W,
+  nodeRectAt,
+  type NodePosition,
+  type Rect,
+  rectsOverlap,
+  type ViewportSize,
+} from "./layout-geometry";
+
 const SEP_X = NODE_W + 32;
 const SEP_Y = NODE_H + 32;
-export const BOX_PAD = 18;
-export const BOX_LABEL = 22;
 /** Free space kept between namespace boxes, and between a box and a node outside it. */
 const BOX_GAP = 24;
 const MAX_RING = 40;
 /** How far (in cells) a node looks for a spot in a box of its namespace before starting a new one. */
 const JOIN_RADIUS = 6;
 const MAX_REMEMBERED = 5000;
-
-export interface NodePosition {
-  readonly x: number;
-  readonly y: number;
-  readonly pinned: boolean;
-}
-
-export interface ViewportSize {
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface Rect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface NamespaceBox extends Rect {
-  readonly namespace: string;
-  /** Unique per box: a namespace may have several (see the header). */
-  readonly key: string;
-}
 
 export interface SerializedLayout {
   readonly v: 1;
@@ -66,13 +70,6 @@ export interface SerializedLayout {
 
 type LayoutNode = Pick<ServiceMapNode, "id" | "namespace">;
 type LayoutEdge = Pick<ServiceMapEdge, "source" | "target">;
-
-interface Bounds {
-  minX: number;
-  minY: number;
-  maxX: number;
-  maxY: number;
-}
 
 /**
  * Grid offsets in search order: by distance in cells, columns weighted by `stretch` (so the map
@@ -461,98 +458,6 @@ class Placement {
     }
     return out;
   }
-}
-
-/** Two nodes belong to one namespace box when they sit in neighbouring grid cells. */
-function linked(a: { x: number; y: number }, b: { x: number; y: number }): boolean {
-  return Math.abs(a.x - b.x) <= CELL_W * 1.05 && Math.abs(a.y - b.y) <= CELL_H * 1.05;
-}
-
-/** The rectangle of a node card centred at (x, y). */
-export function nodeRectAt(x: number, y: number): Rect {
-  return { x: x - NODE_W / 2, y: y - NODE_H / 2, width: NODE_W, height: NODE_H };
-}
-
-/**
- * Boxes around each namespace's clusters of nodes, with room for the label on top; sorted by
- * namespace, then position. Boxes of one namespace that would overlap are merged.
- */
-export function namespaceBoxes(nodes: readonly LayoutNode[], positions: ReadonlyMap<string, { x: number; y: number }>): NamespaceBox[] {
-  const byNs = new Map<string, { x: number; y: number }[]>();
-  for (const n of nodes) {
-    const p = n.namespace ? positions.get(n.id) : undefined;
-    if (!p) continue;
-    const list = byNs.get(n.namespace);
-    if (list) list.push(p);
-    else byNs.set(n.namespace, [p]);
-  }
-  const out: NamespaceBox[] = [];
-  for (const ns of [...byNs.keys()].sort(cmp)) {
-    const points = byNs.get(ns)!;
-    // Union-find over linked pairs.
-    const parent = points.map((_, i) => i);
-    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-    for (let i = 0; i < points.length; i++) for (let j = i + 1; j < points.length; j++) if (linked(points[i], points[j])) parent[find(i)] = find(j);
-    const groups = new Map<number, Bounds>();
-    points.forEach((p, i) => groups.set(find(i), extend(groups.get(find(i)), p.x, p.y)));
-    let bounds = [...groups.values()];
-    for (let merged = true; merged;) {
-      merged = false;
-      for (let i = 0; i < bounds.length && !merged; i++)
-        for (let j = i + 1; j < bounds.length && !merged; j++) {
-          if (!intersects(boxOf(bounds[i]), boxOf(bounds[j]), 0)) continue;
-          bounds = [...bounds.filter((_, k) => k !== i && k !== j), union(bounds[i], bounds[j])];
-          merged = true;
-        }
-    }
-    bounds.sort((a, b) => a.minY - b.minY || a.minX - b.minX);
-    bounds.forEach((b, k) => out.push({ namespace: ns, key: k === 0 ? ns : `${ns}#${k}`, ...boxOf(b) }));
-  }
-  return out;
-}
-
-/** The rectangle holding every node and box, or undefined for an empty map. */
-export function contentBounds(positions: Iterable<{ x: number; y: number }>, boxes: readonly Rect[] = []): Rect | undefined {
-  let b: Bounds | undefined;
-  for (const p of positions) b = extend(b, p.x, p.y);
-  if (!b) return undefined;
-  let minX = b.minX - NODE_W / 2;
-  let minY = b.minY - NODE_H / 2;
-  let maxX = b.maxX + NODE_W / 2;
-  let maxY = b.maxY + NODE_H / 2;
-  for (const r of boxes) {
-    minX = Math.min(minX, r.x);
-    minY = Math.min(minY, r.y);
-    maxX = Math.max(maxX, r.x + r.width);
-    maxY = Math.max(maxY, r.y + r.height);
-  }
-  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
-}
-
-export function rectsOverlap(a: Rect, b: Rect): boolean {
-  return intersects(a, b, 0);
-}
-
-function boxOf(b: Bounds): Rect {
-  return {
-    x: b.minX - NODE_W / 2 - BOX_PAD,
-    y: b.minY - NODE_H / 2 - BOX_PAD - BOX_LABEL,
-    width: b.maxX - b.minX + NODE_W + 2 * BOX_PAD,
-    height: b.maxY - b.minY + NODE_H + 2 * BOX_PAD + BOX_LABEL,
-  };
-}
-
-function intersects(a: Rect, b: Rect, gap: number): boolean {
-  return a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
-}
-
-function union(a: Bounds, b: Bounds): Bounds {
-  return { minX: Math.min(a.minX, b.minX), minY: Math.min(a.minY, b.minY), maxX: Math.max(a.maxX, b.maxX), maxY: Math.max(a.maxY, b.maxY) };
-}
-
-function extend(b: Bounds | undefined, x: number, y: number): Bounds {
-  if (!b) return { minX: x, minY: y, maxX: x, maxY: y };
-  return { minX: Math.min(b.minX, x), minY: Math.min(b.minY, y), maxX: Math.max(b.maxX, x), maxY: Math.max(b.maxY, y) };
 }
 
 function cellKey(i: number, j: number): string {
