@@ -140,3 +140,21 @@ export function extend(b: Bounds | undefined, x: number, y: number): Bounds {
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Room a card needs around its centre inside the viewport: its half size, its box's padding and label. */
+export const MARGIN_X = NODE_W / 2 + BOX_PAD;
+export const MARGIN_TOP = NODE_H / 2 + BOX_PAD + BOX_LABEL;
+export const MARGIN_BOTTOM = NODE_H / 2 + BOX_PAD;
+
+/**
+ * The grid of spots that lie inside a viewport: how many columns and rows, and where the first
+ * spot is. The grid is centred in the viewport so that as many spots as possible fit (a grid at
+ * multiples of the cell size from 0 would waste most of a row at the top).
+ */
+export function viewportGrid(viewport: ViewportSize): { cols: number; rows: number; x0: number; y0: number } {
+  const spanX = Math.max(0, viewport.width - 2 * MARGIN_X);
+  const spanY = Math.max(0, viewport.height - MARGIN_TOP - MARGIN_BOTTOM);
+  const cols = Math.floor(spanX / CELL_W) + 1;
+  const rows = Math.floor(spanY / CELL_H) + 1;
+  return { cols, rows, x0: Math.round(MARGIN_X + (spanX - (cols - 1) * CELL_W) / 2), y0: Math.round(MARGIN_TOP + (spanY - (rows - 1) * CELL_H) / 2) };
+}

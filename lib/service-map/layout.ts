@@ -17,8 +17,6 @@
 // Positions are node centres in map coordinates; a node is a NODE_W × NODE_H card.
 
 import {
-  BOX_LABEL,
-  BOX_PAD,
   type Bounds,
   boxOf,
   CELL_H,
@@ -26,6 +24,9 @@ import {
   extend,
   intersects,
   linked,
+  MARGIN_BOTTOM,
+  MARGIN_TOP,
+  MARGIN_X,
   NODE_H,
   NODE_W,
   type NodePosition,
@@ -33,6 +34,7 @@ import {
   type Rect,
   type ViewportSize,
   union,
+  viewportGrid,
 } from "./layout-geometry";
 import type { ServiceMapEdge, ServiceMapNode } from "./types";
 
@@ -51,6 +53,7 @@ export {
   type Rect,
   rectsOverlap,
   type ViewportSize,
+  viewportGrid,
 } from "./layout-geometry";
 
 const SEP_X = NODE_W + 32;
@@ -99,24 +102,6 @@ export function layoutStretch(viewport: ViewportSize): number {
   if (!(viewport.width > 0 && viewport.height > 0)) return 1;
   const s = viewport.width / viewport.height / (CELL_W / CELL_H);
   return clamp(Math.round(s * 4) / 4, 1, 4);
-}
-
-/** Room a card needs around its centre inside the viewport: its half size, its box's padding and label. */
-const MARGIN_X = NODE_W / 2 + BOX_PAD;
-const MARGIN_TOP = NODE_H / 2 + BOX_PAD + BOX_LABEL;
-const MARGIN_BOTTOM = NODE_H / 2 + BOX_PAD;
-
-/**
- * The grid of spots that lie inside a viewport: how many columns and rows, and where the first
- * spot is. The grid is centred in the viewport so that as many spots as possible fit (a grid at
- * multiples of the cell size from 0 would waste most of a row at the top).
- */
-export function viewportGrid(viewport: ViewportSize): { cols: number; rows: number; x0: number; y0: number } {
-  const spanX = Math.max(0, viewport.width - 2 * MARGIN_X);
-  const spanY = Math.max(0, viewport.height - MARGIN_TOP - MARGIN_BOTTOM);
-  const cols = Math.floor(spanX / CELL_W) + 1;
-  const rows = Math.floor(spanY / CELL_H) + 1;
-  return { cols, rows, x0: Math.round(MARGIN_X + (spanX - (cols - 1) * CELL_W) / 2), y0: Math.round(MARGIN_TOP + (spanY - (rows - 1) * CELL_H) / 2) };
 }
 
 export class MapLayout {
