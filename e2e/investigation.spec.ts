@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "./fixtures";
-import type { Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { ServerProcess } from "./server-process";
 
 // A shared investigation outlives the server that made it: open a default-deny drop in the demo,
@@ -28,6 +28,23 @@ test.afterAll(async () => {
 
 const rows = (page: Page) => page.locator('[role="grid"] [role="row"][data-index]');
 
+/**
+ * Restarts the server (the demo relay starts over with empty buffers) and opens `link` in a fresh
+ * browser context, collecting the page's errors. The first page leaves first, so its live stream
+ * does not log the server going away as an error.
+ */
+async function restartAndOpen(page: Page, browser: Browser, link: string): Promise<{ colleague: BrowserContext; other: Page; errors: string[] }> {
+  await page.goto("about:blank");
+  await server.stop();
+  await server.start();
+  const colleague = await browser.newContext();
+  const other = await colleague.newPage();
+  const errors: string[] = [];
+  other.on("pageerror", (e) => errors.push(e.message));
+  await other.goto(link);
+  return { colleague, other, errors };
+}
+
 test("a shared default-deny investigation opens the same drop and explanation after a restart", async ({ page, browser }) => {
   test.setTimeout(180_000);
   // payments pods calling out to an SDK endpoint: dropped by default deny at egress (shop scenario).
@@ -52,18 +69,9 @@ test("a shared default-deny investigation opens the same drop and explanation af
   const link = await dialog.getByTestId("investigation-link").inputValue();
   expect(link).toMatch(new RegExp(`^${BASE}/investigations/[A-Za-z0-9_-]{22}$`));
 
-  // Restart: the demo relay starts over with empty buffers; only the store remembers. The first
-  // page leaves first, so its live stream does not log the server going away as an error.
-  await page.goto("about:blank");
-  await server.stop();
-  await server.start();
-
-  const colleague = await browser.newContext();
+  // Restart: only the store remembers.
+  const { colleague, other, errors } = await restartAndOpen(page, browser, link);
   try {
-    const other = await colleague.newPage();
-    const errors: string[] = [];
-    other.on("pageerror", (e) => errors.push(e.message));
-    await other.goto(link);
     await expect(other.getByTestId("investigation-banner")).toBeVisible();
     await expect(other.getByTestId("investigation-banner")).toContainText("<script>window.__pwned=1</script>");
     expect(await other.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -117,17 +125,9 @@ test("with flow history on, an investigation points at the stored flows and reop
     .map((l) => (JSON.parse(l) as { flow: { uuid: string } }).flow.uuid);
   expect(stored.length).toBe(count);
 
-  // Restart: the demo relay starts over with empty buffers; the flow history keeps the window.
-  await page.goto("about:blank");
-  await server.stop();
-  await server.start();
-
-  const colleague = await browser.newContext();
+  // Restart: the flow history keeps the window.
+  const { colleague, other, errors } = await restartAndOpen(page, browser, link);
   try {
-    const other = await colleague.newPage();
-    const errors: string[] = [];
-    other.on("pageerror", (e) => errors.push(e.message));
-    await other.goto(link);
     await expect(other.getByTestId("investigation-reference")).toContainText(`Flows read from the flow history: ${count.toLocaleString("en-US")} flows`);
     await expect(other.getByTestId("investigation-retention")).toHaveCount(0);
     // Read from the flow history after the page (which counted them) opened: give a busy machine time.
