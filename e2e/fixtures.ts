@@ -10,7 +10,8 @@ export const test = base.extend<{ pageErrors: string[] }>({
       const errors: string[] = [];
       page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
       page.on("console", (msg) => {
-        if (msg.type() === "error") errors.push(`console.error: ${msg.text()}`);
+        // The resource's address tells a test's expected failure (its own 404) from any other.
+        if (msg.type() === "error") errors.push(`console.error: ${msg.text()} (${msg.location().url})`);
       });
       await use(errors);
       expect(errors, "the page raised errors").toEqual([]);
