@@ -5,7 +5,7 @@ import type { StreamEvent } from "@/lib/sse";
 import { parseFlowQueryParams } from "@/lib/filter-model";
 import { waitUntil } from "@/lib/testing/wait";
 import { servePage } from "@/components/testing/server";
-import { FlowStreamStore } from "./flow-stream-store";
+import { FLOWS_PUBLISH_MS, FlowStreamStore, type Schedule } from "./flow-stream-store";
 
 /** Stands in for the browser's EventSource: the test plays the server. */
 class FakeEventSource {
@@ -53,13 +53,39 @@ afterEach(() => {
   (globalThis as { EventSource: unknown }).EventSource = realEventSource;
 });
 
+/** The store's timer, run by the test: `due()` runs what is due at the test's clock `ms`. */
+function manualSchedule() {
+  let ms = 0;
+  let tasks: { at: number; fn: () => void }[] = [];
+  const schedule: Schedule = (fn, wait) => {
+    const task = { at: ms + wait, fn };
+    tasks.push(task);
+    return () => (tasks = tasks.filter((t) => t !== task));
+  };
+  return {
+    schedule,
+    now: () => ms,
+    /** Moves the clock on by `by` ms and runs every task due by then. */
+    advance(by: number) {
+      ms += by;
+      const due = tasks.filter((t) => t.at <= ms);
+      tasks = tasks.filter((t) => t.at > ms);
+      for (const t of due) t.fn();
+    },
+    get waiting() {
+      return tasks.map((t) => t.at - ms);
+    },
+  };
+}
+
 function openStore(query = "namespace=shop", capacity?: number) {
-  const store = new FlowStreamStore(capacity);
+  const clock = manualSchedule();
+  const store = new FlowStreamStore(capacity, clock.schedule, clock.now);
   let published = 0;
   store.subscribe(() => published++);
   store.open(query);
   const source = FakeEventSource.opened.at(-1)!;
-  return { store, source, published: () => published };
+  return { store, source, clock, published: () => published };
 }
 
 describe("FlowStreamStore", () => {
@@ -70,10 +96,11 @@ describe("FlowStreamStore", () => {
   });
 
   it("buffers flows newest first, bounded by its capacity", () => {
-    const { store, source } = openStore("", 3);
+    const { store, source, clock } = openStore("", 3);
     source.onopen!();
     source.send({ type: "flows", flows: [flow(1), flow(2)] });
     source.send({ type: "flows", flows: [flow(3), flow(4)] });
+    clock.advance(0);
     const s = store.getSnapshot();
     assert.equal(s.connection, "open");
     assert.deepEqual(
@@ -83,12 +110,57 @@ describe("FlowStreamStore", () => {
   });
 
   it("publishes a burst of events once, on the next frame", async () => {
-    const { store, source, published } = openStore();
+    const { store, source, clock, published } = openStore();
     for (let s = 0; s < 50; s++) source.send({ type: "flows", flows: [flow(s)] });
+    source.send({ type: "lost", node: "n1", source: "PERF_EVENT_RING_BUFFER", count: 3 });
+    clock.advance(0);
     assert.equal(published(), 0, "nothing published synchronously");
     await waitUntil(() => published() > 0, "the store to publish");
     assert.equal(published(), 1);
     assert.equal(store.getSnapshot().flows.rows.length, 50);
+    assert.equal(store.getSnapshot().lost, 3);
+  });
+
+  it(`takes new flows into the table at most every ${FLOWS_PUBLISH_MS} ms, however often they arrive`, () => {
+    const { store, source, clock } = openStore();
+    source.send({ type: "flows", flows: [flow(1)] });
+    assert.deepEqual(clock.waiting, [0], "the first batch is taken at once");
+    clock.advance(0);
+    assert.equal(store.getSnapshot().flows.rows.length, 1);
+    // Batches every 100 ms, as the server sends them.
+    clock.advance(100);
+    source.send({ type: "flows", flows: [flow(2)] });
+    assert.deepEqual(clock.waiting, [FLOWS_PUBLISH_MS - 100], "the next take waits out the interval");
+    clock.advance(100);
+    source.send({ type: "flows", flows: [flow(3)] });
+    assert.equal(clock.waiting.length, 1, "one take is scheduled, not one per batch");
+    assert.equal(store.getSnapshot().flows.rows.length, 1, "nothing new before the interval");
+    clock.advance(FLOWS_PUBLISH_MS - 200);
+    assert.deepEqual(
+      store.getSnapshot().flows.rows.map((r) => r.id),
+      ["u3", "u2", "u1"],
+      "both batches in one take",
+    );
+    assert.deepEqual(clock.waiting, [], "nothing scheduled while nothing is pending");
+  });
+
+  it("an end takes the pending flows first; a new view drops the old view's pending flows", () => {
+    const ended = openStore();
+    ended.source.send({ type: "flows", flows: [flow(1)] });
+    ended.source.send({ type: "end", reason: "until" });
+    assert.equal(ended.store.getSnapshot().flows.rows.length, 1);
+    assert.deepEqual(ended.clock.waiting, []);
+
+    const { store, source, clock } = openStore("namespace=a");
+    source.send({ type: "flows", flows: [flow(1)] });
+    store.open("namespace=b");
+    assert.deepEqual(clock.waiting, [], "the old view's take is cancelled");
+    FakeEventSource.opened.at(-1)!.send({ type: "flows", flows: [flow(2)] });
+    clock.advance(FLOWS_PUBLISH_MS);
+    assert.deepEqual(
+      store.getSnapshot().flows.rows.map((r) => r.id),
+      ["u2"],
+    );
   });
 
   it("adds up lost and missed counts, keeps the relay state and the last errors", () => {
@@ -129,14 +201,16 @@ describe("FlowStreamStore", () => {
   });
 
   it("opening another view closes the old stream and starts from nothing", () => {
-    const { store, source } = openStore("namespace=a");
+    const { store, source, clock } = openStore("namespace=a");
     source.send({ type: "flows", flows: [flow(1)] });
+    clock.advance(0);
     store.open("namespace=b");
     assert.equal(source.closed, true);
     assert.equal(store.getSnapshot().flows.rows.length, 0);
     const next = FakeEventSource.opened.at(-1)!;
     assert.equal(next.url, "/api/flows?namespace=b");
     next.send({ type: "flows", flows: [flow(2)] });
+    clock.advance(FLOWS_PUBLISH_MS);
     assert.deepEqual(
       store.getSnapshot().flows.rows.map((r) => r.id),
       ["u2"],

@@ -1,5 +1,6 @@
 "use client";
 
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { FlowQuery } from "@/lib/filter-model";
 import { FlowBuffer, type FlowBufferSnapshot } from "@/lib/flow-buffer";
 import { snapshotFlows } from "@/lib/investigation";
@@ -35,12 +36,25 @@ const EVENT_NAMES: StreamEvent["type"][] = ["ready", "flows", "lost", "missed", 
  * the table (and what Pause and Share keep).
  */
 export const FLOW_BUFFER_CAPACITY = 20_000;
+/**
+ * The table takes in new flows at most this often. Each take re-renders every visible row (at
+ * 1,000 flows/s a frame's worth replaces the whole view), and no one reads rows that move 60
+ * times a second; four takes a second keep the newest row within a quarter second.
+ */
+export const FLOWS_PUBLISH_MS = 250;
 const MAX_ERRORS = 20;
+
+/** Runs `fn` after `ms`; returns how to cancel it. The tests pass their own. */
+export type Schedule = (fn: () => void, ms: number) => () => void;
+const timeoutSchedule: Schedule = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+};
 
 /**
  * The high-rate part of the page's state: one EventSource on /api/flows and a bounded flow buffer,
- * read by React through useSyncExternalStore. Changes are published at most once per animation
- * frame, however fast batches arrive.
+ * read by React through useSyncExternalStore. New flows are taken in at most every FLOWS_PUBLISH_MS,
+ * and changes are published at most once per animation frame, however fast batches arrive.
  */
 export class FlowStreamStore {
   private readonly buffer: FlowBuffer;
@@ -49,8 +63,16 @@ export class FlowStreamStore {
   private state: FlowStreamState;
   private scheduled = false;
   private abortSnapshot: (() => void) | undefined;
+  /** Flow batches received and not yet taken into the buffer. */
+  private pendingFlows: (readonly JsonObject[])[] = [];
+  private cancelTake: (() => void) | undefined;
+  private lastTakeMs = -Infinity;
 
-  constructor(capacity = FLOW_BUFFER_CAPACITY) {
+  constructor(
+    capacity = FLOW_BUFFER_CAPACITY,
+    private readonly schedule: Schedule = timeoutSchedule,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.buffer = new FlowBuffer(capacity);
     this.state = initialState(this.buffer.snapshot);
   }
@@ -106,6 +128,9 @@ export class FlowStreamStore {
   }
 
   close(): void {
+    this.cancelTake?.();
+    this.cancelTake = undefined;
+    this.pendingFlows = [];
     this.source?.close();
     this.source = undefined;
     this.abortSnapshot?.();
@@ -118,8 +143,8 @@ export class FlowStreamStore {
       case "ready":
         return this.update({ command: event.command, ended: false });
       case "flows":
-        this.buffer.add(event.flows);
-        return this.update({ flows: this.buffer.snapshot });
+        this.pendingFlows.push(event.flows);
+        return this.scheduleTake();
       case "lost":
         return this.update({ lost: s.lost + event.count });
       case "missed":
@@ -134,6 +159,7 @@ export class FlowStreamStore {
       case "error":
         return this.update({ errors: [...s.errors, event.message].slice(-MAX_ERRORS) });
       case "end":
+        this.takeFlows(); // the flows before the end are the view's last
         this.close();
         return this.update({ ended: true, connection: "closed" });
       case "map": {
@@ -146,6 +172,25 @@ export class FlowStreamStore {
       case "sampling":
         return this.update({ sampling: { latest: event.account, previous: s.sampling?.latest } });
     }
+  }
+
+  /** Takes the pending flows into the buffer once FLOWS_PUBLISH_MS have passed since the last take. */
+  private scheduleTake(): void {
+    if (this.cancelTake) return;
+    const wait = Math.max(0, this.lastTakeMs + FLOWS_PUBLISH_MS - this.now());
+    this.cancelTake = this.schedule(() => {
+      this.cancelTake = undefined;
+      this.takeFlows();
+    }, wait);
+  }
+
+  private takeFlows(): void {
+    if (this.pendingFlows.length === 0) return;
+    const batches = this.pendingFlows;
+    this.pendingFlows = [];
+    this.lastTakeMs = this.now();
+    this.buffer.add(batches.length === 1 ? batches[0] : batches.flat());
+    this.update({ flows: this.buffer.snapshot });
   }
 
   private update(patch: Partial<FlowStreamState>): void {

@@ -57,6 +57,25 @@ describe("HubbleLensMetrics", () => {
     assert.equal(sampleValue(f, "hubble_lens_relay_flows_received_total"), 6, "a second scrape reports the new total, not a sum of scrapes");
   });
 
+  it("the relay's flow delay: receipt time minus the time of a sampled flow (one in 256)", async () => {
+    const m = new HubbleLensMetrics();
+    assert.equal(sampleValue(await scrape(m), "hubble_lens_relay_flow_delay_seconds"), 0, "0 before any flow");
+    const at = (msAgo: number) => {
+      const ms = Date.now() - msAgo;
+      return create(GetFlowsResponseSchema, {
+        responseTypes: { case: "flow", value: { time: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 } } },
+      });
+    };
+    m.relayResponse(at(3000));
+    const first = sampleValue(await scrape(m), "hubble_lens_relay_flow_delay_seconds")!;
+    assert.ok(first >= 3 && first < 3.5, `${first} s`);
+    for (let i = 0; i < 255; i++) m.relayResponse(at(60_000)); // not sampled
+    assert.equal(sampleValue(await scrape(m), "hubble_lens_relay_flow_delay_seconds"), first);
+    m.relayResponse(at(500)); // the 257th: sampled
+    const next = sampleValue(await scrape(m), "hubble_lens_relay_flow_delay_seconds")!;
+    assert.ok(next >= 0.5 && next < 1, `${next} s`);
+  });
+
   it("relay streams by state; a reconnect counts once however long it retries; relay_up follows", async () => {
     const m = new HubbleLensMetrics();
     const a = {};

@@ -2,7 +2,7 @@ import "server-only";
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { LostEventSource } from "@/proto/gen/flow/flow_pb";
-import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 import type { RelayStateView } from "@/lib/sse";
 
 // `GET /metrics`: Prometheus text format through prom-client. Values read from objects that
@@ -45,6 +45,8 @@ export class HubbleLensMetrics {
 
   // Hot-path tallies, reported at scrape time.
   private flowsReceived = 0;
+  /** The last sampled flow from a following stream: its time and when it arrived (ms). */
+  private relayDelay: { flowMs: number; receivedMs: number } | undefined;
   private readonly lostBySource = new Map<string, number>();
   private sseBytes = 0;
   private missedOfClosedStreams = 0;
@@ -100,6 +102,15 @@ export class HubbleLensMetrics {
       collect() {
         this.reset();
         this.inc(self.flowsReceived);
+      },
+    });
+    new Gauge({
+      name: "hubble_lens_relay_flow_delay_seconds",
+      help: "How far behind the clock the relay's flows arrive: receipt time minus flow time, of a recently received flow (the cluster's own delay, before this server's).",
+      registers,
+      collect() {
+        const d = self.relayDelay;
+        this.set(d ? Math.max(0, (d.receivedMs - d.flowMs) / 1000) : 0);
       },
     });
     new Counter({
@@ -240,10 +251,14 @@ export class HubbleLensMetrics {
   }
 
   /** One response of a following relay stream (the hot path: a tally only). */
-  relayResponse(r: GetFlowsResponse): void {
+  relayResponse(r: RelayResponse): void {
     const c = r.responseTypes.case;
     if (c === "flow") {
-      this.flowsReceived++;
+      // One flow in 256 is enough to follow the delay, and keeps Date.now off the hot path.
+      if ((this.flowsReceived++ & 255) === 0) {
+        const t = r.wire ? r.wire.time : r.responseTypes.value.time;
+        if (t) this.relayDelay = { flowMs: Number(t.seconds) * 1000 + t.nanos / 1e6, receivedMs: Date.now() };
+      }
     } else if (c === "lostEvents") {
       const lost = r.responseTypes.value;
       const source = LostEventSource[lost.source] ?? String(lost.source);
