@@ -5,7 +5,8 @@ import type { StreamEvent } from "@/lib/sse";
 import { parseFlowQueryParams } from "@/lib/filter-model";
 import { waitUntil } from "@/lib/testing/wait";
 import { servePage } from "@/components/testing/server";
-import { FLOWS_PUBLISH_MS, FlowStreamStore, type Schedule } from "./flow-stream-store";
+import { MAX_INVESTIGATION_FLOWS } from "@/lib/api/investigations";
+import { FLOW_BUFFER_CAPACITY, FLOWS_PUBLISH_MS, FlowStreamStore, type Schedule } from "./flow-stream-store";
 
 /** Stands in for the browser's EventSource: the test plays the server. */
 class FakeEventSource {
@@ -244,6 +245,22 @@ describe("FlowStreamStore.openSnapshot (an investigation's saved flows, through 
       assert.equal(state.errors.length, 1);
       assert.match(state.errors[0], /^1 saved line\(s\) could not be read: /);
       assert.deepEqual(server.requests, ["GET /api/investigations/abc_DEF-123/flows"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("holds every flow an investigation may keep, beyond the live view's capacity", async () => {
+    const n = FLOW_BUFFER_CAPACITY + 5;
+    const body = Array.from({ length: n }, (_, i) => JSON.stringify({ flow: flow(i) })).join("\n");
+    const server = await servePage((_req, res) => res.writeHead(200, { "content-type": "application/x-ndjson" }).end(body));
+    try {
+      const store = new FlowStreamStore();
+      store.openSnapshot("big", query(""));
+      await waitUntil(() => store.getSnapshot().ended, "the saved flows to load");
+      assert.equal(store.getSnapshot().flows.rows.length, n, "a shared window reopens with all its flows");
+      assert.equal(store.getSnapshot().flows.rows.at(-1)?.id, "u0");
+      assert.ok(MAX_INVESTIGATION_FLOWS > n);
     } finally {
       await server.close();
     }

@@ -8,6 +8,7 @@ import type { DropGroups } from "@/lib/drops";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
 import { api } from "@/lib/api/client";
+import { MAX_INVESTIGATION_FLOWS } from "@/lib/api/investigations";
 import { withBasePath } from "@/lib/base-path";
 
 export interface FlowStreamState {
@@ -57,7 +58,7 @@ const timeoutSchedule: Schedule = (fn, ms) => {
  * and changes are published at most once per animation frame, however fast batches arrive.
  */
 export class FlowStreamStore {
-  private readonly buffer: FlowBuffer;
+  private buffer: FlowBuffer;
   private source: EventSource | undefined;
   private listeners = new Set<() => void>();
   private state: FlowStreamState;
@@ -69,7 +70,7 @@ export class FlowStreamStore {
   private lastTakeMs = -Infinity;
 
   constructor(
-    capacity = FLOW_BUFFER_CAPACITY,
+    private readonly capacity = FLOW_BUFFER_CAPACITY,
     private readonly schedule: Schedule = timeoutSchedule,
     private readonly now: () => number = () => performance.now(),
   ) {
@@ -86,7 +87,7 @@ export class FlowStreamStore {
 
   open(query: string): void {
     this.close();
-    this.buffer.clear();
+    this.buffer = new FlowBuffer(this.capacity);
     this.state = initialState(this.buffer.snapshot);
     const source = new EventSource(withBasePath(`/api/flows${query ? `?${query}` : ""}`));
     this.source = source;
@@ -109,7 +110,8 @@ export class FlowStreamStore {
    */
   openSnapshot(investigationId: string, query: FlowQuery): void {
     this.close();
-    this.buffer.clear();
+    // Saved flows do not stream: all of them are shown (a shared window reopens with exactly its flows).
+    this.buffer = new FlowBuffer(Math.max(this.capacity, MAX_INVESTIGATION_FLOWS));
     this.state = initialState(this.buffer.snapshot);
     const controller = new AbortController();
     this.abortSnapshot = () => controller.abort();
