@@ -1,7 +1,7 @@
 // Text for the map's labels and accessible names. Values from flows are only ever clipped here,
 // never interpreted; the components render the result as text.
 
-import { edgeFlowsPerSecond } from "@/lib/service-map/aggregate";
+import { edgeFlowsPerSecond } from "@/lib/service-map/aggregate-snapshot";
 import { type EdgeHealth, edgeHealth, edgeHealthText, formatShare } from "@/lib/service-map/edge-health";
 import { edgeSecurityText } from "@/lib/service-map/edge-security";
 import type { ServiceMapEdge, ServiceMapNode } from "@/lib/service-map/types";

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { edgeFlowsPerSecond, ServiceMapModel } from "./aggregate";
+import { ServiceMapModel } from "./aggregate";
+import { edgeFlowsPerSecond } from "./aggregate-snapshot";
 import { endpointPath } from "./http-endpoints";
 import { dnsRequest, dnsResponse, entity, flow, httpRequest, httpResponse, pod, syntheticRows, T0, world } from "./testing";
 import type { ServiceMapSnapshot } from "./types";

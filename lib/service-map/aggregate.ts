@@ -19,23 +19,17 @@
 //   representative row per kind of flow with how many flows it stands for). Counts never go below
 //   zero, and a node or edge disappears when its last row is removed.
 
+//
+// This module owns the bookkeeping: which nodes and edges exist, what each row contributed, what
+// changed. The tallies are counted in ./aggregate-counts.ts, the snapshot objects built in
+// ./aggregate-snapshot.ts.
+
 import type { FlowEndpointView, FlowRow } from "../flow-model";
 import type { Grouping } from "../view-state";
-import { endpointMethod, endpointPath } from "./http-endpoints";
-import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, normaliseDnsName, orientedEndpoints, portPart, workloadOf, worldNameOf } from "./ids";
-import { LatencyHistogram } from "./latency";
-import type { NodeEndpoint } from "./policy-annotations";
-import type {
-  ChangeKind,
-  DnsNameSummary,
-  EdgeVerdictMix,
-  HttpEndpointSummary,
-  ServiceMapChanges,
-  ServiceMapEdge,
-  ServiceMapNode,
-  ServiceMapNodeKind,
-  ServiceMapSnapshot,
-} from "./types";
+import { countRow, type EdgeAcc, type NodeAcc, nonNeg } from "./aggregate-counts";
+import { cmp, edgeSnapshot, nodeSnapshot } from "./aggregate-snapshot";
+import { appLabelOf, edgeId, FOLDED_PORT, isKubeDns, namespaceOf, nodeIdOf, orientedEndpoints, portPart, workloadOf, worldNameOf } from "./ids";
+import type { ChangeKind, ServiceMapChanges, ServiceMapNodeKind, ServiceMapSnapshot } from "./types";
 
 export interface ServiceMapLimits {
   readonly maxNodes: number;
@@ -62,97 +56,11 @@ export const DEFAULT_LIMITS: ServiceMapLimits = {
   maxLabel: 80,
 };
 
-const MAX_DNS_NAME = 253;
-
-const enum V {
-  Forwarded,
-  Dropped,
-  Audit,
-  Redirected,
-  Error,
-  Other,
-}
-
-function verdictIndex(verdict: string): V {
-  switch (verdict) {
-    case "FORWARDED":
-      return V.Forwarded;
-    case "DROPPED":
-      return V.Dropped;
-    case "AUDIT":
-      return V.Audit;
-    case "REDIRECTED":
-      return V.Redirected;
-    case "ERROR":
-      return V.Error;
-    default:
-      return V.Other;
-  }
-}
-
-interface EndpointAcc {
-  method: string;
-  path: string;
-  requests: number;
-  responses: number;
-  status5xx: number;
-}
-
-interface DnsAcc {
-  name: string;
-  queries: number;
-  responses: number;
-  errors: number;
-}
-
-interface NodeAcc {
-  readonly id: string;
-  readonly kind: ServiceMapNodeKind;
-  readonly entity: FlowEndpointView["entity"];
-  readonly label: string;
-  readonly namespace: string;
-  readonly workloadKind: string;
-  readonly kubeDns: boolean;
-  identities: number[];
-  /** One endpoint of the node (labels, namespace), for the policies that select it. */
-  readonly endpoint: NodeEndpoint | undefined;
-  refs: number;
-  flowsIn: number;
-  flowsOut: number;
-  endpoints: Map<string, EndpointAcc> | undefined;
-  endpointsOverflow: number;
-  dns: Map<string, DnsAcc> | undefined;
-  dnsOverflow: number;
-  snap: ServiceMapNode | undefined;
-  epoch: number;
-}
-
 interface Contribution {
   /** Flows counted on the row's own port edge, on the pair's folded edge, and left out. */
   own: number;
   folded: number;
   skipped: number;
-}
-
-interface EdgeAcc {
-  readonly id: string;
-  readonly pair: string;
-  readonly source: string;
-  readonly target: string;
-  readonly port: number | undefined;
-  readonly protocol: string;
-  /** The `*` edge of a pair with more ports than `maxPortsPerPair`. */
-  readonly folded: boolean;
-  flows: number;
-  replies: number;
-  encrypted: number;
-  authenticated: number;
-  readonly verdicts: number[];
-  http: { requests: number; responses: number; s4xx: number; s5xx: number; latency: LatencyHistogram } | undefined;
-  dns: { queries: number; responses: number; errors: number } | undefined;
-  lastSeenMs: number;
-  snap: ServiceMapEdge | undefined;
-  epoch: number;
 }
 
 export class ServiceMapModel {
@@ -230,7 +138,7 @@ export class ServiceMapModel {
     const namespaces = new Set<string>();
     const nodes = this.sortedNodes.map((n) => {
       if (n.namespace) namespaces.add(n.namespace);
-      return (n.snap ??= this.nodeSnapshot(n));
+      return (n.snap ??= nodeSnapshot(n, this.limits.listedPerNode));
     });
     const edges = this.sortedEdges.map((e) => (e.snap ??= edgeSnapshot(e)));
     this.cached = {
@@ -269,7 +177,7 @@ export class ServiceMapModel {
     else c.own += w;
     const src = this.nodeFor(srcId, from);
     const dst = this.nodeFor(dstId, to);
-    this.countRow(row, src, dst, edge, w);
+    countRow(row, src, dst, edge, w, this.limits);
     this.touchNode(src);
     this.touchNode(dst);
     this.touchEdge(edge);
@@ -278,21 +186,6 @@ export class ServiceMapModel {
       if (row.timeMs < this.minMs) this.minMs = row.timeMs;
       if (row.timeMs > this.maxMs) this.maxMs = row.timeMs;
     }
-  }
-
-  /** Adds (w > 0) or takes back (w < 0) one row's flows on its nodes and edge. */
-  private countRow(row: FlowRow, src: NodeAcc, dst: NodeAcc, edge: EdgeAcc, w: number): void {
-    src.refs += w;
-    dst.refs += w;
-    src.flowsOut = nonNeg(src.flowsOut + w);
-    dst.flowsIn = nonNeg(dst.flowsIn + w);
-    edge.flows += w;
-    if (row.isReply === true) edge.replies = nonNeg(edge.replies + w);
-    if (row.encrypted) edge.encrypted = nonNeg(edge.encrypted + w);
-    if (isAuthenticated(row)) edge.authenticated = nonNeg(edge.authenticated + w);
-    const v = verdictIndex(row.verdict);
-    edge.verdicts[v] = nonNeg(edge.verdicts[v] + w);
-    this.countL7(row, edge, dst, w);
   }
 
   private removeRow(row: FlowRow): void {
@@ -312,7 +205,7 @@ export class ServiceMapModel {
     const dst = this.nodes.get(dstId);
     const edge = this.edges.get(id);
     if (!src || !dst || !edge) return;
-    this.countRow(row, src, dst, edge, -w);
+    countRow(row, src, dst, edge, -w, this.limits);
     if (edge.flows <= 0) this.dropEdge(edge);
     else this.touchEdge(edge);
     for (const node of srcId === dstId ? [src] : [src, dst]) {
@@ -330,70 +223,6 @@ export class ServiceMapModel {
   private skip(c: Contribution, w: number): void {
     this.truncated.rows += w;
     c.skipped += w;
-  }
-
-  private countL7(row: FlowRow, edge: EdgeAcc, dst: NodeAcc, delta: number): void {
-    const l7 = row.l7;
-    if (!l7) return;
-    const isResponse = l7.type === "RESPONSE";
-    if (l7.kind === "http") {
-      const h = (edge.http ??= { requests: 0, responses: 0, s4xx: 0, s5xx: 0, latency: new LatencyHistogram() });
-      const code = l7.httpCode ?? 0;
-      const is5xx = isResponse && code >= 500;
-      if (isResponse) {
-        h.responses = nonNeg(h.responses + delta);
-        if (code >= 400 && code < 500) h.s4xx = nonNeg(h.s4xx + delta);
-        if (is5xx) h.s5xx = nonNeg(h.s5xx + delta);
-        if (l7.latencyNs !== undefined && l7.latencyNs > 0) h.latency.add(l7.latencyNs, delta);
-      } else {
-        h.requests = nonNeg(h.requests + delta);
-      }
-      this.countEndpoint(dst, endpointMethod(l7.httpMethod), endpointPath(l7.httpPath ?? ""), isResponse, is5xx, delta);
-    } else if (l7.kind === "dns") {
-      const d = (edge.dns ??= { queries: 0, responses: 0, errors: 0 });
-      const isError = isResponse && (l7.dnsRcode ?? 0) !== 0;
-      if (isResponse) d.responses = nonNeg(d.responses + delta);
-      else d.queries = nonNeg(d.queries + delta);
-      if (isError) d.errors = nonNeg(d.errors + delta);
-      if (l7.dnsQuery) this.countDnsName(dst, l7.dnsQuery, isResponse, isError, delta);
-    }
-  }
-
-  private countEndpoint(node: NodeAcc, method: string, path: string, isResponse: boolean, is5xx: boolean, delta: number): void {
-    const key = `${method} ${path}`;
-    const map = (node.endpoints ??= new Map());
-    let ep = map.get(key);
-    if (!ep) {
-      if (delta < 0 || map.size >= this.limits.maxEndpointsPerNode) {
-        if (!isResponse) node.endpointsOverflow = nonNeg(node.endpointsOverflow + delta);
-        return;
-      }
-      ep = { method, path, requests: 0, responses: 0, status5xx: 0 };
-      map.set(key, ep);
-    }
-    if (isResponse) ep.responses = nonNeg(ep.responses + delta);
-    else ep.requests = nonNeg(ep.requests + delta);
-    if (is5xx) ep.status5xx = nonNeg(ep.status5xx + delta);
-    if (ep.requests === 0 && ep.responses === 0) map.delete(key);
-  }
-
-  private countDnsName(node: NodeAcc, query: string, isResponse: boolean, isError: boolean, delta: number): void {
-    const normalised = normaliseDnsName(query);
-    const name = normalised.length > MAX_DNS_NAME ? `${normalised.slice(0, MAX_DNS_NAME - 1)}…` : normalised;
-    const map = (node.dns ??= new Map());
-    let acc = map.get(name);
-    if (!acc) {
-      if (delta < 0 || map.size >= this.limits.maxDnsNamesPerNode) {
-        if (!isResponse) node.dnsOverflow = nonNeg(node.dnsOverflow + delta);
-        return;
-      }
-      acc = { name, queries: 0, responses: 0, errors: 0 };
-      map.set(name, acc);
-    }
-    if (isResponse) acc.responses = nonNeg(acc.responses + delta);
-    else acc.queries = nonNeg(acc.queries + delta);
-    if (isError) acc.errors = nonNeg(acc.errors + delta);
-    if (acc.queries === 0 && acc.responses === 0) map.delete(name);
   }
 
   // --- nodes and edges ---
@@ -507,86 +336,6 @@ export class ServiceMapModel {
     if (this.changes.size > 0 || this.edgeChanges.size > 0) this.version++;
     return { nodes: this.changes, edges: this.edgeChanges };
   }
-
-  private nodeSnapshot(n: NodeAcc): ServiceMapNode {
-    const listed = this.limits.listedPerNode;
-    const httpEndpoints: HttpEndpointSummary[] = n.endpoints
-      ? [...n.endpoints.values()]
-          .sort((a, b) => b.requests + b.responses - (a.requests + a.responses) || cmp(a.path, b.path) || cmp(a.method, b.method))
-          .slice(0, listed)
-          .map((e) => ({ ...e }))
-      : [];
-    const dnsNames: DnsNameSummary[] = n.dns
-      ? [...n.dns.values()]
-          .sort((a, b) => b.queries - a.queries || cmp(a.name, b.name))
-          .slice(0, listed)
-          .map((d) => ({ name: d.name, queries: d.queries, errors: d.errors }))
-      : [];
-    return {
-      id: n.id,
-      kind: n.kind,
-      entity: n.entity,
-      label: n.label,
-      namespace: n.namespace,
-      workloadKind: n.workloadKind,
-      kubeDns: n.kubeDns,
-      identities: [...n.identities],
-      ...(n.endpoint ? { endpoint: n.endpoint } : {}),
-      flowsIn: n.flowsIn,
-      flowsOut: n.flowsOut,
-      httpEndpoints,
-      httpEndpointsOverflow: n.endpointsOverflow,
-      dnsNames,
-      dnsNamesOverflow: n.dnsOverflow,
-    };
-  }
-}
-
-/** Flows per second of an edge over the snapshot's window. */
-export function edgeFlowsPerSecond(edge: ServiceMapEdge, windowMs: number): number {
-  return edge.flows / (Math.max(1000, windowMs) / 1000);
-}
-
-function edgeSnapshot(e: EdgeAcc): ServiceMapEdge {
-  const [forwarded, dropped, audit, redirected, error, other] = e.verdicts;
-  const h = e.http;
-  return {
-    id: e.id,
-    source: e.source,
-    target: e.target,
-    port: e.port,
-    protocol: e.protocol,
-    folded: e.folded,
-    flows: e.flows,
-    replies: e.replies,
-    encrypted: e.encrypted,
-    authenticated: e.authenticated,
-    verdicts: { forwarded, dropped, audit, redirected, error, other },
-    mix: verdictMix(e.verdicts),
-    http: h && {
-      requests: h.requests,
-      responses: h.responses,
-      status4xx: h.s4xx,
-      status5xx: h.s5xx,
-      errorPercent: h.responses > 0 ? (h.s5xx / h.responses) * 100 : undefined,
-      p50Ms: h.latency.quantileMs(0.5),
-      p95Ms: h.latency.quantileMs(0.95),
-    },
-    dns: e.dns && { ...e.dns },
-    lastSeenMs: e.lastSeenMs,
-  };
-}
-
-/** A policy verdict of a rule that required mutual authentication, which passed (a failed one is a drop). */
-export function isAuthenticated(row: FlowRow): boolean {
-  return row.authType !== "" && row.verdict !== "DROPPED";
-}
-
-function verdictMix(v: readonly number[]): EdgeVerdictMix {
-  const passed = v[V.Forwarded] + v[V.Redirected];
-  const present = [passed, v[V.Dropped], v[V.Audit], v[V.Error]].filter((n) => n > 0).length;
-  const dominant: EdgeVerdictMix["dominant"] = v[V.Dropped] > 0 ? "dropped" : v[V.Error] > 0 ? "error" : v[V.Audit] > 0 ? "audit" : passed > 0 ? "forwarded" : "other";
-  return { dominant, mixed: present > 1 };
 }
 
 function describeNode(id: string, ep: FlowEndpointView, maxLabel: number): Pick<NodeAcc, "kind" | "entity" | "label" | "namespace" | "workloadKind" | "kubeDns"> {
@@ -608,12 +357,4 @@ function describeNode(id: string, ep: FlowEndpointView, maxLabel: number): Pick<
 
 function entityNode(kind: ServiceMapNodeKind, label: string) {
   return { kind, entity: kind === "world" ? ("world" as const) : undefined, label, namespace: "", workloadKind: "", kubeDns: false };
-}
-
-function nonNeg(n: number): number {
-  return n < 0 ? 0 : n;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { isInvestigatedDrop } from "@/lib/drops";
 import { toFlowRow } from "@/lib/flow-model";
-import { isAuthenticated } from "@/lib/service-map/aggregate";
+import { isAuthenticated } from "@/lib/service-map/aggregate-counts";
 import { edgeIdOf } from "@/lib/service-map/ids";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { type DropGroups } from "@/lib/drops";
