@@ -1,6 +1,7 @@
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonObject } from "@bufbuild/protobuf";
+import type { QueryClient } from "@tanstack/react-query";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { useState } from "react";
 // The context Next.js's useSearchParams reads; the App Router provides it in the page.
@@ -8,7 +9,7 @@ import { SearchParamsContext } from "next/dist/shared/lib/hooks-client-context.s
 import { DEFAULT_SETTINGS, type PoliciesResponse } from "@/lib/policy/types";
 import type { StreamEvent } from "@/lib/sse";
 import { waitUntil } from "@/lib/testing/wait";
-import { withQueryClient } from "@/components/testing/queries";
+import { testQueryClient, withQueryClient } from "@/components/testing/queries";
 import { RELAY_ADDRESS, relayStatus } from "@/components/testing/relay-status";
 import { type PageServer, servePage } from "@/components/testing/server";
 import { Dashboard } from "./dashboard";
@@ -61,6 +62,8 @@ const ANSWERS: Record<string, unknown> = {
 let server: PageServer;
 /** How many requests the server had seen when the current test's page was rendered. */
 let requestsBefore = 0;
+/** The current test's page's query client. */
+let queries: QueryClient;
 const realEventSource = globalThis.EventSource;
 const realRect = HTMLElement.prototype.getBoundingClientRect;
 before(async () => {
@@ -88,9 +91,12 @@ beforeEach(() => {
   FakeEventSource.opened = [];
 });
 afterEach(async () => {
-  // Every route the page asks for on load has answered, so no request is cut off when the page
-  // goes (happy-dom's fetch can take a few hundred milliseconds to reach the server here).
-  await waitUntil(() => Object.keys(ANSWERS).every((path) => server.requests.slice(requestsBefore).includes(`GET ${path}`)), "the page's requests to be answered");
+  // Every route the page asks for on load has answered and the answers are read, so no request is
+  // cut off when the page goes (happy-dom's fetch can take a few hundred milliseconds here).
+  await waitUntil(
+    () => Object.keys(ANSWERS).every((path) => server.requests.slice(requestsBefore).includes(`GET ${path}`)) && queries.isFetching() === 0,
+    "the page's requests to be answered",
+  );
   cleanup();
   localStorage.clear();
   window.history.replaceState(null, "", "/");
@@ -124,7 +130,8 @@ function renderPage(search = "") {
       </SearchParamsContext.Provider>
     );
   }
-  render(withQueryClient(<Router />));
+  queries = testQueryClient();
+  render(withQueryClient(<Router />, queries));
   const stream = FakeEventSource.opened.at(-1);
   assert.ok(stream, "the page opened its flow stream");
   return stream;

@@ -1,20 +1,27 @@
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { QueryClient } from "@tanstack/react-query";
 import { cleanup, render, screen } from "@testing-library/react";
 import { parseFilterEntry } from "@/lib/filter-model";
 import type { RelayStatusView } from "@/lib/api/status";
 import type { RelayStateView } from "@/lib/sse";
 import { waitUntil } from "@/lib/testing/wait";
 import { defaultViewState, type ViewState } from "@/lib/view-state";
-import { withQueryClient } from "@/components/testing/queries";
+import { testQueryClient, withQueryClient } from "@/components/testing/queries";
 import { historyStatus, RELAY_ADDRESS, relayStatus } from "@/components/testing/relay-status";
 import { type PageServer, servePage } from "@/components/testing/server";
 import { EmptyState } from "./empty-state";
+import { STATUS_QUERY_KEY } from "./queries";
 
-// What the flow table says when it has nothing to show. The relay's status comes either from the
-// page (the `status` prop) or, left out, from /api/status, answered here by a small HTTP server.
+// What the flow table says when it has nothing to show. The relay's status comes from the
+// /api/status query the status button shares: already in the page's query cache (as the status
+// button loaded it), or fetched from a small HTTP server standing in for Hubble Lens.
 
-afterEach(cleanup);
+afterEach(async () => {
+  // A fetch still under way would be cut off when the server closes.
+  await waitUntil(() => queries.isFetching() === 0, "/api/status to answer");
+  cleanup();
+});
 
 let answer: RelayStatusView = relayStatus();
 let server: PageServer;
@@ -34,10 +41,16 @@ function viewWith(query: Partial<ViewState["query"]> = {}, rest: Partial<ViewSta
   return { ...v, ...rest, query: { ...v.query, ...query } };
 }
 
+let queries: QueryClient;
+
+/** The empty state under a query client holding `status` (fresh: not fetched again), or fetching it when left out. */
 function renderEmpty(props: { relay?: RelayStateView; status?: RelayStatusView; view?: ViewState; held?: number; l7Seen?: boolean }) {
-  render(
-    withQueryClient(<EmptyState relay={props.relay} status={props.status} view={props.view ?? viewWith()} rowsTotalBeforeFocus={props.held ?? 0} l7Seen={props.l7Seen ?? false} />),
-  );
+  queries = testQueryClient();
+  if (props.status) {
+    queries.setQueryDefaults(STATUS_QUERY_KEY, { staleTime: Infinity });
+    queries.setQueryData(STATUS_QUERY_KEY, props.status);
+  }
+  render(withQueryClient(<EmptyState relay={props.relay} view={props.view ?? viewWith()} rowsTotalBeforeFocus={props.held ?? 0} l7Seen={props.l7Seen ?? false} />, queries));
   const region = screen.getByRole("region", { name: "No flows" });
   return { region, heading: () => screen.getByRole("heading", { level: 2 }).textContent };
 }
@@ -45,11 +58,7 @@ function renderEmpty(props: { relay?: RelayStateView; status?: RelayStatusView; 
 const L7_HINT = /No L7 records seen: no L7 visibility configured/;
 
 describe("EmptyState", () => {
-  it("before the stream or the status says anything: connecting, with the address once known", () => {
-    const first = renderEmpty({});
-    assert.equal(first.heading(), "Connecting to Hubble Relay…");
-    assert.doesNotMatch(first.region.textContent!, /Address/);
-    cleanup();
+  it("while the stream connects: connecting, with the relay's address", () => {
     const { region, heading } = renderEmpty({ relay: { kind: "connecting", address: RELAY_ADDRESS }, status: relayStatus() });
     assert.equal(heading(), "Connecting to Hubble Relay…");
     assert.match(region.textContent!, new RegExp(`Address ${RELAY_ADDRESS.replaceAll(".", "\\.")}`));
@@ -151,17 +160,18 @@ describe("EmptyState", () => {
     assert.doesNotMatch(renderEmpty({ relay: LIVE, status: relayStatus(), l7Seen: true }).region.textContent!, L7_HINT);
   });
 
-  it("left without a status, it reads /api/status (the query the status button shares)", async () => {
+  it("before the stream or /api/status says anything: connecting, no address yet; then it goes by what /api/status answers", async () => {
     answer = relayStatus({ nodes: { connected: 0, unavailable: 1, unavailableNames: ["node-a"], list: [] } });
-    const { heading } = renderEmpty({});
+    const { region, heading } = renderEmpty({});
     assert.equal(heading(), "Connecting to Hubble Relay…");
+    assert.doesNotMatch(region.textContent!, /Address/);
     await waitUntil(() => heading() === "No Hubble nodes connected", "the status to arrive");
     answer = relayStatus();
   });
 
   it("text from the relay and the cluster renders as text, never as HTML", () => {
     const hostile = "<img src=x onerror=alert(1)>";
-    const failed = renderEmpty({ relay: { kind: "failed", address: RELAY_ADDRESS, reason: hostile } });
+    const failed = renderEmpty({ relay: { kind: "failed", address: RELAY_ADDRESS, reason: hostile }, status: relayStatus() });
     assert.ok(failed.region.textContent!.includes(`: ${hostile}.`));
     cleanup();
     const nodes = renderEmpty({ relay: LIVE, status: relayStatus({ nodes: { connected: 0, unavailable: 1, unavailableNames: [hostile], list: [] } }) });
