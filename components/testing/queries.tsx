@@ -4,7 +4,11 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 
-export function withQueryClient(ui: ReactNode): ReactNode {
-  const client = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false } } });
+export function testQueryClient(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false } } });
+}
+
+/** `ui` under a query client: a new one, or `client` when the test seeds it or waits on it. */
+export function withQueryClient(ui: ReactNode, client: QueryClient = testQueryClient()): ReactNode {
   return <QueryClientProvider client={client}>{ui}</QueryClientProvider>;
 }
