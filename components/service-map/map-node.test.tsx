@@ -120,7 +120,7 @@ describe("MapNode", () => {
     assert.equal(g.getAttribute("aria-expanded"), "false");
     assert.equal(g.getAttribute("aria-pressed"), null);
     assert.equal(g.getAttribute("data-collapsed-namespace"), "shop");
-    assert.deepEqual(texts(), ["N", "shop", "4 nodes · click to expand"], "the hint whole, not clipped like flow text");
+    assert.deepEqual(texts(), ["N", "shop", "4 nodes · expand"], "the hint whole, not clipped like flow text");
     assert.equal(g.querySelector(":scope > title")!.textContent, "Namespace shop (4 nodes): click to expand");
     fireEvent.keyDown(g, { key: "Enter" });
     assert.deepEqual(calls.select, ["ns:shop"]);

@@ -128,8 +128,9 @@ export const MapNode = memo(function MapNode({
         {clip(node.label, 17)}
       </text>
       <text x={-NODE_W / 2 + 40} y={14} className="pointer-events-none fill-slate-500 text-[11px] select-none dark:fill-slate-400">
-        {/* Our own text, a count and a hint (25+ characters): clipping it cut the hint to "click to expa…". */}
-        {collapsed ? `${members ?? 0} nodes · click to expand` : clip(nodeSubtitle(node), 24)}
+        {/* Our own text, a count and a hint: short enough to fit the card whole with a three-digit count
+            (clipped like flow text it read "click to expa…"; the card's title says "click to expand"). */}
+        {collapsed ? `${members ?? 0} nodes · expand` : clip(nodeSubtitle(node), 24)}
       </text>
       {pinned && (
         <circle cx={NODE_W / 2 - 8} cy={-NODE_H / 2 + 8} r={3} className="fill-sky-600 dark:fill-sky-400">
