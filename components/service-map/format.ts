@@ -1,6 +1,7 @@
 // Text for the map's labels and accessible names. Values from flows are only ever clipped here,
 // never interpreted; the components render the result as text.
 
+import { WORLD_GROUP } from "@/lib/service-map/collapse";
 import { edgeFlowsPerSecond } from "@/lib/service-map/aggregate-snapshot";
 import { type EdgeHealth, edgeHealth, edgeHealthText, formatShare } from "@/lib/service-map/edge-health";
 import { edgeSecurityText } from "@/lib/service-map/edge-security";
@@ -92,7 +93,7 @@ export function kindLetter(node: ServiceMapNode): string {
     case "identity":
       return "#";
     case "namespace":
-      return "N";
+      return node.namespace === WORLD_GROUP ? "G" : "N";
     case "world":
       return "G";
     case "entity":

@@ -1,6 +1,7 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { WORLD_GROUP } from "@/lib/service-map/collapse";
 import type { NodeLock } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapNode } from "@/lib/service-map/types";
 import { type Emphasis, MapNode } from "./map-node";
@@ -124,6 +125,16 @@ describe("MapNode", () => {
     assert.equal(g.querySelector(":scope > title")!.textContent, "Namespace shop (4 nodes): click to expand");
     fireEvent.keyDown(g, { key: "Enter" });
     assert.deepEqual(calls.select, ["ns:shop"]);
+  });
+
+  it("the world's nodes collapsed into one: named as the world outside the cluster, a globe's letter", () => {
+    const { g, texts } = renderNode(nodeOf({ id: "ns:(world)", kind: "namespace", label: "world", namespace: WORLD_GROUP, workloadKind: "", flowsIn: 9, flowsOut: 0 }), {
+      members: 12,
+    });
+    assert.equal(g.getAttribute("aria-label"), "The world outside the cluster, collapsed: 12 nodes, 9 flows in, 0 out; press Enter to expand");
+    assert.equal(g.getAttribute("data-collapsed-namespace"), WORLD_GROUP);
+    assert.deepEqual(texts(), ["G", "world", "12 nodes · expand"]);
+    assert.equal(g.querySelector(":scope > title")!.textContent, "The world outside the cluster (12 nodes): click to expand");
   });
 
   it("in default deny: its name says which directions, and a lock per direction names the isolating policies", () => {

@@ -1,6 +1,7 @@
 "use client";
 
 import { type KeyboardEvent, memo } from "react";
+import { WORLD_GROUP } from "@/lib/service-map/collapse";
 import { NODE_H, NODE_W } from "@/lib/service-map/layout";
 import { type NodeLock, nodeLockText } from "@/lib/service-map/policy-annotations";
 import type { ServiceMapNode } from "@/lib/service-map/types";
@@ -73,8 +74,10 @@ export const MapNode = memo(function MapNode({
   };
   const lines = detailed ? inlineLines(node) : [];
   const collapsed = node.kind === "namespace";
+  // A collapsed namespace, or the world's nodes (FQDNs, CIDRs, the world) collapsed into one.
+  const group = node.namespace === WORLD_GROUP ? "The world outside the cluster" : `Namespace ${node.namespace}`;
   const name = collapsed
-    ? `Namespace ${node.namespace}, collapsed: ${members ?? 0} nodes, ${node.flowsIn} flows in, ${node.flowsOut} out; press Enter to expand`
+    ? `${group}, collapsed: ${members ?? 0} nodes, ${node.flowsIn} flows in, ${node.flowsOut} out; press Enter to expand`
     : lock
       ? `${nodeAriaLabel(node)}; ${lockSummary(lock)}`
       : nodeAriaLabel(node);
@@ -99,7 +102,7 @@ export const MapNode = memo(function MapNode({
       onFocus={() => handlers.onHover(node.id)}
       onBlur={() => handlers.onHover(undefined)}
     >
-      <title>{collapsed ? `Namespace ${node.namespace} (${members ?? 0} nodes): click to expand` : `${node.label}${node.namespace ? ` (${node.namespace})` : ""}`}</title>
+      <title>{collapsed ? `${group} (${members ?? 0} nodes): click to expand` : `${node.label}${node.namespace ? ` (${node.namespace})` : ""}`}</title>
       {collapsed && (
         <rect x={-NODE_W / 2 + 6} y={-NODE_H / 2 - 6} width={NODE_W} height={NODE_H} rx={8} className="fill-slate-100 stroke-slate-300 dark:fill-slate-800 dark:stroke-slate-600" />
       )}

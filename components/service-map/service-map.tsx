@@ -7,7 +7,7 @@
 
 import { type KeyboardEvent, memo, type ReactNode, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import type { FlowRow } from "@/lib/flow-model";
-import type { CollapsedInfo } from "@/lib/service-map/collapse";
+import { type CollapsedInfo, collapseGroups } from "@/lib/service-map/collapse";
 import { edgeLanes } from "@/lib/service-map/geometry";
 import { type NamespaceBox, namespaceBoxes, type NodePosition } from "@/lib/service-map/layout";
 import { edgeDropText, type EdgeDropPolicies, type NodeLock } from "@/lib/service-map/policy-annotations";
@@ -327,7 +327,7 @@ const MapCanvas = memo(function MapCanvas({
         }
         onCollapseAll={() =>
           toggleNamespaces(
-            view.namespaces.filter((ns) => !selectionNamespaces.has(ns)),
+            collapseGroups(view).filter((ns) => !selectionNamespaces.has(ns)),
             false,
           )
         }

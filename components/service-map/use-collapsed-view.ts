@@ -5,8 +5,8 @@
 // user expanded and those holding the selection.
 
 import { useCallback, useMemo, useRef, useState } from "react";
-import { collapseNamespaces, focusNamespaces, namespacesToCollapse } from "@/lib/service-map/collapse";
-import type { ServiceMapSnapshot } from "@/lib/service-map/types";
+import { collapseGroupOf, collapseGroups, collapseNamespaces, focusNamespaces, namespacesToCollapse } from "@/lib/service-map/collapse";
+import type { ServiceMapNode, ServiceMapSnapshot } from "@/lib/service-map/types";
 
 const NO_NAMESPACES: ReadonlySet<string> = new Set();
 
@@ -35,7 +35,8 @@ export function useCollapsedView({ snapshot, viewKey, capacity, selectedNodeId, 
   const selectionNamespaces = useMemo(() => {
     const keep = new Set<string>();
     for (const id of selectedEdgeId ? selectedEdgeId.split("|").slice(0, 2) : selectedNodeId ? [selectedNodeId] : []) {
-      const ns = snapshot.nodes.find((n) => n.id === id)?.namespace;
+      const node = snapshot.nodes.find((n) => n.id === id);
+      const ns = node && collapseGroupOf(node);
       if (ns) keep.add(ns);
     }
     return keep;
@@ -45,8 +46,9 @@ export function useCollapsedView({ snapshot, viewKey, capacity, selectedNodeId, 
     const auto = autoCollapsed.current.set;
     // What is shown with the namespaces collapsed so far (a collapsed one counts as one node).
     const folded = new Set([...auto].filter((ns) => !user.expanded.has(ns) && !selectionNamespaces.has(ns)));
-    const shownNodes: { namespace: string }[] = snapshot.nodes.filter((n) => !folded.has(n.namespace));
-    for (const ns of folded) if (snapshot.namespaces.includes(ns)) shownNodes.push({ namespace: "" });
+    const groups = collapseGroups(snapshot);
+    const shownNodes: { namespace: string; kind: ServiceMapNode["kind"] }[] = snapshot.nodes.filter((n) => !folded.has(collapseGroupOf(n)));
+    for (const ns of folded) if (groups.includes(ns)) shownNodes.push({ namespace: "", kind: "namespace" });
     // Once the user expanded or collapsed a namespace, the map stops deciding for them.
     if (shownNodes.length > capacity && user.expanded.size === 0 && user.collapsed.size === 0) {
       const keep = new Set([...selectionNamespaces, ...focusNamespaces(snapshot)]);

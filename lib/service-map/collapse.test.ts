@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ServiceMapModel } from "./aggregate";
-import { collapseNamespaces, focusNamespaces, namespaceNodeId, namespacesToCollapse } from "./collapse";
+import { collapseGroupOf, collapseGroups, collapseNamespaces, focusNamespaces, namespaceNodeId, namespacesToCollapse, WORLD_GROUP } from "./collapse";
 import { dnsRequest, flow, httpRequest, httpResponse, pod, world } from "./testing";
 import type { ServiceMapSnapshot } from "./types";
 
@@ -127,6 +127,39 @@ describe("collapsing namespaces", () => {
     assert.equal(c.edges, full.edges);
   });
 
+  it("the world's nodes (FQDNs, the world entity) collapse into one group node; other entities stay", () => {
+    const m = new ServiceMapModel("workload");
+    m.add([
+      flow({ source: api, destination: world(["api.stripe.com"]), dport: 443 }),
+      flow({ source: api, destination: world(["hooks.slack.com"]), dport: 443, verdict: "DROPPED" }),
+      flow({ source: cart, destination: world([]), dport: 443 }),
+      flow({ source: frontend, destination: coredns, dport: 53, proto: "UDP" }),
+    ]);
+    const s = m.snapshot();
+    const worldNodes = s.nodes.filter((n) => n.kind === "world");
+    assert.equal(worldNodes.length, 3, s.nodes.map((n) => n.id).join(", "));
+    assert.deepEqual(collapseGroups(s), [...s.namespaces, WORLD_GROUP]);
+    const c = collapseNamespaces(s, new Set([WORLD_GROUP]));
+    const group = c.nodes.find((n) => n.id === namespaceNodeId(WORLD_GROUP))!;
+    assert.ok(group, c.nodes.map((n) => n.id).join(", "));
+    assert.equal(group.kind, "namespace");
+    assert.equal(group.label, "world");
+    assert.deepEqual(c.collapsed.namespaces.get(group.id), { namespace: WORLD_GROUP, nodes: 3 });
+    assert.ok(!c.nodes.some((n) => n.kind === "world"), "no world node left");
+    assert.ok(
+      c.nodes.some((n) => n.namespace === "kube-system"),
+      "other nodes stay",
+    );
+    assert.equal(c.edges.find((e) => e.source === "wl:payments/api" && e.target === group.id)?.verdicts.dropped, 1, "the edges to the world merge, counts summed");
+    assert.equal(
+      sum(c, (e) => e.flows),
+      sum(s, (e) => e.flows),
+    );
+    assert.equal(collapseGroupOf({ namespace: "", kind: "entity" }), "", "an entity never collapses");
+    assert.deepEqual(collapseGroups(full).includes(WORLD_GROUP), true);
+    assert.ok(!WORLD_GROUP.match(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), "not a possible namespace name");
+  });
+
   it("namespace node ids are percent-encoded like other id parts", () => {
     assert.equal(namespaceNodeId("shop"), "ns:shop");
     assert.equal(namespaceNodeId("a|b"), "ns:a%7Cb");
@@ -135,8 +168,8 @@ describe("collapsing namespaces", () => {
 
 describe("which namespaces collapse by default", () => {
   const nodes = (spec: Record<string, number>, loose = 0) => [
-    ...Object.entries(spec).flatMap(([ns, n]) => Array.from({ length: n }, () => ({ namespace: ns }))),
-    ...Array.from({ length: loose }, () => ({ namespace: "" })),
+    ...Object.entries(spec).flatMap(([ns, n]) => Array.from({ length: n }, () => ({ namespace: ns, kind: "workload" as const }))),
+    ...Array.from({ length: loose }, () => ({ namespace: "", kind: "entity" as const })),
   ];
   const cases = [
     { name: "none when the map fits", nodes: nodes({ a: 5, b: 5 }), capacity: 10, keep: [], want: [] },
@@ -145,6 +178,13 @@ describe("which namespaces collapse by default", () => {
     { name: "never a kept namespace", nodes: nodes({ a: 5, b: 8, c: 3 }), capacity: 12, keep: ["b"], want: ["a"] },
     { name: "ties by name", nodes: nodes({ y: 4, x: 4 }), capacity: 6, keep: [], want: ["x"] },
     { name: "a one-node namespace is not worth collapsing", nodes: nodes({ a: 1, b: 1 }, 10), capacity: 3, keep: [], want: [] },
+    {
+      name: "the world's nodes collapse like a namespace; entities never",
+      nodes: [...nodes({ a: 3 }, 2), ...Array.from({ length: 6 }, () => ({ namespace: "", kind: "world" as const }))],
+      capacity: 8,
+      keep: [],
+      want: [WORLD_GROUP],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => assert.deepEqual([...namespacesToCollapse(c.nodes, c.capacity, new Set(c.keep))].sort(), c.want));

@@ -2,8 +2,9 @@
 // merged, rather than shrinking every card to a dot. Pure: snapshot + the namespaces to collapse
 // → a snapshot of the same shape (the map draws it like any other).
 //
-// - A collapsed namespace is the node `ns:<namespace>` (kind "namespace"); nodes without a
-//   namespace (entities, the world) never collapse.
+// - A collapsed namespace is the node `ns:<namespace>` (kind "namespace"). The world's nodes (FQDNs,
+//   CIDRs, the world entity) collapse likewise, into the group WORLD_GROUP; other nodes without a
+//   namespace (entities, cluster-wide identities) never collapse.
 // - Edges touching a collapsed namespace are merged per (source, target) pair after collapsing,
 //   every port into one: `<source>|<target>|*`, `folded`. Counts are summed exactly — flows,
 //   replies, encrypted and authenticated flows, every verdict count, HTTP requests/responses/4xx/5xx, DNS queries/responses/errors;
@@ -15,6 +16,22 @@ import { FOLDED_PORT, idPart } from "./ids";
 import type { EdgeDnsStats, EdgeHttpStats, EdgeVerdictMix, ServiceMapEdge, ServiceMapNode, ServiceMapSnapshot, VerdictCounts } from "./types";
 
 export const NAMESPACE_NODE_PREFIX = "ns:";
+
+/**
+ * The group the world's nodes collapse into, as if it were a namespace. Not a namespace name
+ * (Kubernetes namespaces are DNS labels), so it cannot clash with one.
+ */
+export const WORLD_GROUP = "(world)";
+
+/** What a node collapses into: its namespace, WORLD_GROUP for the world's nodes, "" for none. */
+export function collapseGroupOf(n: Pick<ServiceMapNode, "namespace" | "kind">): string {
+  return n.namespace !== "" ? n.namespace : n.kind === "world" ? WORLD_GROUP : "";
+}
+
+/** The groups a snapshot's nodes can collapse into: its namespaces, and WORLD_GROUP when it has world nodes. */
+export function collapseGroups(snapshot: Pick<ServiceMapSnapshot, "nodes" | "namespaces">): string[] {
+  return snapshot.nodes.some((n) => n.namespace === "" && n.kind === "world") ? [...snapshot.namespaces, WORLD_GROUP] : [...snapshot.namespaces];
+}
 
 export function namespaceNodeId(namespace: string): string {
   return `${NAMESPACE_NODE_PREFIX}${idPart(namespace)}`;
@@ -39,15 +56,16 @@ export interface CollapsedSnapshot extends ServiceMapSnapshot {
 const EMPTY_INFO: CollapsedInfo = { namespaces: new Map(), mergedEdges: new Map() };
 
 export function collapseNamespaces(snapshot: ServiceMapSnapshot, collapse: ReadonlySet<string>): CollapsedSnapshot {
-  const active = new Set(snapshot.namespaces.filter((ns) => collapse.has(ns)));
+  const active = new Set(collapseGroups(snapshot).filter((ns) => collapse.has(ns)));
   if (active.size === 0) return { ...snapshot, collapsed: EMPTY_INFO };
 
   const mapped = new Map<string, string>();
   const groups = new Map<string, ServiceMapNode[]>();
   const nodes: ServiceMapNode[] = [];
   for (const n of snapshot.nodes) {
-    if (n.namespace && active.has(n.namespace)) {
-      const id = namespaceNodeId(n.namespace);
+    const group = collapseGroupOf(n);
+    if (group && active.has(group)) {
+      const id = namespaceNodeId(group);
       mapped.set(n.id, id);
       const list = groups.get(id);
       if (list) list.push(n);
@@ -58,8 +76,9 @@ export function collapseNamespaces(snapshot: ServiceMapSnapshot, collapse: Reado
   }
   const namespaces = new Map<string, { namespace: string; nodes: number }>();
   for (const [id, members] of groups) {
-    nodes.push(namespaceNode(id, members));
-    namespaces.set(id, { namespace: members[0].namespace, nodes: members.length });
+    const group = collapseGroupOf(members[0]);
+    nodes.push(namespaceNode(id, group, members));
+    namespaces.set(id, { namespace: group, nodes: members.length });
   }
   nodes.sort((a, b) => cmp(a.id, b.id));
 
@@ -93,9 +112,12 @@ export function collapseNamespaces(snapshot: ServiceMapSnapshot, collapse: Reado
  * the most nodes first (ties by name), never one in `keep` (say, the selection's). None when the
  * map fits already.
  */
-export function namespacesToCollapse(nodes: readonly Pick<ServiceMapNode, "namespace">[], capacity: number, keep: ReadonlySet<string> = new Set()): Set<string> {
+export function namespacesToCollapse(nodes: readonly Pick<ServiceMapNode, "namespace" | "kind">[], capacity: number, keep: ReadonlySet<string> = new Set()): Set<string> {
   const count = new Map<string, number>();
-  for (const n of nodes) if (n.namespace) count.set(n.namespace, (count.get(n.namespace) ?? 0) + 1);
+  for (const n of nodes) {
+    const group = collapseGroupOf(n);
+    if (group) count.set(group, (count.get(group) ?? 0) + 1);
+  }
   let shown = nodes.length;
   const out = new Set<string>();
   const order = [...count.entries()].filter(([ns, c]) => c > 1 && !keep.has(ns)).sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]));
@@ -124,8 +146,7 @@ export function focusNamespaces(snapshot: Pick<ServiceMapSnapshot, "nodes" | "ed
   return common ?? new Set();
 }
 
-function namespaceNode(id: string, members: readonly ServiceMapNode[]): ServiceMapNode {
-  const namespace = members[0].namespace;
+function namespaceNode(id: string, namespace: string, members: readonly ServiceMapNode[]): ServiceMapNode {
   let flowsIn = 0;
   let flowsOut = 0;
   for (const m of members) {
@@ -136,7 +157,7 @@ function namespaceNode(id: string, members: readonly ServiceMapNode[]): ServiceM
     id,
     kind: "namespace",
     entity: undefined,
-    label: namespace,
+    label: namespace === WORLD_GROUP ? "world" : namespace,
     namespace,
     workloadKind: "",
     kubeDns: false,
