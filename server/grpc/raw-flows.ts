@@ -15,8 +15,8 @@ import "server-only";
 // consumer then computes the same JSON from the message with the reference (lib/flow-json.ts).
 
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary } from "@bufbuild/protobuf";
-import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { fromBinary } from "@bufbuild/protobuf";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { type FlowJsonTranscoder, createFlowJsonTranscoder } from "./flow-json-transcoder";
@@ -203,7 +203,9 @@ function readTimestamp(bytes: Uint8Array, start: number, end: number): GetFlowsR
     if (seconds === null || nanos === null) return undefined;
   }
   if (r.pos !== end) return undefined;
-  return create(TimestampSchema, { seconds: seconds ?? 0n, nanos: nanos ?? 0 });
+  // What create(TimestampSchema, …) makes (a plain object: proto3), without its reflection per response.
+  const time: Timestamp = { $typeName: "google.protobuf.Timestamp", seconds: seconds ?? 0n, nanos: nanos ?? 0 };
+  return time;
 }
 
 class WireReader {
