@@ -14,30 +14,43 @@ import type { StoredFlow } from "./store";
 
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
-const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 /** Level 1: three times faster than the default for ~10 % more bytes (measured on demo flows). */
 const LEVEL = 1;
+/**
+ * zlib's output buffer: a block of 1,024 demo flows (~1.3 MB) deflates to ~115 KB, which zlib's
+ * default 16 KB hands back in 8 round trips between the thread pool and the event loop.
+ */
+const CHUNK = 256 * 1024;
 
 export async function encodeBlock(flows: readonly StoredFlow[]): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
+  // One buffer, written in place: at most 3 bytes per UTF-16 unit of text, 5 per length.
+  let bound = 0;
+  for (const f of flows) bound += 8 + 5 + 3 * f.node.length + 5 + 3 * f.key.length + 5 + f.flow.length;
+  const raw = Buffer.allocUnsafe(bound);
+  let at = 0;
   for (const f of flows) {
-    const node = utf8.encode(f.node);
-    const key = utf8.encode(f.key);
-    const head = Buffer.allocUnsafe(8 + 15);
-    head.writeBigInt64BE(f.timeNs, 0);
-    let at = 8;
-    at = writeVarint(head, at, node.length);
-    parts.push(head.subarray(0, at), node);
-    const keyLen = Buffer.allocUnsafe(5);
-    parts.push(keyLen.subarray(0, writeVarint(keyLen, 0, key.length)), key);
-    const flowLen = Buffer.allocUnsafe(5);
-    parts.push(flowLen.subarray(0, writeVarint(flowLen, 0, f.flow.length)), f.flow);
+    raw.writeBigInt64BE(f.timeNs, at);
+    at = writeText(raw, at + 8, f.node);
+    at = writeText(raw, at, f.key);
+    at = writeVarint(raw, at, f.flow.length);
+    raw.set(f.flow, at);
+    at += f.flow.length;
   }
-  for (const p of parts) size += p.length;
-  return deflate(Buffer.concat(parts, size), { level: LEVEL });
+  return deflate(raw.subarray(0, at), { level: LEVEL, chunkSize: CHUNK });
+}
+
+/** A text's UTF-8 after its length (lone surrogates as U+FFFD, as TextEncoder writes them). */
+function writeText(buf: Buffer, at: number, value: string): number {
+  // Up to 42 UTF-16 units are at most 126 bytes: a one-byte length, written once the text is.
+  if (value.length <= 42) {
+    const n = buf.write(value, at + 1);
+    buf[at] = n;
+    return at + 1 + n;
+  }
+  at = writeVarint(buf, at, Buffer.byteLength(value));
+  return at + buf.write(value, at);
 }
 
 export async function decodeBlock(bytes: Uint8Array): Promise<StoredFlow[]> {

@@ -30,7 +30,7 @@ export function keepsInFull(row: FlowRow, mode: KeepMode): boolean {
 export function flowRecord(response: RelayResponse, mode: KeepMode): FlowRecord | undefined {
   if (response.responseTypes.case !== "flow") return undefined;
   const bytes = response.wire?.bytes;
-  const fromWire = bytes && recordFromWire(bytes, response.nodeName, mode);
+  const fromWire = response.wire && recordFromWire(response.wire, response.nodeName, mode);
   if (fromWire) return fromWire;
   const batch = batchFlow(response);
   const { row } = parsedFlow(batch);

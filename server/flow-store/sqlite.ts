@@ -79,6 +79,15 @@ CREATE TABLE IF NOT EXISTS edge_minutes (
 CREATE TABLE IF NOT EXISTS flow_store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
+/** Rows of one multi-row key insert (at most 3 values a row: far below SQLite's 999 parameters). */
+const ROWS_PER_INSERT = 64;
+
+/** `(?, ?), (?, ?), …`: ROWS_PER_INSERT rows of `width` parameters. */
+function rowsOf(width: number): string {
+  const row = `(${new Array(width).fill("?").join(", ")})`;
+  return new Array(ROWS_PER_INSERT).fill(row).join(", ");
+}
+
 const EDGE_SQL_COLUMNS = "src_namespace, src_workload, src_identity, dst_namespace, dst_workload, dst_identity, dst_port, protocol, verdict, drop_reason, direction, flow_type";
 
 interface EdgeRow {
@@ -139,7 +148,9 @@ export class SqliteFlowStore implements FlowStore {
       keyExists: db.prepare("SELECT 1 FROM flow_keys WHERE key = ? UNION ALL SELECT 1 FROM counted_keys WHERE key = ? LIMIT 1").pluck(),
       insertBlock: db.prepare("INSERT INTO flow_blocks (min_ns, max_ns, flows, data) VALUES (?, ?, ?, ?)"),
       insertKey: db.prepare("INSERT OR IGNORE INTO flow_keys (key, block, slot) VALUES (?, ?, ?)"),
+      insertKeys: db.prepare(`INSERT OR IGNORE INTO flow_keys (key, block, slot) VALUES ${rowsOf(3)}`),
       insertCounted: db.prepare("INSERT OR IGNORE INTO counted_keys (key, time_ns) VALUES (?, ?)"),
+      insertCountedRows: db.prepare(`INSERT OR IGNORE INTO counted_keys (key, time_ns) VALUES ${rowsOf(2)}`),
       pruneCounted: db.prepare("DELETE FROM counted_keys WHERE time_ns < ?"),
       upsertEdge: db.prepare(
         `INSERT INTO edge_minutes (minute, ${EDGE_SQL_COLUMNS}, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -170,20 +181,21 @@ export class SqliteFlowStore implements FlowStore {
     const newestBefore = this.newest;
     const seen = new Set<string>();
     const fresh: FlowRecord[] = [];
+    const freshKeys: Buffer[] = [];
     for (const f of flows) {
       if (seen.has(f.key)) continue;
       seen.add(f.key);
-      if (newestBefore !== null && f.timeNs <= newestBefore) {
-        const k = keyBytes(f.key);
-        if (this.st.keyExists.get(k, k) !== undefined) continue;
-      }
+      const k = keyBytes(f.key);
+      if (newestBefore !== null && f.timeNs <= newestBefore && this.st.keyExists.get(k, k) !== undefined) continue;
       fresh.push(f);
+      freshKeys.push(k);
     }
-    const kept = fresh.filter((f) => f.keep);
-    const blocks: { flows: FlowRecord[]; data: Buffer }[] = [];
+    const kept: number[] = [];
+    for (let i = 0; i < fresh.length; i++) if (fresh[i].keep) kept.push(i);
+    const blocks: { flows: number[]; data: Buffer }[] = [];
     for (let i = 0; i < kept.length; i += BLOCK_FLOWS) {
-      const flows = kept.slice(i, i + BLOCK_FLOWS);
-      blocks.push({ flows, data: await encodeBlock(flows) });
+      const inBlock = kept.slice(i, i + BLOCK_FLOWS);
+      blocks.push({ flows: inBlock, data: await encodeBlock(inBlock.map((j) => fresh[j])) });
     }
     this.assertOpen();
 
@@ -199,16 +211,23 @@ export class SqliteFlowStore implements FlowStore {
     }
     this.db.transaction(() => {
       for (const { flows: inBlock, data } of blocks) {
-        let min = inBlock[0].timeNs;
-        let max = inBlock[0].timeNs;
-        for (const f of inBlock) {
-          if (f.timeNs < min) min = f.timeNs;
-          if (f.timeNs > max) max = f.timeNs;
+        let min = fresh[inBlock[0]].timeNs;
+        let max = min;
+        for (const j of inBlock) {
+          const t = fresh[j].timeNs;
+          if (t < min) min = t;
+          if (t > max) max = t;
         }
         const block = this.st.insertBlock.run(min, max, inBlock.length, data).lastInsertRowid;
-        inBlock.forEach((f, slot) => this.st.insertKey.run(keyBytes(f.key), block, slot));
+        this.insertRows(this.st.insertKeys, this.st.insertKey, inBlock.length, (slot, row) => {
+          row.push(freshKeys[inBlock[slot]], block, slot);
+        });
       }
-      for (const f of fresh) if (!f.keep) this.st.insertCounted.run(keyBytes(f.key), f.timeNs);
+      const counted: number[] = [];
+      for (let i = 0; i < fresh.length; i++) if (!fresh[i].keep) counted.push(i);
+      this.insertRows(this.st.insertCountedRows, this.st.insertCounted, counted.length, (i, row) => {
+        row.push(freshKeys[counted[i]], fresh[counted[i]].timeNs);
+      });
       for (const { minute, edge: e, count } of edges.values()) {
         this.st.upsertEdge.run(
           minute,
@@ -234,6 +253,25 @@ export class SqliteFlowStore implements FlowStore {
     })();
     this.newest = newest;
     return { written: fresh.length, duplicates: flows.length - fresh.length };
+  }
+
+  /**
+   * Inserts `count` rows, ROWS_PER_INSERT to a statement (`many`) and the rest one by one (`one`):
+   * one call into SQLite per key cost more than the insert itself. `row(i, values)` pushes row i's values.
+   */
+  private insertRows(many: Database.Statement, one: Database.Statement, count: number, row: (i: number, values: unknown[]) => void): void {
+    const values: unknown[] = [];
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= count; i += ROWS_PER_INSERT) {
+      values.length = 0;
+      for (let r = 0; r < ROWS_PER_INSERT; r++) row(i + r, values);
+      many.run(values);
+    }
+    for (; i < count; i++) {
+      values.length = 0;
+      row(i, values);
+      one.run(values);
+    }
   }
 
   async newestTimeNs(): Promise<bigint | null> {

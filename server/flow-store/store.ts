@@ -177,6 +177,7 @@ export const EDGE_COLUMNS = [
   "flowType",
 ] as const satisfies readonly (keyof EdgeKey)[];
 
+/** The edge's columns in EDGE_COLUMNS order, joined by NUL: one string per flow a write counts, so spelled out (no array). */
 export function edgeKeyString(e: EdgeKey): string {
-  return EDGE_COLUMNS.map((c) => String(e[c])).join("\u0000");
+  return `${e.srcNamespace}\u0000${e.srcWorkload}\u0000${e.srcIdentity}\u0000${e.dstNamespace}\u0000${e.dstWorkload}\u0000${e.dstIdentity}\u0000${e.dstPort}\u0000${e.protocol}\u0000${e.verdict}\u0000${e.dropReason}\u0000${e.direction}\u0000${e.flowType}`;
 }

@@ -58,6 +58,19 @@ describe("GetFlowsDecoder: fromBinary with the Flow decoded on first read", () =
     assert.deepEqual(messageOf(lazy), fromBinary(GetFlowsResponseSchema, bytes));
   });
 
+  it("times of every size read as fromBinary reads them, in the envelope and in the recorder's wire record", () => {
+    // Seconds from 2^49 on and before 1970 take the long way (a bigint) past the readers' fast path.
+    const seconds = [0n, 1n, 127n, 128n, 1_700_000_000n, 2n ** 49n - 1n, 2n ** 49n, 2n ** 62n, -1n, -62_135_596_800n];
+    for (const s of seconds) {
+      const time = { seconds: s, nanos: 999_999_999 };
+      const bytes = response({ responseTypes: { case: "flow", value: create(FlowSchema, { uuid: "u", time }) }, nodeName: "n", time });
+      assert.deepEqual(messageOf(decodeGetFlowsResponse(bytes)), fromBinary(GetFlowsResponseSchema, bytes), `${s}`);
+      const recorders = new GetFlowsDecoder({ json: false }).decode(bytes);
+      assert.deepEqual(messageOf(recorders), fromBinary(GetFlowsResponseSchema, bytes), `${s}`);
+      assert.deepEqual(recorders.wire?.time, { seconds: Number(s), nanos: 999_999_999 }, `${s}`);
+    }
+  });
+
   const eager: Array<[string, Uint8Array]> = [
     ["node status", response({ responseTypes: { case: "nodeStatus", value: create(NodeStatusEventSchema, { nodeNames: ["a"] }) } })],
     ["lost events", response({ responseTypes: { case: "lostEvents", value: create(LostEventSchema, { numEventsLost: 3n }) } })],

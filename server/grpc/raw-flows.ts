@@ -15,8 +15,8 @@ import "server-only";
 // consumer then computes the same JSON from the message with the reference (lib/flow-json.ts).
 
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary } from "@bufbuild/protobuf";
-import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { fromBinary } from "@bufbuild/protobuf";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { type Flow, FlowSchema } from "@/proto/gen/flow/flow_pb";
 import { type GetFlowsResponse, GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { type FlowJsonTranscoder, createFlowJsonTranscoder } from "./flow-json-transcoder";
@@ -101,7 +101,7 @@ function readIdentity(bytes: Uint8Array, start: number, end: number): WireFlowId
     if (tag === undefined) return undefined;
     const wire = tag & 7;
     if (wire === 0) {
-      if (r.varint64(end) === null) return undefined;
+      if (!r.skipVarint(end)) return undefined;
       continue;
     }
     if (wire === 1 || wire === 5) {
@@ -122,9 +122,8 @@ function readIdentity(bytes: Uint8Array, start: number, end: number): WireFlowId
         return undefined;
       }
     } else if (field === 1) {
-      const ts = readTimestamp(bytes, from, r.pos);
-      if (!ts) return undefined;
-      time = { seconds: Number(ts.seconds), nanos: ts.nanos };
+      time = readTime(bytes, from, r.pos);
+      if (!time) return undefined;
     }
   }
   return r.pos === end ? { uuid, time } : undefined;
@@ -172,19 +171,41 @@ function readEnvelope(bytes: Uint8Array): Envelope | undefined {
   return { flowStart, flowEnd, nodeName: nodeName ?? "", time };
 }
 
+/** `readTimestamp` as plain numbers (what the wire record carries), without a message or bigints on the way. */
+function readTime(bytes: Uint8Array, start: number, end: number): WireFlowIdentity["time"] {
+  const r = new WireReader(bytes, start);
+  let seconds: number | null | undefined;
+  let nanos: number | null | undefined;
+  while (r.pos < end) {
+    const tag = r.varint();
+    if (tag === 8 && seconds === undefined) {
+      const v = r.int64(end);
+      seconds = v === null ? null : Number(v);
+    } else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
+    else return undefined; // unknown or repeated fields: left to fromBinary
+    if (seconds === null || nanos === null) return undefined;
+  }
+  if (r.pos !== end) return undefined;
+  return { seconds: seconds ?? 0, nanos: nanos ?? 0 };
+}
+
 function readTimestamp(bytes: Uint8Array, start: number, end: number): GetFlowsResponse["time"] {
   const r = new WireReader(bytes, start);
   let seconds: bigint | null | undefined;
   let nanos: number | null | undefined;
   while (r.pos < end) {
     const tag = r.varint();
-    if (tag === 8 && seconds === undefined) seconds = r.varint64(end);
-    else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
+    if (tag === 8 && seconds === undefined) {
+      const v = r.int64(end);
+      seconds = v === null ? null : BigInt(v);
+    } else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
     else return undefined; // unknown or repeated fields: left to fromBinary
     if (seconds === null || nanos === null) return undefined;
   }
   if (r.pos !== end) return undefined;
-  return create(TimestampSchema, { seconds: seconds ?? 0n, nanos: nanos ?? 0 });
+  // What create(TimestampSchema, …) makes (a plain object: proto3), without its reflection per response.
+  const time: Timestamp = { $typeName: "google.protobuf.Timestamp", seconds: seconds ?? 0n, nanos: nanos ?? 0 };
+  return time;
 }
 
 class WireReader {
@@ -195,6 +216,20 @@ class WireReader {
 
   /** A varint of at most 5 bytes as an unsigned 32-bit number. */
   varint(): number | undefined {
+    // Tags and lengths mostly fit one or two bytes.
+    const at = this.pos;
+    if (at + 1 < this.bytes.length) {
+      const b0 = this.bytes[at];
+      if (b0 < 0x80) {
+        this.pos = at + 1;
+        return b0;
+      }
+      const b1 = this.bytes[at + 1];
+      if (b1 < 0x80) {
+        this.pos = at + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
     let result = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       if (this.pos >= this.bytes.length) return undefined;
@@ -208,6 +243,29 @@ class WireReader {
   varint32(end: number): number | null {
     const v = this.varint64(end);
     return v === null ? null : Number(BigInt.asIntN(32, v));
+  }
+
+  /** Steps over a varint of at most 10 bytes; false when malformed (where `varint64` gives null). */
+  skipVarint(end: number): boolean {
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= end) return false;
+      if (this.bytes[this.pos++] < 0x80) return true;
+    }
+    return false;
+  }
+
+  /** `varint64`'s value: below 2^49 as a number (no bigint on the way), else as the bigint; null when malformed. */
+  int64(end: number): number | bigint | null {
+    const start = this.pos;
+    let result = 0;
+    for (let shift = 0; shift < 49; shift += 7) {
+      if (this.pos >= end) return null;
+      const b = this.bytes[this.pos++];
+      result += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return result;
+    }
+    this.pos = start;
+    return this.varint64(end);
   }
 
   /** A varint of at most 10 bytes as a signed 64-bit bigint; null when malformed. */
