@@ -1,37 +1,12 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { StreamEvent } from "@/lib/sse";
 import { parseFlowQueryParams } from "@/lib/filter-model";
 import { waitUntil } from "@/lib/testing/wait";
+import { FakeEventSource } from "@/components/testing/event-source";
 import { servePage } from "@/components/testing/server";
 import { MAX_INVESTIGATION_FLOWS } from "@/lib/api/investigations";
 import { FLOW_BUFFER_CAPACITY, FLOWS_PUBLISH_MS, FlowStreamStore, type Schedule } from "./flow-stream-store";
-
-/** Stands in for the browser's EventSource: the test plays the server. */
-class FakeEventSource {
-  static opened: FakeEventSource[] = [];
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  closed = false;
-  private readonly handlers = new Map<string, ((e: { data: string }) => void)[]>();
-  constructor(readonly url: string) {
-    FakeEventSource.opened.push(this);
-  }
-  addEventListener(name: string, handler: (e: { data: string }) => void): void {
-    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
-  }
-  close(): void {
-    this.closed = true;
-  }
-  /** An event as the server sends it: named by its type, its JSON as the data. */
-  send(event: StreamEvent): void {
-    for (const h of this.handlers.get(event.type) ?? []) h({ data: JSON.stringify(event) });
-  }
-  sendRaw(name: string, data: string): void {
-    for (const h of this.handlers.get(name) ?? []) h({ data });
-  }
-}
 
 /** A flow `s` seconds after 2024-01-01T00:00:00Z, uuid `u<s>`. */
 function flow(s: number): JsonObject {

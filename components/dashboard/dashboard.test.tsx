@@ -7,8 +7,8 @@ import { useState } from "react";
 // The context Next.js's useSearchParams reads; the App Router provides it in the page.
 import { SearchParamsContext } from "next/dist/shared/lib/hooks-client-context.shared-runtime";
 import { DEFAULT_SETTINGS, type PoliciesResponse } from "@/lib/policy/types";
-import type { StreamEvent } from "@/lib/sse";
 import { waitUntil } from "@/lib/testing/wait";
+import { FakeEventSource } from "@/components/testing/event-source";
 import { testQueryClient, withQueryClient } from "@/components/testing/queries";
 import { RELAY_ADDRESS, relayStatus } from "@/components/testing/relay-status";
 import { type PageServer, servePage } from "@/components/testing/server";
@@ -18,27 +18,6 @@ import { Dashboard } from "./dashboard";
 // flow stream from a fake EventSource the test plays the server through, the request/response
 // routes (status, namespaces, session, policies) from a small HTTP server, and the one input
 // happy-dom cannot give, the size of things, faked.
-
-/** Stands in for the browser's EventSource: the test sends the server's events. */
-class FakeEventSource {
-  static opened: FakeEventSource[] = [];
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  closed = false;
-  private readonly handlers = new Map<string, ((e: { data: string }) => void)[]>();
-  constructor(readonly url: string) {
-    FakeEventSource.opened.push(this);
-  }
-  addEventListener(name: string, handler: (e: { data: string }) => void): void {
-    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
-  }
-  close(): void {
-    this.closed = true;
-  }
-  send(event: StreamEvent): void {
-    for (const h of this.handlers.get(event.type) ?? []) h({ data: JSON.stringify(event) });
-  }
-}
 
 const NO_POLICIES: PoliciesResponse = {
   source: "none",
