@@ -66,6 +66,7 @@ export class FlowStreamStore {
   private abortSnapshot: (() => void) | undefined;
   /** Flow batches received and not yet taken into the buffer. */
   private pendingFlows: (readonly JsonObject[])[] = [];
+  private pendingCount = 0;
   private cancelTake: (() => void) | undefined;
   private lastTakeMs = -Infinity;
 
@@ -133,6 +134,7 @@ export class FlowStreamStore {
     this.cancelTake?.();
     this.cancelTake = undefined;
     this.pendingFlows = [];
+    this.pendingCount = 0;
     this.source?.close();
     this.source = undefined;
     this.abortSnapshot?.();
@@ -146,6 +148,9 @@ export class FlowStreamStore {
         return this.update({ command: event.command, ended: false });
       case "flows":
         this.pendingFlows.push(event.flows);
+        this.pendingCount += event.flows.length;
+        // A hidden tab's timers may wait a minute: never hold more than the buffer would keep.
+        if (this.pendingCount >= this.buffer.capacity) return this.takeFlows();
         return this.scheduleTake();
       case "lost":
         return this.update({ lost: s.lost + event.count });
@@ -180,16 +185,16 @@ export class FlowStreamStore {
   private scheduleTake(): void {
     if (this.cancelTake) return;
     const wait = Math.max(0, this.lastTakeMs + FLOWS_PUBLISH_MS - this.now());
-    this.cancelTake = this.schedule(() => {
-      this.cancelTake = undefined;
-      this.takeFlows();
-    }, wait);
+    this.cancelTake = this.schedule(() => this.takeFlows(), wait);
   }
 
   private takeFlows(): void {
+    this.cancelTake?.();
+    this.cancelTake = undefined;
     if (this.pendingFlows.length === 0) return;
     const batches = this.pendingFlows;
     this.pendingFlows = [];
+    this.pendingCount = 0;
     this.lastTakeMs = this.now();
     this.buffer.add(batches.length === 1 ? batches[0] : batches.flat());
     this.update({ flows: this.buffer.snapshot });
