@@ -171,17 +171,15 @@ function readEnvelope(bytes: Uint8Array): Envelope | undefined {
   return { flowStart, flowEnd, nodeName: nodeName ?? "", time };
 }
 
-/** `readTimestamp` as plain numbers (what the wire record carries), without a message or bigints on the way. */
-function readTime(bytes: Uint8Array, start: number, end: number): WireFlowIdentity["time"] {
+/** A Timestamp's fields as read (seconds below 2^49 as a number, else a bigint); undefined where fromBinary must decide. */
+function readTimeFields(bytes: Uint8Array, start: number, end: number): { seconds: number | bigint; nanos: number } | undefined {
   const r = new WireReader(bytes, start);
-  let seconds: number | null | undefined;
+  let seconds: number | bigint | null | undefined;
   let nanos: number | null | undefined;
   while (r.pos < end) {
     const tag = r.varint();
-    if (tag === 8 && seconds === undefined) {
-      const v = r.int64(end);
-      seconds = v === null ? null : Number(v);
-    } else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
+    if (tag === 8 && seconds === undefined) seconds = r.int64(end);
+    else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
     else return undefined; // unknown or repeated fields: left to fromBinary
     if (seconds === null || nanos === null) return undefined;
   }
@@ -189,22 +187,17 @@ function readTime(bytes: Uint8Array, start: number, end: number): WireFlowIdenti
   return { seconds: seconds ?? 0, nanos: nanos ?? 0 };
 }
 
+/** A Timestamp as plain numbers (what the wire record carries), without a message or bigints on the way. */
+function readTime(bytes: Uint8Array, start: number, end: number): WireFlowIdentity["time"] {
+  const t = readTimeFields(bytes, start, end);
+  return t && { seconds: Number(t.seconds), nanos: t.nanos };
+}
+
 function readTimestamp(bytes: Uint8Array, start: number, end: number): GetFlowsResponse["time"] {
-  const r = new WireReader(bytes, start);
-  let seconds: bigint | null | undefined;
-  let nanos: number | null | undefined;
-  while (r.pos < end) {
-    const tag = r.varint();
-    if (tag === 8 && seconds === undefined) {
-      const v = r.int64(end);
-      seconds = v === null ? null : BigInt(v);
-    } else if (tag === 16 && nanos === undefined) nanos = r.varint32(end);
-    else return undefined; // unknown or repeated fields: left to fromBinary
-    if (seconds === null || nanos === null) return undefined;
-  }
-  if (r.pos !== end) return undefined;
+  const t = readTimeFields(bytes, start, end);
+  if (!t) return undefined;
   // What create(TimestampSchema, …) makes (a plain object: proto3), without its reflection per response.
-  const time: Timestamp = { $typeName: "google.protobuf.Timestamp", seconds: seconds ?? 0n, nanos: nanos ?? 0 };
+  const time: Timestamp = { $typeName: "google.protobuf.Timestamp", seconds: BigInt(t.seconds), nanos: t.nanos };
   return time;
 }
 
