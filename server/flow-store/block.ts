@@ -1,13 +1,17 @@
 import "server-only";
 
 import { promisify } from "node:util";
-import { deflateRaw, inflateRaw, inflateRawSync } from "node:zlib";
+import { isMainThread } from "node:worker_threads";
+import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import type { StoredFlow } from "./store";
 
 // A block: the flows of one write, one after the other, compressed together. Flows of one cluster
 // repeat the same labels, names and addresses, so a block of a few hundred flows deflates to
-// ~7-15 % of its size where one flow alone barely reaches 50 % (docs/benchmarks.md). Compression
-// runs on libuv's thread pool (zlib's async API), off the event loop.
+// ~7-15 % of its size where one flow alone barely reaches 50 % (docs/benchmarks.md). On the
+// server's thread, compression runs on libuv's thread pool (zlib's async API), off the event loop;
+// on a thread of its own (the recorder's) it runs on that thread, which is there to do such work and
+// runs at a lower priority than the server's (recorder-thread.ts): on the pool it would compete with
+// the live view at full priority.
 //
 // Layout, per flow: time (8 bytes, signed big-endian ns), then node, key and flow, each as a
 // varint length and the bytes.
@@ -38,7 +42,8 @@ export async function encodeBlock(flows: readonly StoredFlow[]): Promise<Buffer>
     raw.set(f.flow, at);
     at += f.flow.length;
   }
-  return deflate(raw.subarray(0, at), { level: LEVEL, chunkSize: CHUNK });
+  const options = { level: LEVEL, chunkSize: CHUNK };
+  return isMainThread ? deflate(raw.subarray(0, at), options) : deflateRawSync(raw.subarray(0, at), options);
 }
 
 /** A text's UTF-8 after its length (lone surrogates as U+FFFD, as TextEncoder writes them). */

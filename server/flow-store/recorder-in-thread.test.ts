@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getPriority } from "node:os";
 import { describe, it } from "node:test";
 import { startDemoRelayThread } from "@/server/demo-relay/in-worker";
 import { testDataDir } from "@/server/http/testing";
@@ -11,12 +12,16 @@ import { openFlowHistory } from "./index";
 describe("the recorder on its own thread", () => {
   it("records while this thread is busy, its status reaches this thread, and this thread reads what it wrote", async () => {
     const relay = await startDemoRelayThread({ scenario: "shop", seed: 5, rate: 2000 });
+    const niceBefore = getPriority();
     const history = (await openFlowHistory(
       { mode: "record", keep: "all", filter: null, retentionMs: 86_400_000, maxBytes: 0, clickhouseUrl: null },
       { relay: { address: relay.address, tls: null, dialTimeoutMs: 2000, requestTimeoutMs: 5000 }, dataDir: testDataDir() },
     ))!;
     try {
       const recorder = history.recorder!;
+      // Background work: its thread runs nicer than this one, and this one's priority is unchanged.
+      assert.equal(recorder.nice, Math.min(19, niceBefore + 10));
+      assert.equal(getPriority(), niceBefore);
       await waitUntil(() => recorder.status.written > 0, "the first write", 20_000);
       // 2.5 s of this thread doing nothing else: the recorder's thread goes on writing.
       // (SQLite answers on this thread without giving the event loop a turn: a recorder on this

@@ -10,6 +10,8 @@ import type { RecorderStatus } from "./recorder";
 /** What the runtime sees of a recorder, on this thread or its own. */
 export interface RecorderHandle {
   readonly status: RecorderStatus;
+  /** The recorder thread's nice value (it runs nicer than the server's thread), null on this thread or where refused. */
+  readonly nice?: number | null;
   stop(): Promise<void>;
 }
 
@@ -20,7 +22,8 @@ export interface RecorderThreadData {
 }
 
 export type RecorderThreadMessage =
-  | { readonly kind: "started" | "status" | "stopped"; readonly status: RecorderStatus }
+  | { readonly kind: "started"; readonly status: RecorderStatus; readonly nice: number | null }
+  | { readonly kind: "status" | "stopped"; readonly status: RecorderStatus }
   | { readonly kind: "write"; readonly flows: number; readonly duplicates: number; readonly seconds: number }
   | { readonly kind: "state"; readonly state: FollowerState }
   | { readonly kind: "failed"; readonly message: string };
@@ -66,6 +69,7 @@ export function startRecorderThread(data: RecorderThreadData, events: RecorderTh
             get status() {
               return status!;
             },
+            nice: m.nice,
             stop() {
               stopping ??= exited
                 ? Promise.resolve()
