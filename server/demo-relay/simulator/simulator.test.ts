@@ -2,7 +2,7 @@ import "server-only";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
-import { FlowSchema } from "../../../proto/gen/flow/flow_pb";
+import { FlowSchema, LostEventSource } from "../../../proto/gen/flow/flow_pb";
 import { GetFlowsResponseSchema } from "../../../proto/gen/observer/observer_pb";
 import { loadScenario } from "../scenario/load";
 import { type SimulatedEvent, TrafficSimulator } from "./simulator";
@@ -176,5 +176,38 @@ describe("TrafficSimulator", () => {
       billing.every((e, i) => i === 0 || nanos(billing[i - 1]) <= nanos(e)),
       "merged in time order",
     );
+  });
+
+  it("skips to now when told to, each node reporting its share of the skipped events as lost", () => {
+    const rate = 2000;
+    const reference = run(new TrafficSimulator(shop, { seed: 9, rate, epochNs: EPOCH }), 6, 50);
+    const inGap = reference.filter((e) => e.response.responseTypes.case === "flow" && nanos(e) > EPOCH + 2n * SECOND && nanos(e) <= EPOCH + 5n * SECOND).length;
+
+    const sim = new TrafficSimulator(shop, { seed: 9, rate, epochNs: EPOCH });
+    const before = run(sim, 2, 50);
+    const lost = sim.skipTo(EPOCH + 5n * SECOND);
+    const after: SimulatedEvent[] = [];
+    for (let t = EPOCH + 5n * SECOND; t <= EPOCH + 8n * SECOND; t += 50_000_000n) after.push(...sim.advanceTo(t));
+
+    // The estimate is within a fifth of what the same 3 s really held.
+    assert.ok(Math.abs(lost - inGap) < inGap / 5, `${lost} reported lost, ${inGap} flows in the same 3 s without the skip`);
+    const notices = after.filter((e) => e.response.responseTypes.case === "lostEvents");
+    const nodes = new Set(sim.nodes.map((n) => n.name));
+    assert.deepEqual(new Set(notices.map((e) => e.nodeName)), nodes, "every node reports its share");
+    let sum = 0;
+    for (const n of notices) {
+      const v = n.response.responseTypes.value as { source: number; numEventsLost: bigint; first?: unknown; last?: unknown };
+      assert.equal(v.source, LostEventSource.OBSERVER_EVENTS_QUEUE);
+      assert.equal(nanos(n), EPOCH + 5n * SECOND);
+      sum += Number(v.numEventsLost);
+    }
+    assert.equal(sum, lost);
+    // Nothing started in the gap: flows in it are only the last events of connections started before.
+    const flowsInGap = after.filter((e) => e.response.responseTypes.case === "flow" && nanos(e) < EPOCH + 5n * SECOND).length;
+    assert.ok(flowsInGap < inGap / 20, `${flowsInGap} flows in the skipped 3 s`);
+    assert.ok(before.length > 0);
+    // And the traffic goes on at its rate after it.
+    const flowsAfter = after.filter((e) => e.response.responseTypes.case === "flow" && nanos(e) >= EPOCH + 5n * SECOND).length;
+    assert.ok(Math.abs(flowsAfter - 3 * rate) < (3 * rate) / 5, `${flowsAfter} flows in the 3 s after the skip at ${rate}/s`);
   });
 });

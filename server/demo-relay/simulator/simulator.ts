@@ -42,6 +42,7 @@ export class TrafficSimulator {
   private readonly runner: PatternRunner;
   private readonly table: WeightedTable<PatternTemplate>;
   private readonly meanGapNs: number;
+  private readonly eventsPerConnection: number;
   private readonly extraStreams: ExtraStream[] = [];
   private readonly heap: Pending[] = [];
   private seq = 0;
@@ -90,6 +91,7 @@ export class TrafficSimulator {
     this.runner = new PatternRunner(gen);
 
     const eventsPerConnection = estimateEventsPerConnection(this.topology, emitter, patterns, opts.seed);
+    this.eventsPerConnection = eventsPerConnection;
     this.meanGapNs = (1e9 * eventsPerConnection) / opts.rate;
     this.nextStart = this.rng.exp(this.meanGapNs);
 
@@ -140,6 +142,40 @@ export class TrafficSimulator {
       out.push({ nodeName: e.response.nodeName, response: e.response });
     }
     return out;
+  }
+
+  /**
+   * Moves time to `nowNs` without starting the connections that would have started in between, as
+   * a node too busy to keep up loses events rather than falling behind the clock: each node
+   * reports its share of the events it would have seen as lost (its observer's events queue
+   * overflowed), at `nowNs`. Connections already started keep their events. The arrival
+   * processes are Poisson, so restarting them at `nowNs` draws exactly what starts after it.
+   * Returns how many events were lost (estimated from the mean events per connection).
+   */
+  skipTo(nowNs: bigint): number {
+    const now = Number(nowNs - this.opts.epochNs);
+    if (now <= this.lastNow) return 0;
+    let connections = 0;
+    if (this.nextStart <= now) {
+      connections += (now - this.nextStart) / this.meanGapNs + 1;
+      this.nextStart = now + this.rng.exp(this.meanGapNs);
+    }
+    for (const s of this.extraStreams) {
+      if (s.nextStart > now) continue;
+      connections += (now - s.nextStart) / s.meanGapNs + 1;
+      s.nextStart = now + s.rng.exp(s.meanGapNs);
+    }
+    const lost = Math.round(connections * this.eventsPerConnection);
+    const nodes = this.topology.nodes;
+    const from = this.clock(Math.max(0, this.lastNow));
+    const at = this.clock(now);
+    for (const [i, node] of nodes.entries()) {
+      const share = Math.floor(lost / nodes.length) + (i < lost % nodes.length ? 1 : 0);
+      if (share === 0) continue;
+      const value = create(LostEventSchema, { source: LostEventSource.OBSERVER_EVENTS_QUEUE, numEventsLost: BigInt(share), first: from, last: at });
+      this.push(now, { $typeName: "observer.GetFlowsResponse", responseTypes: { case: "lostEvents", value }, nodeName: node.flowName, time: at });
+    }
+    return lost;
   }
 
   private startConnection(t0: number): void {
