@@ -20,6 +20,9 @@ export type Sample = {
   newestLagS: number | null;
   /** How far behind the clock the relay's flows reached the server (the relay's part of newestLagS). */
   relayDelayS: number | undefined;
+  /** Relay flows/s the server received on its following streams, and events/s the relay reported lost. */
+  receivedRate?: number;
+  lostRate?: number;
 };
 
 /** Everything one run measured, and what it ran with. */
@@ -79,12 +82,12 @@ export function uiReport(run: UiRun): string {
     "",
   );
   out.push(
-    "| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | SSE KB/s | server flows/s | newest row behind s (relay's part) |",
+    "| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | SSE KB/s | relay's rate: flows/s | server received flows/s (relay lost events/s) | newest row behind s (relay's part) |",
   );
-  out.push("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
+  out.push("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
   for (const s of samples) {
     out.push(
-      `| ${s.t} | ${f1(s.fps)} | ${f2(s.fps / baseFps)} | ${s.longTasks} | ${Math.round(s.longTaskMs)} | ${Math.round(s.busyPct)} (${Math.round(s.scriptPct)} / ${Math.round(s.layoutPct)}) | ${f1(s.heapMb)} | ${Math.round(s.domNodes)} | ${s.flowsHeld ?? "—"} | ${s.mapNodes} | ${s.mapEdges} | ${Math.round(s.sseKbPerS)} | ${s.serverRate === undefined ? "—" : Math.round(s.serverRate)} | ${s.newestLagS === null ? "—" : f1(s.newestLagS)} (${s.relayDelayS === undefined ? "—" : f1(s.relayDelayS)}) |`,
+      `| ${s.t} | ${f1(s.fps)} | ${f2(s.fps / baseFps)} | ${s.longTasks} | ${Math.round(s.longTaskMs)} | ${Math.round(s.busyPct)} (${Math.round(s.scriptPct)} / ${Math.round(s.layoutPct)}) | ${f1(s.heapMb)} | ${Math.round(s.domNodes)} | ${s.flowsHeld ?? "—"} | ${s.mapNodes} | ${s.mapEdges} | ${Math.round(s.sseKbPerS)} | ${s.serverRate === undefined ? "—" : Math.round(s.serverRate)} | ${s.receivedRate === undefined ? "—" : Math.round(s.receivedRate)} (${s.lostRate === undefined ? "—" : Math.round(s.lostRate)}) | ${s.newestLagS === null ? "—" : f1(s.newestLagS)} (${s.relayDelayS === undefined ? "—" : f1(s.relayDelayS)}) |`,
     );
   }
   const fpsAll = samples.map((s) => s.fps);
@@ -123,6 +126,11 @@ export function uiReport(run: UiRun): string {
   out.push(
     `- newest row behind the clock: median ${f1(percentile(lags, 0.5))} s, max ${f1(Math.max(...lags))} s (target ≤ 2 s); ` +
       `the relay's flows reached the server ${f1(percentile(relayLags, 0.5))} s behind (median), so the dashboard's own part is median ${f1(percentile(ownLags, 0.5))} s, max ${f1(Math.max(...ownLags))} s`,
+  );
+  const received = samples.flatMap((s) => (s.receivedRate === undefined || !s.serverRate ? [] : [s.receivedRate / s.serverRate]));
+  const lost = samples.flatMap((s) => (s.lostRate === undefined ? [] : [s.lostRate]));
+  out.push(
+    `- the server received ${received.length ? `${Math.round(100 * percentile(received, 0.5))} %` : "—"} of the relay's flows (median of the samples; the rest the relay reported lost: median ${lost.length ? Math.round(percentile(lost, 0.5)) : "—"} events/s)`,
   );
   out.push(
     `- row click → details (pointer down → first frame showing them, timed in the page): p50 ${Math.round(percentile(acts.clickMs, 0.5))} ms, p95 ${Math.round(percentile(acts.clickMs, 0.95))} ms over ${acts.clickMs.length} clicks (target p95 ≤ 150 ms)`,

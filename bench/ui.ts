@@ -139,11 +139,18 @@ async function serverStatus(): Promise<{ rate: number; seen: number } | undefine
   }
 }
 
-/** The relay's own delay as the server sees it (`hubble_lens_relay_flow_delay_seconds`), in seconds. */
-async function relayDelayS(): Promise<number | undefined> {
+/**
+ * The server's relay figures from `/metrics`: the relay's own delay as the server sees it
+ * (`hubble_lens_relay_flow_delay_seconds`, s), the flows it received on its following streams
+ * and the events the relay reported lost (running totals).
+ */
+async function relayMetrics(): Promise<{ delayS: number | undefined; received: number | undefined; lost: number } | undefined> {
   try {
     const res = await fetch(`${BASE_URL}/metrics`, { signal: AbortSignal.timeout(2000) });
-    return sampleValue(parsePrometheusText(await res.text()), "hubble_lens_relay_flow_delay_seconds");
+    const samples = parsePrometheusText(await res.text());
+    let lost = 0;
+    for (const x of samples.get("hubble_lens_relay_lost_events")?.samples ?? []) lost += x.value;
+    return { delayS: sampleValue(samples, "hubble_lens_relay_flow_delay_seconds"), received: sampleValue(samples, "hubble_lens_relay_flows_received_total"), lost };
   } catch {
     return undefined;
   }
@@ -154,6 +161,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
   const samples: Sample[] = [];
   let prev = await readCounters(page);
   let prevM = await cdpMetrics(cdp);
+  let prevRelay: Awaited<ReturnType<typeof relayMetrics>>;
   const t0 = prev.now;
   const steps = Math.max(1, Math.round(seconds / INTERVAL));
   for (let i = 1; i <= steps; i++) {
@@ -165,7 +173,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
     const m = await cdpMetrics(cdp);
     const status = label === "dashboard" ? await serverStatus() : undefined;
     const newestLagS = label === "dashboard" ? await newestRowLagS(page) : null;
-    const relayDelay = label === "dashboard" ? await relayDelayS() : undefined;
+    const relay = label === "dashboard" ? await relayMetrics() : undefined;
     const dtS = (cur.now - prev.now) / 1000;
     const dTask = (m.TaskDuration ?? 0) - (prevM.TaskDuration ?? 0);
     const s: Sample = {
@@ -185,8 +193,11 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
       sseKbPerS: (cur.sseBytes - prev.sseBytes) / 1024 / dtS,
       serverRate: status?.rate,
       newestLagS,
-      relayDelayS: relayDelay,
+      relayDelayS: relay?.delayS,
+      receivedRate: relay?.received !== undefined && prevRelay?.received !== undefined ? (relay.received - prevRelay.received) / dtS : undefined,
+      lostRate: relay && prevRelay ? (relay.lost - prevRelay.lost) / dtS : undefined,
     };
+    prevRelay = relay;
     samples.push(s);
     log(
       `${label} t=${s.t}s fps=${s.fps.toFixed(1)} longtasks=${s.longTasks} (${Math.round(s.longTaskMs)} ms) busy=${s.busyPct.toFixed(0)}% ` +
