@@ -147,7 +147,7 @@ trap cleanup EXIT
 say "starting the server in the image on port $PORT"
 "${BUILDAH[@]}" run --isolation chroot --volume "$data:/data" \
   --env "PORT=$PORT" --env HUBBLE_LENS_LOG_LEVEL=info --env HUBBLE_LENS_ALLOW_UNAUTHENTICATED=true "$ctr" -- \
-  node --require ./server-preload.cjs server.js >"$CACHE/server.log" 2>&1 &
+  node --max-semi-space-size=64 --require ./server-preload.cjs server.js >"$CACHE/server.log" 2>&1 &
 server_pid=$!
 
 if ! node scripts/image-smoke.mjs "http://127.0.0.1:$PORT"; then

@@ -213,7 +213,7 @@ export function resolveAuth(values: Partial<AuthValues>, given: ReadonlySet<stri
       variable: "HUBBLE_LENS_AUTH",
       message:
         "is proxy, but the server was not started through its entry, so it cannot tell which address connected: " +
-        "start it with npm start, or in the image with its command (node --require ./server-preload.cjs server.js)",
+        "start it with npm start, or in the image with its command (node --max-semi-space-size=64 --require ./server-preload.cjs server.js)",
     });
   }
   const sessionSecret = values.HUBBLE_LENS_SESSION_SECRET ?? env.HUBBLE_LENS_PROCESS_SECRET ?? null;
