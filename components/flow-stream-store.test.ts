@@ -225,6 +225,7 @@ describe("FlowStreamStore.openSnapshot (an investigation's saved flows, through 
     try {
       const store = new FlowStreamStore();
       store.openSnapshot("abc_DEF-123", query("verdict=FORWARDED"));
+      assert.deepEqual(store.getSnapshot().savedFlows, { state: "reading" });
       await waitUntil(() => store.getSnapshot().ended, "the saved flows to load");
       const state = store.getSnapshot();
       assert.deepEqual(
@@ -234,6 +235,8 @@ describe("FlowStreamStore.openSnapshot (an investigation's saved flows, through 
       assert.equal(state.connection, "closed");
       assert.equal(state.errors.length, 1);
       assert.match(state.errors[0], /^1 saved line\(s\) could not be read: /);
+      // Every line the server sent: what the page says remain of a referenced one's flows.
+      assert.deepEqual(state.savedFlows, { state: "read", lines: 4 });
       assert.deepEqual(server.requests, ["GET /api/investigations/abc_DEF-123/flows"]);
     } finally {
       await server.close();
@@ -265,6 +268,38 @@ describe("FlowStreamStore.openSnapshot (an investigation's saved flows, through 
       store.openSnapshot("gone", query(""));
       await waitUntil(() => store.getSnapshot().connection === "error", "the error");
       assert.deepEqual(store.getSnapshot().errors, ["The saved flows could not be loaded: no such investigation: the link may be mistyped"]);
+      assert.deepEqual(store.getSnapshot().savedFlows, { state: "failed" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a connection broken mid-answer: the read failed, the lines that came are not a count", async () => {
+    const first = Array.from({ length: 3 }, (_, i) => `${JSON.stringify({ flow: flow(i) })}\n`).join("");
+    // As Next.js answers when the store fails mid-body: what was written, then the socket destroyed.
+    const server = await servePage((_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.write(first, () => setImmediate(() => res.destroy()));
+    });
+    try {
+      const store = new FlowStreamStore();
+      store.openSnapshot("cut", query(""));
+      await waitUntil(() => store.getSnapshot().connection === "error", "the broken answer");
+      assert.deepEqual(store.getSnapshot().savedFlows, { state: "failed" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an answer that ends mid-line (cut short, yet ended as if whole): the read failed", async () => {
+    const body = Array.from({ length: 3 }, (_, i) => `${JSON.stringify({ flow: flow(i) })}\n`).join("");
+    const server = await servePage((_req, res) => res.writeHead(200, { "content-type": "application/x-ndjson" }).end(body.slice(0, -20)));
+    try {
+      const store = new FlowStreamStore();
+      store.openSnapshot("short", query(""));
+      await waitUntil(() => store.getSnapshot().ended, "the saved flows to load");
+      assert.equal(store.getSnapshot().flows.rows.length, 2, "the whole lines are shown");
+      assert.deepEqual(store.getSnapshot().savedFlows, { state: "failed" });
     } finally {
       await server.close();
     }

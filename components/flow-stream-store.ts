@@ -3,7 +3,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FlowQuery } from "@/lib/filter-model";
 import { FlowBuffer, type FlowBufferSnapshot } from "@/lib/flow-buffer";
-import { snapshotFlows } from "@/lib/investigation";
+import { type SavedFlowsRead, savedFlowsRead, snapshotFlows } from "@/lib/investigation";
 import type { DropGroups } from "@/lib/drops";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
@@ -27,6 +27,11 @@ export interface FlowStreamState {
   readonly drops: DropGroups | null;
   /** What the flow budget let through: the latest account and the one before it (for the recent rate). */
   readonly sampling: { readonly latest: SamplingAccount; readonly previous: SamplingAccount | undefined } | undefined;
+  /**
+   * An investigation's saved flows (openSnapshot): how their one read went, with how many lines
+   * came (a referenced one's page says from it how many remain). Undefined for live flows.
+   */
+  readonly savedFlows: SavedFlowsRead | undefined;
 }
 
 const EVENT_NAMES: StreamEvent["type"][] = ["ready", "flows", "lost", "missed", "nodes", "relay", "error", "end", "map", "drops", "sampling"];
@@ -113,7 +118,7 @@ export class FlowStreamStore {
     this.close();
     // Saved flows do not stream: all of them are shown (a shared window reopens with exactly its flows).
     this.buffer = new FlowBuffer(Math.max(this.capacity, MAX_INVESTIGATION_FLOWS));
-    this.state = initialState(this.buffer.snapshot);
+    this.state = { ...initialState(this.buffer.snapshot), savedFlows: { state: "reading" } };
     const controller = new AbortController();
     this.abortSnapshot = () => controller.abort();
     void (async () => {
@@ -122,10 +127,15 @@ export class FlowStreamStore {
         const result = snapshotFlows(text, query, new Date());
         this.buffer.add(result.flows);
         const errors = result.unreadable > 0 ? [`${result.unreadable} saved line(s) could not be read: ${result.problems.join("; ")}`] : [];
-        this.update({ flows: this.buffer.snapshot, ended: true, connection: "closed", errors });
+        this.update({ flows: this.buffer.snapshot, ended: true, connection: "closed", errors, savedFlows: savedFlowsRead(result) });
       } catch (err) {
         if (controller.signal.aborted) return;
-        this.update({ connection: "error", errors: [`The saved flows could not be loaded: ${err instanceof Error ? err.message : String(err)}`] });
+        // A connection broken mid-answer lands here too: the lines that came are not a count.
+        this.update({
+          connection: "error",
+          errors: [`The saved flows could not be loaded: ${err instanceof Error ? err.message : String(err)}`],
+          savedFlows: { state: "failed" },
+        });
       }
     })();
   }
@@ -227,5 +237,6 @@ function initialState(flows: FlowBufferSnapshot): FlowStreamState {
     map: null,
     drops: null,
     sampling: undefined,
+    savedFlows: undefined,
   };
 }

@@ -128,10 +128,12 @@ test("with flow history on, an investigation points at the stored flows and reop
   // Restart: the flow history keeps the window.
   const { colleague, other, errors } = await restartAndOpen(page, browser, link);
   try {
-    await expect(other.getByTestId("investigation-reference")).toContainText(`Flows read from the flow history: ${count.toLocaleString("en-US")} flows`);
-    await expect(other.getByTestId("investigation-retention")).toHaveCount(0);
-    // Read from the flow history after the page (which counted them) opened: give a busy machine time.
+    // Read from the flow history once, after the page opened: give a busy machine time.
     await expect(rows(other).first()).toBeVisible({ timeout: 45_000 });
+    // The page counted the lines it received: as many as saved.
+    await expect(other.getByTestId("investigation-reference")).toContainText(`Flows read from the flow history: ${count.toLocaleString("en-US")} flows`);
+    await expect(other.getByTestId("investigation-reference")).not.toContainText("reading them");
+    await expect(other.getByTestId("investigation-retention")).toHaveCount(0);
     // Every one of the window's flows is in the table (one header row besides), and only those.
     await expect(other.getByRole("grid")).toHaveAttribute("aria-rowcount", String(count + 1));
     const shown = await rows(other).evaluateAll((els) => els.map((el) => el.getAttribute("data-flow-id")));

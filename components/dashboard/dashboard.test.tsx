@@ -6,6 +6,7 @@ import { cleanup, fireEvent, render, screen, within } from "@testing-library/rea
 import { useState } from "react";
 // The context Next.js's useSearchParams reads; the App Router provides it in the page.
 import { SearchParamsContext } from "next/dist/shared/lib/hooks-client-context.shared-runtime";
+import type { InvestigationView } from "@/lib/api/investigations";
 import { DEFAULT_SETTINGS, type PoliciesResponse } from "@/lib/policy/types";
 import { waitUntil } from "@/lib/testing/wait";
 import { FakeEventSource } from "@/components/testing/event-source";
@@ -38,15 +39,22 @@ const ANSWERS: Record<string, unknown> = {
   "/api/policies": NO_POLICIES,
 };
 
+/** NDJSON answers (an investigation's saved flows), by path. */
+const LINES: Record<string, string> = {};
+
 let server: PageServer;
 /** How many requests the server had seen when the current test's page was rendered. */
 let requestsBefore = 0;
+/** The routes the current test's page asks for on load. */
+let pageAsks = Object.keys(ANSWERS);
 /** The current test's page's query client. */
 let queries: QueryClient;
 const realEventSource = globalThis.EventSource;
 const realRect = HTMLElement.prototype.getBoundingClientRect;
 before(async () => {
   server = await servePage((req, res) => {
+    const lines = LINES[req.url!];
+    if (lines !== undefined) return void res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8" }).end(lines);
     const body = ANSWERS[req.url!];
     if (body === undefined) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not-found", message: "not here" } }));
     else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -73,7 +81,7 @@ afterEach(async () => {
   // Every route the page asks for on load has answered and the answers are read, so no request is
   // cut off when the page goes (happy-dom's fetch can take a few hundred milliseconds here).
   await waitUntil(
-    () => Object.keys(ANSWERS).every((path) => server.requests.slice(requestsBefore).includes(`GET ${path}`)) && queries.isFetching() === 0,
+    () => pageAsks.every((path) => server.requests.slice(requestsBefore).includes(`GET ${path}`)) && queries.isFetching() === 0,
     "the page's requests to be answered",
   );
   cleanup();
@@ -101,6 +109,7 @@ function flow(s: number): JsonObject {
 function renderPage(search = "") {
   window.history.replaceState(null, "", `/${search ? `?${search}` : ""}`);
   requestsBefore = server.requests.length;
+  pageAsks = Object.keys(ANSWERS);
   function Router() {
     const [params] = useState(() => new URLSearchParams(search));
     return (
@@ -157,5 +166,52 @@ describe("Dashboard", () => {
     fireEvent.click(within(drawer).getByRole("button", { name: "Close flow details" }));
     await waitUntil(() => screen.queryByRole("dialog", { name: "Flow details" }) === null, "the drawer to close");
     assert.equal(new URLSearchParams(window.location.search).get("flow"), null);
+  });
+});
+
+describe("Dashboard on an investigation page", () => {
+  const ID = "abcdefghijklmnopqrstuv";
+  const referenced: InvestigationView = {
+    id: ID,
+    title: "Checkout flows",
+    note: "",
+    view: "",
+    selectedFlow: null,
+    createdAt: "2026-01-01T00:02:00.000Z",
+    flowCount: 5,
+    flowSource: "reference",
+    policies: { policies: [], namespaceLabels: {}, settings: DEFAULT_SETTINGS, version: 1, since: "2026-01-01T00:00:00.000Z" },
+    owner: "alice",
+    sharedWith: [],
+    canDelete: false,
+    reference: { since: "2026-01-01T00:00:00.000Z", until: "2026-01-01T00:01:00.000Z", savedCount: 5, history: "on", reachesBack: "2026-01-01T00:00:02.000Z" },
+  };
+
+  it("a referenced one: its flows read once, and the banner says from the lines received how many of those saved remain", async () => {
+    LINES[`/api/investigations/${ID}/flows`] = [flow(3), flow(4), flow(5)].map((f) => `${JSON.stringify({ flow: f })}\n`).join("");
+    window.history.replaceState(null, "", `/investigations/${ID}`);
+    requestsBefore = server.requests.length;
+    // Its saved policies, not today's.
+    pageAsks = Object.keys(ANSWERS).filter((path) => path !== "/api/policies");
+    function Router() {
+      const [params] = useState(() => new URLSearchParams());
+      return (
+        <SearchParamsContext.Provider value={params}>
+          <Dashboard investigation={referenced} />
+        </SearchParamsContext.Provider>
+      );
+    }
+    queries = testQueryClient();
+    render(withQueryClient(<Router />, queries));
+    assert.match(screen.getByTestId("investigation-reference").textContent!, /^Flows read from the flow history: 5 flows from .* when saved; reading them…$/);
+
+    await waitUntil(() => screen.queryByTestId("investigation-retention") !== null, "the banner to say how many remain");
+    assert.equal(
+      screen.getByTestId("investigation-retention").textContent,
+      "3 of the 5 flows saved remain: retention has removed the others (the flow history now reaches back to 2026-01-01T00:00:02.000Z; this window starts 2026-01-01T00:00:00.000Z).",
+    );
+    await waitUntil(() => shownIds().length === 3, "the flows that remain to show");
+    assert.equal(FakeEventSource.opened.length, 0, "no live stream");
+    assert.equal(server.requests.slice(requestsBefore).filter((r) => r.startsWith(`GET /api/investigations/${ID}/flows`)).length, 1, "its flows read once");
   });
 });

@@ -172,7 +172,11 @@ export function Dashboard({ investigation }: { readonly investigation?: Investig
           </button>
         }
       />
-      {investigation ? <InvestigationBanner investigation={investigation} selected={selected.state === "found" ? selected.raw : undefined} /> : <RelayBanner relay={live.relay} />}
+      {investigation ? (
+        <InvestigationBanner investigation={investigation} selected={selected.state === "found" ? selected.raw : undefined} savedFlows={live.savedFlows} />
+      ) : (
+        <RelayBanner relay={live.relay} />
+      )}
       {problem && (
         <p role="alert" className="bg-amber-50 px-4 py-1 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
           Part of the link was not understood and was left out ({problem.param}: {problem.message}).

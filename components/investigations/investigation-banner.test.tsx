@@ -2,7 +2,8 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
-import type { InvestigationView, ReferenceAvailability } from "@/lib/api/investigations";
+import type { FlowReferenceView, InvestigationView } from "@/lib/api/investigations";
+import type { SavedFlowsRead } from "@/lib/investigation";
 import { DEFAULT_SETTINGS } from "@/lib/policy/types";
 import { type PageServer, servePage } from "@/components/testing/server";
 import { InvestigationBanner } from "./investigation-banner";
@@ -50,13 +51,12 @@ function investigation(overrides: Partial<InvestigationView> = {}): Investigatio
   };
 }
 
-const reference = (overrides: Partial<ReferenceAvailability> = {}): ReferenceAvailability => ({
+const reference = (overrides: Partial<FlowReferenceView> = {}): FlowReferenceView => ({
   since: "2026-01-15T09:55:00.000Z",
   until: "2026-01-15T10:00:00.000Z",
   savedCount: 1234,
-  remaining: 1234,
+  history: "on",
   reachesBack: "2026-01-15T09:00:00.000Z",
-  complete: true,
   ...overrides,
 });
 
@@ -80,8 +80,29 @@ describe("InvestigationBanner", () => {
     assert.equal(screen.queryByTestId("investigation-delete"), null, "only its owner may delete");
   });
 
-  it("saved by reference, all flows still there: says they are read from the flow history", () => {
-    render(<InvestigationBanner investigation={investigation({ flowSource: "reference", flowCount: 1234, reference: reference() })} selected={undefined} />);
+  it("saved by reference, its flows still being read: where they come from, no claim how many remain", () => {
+    render(
+      <InvestigationBanner
+        investigation={investigation({ flowSource: "reference", flowCount: 1234, reference: reference() })}
+        selected={undefined}
+        savedFlows={{ state: "reading" }}
+      />,
+    );
+    assert.equal(
+      screen.getByTestId("investigation-reference").textContent,
+      "Flows read from the flow history: 1,234 flows from 15/01/2026, 09:55:00 UTC to 15/01/2026, 10:00:00 UTC when saved; reading them…",
+    );
+    assert.equal(screen.queryByTestId("investigation-retention"), null);
+  });
+
+  it("saved by reference, all flows still there (the read's count): says they are read from the flow history", () => {
+    render(
+      <InvestigationBanner
+        investigation={investigation({ flowSource: "reference", flowCount: 1234, reference: reference() })}
+        selected={undefined}
+        savedFlows={{ state: "read", lines: 1234 }}
+      />,
+    );
     assert.equal(
       screen.getByTestId("investigation-reference").textContent,
       "Flows read from the flow history: 1,234 flows from 15/01/2026, 09:55:00 UTC to 15/01/2026, 10:00:00 UTC.",
@@ -89,22 +110,41 @@ describe("InvestigationBanner", () => {
     assert.equal(screen.queryByTestId("investigation-retention"), null);
   });
 
-  it("retention removed some: the server's message, as a status", () => {
-    const message =
-      "1,000 of the 1,234 flows saved remain: retention has removed the others (the flow history now reaches back to 2026-01-15T09:57:00.000Z; this window starts 2026-01-15T09:55:00.000Z).";
-    render(
-      <InvestigationBanner investigation={investigation({ flowSource: "reference", reference: reference({ remaining: 1000, complete: false, message }) })} selected={undefined} />,
-    );
-    const status = screen.getByRole("status");
-    assert.equal(status.getAttribute("data-testid"), "investigation-retention");
-    assert.equal(status.textContent, message);
-    assert.equal(screen.queryByTestId("investigation-reference"), null);
-  });
-
-  it("retention note without a message (an older server): the counts", () => {
-    render(<InvestigationBanner investigation={investigation({ reference: reference({ remaining: 0, complete: false }) })} selected={undefined} />);
-    assert.equal(screen.getByTestId("investigation-retention").textContent, "0 of the 1234 flows saved remain in the flow history.");
-  });
+  const statuses: { name: string; reference: FlowReferenceView; read: SavedFlowsRead; says: string }[] = [
+    {
+      name: "retention removed some: how many remain of the read, and how far back history reaches",
+      reference: reference({ reachesBack: "2026-01-15T09:57:00.000Z" }),
+      read: { state: "read", lines: 1000 },
+      says: "1,000 of the 1,234 flows saved remain: retention has removed the others (the flow history now reaches back to 2026-01-15T09:57:00.000Z; this window starts 2026-01-15T09:55:00.000Z).",
+    },
+    {
+      name: "flows recorded late: more than saved",
+      reference: reference(),
+      read: { state: "read", lines: 1300 },
+      says: "1,300 of the 1,234 flows saved remain: the flow history now holds more flows of this window than when it was saved (flows recorded late).",
+    },
+    {
+      name: "the read failed or was cut short: not known, never complete",
+      reference: reference(),
+      read: { state: "failed" },
+      says: "The flow history could not be read just now, so it is not known how many of the 1,234 flows saved remain; reload to try again.",
+    },
+    {
+      name: "history off on this server: said before the (empty) read ends",
+      reference: reference({ history: "off", reachesBack: null }),
+      read: { state: "reading" },
+      says: "Flow history is off on this server: none of the 1,234 flows this investigation points at can be read.",
+    },
+  ];
+  for (const c of statuses) {
+    it(`${c.name}: a status`, () => {
+      render(<InvestigationBanner investigation={investigation({ flowSource: "reference", reference: c.reference })} selected={undefined} savedFlows={c.read} />);
+      const status = screen.getByRole("status");
+      assert.equal(status.getAttribute("data-testid"), "investigation-retention");
+      assert.equal(status.textContent, c.says);
+      assert.equal(screen.queryByTestId("investigation-reference"), null);
+    });
+  }
 
   it("the owner deletes it after confirming; refused, the server's message", async () => {
     answers.set(`DELETE /api/investigations/${ID}`, { status: 403, body: { error: { code: "not-owner", message: "only the one who saved an investigation may delete it" } } });

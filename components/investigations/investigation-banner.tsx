@@ -5,8 +5,9 @@ import { useMemo, useState } from "react";
 import { compilePolicySet, explainFlow, type Explanation } from "@/lib/policy";
 import { buttonClass, mutedText } from "@/components/top-bar/ui";
 import { api } from "@/lib/api/client";
-import type { InvestigationView, ReferenceAvailability } from "@/lib/api/investigations";
+import type { FlowReferenceView, InvestigationView } from "@/lib/api/investigations";
 import { withBasePath } from "@/lib/base-path";
+import { referenceAvailability, type SavedFlowsRead } from "@/lib/investigation";
 
 /** The owner's delete: a second click confirms; afterwards the page says it is gone. */
 function DeleteInvestigation({ id }: { readonly id: string }) {
@@ -51,9 +52,18 @@ type Comparison =
 /**
  * The head of an investigation page: what was saved, when, with which policies, and "compare
  * with now" for the selected flow — its explanation under the saved policies beside the one
- * under today's.
+ * under today's. `savedFlows`: how the read of its flows went (a referenced one says from it how
+ * many remain).
  */
-export function InvestigationBanner({ investigation, selected }: { readonly investigation: InvestigationView; readonly selected: JsonObject | undefined }) {
+export function InvestigationBanner({
+  investigation,
+  selected,
+  savedFlows = { state: "reading" },
+}: {
+  readonly investigation: InvestigationView;
+  readonly selected: JsonObject | undefined;
+  readonly savedFlows?: SavedFlowsRead;
+}) {
   const compiled = useMemo(() => compilePolicySet(investigation.policies), [investigation.policies]);
   const then = useMemo(() => (selected ? safeExplain(selected, compiled) : undefined), [selected, compiled]);
   const [comparison, setComparison] = useState<Comparison>({ kind: "idle" });
@@ -100,7 +110,7 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
           Back to live flows
         </a>
       </div>
-      {investigation.reference && <ReferenceNote reference={investigation.reference} />}
+      {investigation.reference && <ReferenceNote reference={investigation.reference} read={savedFlows} />}
       {investigation.note && <p className="mt-1 max-h-24 overflow-auto whitespace-pre-wrap text-xs">{investigation.note}</p>}
       {selected && (
         <div className="mt-2 flex flex-wrap items-start gap-3 text-xs">
@@ -133,17 +143,19 @@ export function InvestigationBanner({ investigation, selected }: { readonly inve
 }
 
 /** Where a referenced investigation's flows come from, and, when retention removed some, how many remain. */
-function ReferenceNote({ reference }: { readonly reference: ReferenceAvailability }) {
-  if (reference.complete) {
+function ReferenceNote({ reference, read }: { readonly reference: FlowReferenceView; readonly read: SavedFlowsRead }) {
+  const availability = referenceAvailability(reference, read);
+  if (availability.state === "incomplete") {
     return (
-      <p className={`mt-1 text-xs ${mutedText}`} data-testid="investigation-reference">
-        Flows read from the flow history: {reference.savedCount.toLocaleString("en-US")} flows from {formatTime(reference.since)} to {formatTime(reference.until)}.
+      <p role="status" data-testid="investigation-retention" className="mt-1 rounded bg-amber-100 px-2 py-1 text-xs text-amber-950 dark:bg-amber-900 dark:text-amber-100">
+        {availability.message}
       </p>
     );
   }
   return (
-    <p role="status" data-testid="investigation-retention" className="mt-1 rounded bg-amber-100 px-2 py-1 text-xs text-amber-950 dark:bg-amber-900 dark:text-amber-100">
-      {reference.message ?? `${reference.remaining ?? "?"} of the ${reference.savedCount} flows saved remain in the flow history.`}
+    <p className={`mt-1 text-xs ${mutedText}`} data-testid="investigation-reference">
+      Flows read from the flow history: {reference.savedCount.toLocaleString("en-US")} flows from {formatTime(reference.since)} to {formatTime(reference.until)}
+      {availability.state === "reading" ? " when saved; reading them…" : "."}
     </p>
   );
 }

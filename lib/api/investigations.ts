@@ -39,20 +39,20 @@ export interface CreateInvestigationResponse {
 /** The policies as they were when it was saved. */
 export type SavedPolicySet = PolicySet & { readonly version: number; readonly since: string };
 
-/** What opening a referenced investigation finds in the flow history, for the page's message. */
-export interface ReferenceAvailability {
+/**
+ * A referenced investigation as `GET …/<id>` describes it: what is known without reading its flows.
+ * How many of them remain is learnt from the one read of its flows (`GET …/<id>/flows`), by
+ * lib/investigation's `referenceAvailability`.
+ */
+export interface FlowReferenceView {
   /** The window (RFC 3339, ns precision dropped to ms). */
   readonly since: string;
   readonly until: string;
   readonly savedCount: number;
-  /** Flows of the reference the store still holds; null when the store could not be read. */
-  readonly remaining: number | null;
-  /** How far back history reaches now; null when it is empty or off. */
+  /** This server's flow history: on, off (none of the flows can be read), or unknown (its figures could not be read just now). */
+  readonly history: "on" | "off" | "unknown";
+  /** How far back history reaches now; null when it is empty, off or unknown. */
   readonly reachesBack: string | null;
-  /** The store still holds as many of its flows as when it was saved. */
-  readonly complete: boolean;
-  /** Why flows are missing, in words; absent when complete. */
-  readonly message?: string;
 }
 
 /** `GET /api/investigations/<id>`: everything but the flows, as the person asking may see it. */
@@ -74,8 +74,8 @@ export interface InvestigationView {
   readonly sharedWith: readonly string[];
   /** The person looking is its owner: they may delete it. */
   readonly canDelete: boolean;
-  /** A referenced investigation: what the flow history still holds of it (never its filters). */
-  readonly reference?: ReferenceAvailability;
+  /** A referenced investigation: its window, its count and the flow history's figures (never its filters). */
+  readonly reference?: FlowReferenceView;
 }
 
 /** One entry of `GET /api/investigations`. */

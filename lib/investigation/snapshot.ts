@@ -19,6 +19,13 @@ export interface SnapshotFlows {
   readonly problems: readonly string[];
   /** Flows the query left out. */
   readonly filteredOut: number;
+  /** Every line that was not blank: flows (kept and left out), other lines and unreadable ones. */
+  readonly lines: number;
+  /**
+   * The text does not end with a newline: the server ends every line with one, so a body that
+   * stops mid-line was cut short (a proxy that ended a broken answer as if it were whole).
+   */
+  readonly cutShort: boolean;
 }
 
 const MAX_PROBLEMS = 5;
@@ -56,5 +63,6 @@ export function snapshotFlows(ndjson: string, query: FlowQuery, now: Date): Snap
     }
     flows.push(flowToJsonObject(flow));
   }
-  return { flows, other, unreadable, problems, filteredOut };
+  const lines = flows.length + other + unreadable + filteredOut;
+  return { flows, other, unreadable, problems, filteredOut, lines, cutShort: lines > 0 && !ndjson.endsWith("\n") };
 }

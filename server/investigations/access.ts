@@ -1,9 +1,9 @@
 import "server-only";
-import type { InvestigationView, ReferenceAvailability } from "@/lib/api/investigations";
+import type { FlowReferenceView, InvestigationView } from "@/lib/api/investigations";
 import { scopePolicySet } from "@/lib/access/policies";
 import { ALL_NAMESPACES, flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { log } from "@/server/log";
-import { type InvestigationHistory, referenceAvailability, unknownAvailability } from "./referenced";
+import { type InvestigationHistory, referenceView, unknownReferenceView } from "./referenced";
 import type { FlowReference, Investigation, InvestigationStore } from "./store";
 
 // Who may open an investigation, and what they see of it: the API's routes
@@ -45,7 +45,7 @@ export async function openInvestigation(store: InvestigationStore, id: string, v
 }
 
 /** The store's investigation minus what is never sent, plus what is said about it to this person. */
-type InvestigationAnswer = Omit<Investigation, "flowNamespaces" | "reference"> & { canDelete: boolean; reference?: ReferenceAvailability };
+type InvestigationAnswer = Omit<Investigation, "flowNamespaces" | "reference"> & { canDelete: boolean; reference?: FlowReferenceView };
 
 // The answer is built by spreading the store's record: a field added to Investigation and not to
 // the API's InvestigationView (or the other way round) would reach the browser unnamed. Both
@@ -57,7 +57,9 @@ void sameFields;
 /**
  * The investigation as the API answers it: its policies as the person may read them, no internals
  * (a reference's filters carry the saver's namespace scope: they are not shown). A referenced one
- * says what the flow history still holds of it.
+ * carries what is known of it without reading its flows (its window, the count saved, how far
+ * back history reaches): its flows are read once, when the page asks for them, and the page says
+ * from their count how many remain.
  */
 export async function investigationForViewer(inv: Investigation, viewer: InvestigationViewer, history?: InvestigationHistory): Promise<InvestigationView> {
   const { flowNamespaces: _ns, reference, ...rest } = inv;
@@ -65,17 +67,17 @@ export async function investigationForViewer(inv: Investigation, viewer: Investi
     ...rest,
     policies: scopePolicySet(inv.policies, viewer.access),
     canDelete: inv.owner === viewer.user,
-    ...(reference ? { reference: await availabilityOrUnknown(history, reference, viewer.access, inv.id) } : {}),
+    ...(reference ? { reference: await referenceOrUnknown(history, reference, inv.id) } : {}),
   };
   return answer;
 }
 
-/** A flow history that cannot be read now is said on the page, not turned into an error page. */
-async function availabilityOrUnknown(history: InvestigationHistory | undefined, ref: FlowReference, access: NamespaceAccess, id: string): Promise<ReferenceAvailability> {
+/** A flow history whose figures cannot be read now is said on the page, not turned into an error page. */
+async function referenceOrUnknown(history: InvestigationHistory | undefined, ref: FlowReference, id: string): Promise<FlowReferenceView> {
   try {
-    return await referenceAvailability(history, ref, access);
+    return await referenceView(history, ref);
   } catch (err) {
-    log.error(`reading a referenced investigation's flows from the flow history failed: ${err instanceof Error ? err.message : String(err)}`, { id });
-    return unknownAvailability(ref);
+    log.error(`reading the flow history's figures for a referenced investigation failed: ${err instanceof Error ? err.message : String(err)}`, { id });
+    return unknownReferenceView(ref);
   }
 }

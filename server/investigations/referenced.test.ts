@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ALL_NAMESPACES, namespacesAccess } from "@/lib/access/scope";
+import type { FlowReferenceView } from "@/lib/api/investigations";
+import { emptyFlowQuery } from "@/lib/filter-model";
 import { getFlowsResponseToJson } from "@/lib/flow-json";
+import { type ReferenceAvailability, referenceAvailability, savedFlowsRead, snapshotFlows } from "@/lib/investigation";
 import { waitUntil } from "@/lib/testing/wait";
 import { loadServerConfig } from "@/server/config/env";
 import { flowHistoryResponse } from "@/server/http/flow-history";
@@ -9,13 +12,15 @@ import { testDataDir } from "@/server/http/testing";
 import { createRuntime, type Runtime } from "@/server/runtime";
 import { createInvestigationResponse, investigationFlowsResponse, investigationResponse, type InvestigationApi } from "@/server/http/investigations";
 import { ANONYMOUS_VIEWER, type InvestigationViewer } from "./access";
-import { type ReferenceAvailability, referencedFlowLines, referencedFlows } from "./referenced";
+import type { FlowStore, StoredFlow } from "@/server/flow-store/store";
+import { type InvestigationHistory, referencedFlowLines, referencedFlows } from "./referenced";
 
 // Investigations that point at the flow history, through the real runtime: the demo relay, the
 // recorder on its thread, the SQLite flow store and investigation store. Saved by reference when
 // history covers the window, reopened with exactly the window's stored flows after the relay's
 // buffers rotated, refused for a person who may not see all of them, and, once retention removed
-// flows, opened with a message saying how many remain.
+// flows, opened with a message saying how many remain. Opening is what the page does: the
+// investigation (no flows read), then its flows (read from the store once), counted.
 
 type Line = { flow?: { uuid: string; source?: { namespace?: string }; destination?: { namespace?: string } } };
 
@@ -63,9 +68,19 @@ describe("investigations that point at the flow history", () => {
     const body = (await res.json()) as { id: string; flowSource: string; flowCount: number; error?: unknown };
     return { status: res.status, ...body };
   };
-  const meta = async (id: string, viewer: InvestigationViewer = ANONYMOUS_VIEWER) => {
-    const res = await investigationResponse(id, api, viewer);
-    return { status: res.status, body: (await res.json()) as { flowSource?: string; flowCount?: number; reference?: ReferenceAvailability } };
+  const meta = async (id: string, viewer: InvestigationViewer = ANONYMOUS_VIEWER, which: Pick<InvestigationApi, "store" | "history"> = api) => {
+    const res = await investigationResponse(id, which, viewer);
+    return { status: res.status, body: (await res.json()) as { flowSource?: string; flowCount?: number; reference?: FlowReferenceView } };
+  };
+  /** As the page opens it: the investigation, then its flows (as the browser asks for them), counted as the browser counts them. */
+  const open = async (id: string, which: Pick<InvestigationApi, "store" | "history"> = api) => {
+    const opened = await meta(id, ANONYMOUS_VIEWER, which);
+    const res = await investigationFlowsResponse(id, which, ANONYMOUS_VIEWER, new Request(`http://lens.test/api/investigations/${id}/flows`));
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const reference = opened.body.reference!;
+    const availability: ReferenceAvailability = referenceAvailability(reference, savedFlowsRead(snapshotFlows(text, emptyFlowQuery(), new Date())));
+    return { reference, availability, lines: lines(text) };
   };
   const flowsOf = async (id: string, viewer: InvestigationViewer = ANONYMOUS_VIEWER) => {
     const res = await investigationFlowsResponse(id, api, viewer, new Request(`http://lens.test/api/investigations/${id}/flows?download=1`));
@@ -103,13 +118,67 @@ describe("investigations that point at the flow history", () => {
     referenced = saved.id;
     assert.deepEqual(await runtime.investigations.flows(referenced), [], "no flow copied into the investigation store");
 
-    const opened = await meta(referenced);
-    assert.equal(opened.status, 200);
-    assert.equal(opened.body.flowSource, "reference");
-    assert.equal(opened.body.reference?.complete, true);
-    assert.equal(opened.body.reference?.remaining, window.flows.length);
-    assert.equal(opened.body.reference?.message, undefined);
-    assert.equal("whitelist" in (opened.body.reference ?? {}), false, "the filters (with the saver's scope) are not shown");
+    const described = await meta(referenced);
+    assert.equal(described.status, 200);
+    assert.equal(described.body.flowSource, "reference");
+    const reference = described.body.reference!;
+    assert.equal(reference.savedCount, window.flows.length);
+    assert.equal(reference.history, "on");
+    assert.ok(reference.reachesBack !== null && Date.parse(reference.reachesBack) <= window.from, `history reaches back to ${reference.reachesBack}`);
+    assert.deepEqual([reference.since, reference.until], [new Date(window.from).toISOString(), new Date(window.to).toISOString()]);
+    assert.equal("whitelist" in reference, false, "the filters (with the saver's scope) are not shown");
+    assert.equal("remaining" in reference, false, "how many remain is not read for the description");
+
+    const opened = await open(referenced);
+    assert.deepEqual(opened.availability, { state: "complete", remaining: window.flows.length });
+    assert.deepEqual(uuids(opened.lines), uuids(window.flows));
+  });
+
+  it("opening reads the store once: the description reads no flow, the flows one pass", async () => {
+    const real = runtime.history!;
+    let reads = 0;
+    const counting: InvestigationHistory = {
+      store: {
+        flows: (query) => {
+          reads++;
+          return real.store.flows(query);
+        },
+      },
+      coverage: (fresh) => real.coverage(fresh),
+    };
+    const which = { ...api, history: counting };
+    assert.equal((await meta(referenced, ANONYMOUS_VIEWER, which)).status, 200);
+    assert.equal(reads, 0, "describing it reads no flow");
+    const opened = await open(referenced, which);
+    assert.equal(reads, 1, "opening it (described, then its flows) reads the store once");
+    assert.deepEqual(opened.availability, { state: "complete", remaining: window.flows.length });
+
+    // The history's figures unreadable: said so, and the count read from the flows still decides.
+    reads = 0;
+    const unreadable = { ...api, history: { ...counting, coverage: () => Promise.reject(new Error("usage: disk I/O error")) } };
+    const unknown = await open(referenced, unreadable);
+    assert.equal(reads, 1);
+    assert.deepEqual(unknown.reference, { ...opened.reference, history: "unknown", reachesBack: null });
+    assert.deepEqual(unknown.availability, { state: "complete", remaining: window.flows.length });
+  });
+
+  it("more flows than when saved (recorded late): says so from the count read", async () => {
+    const real = runtime.history!.store;
+    // A flow of the window recorded after the save: here the window's last one served again.
+    const late: Pick<FlowStore, "flows"> = {
+      async *flows(query) {
+        let last: StoredFlow | undefined;
+        for await (const f of real.flows(query)) yield (last = f);
+        if (last) yield last;
+      },
+    };
+    const opened = await open(referenced, { ...api, history: { store: late, coverage: (fresh) => runtime.history!.coverage(fresh) } });
+    const n = window.flows.length;
+    assert.deepEqual(opened.availability, {
+      state: "incomplete",
+      remaining: n + 1,
+      message: `${(n + 1).toLocaleString("en-US")} of the ${n.toLocaleString("en-US")} flows saved remain: the flow history now holds more flows of this window than when it was saved (flows recorded late).`,
+    });
   });
 
   it("reopens exactly the same flows after the relay's buffers rotated, and exports them as a copy", async () => {
@@ -190,56 +259,60 @@ describe("investigations that point at the flow history", () => {
 
   it("opens with a message, not an error, on a server whose flow history is off", async () => {
     const off = { ...api, history: undefined };
-    const res = await investigationResponse(referenced, off);
-    assert.equal(res.status, 200);
-    const ref = ((await res.json()) as { reference: ReferenceAvailability }).reference;
-    assert.equal(ref.remaining, 0);
-    assert.equal(ref.complete, false);
-    assert.match(ref.message ?? "", new RegExp(`^Flow history is off on this server: none of the ${window.flows.length.toLocaleString("en-US")} flows`));
-    const flows = await investigationFlowsResponse(referenced, off);
-    assert.equal(flows.status, 200);
-    assert.equal(await flows.text(), "");
+    const opened = await open(referenced, off);
+    assert.equal(opened.reference.history, "off");
+    assert.deepEqual(opened.lines, []);
+    assert.equal(opened.availability.state, "incomplete");
+    assert.equal(opened.availability.state === "incomplete" && opened.availability.remaining, 0);
+    assert.match(
+      opened.availability.state === "incomplete" ? opened.availability.message : "",
+      new RegExp(`^Flow history is off on this server: none of the ${window.flows.length.toLocaleString("en-US")} flows`),
+    );
   });
 
   it("says how many flows remain once retention removed some, then all of them", async () => {
     const store = runtime.history!.store;
     // Retention removes whole blocks of about a second, by their newest flow: cut a little further
     // each time until it reaches into the window.
-    let part = await meta(referenced);
+    let part = await open(referenced);
     let cut = window.from;
-    for (; part.body.reference?.complete && cut < window.to + 5000; cut += 200) {
+    for (; part.availability.state === "complete" && cut < window.to + 5000; cut += 200) {
       const nowMs = Date.now();
       await store.enforceRetention({ maxAgeMs: nowMs - cut, maxBytes: 0, nowMs });
-      part = await meta(referenced);
+      part = await open(referenced);
     }
-    assert.equal(part.status, 200);
-    const ref = part.body.reference!;
-    assert.equal(ref.complete, false);
-    assert.ok(ref.remaining! > 0 && ref.remaining! < window.flows.length, `${ref.remaining} of ${window.flows.length} remain`);
+    const ref = part.reference;
+    const some = part.availability;
+    assert.equal(some.state, "incomplete");
+    const remaining = some.state === "incomplete" ? some.remaining! : -1;
+    assert.ok(remaining > 0 && remaining < window.flows.length, `${remaining} of ${window.flows.length} remain`);
     assert.ok(ref.reachesBack && Date.parse(ref.reachesBack) <= cut, `history reaches back to ${ref.reachesBack}`);
-    assert.equal(ref.message, `${ref.remaining!.toLocaleString("en-US")} of the ${window.flows.length.toLocaleString("en-US")} flows saved remain: ${retentionWords(ref)}.`);
-    const partFlows = await flowsOf(referenced);
-    assert.equal(partFlows.status, 200);
-    const left = new Set(uuids(partFlows.lines));
-    assert.equal(left.size, ref.remaining);
+    assert.equal(
+      some.state === "incomplete" && some.message,
+      `${remaining.toLocaleString("en-US")} of the ${window.flows.length.toLocaleString("en-US")} flows saved remain: ${retentionWords(ref)}.`,
+    );
+    const left = new Set(uuids(part.lines));
+    assert.equal(left.size, remaining);
     assert.deepEqual(
-      uuids(partFlows.lines),
+      uuids(part.lines),
       uuids(window.flows).filter((u) => left.has(u)),
       "flows of the window, in order, none from elsewhere",
     );
+    const download = await flowsOf(referenced);
+    assert.deepEqual(uuids(download.lines), uuids(part.lines), "the download holds the same flows");
 
     // Blocks overlap in time: cut well past the window, where the recorder still writes.
     await store.enforceRetention({ maxAgeMs: 1000, maxBytes: 0, nowMs: Date.now() });
-    const none = await meta(referenced);
-    assert.equal(none.status, 200);
-    assert.equal(none.body.reference?.remaining, 0);
-    assert.match(none.body.reference?.message ?? "", new RegExp(`^0 of the ${window.flows.length.toLocaleString("en-US")} flows saved remain: retention has removed`));
-    const noFlows = await flowsOf(referenced);
-    assert.equal(noFlows.status, 200);
-    assert.deepEqual(noFlows.lines, []);
+    const none = await open(referenced);
+    assert.deepEqual(none.lines, []);
+    assert.equal(none.availability.state === "incomplete" && none.availability.remaining, 0);
+    assert.match(
+      none.availability.state === "incomplete" ? none.availability.message : "",
+      new RegExp(`^0 of the ${window.flows.length.toLocaleString("en-US")} flows saved remain: retention has removed`),
+    );
   });
 });
 
-function retentionWords(ref: ReferenceAvailability): string {
+function retentionWords(ref: FlowReferenceView): string {
   return `retention has removed the others (the flow history now reaches back to ${ref.reachesBack}; this window starts ${ref.since})`;
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { type Flow, type FlowFilter, FlowFilterSchema } from "@/proto/gen/flow/flow_pb";
 import type { GetFlowsResponse } from "@/proto/gen/observer/observer_pb";
-import type { ReferenceAvailability } from "@/lib/api/investigations";
+import type { FlowReferenceView } from "@/lib/api/investigations";
 import { flowVisible, type NamespaceAccess } from "@/lib/access/scope";
 import { compileFlowFilters } from "@/lib/filters/compile";
 import { getFlowsResponseToJson } from "@/lib/flow-json";
@@ -22,10 +22,11 @@ import { MAX_FLOWS, MAX_NAMESPACE_PAIRS, type FlowReference, type NamespacePair 
 // Hubble filters (with the saver's namespace scope), the window to the nanosecond and how many
 // stored flows matched. Otherwise it copies what the browser sent, as before.
 //
-// Opening: the flows are read from the store, oldest first, a block at a time (never all at once
-// as one string), through the same filters. Retention removes the oldest flows: then fewer match
-// than were saved, and `referenceAvailability` says how many of how many remain and since when
-// history reaches.
+// Opening: the flows are read from the store once, oldest first, a block at a time (never all at
+// once as one string), through the same filters, when the browser asks for them. Retention removes
+// the oldest flows: then fewer match than were saved. `referenceView` tells the page the count
+// saved and since when history reaches without reading them; the page counts the lines it
+// received and says how many of how many remain (lib/investigation/reference.ts).
 
 /** What an investigation needs of the flow history (server/flow-store's FlowHistory has it). */
 export interface InvestigationHistory {
@@ -175,57 +176,22 @@ function jsonpbLine({ stored, response }: ReferencedFlow): string {
   return `{"flow":${utf8.decode(wire.json)}${stored.node === "" ? "" : `,"node_name":${JSON.stringify(stored.node)}`},"time":"${time}"}`;
 }
 
-export type { ReferenceAvailability };
-
-export async function referenceAvailability(
-  history: InvestigationHistory | undefined,
-  ref: FlowReference,
-  access: NamespaceAccess,
-  signal?: AbortSignal,
-): Promise<ReferenceAvailability> {
-  const sinceNs = BigInt(ref.sinceNs);
-  const base = { since: isoOf(sinceNs), until: isoOf(BigInt(ref.untilNs)), savedCount: ref.count };
-  if (history === undefined) {
-    return {
-      ...base,
-      remaining: 0,
-      reachesBack: null,
-      complete: false,
-      message: `Flow history is off on this server: none of the ${ref.count.toLocaleString("en-US")} flows this investigation points at can be read.`,
-    };
-  }
-  const [coverage, remaining] = await Promise.all([history.coverage(false), count(visibleFlows(history.store, ref, access, signal))]);
-  const reachesBack = coverage.oldestNs === null ? null : isoOf(coverage.oldestNs);
-  // Retention removes whole blocks (SQLite) or days (ClickHouse) by their newest flow: history can
-  // still reach back before the window while some of its flows are gone. The count decides.
-  const complete = remaining === ref.count;
-  if (complete) return { ...base, remaining, reachesBack, complete };
-  const of = `${remaining.toLocaleString("en-US")} of the ${ref.count.toLocaleString("en-US")} flows saved remain`;
-  const why =
-    remaining > ref.count
-      ? "the flow history now holds more flows of this window than when it was saved (flows recorded late)"
-      : reachesBack === null
-        ? "retention has removed the others, and the flow history is empty now"
-        : `retention has removed the others (the flow history now reaches back to ${reachesBack}; this window starts ${base.since})`;
-  return { ...base, remaining, reachesBack, complete, message: `${of}: ${why}.` };
+/**
+ * What is said of a reference without reading its flows: its window, the count saved, and how far
+ * back the flow history reaches now (its own cached figures). How many of its flows remain is
+ * learnt from the one read of them (`referencedFlowLines`, counted by the browser): reading them
+ * here too would read the store twice for each opening.
+ */
+export async function referenceView(history: InvestigationHistory | undefined, ref: FlowReference): Promise<FlowReferenceView> {
+  const base = { since: isoOf(BigInt(ref.sinceNs)), until: isoOf(BigInt(ref.untilNs)), savedCount: ref.count };
+  if (history === undefined) return { ...base, history: "off", reachesBack: null };
+  const coverage = await history.coverage(false);
+  return { ...base, history: "on", reachesBack: coverage.oldestNs === null ? null : isoOf(coverage.oldestNs) };
 }
 
-export function unknownAvailability(ref: FlowReference): ReferenceAvailability {
-  return {
-    since: isoOf(BigInt(ref.sinceNs)),
-    until: isoOf(BigInt(ref.untilNs)),
-    savedCount: ref.count,
-    remaining: null,
-    reachesBack: null,
-    complete: false,
-    message: `The flow history could not be read just now, so it is not known how many of the ${ref.count.toLocaleString("en-US")} flows saved remain; reload to try again.`,
-  };
-}
-
-async function count(items: AsyncIterable<unknown>): Promise<number> {
-  let n = 0;
-  for await (const _ of items) n++;
-  return n;
+/** When the flow history's figures could not be read: the count read from its flows still decides. */
+export function unknownReferenceView(ref: FlowReference): FlowReferenceView {
+  return { since: isoOf(BigInt(ref.sinceNs)), until: isoOf(BigInt(ref.untilNs)), savedCount: ref.count, history: "unknown", reachesBack: null };
 }
 
 function isoOf(ns: bigint): string {
