@@ -149,7 +149,7 @@ async function relayMetrics(): Promise<{ delayS: number | undefined; received: n
     const res = await fetch(`${BASE_URL}/metrics`, { signal: AbortSignal.timeout(2000) });
     const samples = parsePrometheusText(await res.text());
     let lost = 0;
-    for (const x of samples.get("hubble_lens_relay_lost_events")?.samples ?? []) lost += x.value;
+    for (const x of samples.get("hubble_lens_relay_lost_events_total")?.samples ?? []) lost += x.value;
     return { delayS: sampleValue(samples, "hubble_lens_relay_flow_delay_seconds"), received: sampleValue(samples, "hubble_lens_relay_flows_received_total"), lost };
   } catch {
     return undefined;
