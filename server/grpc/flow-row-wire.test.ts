@@ -325,6 +325,32 @@ describe("rowFromWire on hostile flows", () => {
     same(create(FlowSchema), "an empty flow");
   });
 
+  it("reads each endpoint as its own while endpoints share cache slots or come and go faster than the cache holds them", () => {
+    // Endpoints alike but for one label in their middle (the cache hashes their ends: one slot), and
+    // 6,000 endpoints of their own (the cache holds 2,048), each flow read twice in a row.
+    const endpoint = (i: number, middle: string) => ({
+      identity: 1000 + (i % 3),
+      namespace: "ns",
+      labels: ["k8s:app=a", `k8s:middle=${middle}`, ...Array.from({ length: 8 }, (_, j) => `k8s:io.cilium.k8s.namespace.labels.l${j}=${"v".repeat(20)}`)],
+      podName: "pod-same-name",
+      workloads: [{ name: "w", kind: "Deployment" }],
+      clusterName: "c",
+    });
+    for (let i = 0; i < 6000; i++) {
+      const flow = create(FlowSchema, {
+        uuid: `u${i}`,
+        source: endpoint(i, i % 2 === 0 ? "even" : "odd!"),
+        destination: endpoint(i, `d${i}`),
+        IP: { source: `10.0.0.${i % 250}` },
+      });
+      for (const pass of [1, 2]) {
+        const before = tally.wire;
+        check(bin(flow), `endpoint flow ${i}, pass ${pass}`, tally);
+        assert.equal(tally.wire, before + 1);
+      }
+    }
+  });
+
   it("reads values the encoder would have left out (zeros on the wire) as absent, and skips unknown fields", () => {
     const base = bin(create(FlowSchema, { uuid: "", time: { seconds: 1n }, source: { podName: "p" } }));
     const zeros = new Uint8Array([0x10, 0x00, 0x5a, 0x00, 0xb0, 0x01, 0x00, 0x80, 0x01, 0x00, 0x8a, 0x01, 0x00]); // verdict 0, node_name "", traffic_direction 0, reply false, l7 {}

@@ -20,8 +20,10 @@ import "server-only";
 // the hub calls it only for flows the transcoder accepted.
 //
 // Cheap per flow: one cursor over the bytes (the transcoder's `WireReader`, with protobuf-es's
-// varint semantics), no object per nested message but the row's own, names through the shared
-// name cache (wire-text.ts), the date of the last second remembered.
+// varint semantics), no object per nested message but the row's own, an endpoint read once per
+// distinct bytes (the endpoint cache below: a pod's labels come again flow after flow), other
+// names through the shared name cache (wire-text.ts), the date of the last second remembered.
+// Sharp edge: rows share frozen arrays (empty lists, an endpoint's labels); FlowRow's are readonly.
 
 import type { DescEnum, DescMessage } from "@bufbuild/protobuf";
 import {
@@ -135,6 +137,14 @@ function emptyEndpoint(): Mutable<FlowEndpointView> {
     entity: undefined,
   };
 }
+
+// Endpoints read recently, by their message bytes: a pod's endpoint (labels and all) comes again
+// flow after flow. A slot per hash, the newest endpoint wins it; bounded (ENDPOINT_SLOTS copies of
+// at most CACHED_ENDPOINT_BYTES); a hit is a compare of the bytes instead of some 20 strings.
+const ENDPOINT_SLOTS = 2048;
+const CACHED_ENDPOINT_BYTES = 4096;
+const endpointBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(ENDPOINT_SLOTS).fill(undefined);
+const endpointValue: FlowEndpointView[] = new Array<FlowEndpointView>(ENDPOINT_SLOTS).fill(emptyEndpoint());
 
 /** One reader's state; synchronous, so one module-wide instance serves every caller. */
 class FlowRowReader extends WireReader {
@@ -407,12 +417,10 @@ class FlowRowReader extends WireReader {
     source.port = tcp && this.l4First !== 0 ? this.l4First : undefined;
     source.names = sourceNames;
     source.service = sourceService;
-    source.entity = entityOf(source.labels);
     destination.ip = this.ipDestination;
     destination.port = tcp && this.l4Second !== 0 ? this.l4Second : undefined;
     destination.names = destinationNames;
     destination.service = destinationService;
-    destination.entity = entityOf(destination.labels);
     const verdictName = enumText(VERDICT, verdict);
     const dropReasonName = enumText(DROP_REASON, dropReason);
     const directionName = enumText(DIRECTION, direction);
@@ -560,7 +568,31 @@ class FlowRowReader extends WireReader {
     return out;
   }
 
+  /** The endpoint in [p, end): from the endpoint cache when these bytes were read recently. */
   private endpoint(end: number): Mutable<FlowEndpointView> {
+    const b = this.buf;
+    const start = this.p;
+    const n = end - start;
+    if (n > CACHED_ENDPOINT_BYTES) return this.readEndpoint(end);
+    // FNV-1a of the length, the first bytes (ID, identity) and the last ones (pod, workload, cluster).
+    let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+    for (let i = start; i < end && i < start + 8; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    for (let i = Math.max(start + 8, end - 56); i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    const slot = (h >>> 0) & (ENDPOINT_SLOTS - 1);
+    const cached = endpointBytes[slot];
+    // Buffer#compare over a range: a native memcmp, no view made.
+    if (cached !== undefined && cached.length === n && cached.compare(b, start, end) === 0) {
+      this.p = end;
+      return { ...endpointValue[slot] };
+    }
+    const ep = this.readEndpoint(end);
+    endpointBytes[slot] = Buffer.from(b.subarray(start, end));
+    endpointValue[slot] = { ...ep };
+    return ep;
+  }
+
+  /** An endpoint's own fields (ip, port, names and service are the flow's), its labels frozen: rows share them. */
+  private readEndpoint(end: number): Mutable<FlowEndpointView> {
     const ep = emptyEndpoint();
     let seen = 0;
     let workloads = 0;
@@ -604,6 +636,8 @@ class FlowRowReader extends WireReader {
           this.skipField(P_ENDPOINT, field, wt, end);
       }
     }
+    Object.freeze(ep.labels);
+    ep.entity = entityOf(ep.labels);
     return ep;
   }
 
