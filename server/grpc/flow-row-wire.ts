@@ -42,7 +42,7 @@ import {
   WorkloadSchema,
 } from "@/proto/gen/flow/flow_pb";
 import { entityOf, type FlowEndpointView, type FlowL7View, type FlowRow, MAX_LIST, type PolicyRef, urlPath } from "@/lib/flow-model";
-import { cutText, FLOW_PLAN, type MessagePlan, secondPrefix, timestampJsonText } from "./flow-json-plan";
+import { cutText, FLOW_PLAN, lastSecondPrefix, type MessagePlan, timestampJsonText } from "./flow-json-plan";
 import { EMPTY, Unsupported, UNSUPPORTED, WireReader } from "./flow-json-wire";
 import type { WireFlow } from "./raw-flows";
 import { validTextOf } from "./wire-text";
@@ -148,16 +148,8 @@ const endpointValue: FlowEndpointView[] = new Array<FlowEndpointView>(ENDPOINT_S
 
 /** One reader's state; synchronous, so one module-wide instance serves every caller. */
 class FlowRowReader extends WireReader {
-  private lastSecondMs = Number.NaN;
-  private lastPrefix: string | undefined;
-  /** The date part of a whole second, remembered for the last second seen (flows come in time order). */
-  private readonly prefixOf = (ms: number): string | undefined => {
-    if (ms !== this.lastSecondMs) {
-      this.lastSecondMs = ms;
-      this.lastPrefix = secondPrefix(ms);
-    }
-    return this.lastPrefix;
-  };
+  /** The date part of a whole second, remembered for the last second seen. */
+  private readonly prefixOf = lastSecondPrefix();
 
   // The flow being read: what is not its own row object yet.
   private ipSource = "";
@@ -184,9 +176,9 @@ class FlowRowReader extends WireReader {
     }
   }
 
-  /** Throws when a singular field was seen already; returns `seen` with it. */
-  private once(seen: number, bit: number): number {
-    if ((seen & bit) !== 0) throw UNSUPPORTED;
+  /** A singular field's tag: throws for another wire type or a second occurrence; returns `seen` with its bit. */
+  private one(seen: number, bit: number, wire: number, expected: number): number {
+    if (wire !== expected || (seen & bit) !== 0) throw UNSUPPORTED;
     return seen | bit;
   }
 
@@ -275,43 +267,35 @@ class FlowRowReader extends WireReader {
       const wt = tag & 7;
       switch (field) {
         case 1: // time: the wire record's
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 0);
+          seen = this.one(seen, 1 << 0, wt, W_LEN);
           this.skip(wt, end);
           break;
         case 2:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 1);
+          seen = this.one(seen, 1 << 1, wt, W_VARINT);
           verdict = this.varint32(end) | 0;
           break;
         case 5:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 2);
+          seen = this.one(seen, 1 << 2, wt, W_LEN);
           this.ip(this.valueEnd(end));
           break;
         case 6:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 3);
+          seen = this.one(seen, 1 << 3, wt, W_LEN);
           this.l4(this.valueEnd(end));
           break;
         case 8:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 4);
+          seen = this.one(seen, 1 << 4, wt, W_LEN);
           source = this.endpoint(this.valueEnd(end));
           break;
         case 9:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 5);
+          seen = this.one(seen, 1 << 5, wt, W_LEN);
           destination = this.endpoint(this.valueEnd(end));
           break;
         case 10:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 6);
+          seen = this.one(seen, 1 << 6, wt, W_VARINT);
           flowType = this.varint32(end) | 0;
           break;
         case 11:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 7);
+          seen = this.one(seen, 1 << 7, wt, W_LEN);
           node = this.text(end);
           break;
         case 13:
@@ -323,66 +307,54 @@ class FlowRowReader extends WireReader {
           destinationNames = this.listText(destinationNames, end);
           break;
         case 15: {
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 8);
+          seen = this.one(seen, 1 << 8, wt, W_LEN);
           const stop = this.valueEnd(end);
           l7 = this.l7(stop);
           l7Type = this.l7TypeRead;
           break;
         }
         case 16:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 9);
+          seen = this.one(seen, 1 << 9, wt, W_VARINT);
           reply = this.bool(end);
           break;
         case 19:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 10);
+          seen = this.one(seen, 1 << 10, wt, W_LEN);
           this.eventTypeOf(this.valueEnd(end));
           break;
         case 20:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 11);
+          seen = this.one(seen, 1 << 11, wt, W_LEN);
           sourceService = this.service(this.valueEnd(end));
           break;
         case 21:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 12);
+          seen = this.one(seen, 1 << 12, wt, W_LEN);
           destinationService = this.service(this.valueEnd(end));
           break;
         case 22:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 13);
+          seen = this.one(seen, 1 << 13, wt, W_VARINT);
           direction = this.varint32(end) | 0;
           break;
         case 23:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 14);
+          seen = this.one(seen, 1 << 14, wt, W_VARINT);
           policyMatchType = this.varint32(end);
           break;
         case 24:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 15);
+          seen = this.one(seen, 1 << 15, wt, W_VARINT);
           observationPoint = this.varint32(end) | 0;
           break;
         case 25:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 16);
+          seen = this.one(seen, 1 << 16, wt, W_VARINT);
           dropReason = this.varint32(end) | 0;
           break;
         case 26:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 17);
+          seen = this.one(seen, 1 << 17, wt, W_LEN);
           isReply = this.boolValue(this.valueEnd(end));
           break;
         case 35:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1 << 18);
+          seen = this.one(seen, 1 << 18, wt, W_VARINT);
           authType = this.varint32(end) | 0;
           break;
         case 100000:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 1 << 19);
+          seen = this.one(seen, 1 << 19, wt, W_LEN);
           summary = this.text(end);
           break;
         case 21001:
@@ -486,16 +458,13 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_LEN);
         this.ipSource = this.text(end);
       } else if (field === 2) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_LEN);
         this.ipDestination = this.text(end);
       } else if (field === 4) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 4);
+        seen = this.one(seen, 4, wt, W_VARINT);
         this.encrypted = this.bool(end);
       } else this.skipField(P_IP, field, wt, end);
     }
@@ -534,16 +503,13 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_VARINT);
         this.l4First = this.varint32(end);
       } else if (field === 2 && secondIsNumber) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_VARINT);
         this.l4Second = this.varint32(end);
       } else if (field === 3 && name === "TCP") {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 4);
+        seen = this.one(seen, 4, wt, W_LEN);
         this.tcpFlags = this.flags(this.valueEnd(end));
       } else this.skipField(plan, field, wt, end);
     }
@@ -557,8 +523,7 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field >= 1 && field <= TCP_FLAGS.length) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 1 << field);
+        seen = this.one(seen, 1 << field, wt, W_VARINT);
         if (this.bool(end)) set |= 1 << field;
       } else this.skipField(P_FLAGS, field, wt, end);
     }
@@ -602,13 +567,11 @@ class FlowRowReader extends WireReader {
       const wt = tag & 7;
       switch (field) {
         case 2:
-          this.expect(wt, W_VARINT);
-          seen = this.once(seen, 1);
+          seen = this.one(seen, 1, wt, W_VARINT);
           ep.identity = this.varint32(end);
           break;
         case 3:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 2);
+          seen = this.one(seen, 2, wt, W_LEN);
           ep.namespace = this.text(end);
           break;
         case 4:
@@ -616,8 +579,7 @@ class FlowRowReader extends WireReader {
           ep.labels = this.listText(ep.labels, end);
           break;
         case 5:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 4);
+          seen = this.one(seen, 4, wt, W_LEN);
           ep.pod = this.text(end);
           break;
         case 6: {
@@ -628,8 +590,7 @@ class FlowRowReader extends WireReader {
           break;
         }
         case 7:
-          this.expect(wt, W_LEN);
-          seen = this.once(seen, 8);
+          seen = this.one(seen, 8, wt, W_LEN);
           ep.cluster = this.text(end);
           break;
         default:
@@ -648,12 +609,10 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_LEN);
         ep.workload = this.text(end);
       } else if (field === 2) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_LEN);
         ep.workloadKind = this.text(end);
       } else this.skipField(P_WORKLOAD, field, wt, end);
     }
@@ -675,12 +634,10 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_VARINT);
         type = this.varint32(end) | 0;
       } else if (field === 2) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_VARINT);
         this.varint64(end);
         // Number of the uint64's decimal text: the exact sum, rounded once, as Number() rounds it.
         latency = this.lo === 0 && this.hi === 0 ? undefined : (this.hi >>> 0) * 4294967296 + (this.lo >>> 0);
@@ -717,21 +674,17 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_VARINT);
         const v = this.varint32(end);
         code = v === 0 ? undefined : v;
       } else if (field === 2) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_LEN);
         method = this.text(end);
       } else if (field === 3) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 4);
+        seen = this.one(seen, 4, wt, W_LEN);
         url = this.text(end);
       } else if (field === 4) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 8);
+        seen = this.one(seen, 8, wt, W_LEN);
         protocol = this.text(end);
       } else this.skipField(P_HTTP, field, wt, end);
     }
@@ -749,15 +702,13 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_LEN);
         query = this.text(end);
       } else if (field === 2) {
         this.expect(wt, W_LEN);
         ips = this.listText(ips, end);
       } else if (field === 6) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_VARINT);
         rcode = this.varint32(end);
       } else if (field === 7) {
         this.expect(wt, W_LEN);
@@ -777,17 +728,14 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_VARINT);
         const v = this.varint32(end) | 0;
         errorCode = v === 0 ? undefined : v;
       } else if (field === 3) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_LEN);
         apiKey = this.text(end);
       } else if (field === 5) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 4);
+        seen = this.one(seen, 4, wt, W_LEN);
         topic = this.text(end);
       } else this.skipField(P_KAFKA, field, wt, end);
     }
@@ -801,12 +749,10 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_VARINT);
         this.eventType = this.varint32(end) | 0;
       } else if (field === 2) {
-        this.expect(wt, W_VARINT);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_VARINT);
         this.eventSubType = this.varint32(end) | 0;
       } else this.skipField(P_EVENT_TYPE, field, wt, end);
     }
@@ -822,12 +768,10 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_LEN);
         name = this.text(end);
       } else if (field === 2) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_LEN);
         namespace = this.text(end);
       } else this.skipField(P_SERVICE, field, wt, end);
     }
@@ -861,16 +805,13 @@ class FlowRowReader extends WireReader {
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 1);
+        seen = this.one(seen, 1, wt, W_LEN);
         name = this.text(end);
       } else if (field === 2) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 2);
+        seen = this.one(seen, 2, wt, W_LEN);
         namespace = this.text(end);
       } else if (field === 5) {
-        this.expect(wt, W_LEN);
-        seen = this.once(seen, 4);
+        seen = this.one(seen, 4, wt, W_LEN);
         kind = this.text(end);
       } else this.skipField(P_POLICY, field, wt, end);
     }
