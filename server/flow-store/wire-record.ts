@@ -2,6 +2,7 @@ import "server-only";
 
 import { DropReason, FlowType, TrafficDirection, Verdict } from "@/proto/gen/flow/flow_pb";
 import { entityOf, MAX_LIST, MAX_TEXT } from "@/lib/flow-model";
+import { textOf } from "@/server/grpc/wire-text";
 import type { WireFlow } from "@/server/grpc/raw-flows";
 import type { EdgeKey, FlowRecord, KeepMode } from "./store";
 
@@ -15,10 +16,9 @@ import type { EdgeKey, FlowRecord, KeepMode } from "./store";
 //
 // Cheap per flow (it runs for every flow the relay sends, 20,000/s on a real cluster): one cursor
 // over the bytes, no object per nested message, names decoded through a small cache of recent
-// ones (a cluster's namespaces, workloads and nodes repeat), and labels and IPs decoded only for
+// ones (server/grpc/wire-text.ts: a cluster's namespaces, workloads and nodes repeat), and labels and IPs decoded only for
 // an endpoint that has neither workload nor pod (they name it only then).
 
-const utf8 = new TextDecoder();
 const ROLLED_UP = new Set([Verdict.FORWARDED, Verdict.TRACED, Verdict.TRANSLATED, Verdict.REDIRECTED]);
 const L4_NAMES: Record<number, string> = { 1: "TCP", 2: "UDP", 3: "ICMPv4", 4: "ICMPv6", 5: "SCTP", 6: "VRRP", 7: "IGMP" };
 
@@ -82,38 +82,6 @@ class Reader {
     const start = this.len();
     return textOf(this.b, start, this.pos);
   }
-}
-
-// Recently decoded names, by their bytes: a slot per hash, the newest name wins it. Bounded
-// (CACHE_SLOTS names of at most CACHED_BYTES), and a miss costs what decoding always did.
-const CACHE_SLOTS = 4096;
-const CACHED_BYTES = 64;
-const cachedBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS).fill(undefined);
-const cachedText: string[] = new Array<string>(CACHE_SLOTS).fill("");
-
-/** UTF-8 (invalid bytes replaced), cut at MAX_TEXT as the JSON path cuts text. */
-function textOf(b: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  if (n === 0) return "";
-  if (n > CACHED_BYTES) return decode(b, start, end);
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  const slot = (h >>> 0) & (CACHE_SLOTS - 1);
-  const cached = cachedBytes[slot];
-  if (cached !== undefined && cached.length === n) {
-    let i = 0;
-    while (i < n && cached[i] === b[start + i]) i++;
-    if (i === n) return cachedText[slot];
-  }
-  const t = decode(b, start, end);
-  cachedBytes[slot] = b.slice(start, end);
-  cachedText[slot] = t;
-  return t;
-}
-
-function decode(b: Uint8Array, start: number, end: number): string {
-  const t = utf8.decode(b.subarray(start, end));
-  return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT)}…` : t;
 }
 
 /** What names an endpoint; `start`/`end` span its message, read again for labels only when needed. */

@@ -189,3 +189,16 @@ export function secondPrefix(ms: number): string | undefined {
   const iso = new Date(ms).toISOString();
   return iso.endsWith(".000Z") ? iso.slice(0, -5) : undefined;
 }
+
+/** `secondPrefix`, remembered for the last second asked (flows come in time order): one per reader. */
+export function lastSecondPrefix(): (ms: number) => string | undefined {
+  let lastMs = Number.NaN;
+  let last: string | undefined;
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = secondPrefix(ms);
+    }
+    return last;
+  };
+}

@@ -39,7 +39,7 @@ export interface TranscodedFlow {
 
 // Local copies of the plan module's values: an imported binding is read through a getter after
 // transpiling, which in the hot switch of `writeValue` cost ~25 % of the transcoder (bench/codec.ts).
-const { FLOW_PLAN, FLOW_TIME_INDEX, FLOW_UUID_INDEX, ALL_PLANS, cutText, secondPrefix, timestampJsonText } = plan;
+const { FLOW_PLAN, FLOW_TIME_INDEX, FLOW_UUID_INDEX, ALL_PLANS, cutText, lastSecondPrefix, timestampJsonText } = plan;
 const { K_BOOL, K_BOOL_WRAPPER, K_BYTES, K_ENUM, K_INT32, K_INT64, K_MESSAGE, K_STRING, K_TIMESTAMP, K_UINT32, K_UINT64 } = plan;
 
 // Local copies: an imported binding may be read through a getter after transpiling.
@@ -93,16 +93,8 @@ class Transcoder extends WireReader implements FlowJsonTranscoder {
   /** Where the flow being written starts in `out`. */
   private flowStart = 0;
 
-  private lastTsMs = Number.NaN;
-  private lastTsPrefix: string | undefined;
-  /** The date part of a whole second, remembered for the last second seen (flows come in time order). */
-  private readonly prefixOf = (ms: number): string | undefined => {
-    if (ms !== this.lastTsMs) {
-      this.lastTsMs = ms;
-      this.lastTsPrefix = secondPrefix(ms);
-    }
-    return this.lastTsPrefix;
-  };
+  /** The date part of a whole second, remembered for the last second seen. */
+  private readonly prefixOf = lastSecondPrefix();
 
   private reserve(n: number): void {
     if (this.o + n <= this.out.length) return;

@@ -141,7 +141,8 @@ export class ViewAggregation {
     const start = this.startMs();
     const end = this.window.kind === "fixed" ? this.window.toMs : undefined;
     for (const f of flows) {
-      const { flow, row } = parsedFlow(f);
+      const parsed = parsedFlow(f);
+      const row = parsed.row;
       const t = row.timeMs > 0 ? row.timeMs : this.deps.now();
       if (t < start || (end !== undefined && (t > end || (t === end && pastTheMs(row.time))))) {
         this.outside++;
@@ -153,7 +154,8 @@ export class ViewAggregation {
       if (!at) continue;
       at.entry.pending++;
       this.counted++;
-      if (isInvestigatedDrop(row)) this.countDrop(at.bucket, at.sig, flow, row);
+      // The flow's JSON object only for a drop (the attribution reads it); parsed then, if not yet.
+      if (isInvestigatedDrop(row)) this.countDrop(at.bucket, at.sig, parsed.flow, row);
     }
   }
 

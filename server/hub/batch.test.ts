@@ -4,10 +4,11 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, type Flow } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { flowToBoundedJson } from "@/lib/flow-json";
-import { contentKey, MAX_TEXT } from "@/lib/flow-model";
+import { contentKey, MAX_TEXT, toFlowRow } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
+import { rowFromWire } from "@/server/grpc/flow-row-wire";
 import { GetFlowsDecoder } from "@/server/grpc/raw-flows";
-import { batchFlow, makeBatch, withoutSeen } from "./batch";
+import { batchFlow, makeBatch, parsedFlow, withoutSeen } from "./batch";
 
 const text = new TextDecoder();
 
@@ -65,5 +66,44 @@ describe("hub batches", () => {
     assert.equal(kept.flows.length, 3);
     assert.equal(text.decode(kept.frame), encodeEvent({ type: "flows", flows: flows.slice(1).map((f) => flowToBoundedJson(f)) }));
     assert.equal(withoutSeen(batch, new Set(batch.flows.map((f) => f.key))), undefined);
+  });
+
+  it("a flow from the wire has the JSON's row without parsing its JSON; the JSON object is parsed when read", () => {
+    const drop = create(FlowSchema, { uuid: "d", time: { seconds: 1_700_000_003n }, verdict: 2, dropReasonDesc: 133, source: { namespace: "a", podName: "p" } });
+    const parse = JSON.parse;
+    let parses = 0;
+    JSON.parse = (...args: Parameters<typeof JSON.parse>) => {
+      parses++;
+      return parse(...args) as unknown;
+    };
+    try {
+      for (const [i, flow] of [...flows, drop].entries()) {
+        const f = batchFlow(fromWire(flow));
+        assert.ok(f.wire, `flow ${i}: no wire record`);
+        const { row, priority } = parsedFlow(f);
+        assert.equal(parses, 0, `flow ${i}: JSON.parse for the row`);
+        assert.deepEqual(row, toFlowRow(flowToBoundedJson(flow)), `flow ${i}`);
+        assert.equal(priority, flow === drop);
+        assert.deepEqual(parsedFlow(f).flow, flowToBoundedJson(flow), `flow ${i}`);
+        assert.equal(parses, 1, `flow ${i}: the JSON parsed once it is read`);
+        assert.equal(parsedFlow(f).flow, parsedFlow(f).flow, "parsed once");
+        assert.equal(parses, 1);
+        parses = 0;
+      }
+    } finally {
+      JSON.parse = parse;
+    }
+  });
+
+  it("a flow the wire reader declines, or without wire record, has the row of its JSON", () => {
+    for (const [i, flow] of flows.entries()) {
+      const f = batchFlow(fromWire(flow));
+      // Bytes that are not this flow's wire record (truncated): the JSON path answers.
+      const declined = { ...f, wire: { ...f.wire!, bytes: f.wire!.bytes.subarray(0, f.wire!.bytes.length - 1) }, parsed: undefined };
+      assert.equal(rowFromWire(declined.wire), undefined);
+      const expected = toFlowRow(flowToBoundedJson(flow));
+      assert.deepEqual(parsedFlow(declined).row, expected, `flow ${i}`);
+      assert.deepEqual(parsedFlow(batchFlow(flowResponse(flow))).row, expected, `flow ${i}`);
+    }
   });
 });

@@ -4,7 +4,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { flowToBoundedJson } from "@/lib/flow-json";
 import { boundFlowJson, contentKey, type FlowRow, isPriorityFlow, toFlowRow } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
-import type { RelayResponse } from "@/server/grpc/raw-flows";
+import { rowFromWire } from "@/server/grpc/flow-row-wire";
+import type { RelayResponse, WireFlow } from "@/server/grpc/raw-flows";
 
 /** One flow as the hub batches it: its bounded jsonpb, as UTF-8, and what it is matched by. */
 export interface BatchFlow {
@@ -13,29 +14,59 @@ export interface BatchFlow {
   readonly key: string;
   /** Flow time in ms (0 without one); for de-duplication windows. */
   readonly timeMs: number;
-  /** The JSON parsed and its row, once someone needed them (`parsedFlow`); shared by every reader of the batch. */
+  /** The Flow's wire record, when the relay client transcoded it: its row is read from these bytes, not from the JSON. */
+  readonly wire?: Pick<WireFlow, "bytes" | "uuid" | "time">;
+  /** The row (and the JSON parsed, when read), once someone needed them (`parsedFlow`); shared by every reader of the batch. */
   parsed?: ParsedFlow;
 }
 
 export interface ParsedFlow {
+  /** The flow's JSON object. For a row read from the wire, parsed on first read (only drops are). */
   readonly flow: JsonObject;
   readonly row: FlowRow;
   /** `isPriorityFlow(row)`. */
   readonly priority: boolean;
 }
 
-/** The flow's JSON object and row, parsed at most once per flow (the sampler and the aggregation both read them). */
+/**
+ * The flow's row, and its JSON object when read, computed at most once per flow (the sampler and
+ * the aggregation both read them). The hot path reads the row from the wire bytes
+ * (server/grpc/flow-row-wire.ts, the same row as `toFlowRow` of the JSON) and never parses the
+ * JSON; a flow without a wire record, or one the wire reader declines, parses it.
+ */
 export function parsedFlow(f: BatchFlow): ParsedFlow {
   if (f.parsed) return f.parsed;
-  let flow: JsonObject;
-  try {
-    const value: unknown = JSON.parse(text.decode(f.json));
-    flow = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : {};
-  } catch {
-    flow = {};
-  }
+  const fromWire = f.wire && rowFromWire(f.wire);
+  if (fromWire) return (f.parsed = new WireParsedFlow(f.json, fromWire));
+  const flow = jsonObjectOf(f.json);
   const row = toFlowRow(flow);
   return (f.parsed = { flow, row, priority: isPriorityFlow(row) });
+}
+
+/** A row read from the wire; the JSON object is parsed only if someone reads `flow`. */
+class WireParsedFlow implements ParsedFlow {
+  readonly priority: boolean;
+  private object: JsonObject | undefined;
+
+  constructor(
+    private readonly json: Uint8Array,
+    readonly row: FlowRow,
+  ) {
+    this.priority = isPriorityFlow(row);
+  }
+
+  get flow(): JsonObject {
+    return (this.object ??= jsonObjectOf(this.json));
+  }
+}
+
+function jsonObjectOf(json: Uint8Array): JsonObject {
+  try {
+    const value: unknown = JSON.parse(text.decode(json));
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A batch of flows as every subscriber of one upstream receives it; encoded once, shared. */
@@ -50,7 +81,8 @@ const text = new TextDecoder();
 
 /**
  * The flow of a flow response. The hot path: the JSON the relay client transcoded from the wire
- * (`response.wire.json`, server/grpc/raw-flows.ts); otherwise (a flow the transcoder declined, a
+ * (`response.wire.json`, server/grpc/raw-flows.ts), with the wire record its row is read from;
+ * otherwise (a flow the transcoder declined, a
  * message built in memory) Hubble's JSON form from the message by the reference (lib/flow-json.ts),
  * size-bounded (flow text is workload-controlled). Both give the same bytes.
  */
@@ -58,12 +90,12 @@ export function batchFlow(response: RelayResponse): BatchFlow {
   const wire = response.wire;
   if (wire?.json) {
     const time = wire.time;
-    return {
-      json: wire.json,
-      key: wire.uuid !== "" ? (boundFlowJson(wire.uuid) as string) : contentKey(JSON.parse(text.decode(wire.json))),
-      // What Date.parse gives for the RFC 3339 text: nanoseconds truncated to ms.
-      timeMs: time ? time.seconds * 1000 + Math.floor(time.nanos / 1e6) : 0,
-    };
+    // What Date.parse gives for the RFC 3339 text: nanoseconds truncated to ms.
+    const timeMs = time ? time.seconds * 1000 + Math.floor(time.nanos / 1e6) : 0;
+    if (wire.uuid !== "") return { json: wire.json, key: boundFlowJson(wire.uuid) as string, timeMs, wire, parsed: undefined };
+    // Without uuid the key is the content key: the row's id (`toFlowRow` takes it for one), read now.
+    const parsed = parsedFlow({ json: wire.json, key: "", timeMs, wire });
+    return { json: wire.json, key: parsed.row.id, timeMs, wire, parsed };
   }
   if (response.responseTypes.case !== "flow") throw new Error("batchFlow: not a flow response");
   const json = flowToBoundedJson(response.responseTypes.value);
