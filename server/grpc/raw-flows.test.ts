@@ -71,6 +71,22 @@ describe("GetFlowsDecoder: fromBinary with the Flow decoded on first read", () =
     }
   });
 
+  it("nanos of every size read as fromBinary reads an int32 (negative ones take ten bytes on the wire)", () => {
+    for (const nanos of [0, 1, 127, 128, 2 ** 31 - 1, -1, -(2 ** 31), 999_999_999]) {
+      const time = { seconds: 1_700_000_000n, nanos };
+      const bytes = response({ responseTypes: { case: "flow", value: create(FlowSchema, { uuid: "u", time }) }, nodeName: "n", time });
+      assert.deepEqual(messageOf(decodeGetFlowsResponse(bytes)), fromBinary(GetFlowsResponseSchema, bytes), `${nanos}`);
+      const recorders = new GetFlowsDecoder({ json: false }).decode(bytes);
+      assert.deepEqual(messageOf(recorders), fromBinary(GetFlowsResponseSchema, bytes), `${nanos}`);
+    }
+    // A varint wider than 32 bits keeps its low 32 bits, as protobuf-es's int32 does: 2^32 + 5 → 5.
+    const wide = Uint8Array.from([0x08, 0x01, 0x10, 0x85, 0x80, 0x80, 0x80, 0x10]);
+    const bytes = response({ responseTypes: { case: "flow", value: create(FlowSchema, { uuid: "u" }) }, nodeName: "n" });
+    const withTime = Uint8Array.from([...bytes, 0xca, 0x3e, wide.length, ...wide]);
+    assert.deepEqual(messageOf(decodeGetFlowsResponse(withTime)), fromBinary(GetFlowsResponseSchema, withTime));
+    assert.equal(fromBinary(GetFlowsResponseSchema, withTime).time?.nanos, 5);
+  });
+
   const eager: Array<[string, Uint8Array]> = [
     ["node status", response({ responseTypes: { case: "nodeStatus", value: create(NodeStatusEventSchema, { nodeNames: ["a"] }) } })],
     ["lost events", response({ responseTypes: { case: "lostEvents", value: create(LostEventSchema, { numEventsLost: 3n }) } })],

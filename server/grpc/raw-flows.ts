@@ -233,9 +233,11 @@ class WireReader {
     return undefined;
   }
 
+  /** An int32 as protobuf-es reads it (the low 32 bits of the varint, signed); no bigint below 2^49. */
   varint32(end: number): number | null {
-    const v = this.varint64(end);
-    return v === null ? null : Number(BigInt.asIntN(32, v));
+    const v = this.int64(end);
+    if (v === null) return null;
+    return typeof v === "number" ? v | 0 : Number(BigInt.asIntN(32, v));
   }
 
   /** Steps over a varint of at most 10 bytes; false when malformed (where `varint64` gives null). */
