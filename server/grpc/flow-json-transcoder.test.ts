@@ -7,6 +7,7 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import { AgentEventSchema, FlowSchema, type Flow, type TrafficDirection, type Verdict } from "@/proto/gen/flow/flow_pb";
 import { loadScenario } from "@/server/demo-relay/scenario";
 import { TrafficSimulator } from "@/server/demo-relay/simulator";
+import { concatBytes } from "@/lib/testing/bytes";
 import { captureFiles } from "@/lib/testing/captures";
 import { flowToJsonObject, parseJsonLines } from "@/lib/flow-json";
 import { MAX_LIST, MAX_TEXT, boundFlowJson } from "@/lib/flow-model";
@@ -37,16 +38,6 @@ function declined(bytes: Uint8Array, where: string): void {
 }
 
 const bin = (flow: Flow) => toBinary(FlowSchema, flow);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 describe("FlowJsonTranscoder equals JSON.stringify(boundFlowJson(flowToJsonObject(fromBinary())))", () => {
   for (const file of captureFiles()) {
@@ -98,15 +89,15 @@ describe("FlowJsonTranscoder equals JSON.stringify(boundFlowJson(flowToJsonObjec
     const flow = create(FlowSchema, { uuid: "u", verdict: 99 as Verdict, eventType: { type: 129 }, trafficDirection: 7 as TrafficDirection });
     same(bin(flow), "unknown enum values");
     const unknown = new Uint8Array([0xf8, 0xff, 0x3f, 0x05, 0xfa, 0xff, 0x3f, 0x02, 0x61, 0x62]); // fields 131071 varint + bytes
-    same(concat(bin(flow), unknown), "unknown fields");
+    same(concatBytes(bin(flow), unknown), "unknown fields");
   });
 
   it("declines what only the reference gets right, which then still answers", () => {
     const base = bin(create(FlowSchema, { uuid: "u", source: { namespace: "a" }, l4: { protocol: { case: "TCP", value: { sourcePort: 1 } } } }));
     // A singular message repeated on the wire merges; a second oneof member wins.
     const again = bin(create(FlowSchema, { source: { podName: "p" }, l4: { protocol: { case: "UDP", value: { destinationPort: 2 } } } }));
-    declined(concat(base, again), "repeated fields");
-    assert.match(expected(concat(base, again)), /"namespace":"a","pod_name":"p"/);
+    declined(concatBytes(base, again), "repeated fields");
+    assert.match(expected(concatBytes(base, again)), /"namespace":"a","pod_name":"p"/);
     // google.protobuf.Any extensions.
     declined(bin(create(FlowSchema, { uuid: "u", extensions: anyPack(AgentEventSchema, create(AgentEventSchema)) })), "Any");
     // Invalid UTF-8 in a string: fromBinary refuses it.

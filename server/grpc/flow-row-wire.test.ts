@@ -17,6 +17,7 @@ import {
 } from "@/proto/gen/flow/flow_pb";
 import { loadScenario } from "@/server/demo-relay/scenario";
 import { TrafficSimulator } from "@/server/demo-relay/simulator";
+import { concatBytes } from "@/lib/testing/bytes";
 import { captureFiles } from "@/lib/testing/captures";
 import { flowToBoundedJson, parseJsonLines } from "@/lib/flow-json";
 import { type FlowRow, MAX_LIST, MAX_TEXT, toFlowRow } from "@/lib/flow-model";
@@ -110,16 +111,6 @@ function reached(rows: FlowRow[]): Set<string> {
     out.add(at);
   };
   for (const r of rows) visit(r, "");
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -356,8 +347,8 @@ describe("rowFromWire on hostile flows", () => {
     const zeros = new Uint8Array([0x10, 0x00, 0x5a, 0x00, 0xb0, 0x01, 0x00, 0x80, 0x01, 0x00, 0x8a, 0x01, 0x00]); // verdict 0, node_name "", traffic_direction 0, reply false, l7 {}
     const unknown = new Uint8Array([0xf8, 0xff, 0x3f, 0x05, 0xfa, 0xff, 0x3f, 0x02, 0x61, 0x62]); // fields 131071 varint + bytes
     for (const [bytes, where] of [
-      [concat(base, zeros), "zeros"],
-      [concat(unknown, base), "unknown fields"],
+      [concatBytes(base, zeros), "zeros"],
+      [concatBytes(unknown, base), "unknown fields"],
     ] as const) {
       check(bytes, where, tally);
       assert.ok(rowFromWire(viaTranscoder(bytes)!.wire), where);
@@ -369,16 +360,16 @@ describe("rowFromWire on hostile flows", () => {
     const head = bin(create(FlowSchema, { uuid: "u", time: { seconds: 5n } }));
     const cases: [Uint8Array, string][] = [
       // A singular field repeated on the wire (a message merges, a scalar's last wins); a second oneof member wins.
-      [concat(base, bin(create(FlowSchema, { source: { podName: "p" } }))), "repeated endpoint"],
-      [concat(base, bin(create(FlowSchema, { verdict: 1 })), bin(create(FlowSchema, { verdict: 2 }))), "repeated verdict"],
-      [concat(head, new Uint8Array([0x32, 0x08, 0x0a, 0x02, 0x08, 0x01, 0x12, 0x02, 0x10, 0x02])), "a second L4 member"],
+      [concatBytes(base, bin(create(FlowSchema, { source: { podName: "p" } }))), "repeated endpoint"],
+      [concatBytes(base, bin(create(FlowSchema, { verdict: 1 })), bin(create(FlowSchema, { verdict: 2 }))), "repeated verdict"],
+      [concatBytes(head, new Uint8Array([0x32, 0x08, 0x0a, 0x02, 0x08, 0x01, 0x12, 0x02, 0x10, 0x02])), "a second L4 member"],
       // A read field with another wire type; a skipped one (ethernet, 4) with another wire type.
-      [concat(base, new Uint8Array([0x12, 0x01, 0x00])), "verdict as bytes"],
-      [concat(base, new Uint8Array([0x20, 0x01])), "ethernet as a varint"],
+      [concatBytes(base, new Uint8Array([0x12, 0x01, 0x00])), "verdict as bytes"],
+      [concatBytes(base, new Uint8Array([0x20, 0x01])), "ethernet as a varint"],
       // Invalid UTF-8 in a string read (destination namespace); a group; field number 0.
-      [concat(base, new Uint8Array([0x4a, 0x04, 0x1a, 0x02, 0xc3, 0x28])), "invalid UTF-8"],
-      [concat(base, new Uint8Array([0x0b, 0x0c])), "a group"],
-      [concat(base, new Uint8Array([0x00, 0x00])), "field 0"],
+      [concatBytes(base, new Uint8Array([0x4a, 0x04, 0x1a, 0x02, 0xc3, 0x28])), "invalid UTF-8"],
+      [concatBytes(base, new Uint8Array([0x0b, 0x0c])), "a group"],
+      [concatBytes(base, new Uint8Array([0x00, 0x00])), "field 0"],
     ];
     for (const [bytes, where] of cases) assert.equal(rowFromWire({ bytes, uuid: "u", time: { seconds: 5, nanos: 0 } }), undefined, where);
     assert.ok(rowFromWire({ bytes: base, uuid: "u", time: { seconds: 5, nanos: 0 } }), "the same flow without the oddity");
