@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startDemoRelay, type RunningDemoRelay } from "@/server/demo-relay";
+import { createClock } from "@/server/demo-relay/clock";
+import type { EpochNs } from "@/lib/timestamp";
 import { RelayClient } from "@/server/relay-client/relay-client";
 import { waitUntil as waitFor } from "@/lib/testing/wait";
 import { FlowRecorder } from "./recorder";
@@ -37,6 +39,31 @@ async function storedKeys(store: FlowStore): Promise<string[]> {
   return out;
 }
 
+/**
+ * The relay's clock, frozen on demand: frozen, its simulation emits nothing more, so every flow in
+ * its rings can reach the recorder before the relay closes. (A relay that goes away mid-stream loses
+ * the flows still on their way, as a real one does: those are not the recorder's to have.)
+ */
+function freezableClock(): { now: () => EpochNs; freeze(): void } {
+  const clock = createClock();
+  let frozen: EpochNs | null = null;
+  return { now: () => frozen ?? clock(), freeze: () => (frozen = clock()) };
+}
+
+/** Waits until the store holds every flow in the relay's rings (its clock frozen first). */
+async function drained(relay: RunningDemoRelay, store: FlowStore): Promise<void> {
+  const uuids = ringUuids(relay);
+  let missing = uuids.length;
+  const allStored = async () => {
+    const stored = new Set(await storedKeys(store));
+    missing = uuids.filter((u) => !stored.has(u)).length;
+    return missing === 0;
+  };
+  await waitFor(allStored, "every flow the relay held recorded", 20_000, 100).catch((err: Error) => {
+    throw new Error(`${err.message}: ${missing} of ${uuids.length} still missing`);
+  });
+}
+
 /** Flows a relay has emitted so far (every node's ring position): its clock, for "a while later". */
 function relayFlows(relay: RunningDemoRelay): number {
   return relay.cluster.nodes.reduce((n, node) => n + node.ring.writeSeq, 0);
@@ -47,7 +74,8 @@ describe("flow recorder", () => {
     const dir = mkdtempSync(join(tmpdir(), "hubble-lens-recorder-"));
     temps.push(dir);
     // 30 s of simulated history at start, then live: 300 flows/s over 4 nodes, rings never rotate.
-    const relayA = await startDemoRelay({ rate: 300, bufferCapacity: 65535, seed: 3 });
+    const clockA = freezableClock();
+    const relayA = await startDemoRelay({ rate: 300, bufferCapacity: 65535, seed: 3, now: clockA.now });
     const client = new RelayClient({ address: relayA.address, tls: null, dialTimeoutMs: 2000, requestTimeoutMs: 2000 });
     const recorderFor = (store: FlowStore) => new FlowRecorder({ source: client, store, mode: "all", flushMs: 100, maxBatch: 2000 });
     try {
@@ -71,15 +99,21 @@ describe("flow recorder", () => {
       await waitFor(() => recorder.status.written > 300, "flows recorded after the restart", 20_000);
       assert.ok(recorder.status.duplicates > 0, "the resume overlap repeated flows the store dropped");
 
-      // The relay restarts (its buffers start empty, new uuids) on the same address.
+      // The relay restarts (its buffers start empty, new uuids) on the same address, once what it
+      // held has reached the recorder.
+      clockA.freeze();
+      await drained(relayA, store);
       await relayA.close();
       const truthA = ringUuids(relayA);
       await waitFor(() => recorder.status.state !== "live", "the recorder noticing the relay gone", 20_000);
-      const relayB = await startDemoRelay({ port: relayA.port, rate: 300, bufferCapacity: 65535, seed: 4, epochNs: BigInt(Date.now()) * 1_000_000n });
+      const clockB = freezableClock();
+      const relayB = await startDemoRelay({ port: relayA.port, rate: 300, bufferCapacity: 65535, seed: 4, epochNs: BigInt(Date.now()) * 1_000_000n, now: clockB.now });
       try {
         await waitFor(() => recorder.status.state === "live", "the recorder live on the new relay", 20_000);
         const atB = recorder.status.written;
         await waitFor(() => recorder.status.written > atB + 300, "flows of the new relay recorded", 20_000);
+        clockB.freeze();
+        await drained(relayB, store);
       } finally {
         await relayB.close();
       }
