@@ -103,7 +103,7 @@ describe("GetFlowsDecoder: fromBinary with the Flow decoded on first read", () =
     });
   }
 
-  it("malformed bytes fail in the deserializer, as fromBinary fails", () => {
+  it("bytes malformed in the envelope or the flow's top level fail in the deserializer, as fromBinary fails (inside the flow: server/hub/batch.test.ts)", () => {
     const bytes = response({ responseTypes: { case: "flow", value: flow }, nodeName: "node-a" });
     const truncated = bytes.subarray(0, bytes.length - 3);
     assert.throws(() => fromBinary(GetFlowsResponseSchema, truncated));

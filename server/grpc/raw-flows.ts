@@ -1,18 +1,23 @@
 import "server-only";
 
 // GetFlows responses for the server's stream path, decoded lazily. A `GetFlowsDecoder` reads only
-// the envelope of a flow response (node_name, time); the Flow stays bytes until someone reads
-// `responseTypes.value` (then it is `fromBinary`'d once, exactly as before). The response carries
-// its flow's wire record explicitly (`response.wire`): the Flow's bytes as the relay sent them,
-// its bounded jsonpb bytes transcoded straight from the wire (flow-json-transcoder.ts), its uuid
-// and time. Every other response, and any flow response whose envelope is not the plain one
-// (unknown or repeated fields), is decoded by `fromBinary` as before and has no `wire`.
+// the envelope of a flow response (node_name, time) and the Flow's uuid and time; the Flow stays
+// bytes until someone reads `responseTypes.value` (then it is `fromBinary`'d once, exactly as
+// before). The response carries its flow's wire record explicitly (`response.wire`): the Flow's
+// bytes as the relay sent them, its uuid and time, and its bounded jsonpb transcoded straight from
+// the wire (flow-json-transcoder.ts) on first read of `json`. Every other response, and any flow
+// response whose envelope or identity is not the plain one (unknown or repeated envelope fields, a
+// uuid that is not UTF-8, an odd time), is decoded by `fromBinary` as before and has no `wire`.
 //
-// The transcoding happens in the deserializer: only a flow the transcoder accepted is decoded
-// lazily, and what it accepts `fromBinary` decodes without error, so a malformed response still
-// fails the call where it did. Sharp edge: `responseTypes.value` of such a response is a getter.
-// A copy made with `clone()` or `create()` has no `wire` (those copy proto fields only); a
-// consumer then computes the same JSON from the message with the reference (lib/flow-json.ts).
+// The JSON is transcoded on demand because most flows never need it: at 20,000 flows/s a browser
+// gets at most a budget of them (server/hub/sampler.ts), and the map reads rows from the bytes
+// (flow-row-wire.ts). The price: a Flow whose inner bytes `fromBinary` would refuse no longer fails
+// the call in the deserializer (only its envelope and identity are read there); its `json` is
+// undefined, as for a flow the transcoder declines, and the consumer's fallback, the reference
+// (lib/flow-json.ts) through `responseTypes.value`, throws for it (server/hub/batch.ts shows such
+// a flow as undecodable). Sharp edge: `responseTypes.value` of such a response is a getter. A copy
+// made with `clone()` or `create()` has no `wire` (those copy proto fields only); a consumer then
+// computes the same JSON from the message with the reference.
 
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary } from "@bufbuild/protobuf";
@@ -26,7 +31,7 @@ import { type GrpcClientConstructor, type ObserverMethods, observerServiceDefini
 export interface WireFlow {
   /** The Flow's protobuf bytes as the relay sent them (a view into the message, not a copy); the flow store keeps these. */
   readonly bytes: Uint8Array;
-  /** Its bounded jsonpb as UTF-8, exactly the reference's; undefined when not transcoded (the recorder's client) or declined. */
+  /** Its bounded jsonpb as UTF-8, exactly the reference's, transcoded on first read; undefined without a transcoder (the recorder's client) or when it declines. */
   readonly json: Uint8Array | undefined;
   /** `uuid` as decoded (not cut); "" when absent. */
   readonly uuid: string;
@@ -42,8 +47,8 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 /**
  * `fromBinary(GetFlowsResponseSchema, bytes)`, with a plain flow response's Flow decoded on first
  * read and its wire record attached. `json: false` (the flow history's recorder, which keeps the
- * bytes and never shows the flow) skips the JSON: only the flow's uuid and time are read. Each
- * decoder owns its transcoder (its buffers): give each stream consumer its own.
+ * bytes and never shows the flow) gives wire records without JSON. Each decoder owns its transcoder
+ * (its buffers, used on the thread that reads `json`): give each stream consumer its own.
  */
 export class GetFlowsDecoder {
   private readonly transcoder: FlowJsonTranscoder | undefined;
@@ -56,8 +61,7 @@ export class GetFlowsDecoder {
     const envelope = readEnvelope(bytes);
     if (!envelope) return fromBinary(GetFlowsResponseSchema, bytes);
     const { flowStart, flowEnd } = envelope;
-    const transcoded = this.transcoder?.transcode(bytes, flowStart, flowEnd);
-    const identity = transcoded ?? (this.transcoder ? undefined : readIdentity(bytes, flowStart, flowEnd));
+    const identity = readIdentity(bytes, flowStart, flowEnd);
     if (!identity) return fromBinary(GetFlowsResponseSchema, bytes);
     let flow: Flow | undefined;
     const responseTypes = {
@@ -70,10 +74,33 @@ export class GetFlowsDecoder {
         flow = value;
       },
     };
-    const wire: WireFlow = { bytes: bytes.subarray(flowStart, flowEnd), json: transcoded?.json, uuid: identity.uuid, time: identity.time };
+    const flowBytes = bytes.subarray(flowStart, flowEnd);
+    const wire: WireFlow = this.transcoder ? new TranscodedOnRead(flowBytes, identity, this.transcoder) : { bytes: flowBytes, json: undefined, ...identity };
     const response: RelayResponse = { $typeName: "observer.GetFlowsResponse", responseTypes, nodeName: envelope.nodeName, wire };
     if (envelope.time) response.time = envelope.time;
     return response;
+  }
+}
+
+/** A wire record whose JSON is transcoded when first read, once. */
+class TranscodedOnRead implements WireFlow {
+  readonly uuid: string;
+  readonly time: WireFlow["time"];
+  /** null: declined. */
+  private transcoded: Uint8Array | null | undefined;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    identity: WireFlowIdentity,
+    private readonly transcoder: FlowJsonTranscoder,
+  ) {
+    this.uuid = identity.uuid;
+    this.time = identity.time;
+  }
+
+  get json(): Uint8Array | undefined {
+    if (this.transcoded === undefined) this.transcoded = this.transcoder.transcode(this.bytes)?.json ?? null;
+    return this.transcoded ?? undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, type Flow } from "@/proto/gen/flow/flow_pb";
 import { GetFlowsResponseSchema } from "@/proto/gen/observer/observer_pb";
 import { flowToBoundedJson } from "@/lib/flow-json";
@@ -8,7 +8,9 @@ import { contentKey, MAX_TEXT, toFlowRow } from "@/lib/flow-model";
 import { encodeEvent } from "@/lib/sse";
 import { rowFromWire } from "@/server/grpc/flow-row-wire";
 import { GetFlowsDecoder } from "@/server/grpc/raw-flows";
+import type { RelayResponse } from "@/server/grpc/raw-flows";
 import { batchFlow, makeBatch, parsedFlow, withoutSeen } from "./batch";
+import { FlowSampler } from "./sampler";
 
 const text = new TextDecoder();
 
@@ -99,11 +101,63 @@ describe("hub batches", () => {
     for (const [i, flow] of flows.entries()) {
       const f = batchFlow(fromWire(flow));
       // Bytes that are not this flow's wire record (truncated): the JSON path answers.
-      const declined = { ...f, wire: { ...f.wire!, bytes: f.wire!.bytes.subarray(0, f.wire!.bytes.length - 1) }, parsed: undefined };
+      const declined = { json: f.json, key: f.key, timeMs: f.timeMs, wire: { ...f.wire!, bytes: f.wire!.bytes.subarray(0, f.wire!.bytes.length - 1) } };
       assert.equal(rowFromWire(declined.wire), undefined);
       const expected = toFlowRow(flowToBoundedJson(flow));
       assert.deepEqual(parsedFlow(declined).row, expected, `flow ${i}`);
       assert.deepEqual(parsedFlow(batchFlow(flowResponse(flow))).row, expected, `flow ${i}`);
     }
+  });
+
+  it("a flow's JSON is made only when read: a browser over its budget costs the JSON of its sample, not of every flow", () => {
+    let reads = 0;
+    /** The response with its wire record's JSON counted when read. */
+    const counted = (r: RelayResponse): RelayResponse => {
+      const wire = r.wire!;
+      return {
+        ...r,
+        wire: {
+          bytes: wire.bytes,
+          uuid: wire.uuid,
+          time: wire.time,
+          get json() {
+            reads++;
+            return wire.json;
+          },
+        },
+      };
+    };
+    const many = Array.from({ length: 100 }, (_, i) => create(FlowSchema, { uuid: `f${i}`, time: { seconds: 1_700_000_000n + BigInt(i) }, verdict: 1 }));
+    const batch = makeBatch(many.map((f) => batchFlow(counted(fromWire(f)))));
+    for (const f of batch.flows) parsedFlow(f);
+    assert.equal(reads, 0, "rows and keys read no JSON");
+    const taken = new FlowSampler(20, () => 0).take(batch)!;
+    assert.equal(taken.flows.length, 10, "half a second of a budget of 20");
+    assert.equal(reads, 0, "sampling reads no JSON");
+    assert.equal(text.decode(taken.frame), encodeEvent({ type: "flows", flows: taken.flows.map((f) => flowToBoundedJson(many[Number(f.key.slice(1))])) }));
+    assert.equal(reads, 10, "the sample's JSON, each once");
+    assert.equal(taken.frame, taken.frame, "encoded once");
+    assert.equal(reads, 10);
+  });
+
+  it("a flow whose bytes do not decode is shown as one that says so, with its uuid, time and node, never a crash", () => {
+    const whole = toBinary(FlowSchema, create(FlowSchema, { uuid: "bad", time: { seconds: 1_700_000_000n }, source: { namespace: "ns", podName: "p" } }));
+    // A source endpoint (field 5) whose namespace (3) claims 16 bytes of the endpoint's 4: fromBinary refuses the Flow.
+    const broken = Uint8Array.from([...whole, 0x2a, 0x04, 0x1a, 0x10, 0x6e, 0x73]);
+    const envelope = create(GetFlowsResponseSchema, { nodeName: "node-b" });
+    const bytes = Uint8Array.from([0x0a, broken.length, ...broken, ...toBinary(GetFlowsResponseSchema, envelope)]);
+    const r = decoder.decode(bytes);
+    assert.ok(r.wire, "the envelope and identity read");
+    assert.equal(r.wire.json, undefined, "the transcoder declines it");
+    assert.throws(() => r.responseTypes.value, "fromBinary refuses it");
+    const f = batchFlow(r);
+    assert.equal(f.key, "bad");
+    const json = JSON.parse(text.decode(f.json)) as JsonObject;
+    assert.equal(json.uuid, "bad");
+    assert.equal(json.node_name, "node-b");
+    assert.equal(json.time, "2023-11-14T22:13:20Z");
+    assert.match(String(json.Summary), /^undecodable flow: /);
+    assert.equal(parsedFlow(f).row.id, "bad");
+    assert.equal(text.decode(makeBatch([f]).frame), encodeEvent({ type: "flows", flows: [json] }));
   });
 });
