@@ -8,7 +8,7 @@ import { type EpochNs, msToNs, nsToTimestamp, timestampToNs } from "@/lib/timest
 import { type BackoffPolicy, DEFAULT_BACKOFF, abortableSleep, backoffDelay } from "./backoff";
 import { BoundedKeySet, FlowDeduplicator, flowKey, lostEventKey } from "./dedup";
 import { RelayError, classifyNodeError, classifyRelayError } from "./errors";
-import type { FlowSource, RelayResponse } from "./relay-client";
+import { type FlowSource, type RelayResponse, flowBatches } from "./relay-client";
 
 // Follows GetFlows(follow=true) for as long as it is asked to, across relay restarts and network
 // failures. After a retryable failure it backs off (exponential, full jitter) and resumes with
@@ -216,26 +216,29 @@ export class FlowFollower {
     const nodeErrors: string[] = [];
     let sawTime = false;
     try {
-      const stream = this.opts.source.getFlows(this.nextRequest(), { signal: abort.signal, onConnected: goLive });
-      for await (const response of stream) {
-        goLive();
-        const kind = response.responseTypes.case;
-        if (!sawTime && response.time) {
-          // The relay's clock when this stream started: where to resume if no flow comes.
-          sawTime = true;
-          this.connectedAtNs = timestampToNs(response.time);
+      const stream = flowBatches(this.opts.source, this.nextRequest(), { signal: abort.signal, onConnected: goLive });
+      for await (const batch of stream) {
+        for (const response of batch) {
+          if (abort.signal.aborted) break; // stopped mid-batch: nothing more is delivered
+          goLive();
+          const kind = response.responseTypes.case;
+          if (!sawTime && response.time) {
+            // The relay's clock when this stream started: where to resume if no flow comes.
+            sawTime = true;
+            this.connectedAtNs = timestampToNs(response.time);
+          }
+          if (kind === "flow") {
+            if (!this.admitFlow(response)) continue;
+            flowsThisAttempt += 1;
+          } else if (kind === "lostEvents") {
+            const key = lostEventKey(response.responseTypes.value, response.nodeName, timestampToNs(response.time));
+            if (!this.lostKeys.admit(key)) continue;
+          } else if (kind === "nodeStatus" && response.responseTypes.value.stateChange === NodeState.NODE_ERROR) {
+            nodeErrors.push(response.responseTypes.value.message);
+          }
+          const delivering = this.deliver(response);
+          if (delivering) await delivering;
         }
-        if (kind === "flow") {
-          if (!this.admitFlow(response)) continue;
-          flowsThisAttempt += 1;
-        } else if (kind === "lostEvents") {
-          const key = lostEventKey(response.responseTypes.value, response.nodeName, timestampToNs(response.time));
-          if (!this.lostKeys.admit(key)) continue;
-        } else if (kind === "nodeStatus" && response.responseTypes.value.stateChange === NodeState.NODE_ERROR) {
-          nodeErrors.push(response.responseTypes.value.message);
-        }
-        const delivering = this.deliver(response);
-        if (delivering) await delivering;
       }
       return { error: endOfStreamError(flowsThisAttempt, nodeErrors), liveForMs: liveFor() };
     } catch (err) {

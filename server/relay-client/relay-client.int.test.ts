@@ -6,7 +6,7 @@ import * as net from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { type GetFlowsResponse, GetFlowsRequestSchema } from "@/proto/gen/observer/observer_pb";
 import { NodeState } from "@/proto/gen/relay/relay_pb";
-import { msToNs, timestampToNs } from "@/lib/timestamp";
+import { msToNs, nsToTimestamp, timestampToNs } from "@/lib/timestamp";
 import { type RunningDemoRelay, startDemoRelay } from "@/server/demo-relay";
 import { RelayError } from "./errors";
 import { RelayClient } from "./relay-client";
@@ -100,6 +100,26 @@ describe("RelayClient against the demo relay", () => {
     assert.ok(flows.length > 0);
     // The demo relay's clock and ours are the same clock; allow one simulation tick of slack.
     for (const f of flows) assert.ok(timestampToNs(f.time) > startedNs - msToNs(500));
+  });
+
+  it("GetFlows in batches: the same responses in the same order as one by one; a consumer that stops asking pauses the call", async () => {
+    // A past window: what the relay holds of it does not change between the two calls.
+    const nowNs = msToNs(Date.now());
+    const req = create(GetFlowsRequestSchema, { since: nsToTimestamp(nowNs - msToNs(19_000)), until: nsToTimestamp(nowNs - msToNs(2_000)) });
+    const keyOf = (r: GetFlowsResponse) => (r.responseTypes.case === "flow" ? r.responseTypes.value.uuid : String(r.responseTypes.case));
+    const oneByOne = (await collect(client.getFlows(req))).map(keyOf);
+    assert.ok(oneByOne.length > 2000, `${oneByOne.length} responses`);
+    const batches: number[] = [];
+    const flattened: string[] = [];
+    for await (const batch of client.getFlowBatches(req)) {
+      if (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 300)); // the consumer busy: the relay's answer waits
+      batches.push(batch.length);
+      flattened.push(...batch.map(keyOf));
+    }
+    assert.deepEqual(flattened, oneByOne);
+    assert.ok(batches.length >= 2, `${batches}`);
+    // 1,024 buffered, then the call pauses; the stream's own buffer holds a few more.
+    assert.ok(Math.max(...batches) <= 1024 + 32, `batches of ${batches}`);
   });
 
   it("onConnected fires when the relay answers", async () => {
