@@ -14,6 +14,9 @@
 // Options: --seconds 300 --rate 2000 --baseline-seconds 20 --interval 10 --port 3200
 //          --scenario large --seed 7 --path / (the dashboard URL, e.g. "/?namespace=payments") --profile-seconds 0 (a CPU profile of the page at the end,
 //          summarised by self time) --chromium /usr/bin/chromium
+//          --app-nice 0 (the app's processes that much nicer than Chromium: on 2 cores the embedded
+//          relay, the server and the browser share the CPU, as they never do in a cluster; a nicer app
+//          shows what the page costs when it is not starved, at the price of the app's share)
 //
 // This file runs it: the options, the app, the sampling loop. The in-page probes are in
 // ui-probes.ts, the user-action drivers in ui-actions.ts, the report writer in ui-report.ts.
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     path: { type: "string", default: "/" },
     "profile-seconds": { type: "string", default: "0" },
     chromium: { type: "string", default: CHROMIUM_PATH },
+    "app-nice": { type: "string", default: "0" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -46,6 +50,8 @@ const BASELINE_SECONDS = Number(values["baseline-seconds"]);
 const INTERVAL = Number(values.interval);
 const PORT = Number(values.port);
 const PROFILE_SECONDS = Number(values["profile-seconds"]);
+const APP_NICE = Number(values["app-nice"]);
+if (!Number.isInteger(APP_NICE) || APP_NICE < 0 || APP_NICE > 19) throw new Error(`--app-nice must be an integer 0–19, got ${values["app-nice"]}`);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 const log = (msg: string) => process.stderr.write(`bench:ui ${msg}\n`);
@@ -58,7 +64,8 @@ let browser: Browser | undefined;
 function startApp(): ChildProcess {
   // Its own process group: start.mjs runs `next build` / `next start` as children, and the whole
   // group is stopped at the end.
-  const child = spawn(process.execPath, ["scripts/start.mjs"], {
+  const [command, args] = APP_NICE > 0 ? ["nice", ["-n", String(APP_NICE), process.execPath, "scripts/start.mjs"]] : [process.execPath, ["scripts/start.mjs"]];
+  const child = spawn(command, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
