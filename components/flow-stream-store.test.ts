@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { parseFlowQueryParams } from "@/lib/filter-model";
@@ -6,6 +6,7 @@ import { waitUntil } from "@/lib/testing/wait";
 import { FakeEventSource } from "@/components/testing/event-source";
 import { servePage } from "@/components/testing/server";
 import { MAX_INVESTIGATION_FLOWS } from "@/lib/api/investigations";
+import { encodeEvent } from "@/lib/sse";
 import { FLOW_BUFFER_CAPACITY, FLOWS_PUBLISH_MS, FlowStreamStore, type Schedule } from "./flow-stream-store";
 
 /** A flow `s` seconds after 2024-01-01T00:00:00Z, uuid `u<s>`. */
@@ -20,13 +21,8 @@ function flow(s: number): JsonObject {
   };
 }
 
-const realEventSource = globalThis.EventSource;
 beforeEach(() => {
   FakeEventSource.opened = [];
-  (globalThis as { EventSource: unknown }).EventSource = FakeEventSource;
-});
-afterEach(() => {
-  (globalThis as { EventSource: unknown }).EventSource = realEventSource;
 });
 
 /** The store's timer, run by the test: `due()` runs what is due at the test's clock `ms`. */
@@ -56,7 +52,7 @@ function manualSchedule() {
 
 function openStore(query = "namespace=shop", capacity?: number) {
   const clock = manualSchedule();
-  const store = new FlowStreamStore(capacity, clock.schedule, clock.now);
+  const store = new FlowStreamStore(capacity, clock.schedule, clock.now, FakeEventSource.open);
   let published = 0;
   store.subscribe(() => published++);
   store.open(query);
@@ -65,7 +61,7 @@ function openStore(query = "namespace=shop", capacity?: number) {
 }
 
 describe("FlowStreamStore", () => {
-  it("opens one EventSource on /api/flows with the view's query", () => {
+  it("opens one event stream on /api/flows with the view's query", () => {
     const { source } = openStore("namespace=shop&verdict=DROPPED");
     assert.equal(source.url, "/api/flows?namespace=shop&verdict=DROPPED");
     assert.equal(openStore("").source.url, "/api/flows");
@@ -73,7 +69,7 @@ describe("FlowStreamStore", () => {
 
   it("buffers flows newest first, bounded by its capacity", () => {
     const { store, source, clock } = openStore("", 3);
-    source.onopen!();
+    source.onopen!(new Event("open"));
     source.send({ type: "flows", flows: [flow(1), flow(2)] });
     source.send({ type: "flows", flows: [flow(3), flow(4)] });
     clock.advance(0);
@@ -179,14 +175,14 @@ describe("FlowStreamStore", () => {
     const { store, source } = openStore();
     source.send({ type: "end", reason: "until" });
     assert.equal(source.closed, true);
-    source.onerror!();
+    source.onerror!(new Event("error"));
     assert.equal(store.getSnapshot().ended, true);
     assert.equal(store.getSnapshot().connection, "closed");
   });
 
-  it("a transport error before the end shows as an error (EventSource retries by itself)", () => {
+  it("a transport error before the end shows as an error (the stream retries by itself)", () => {
     const { store, source } = openStore();
-    source.onerror!();
+    source.onerror!(new Event("error"));
     assert.equal(store.getSnapshot().connection, "error");
     assert.equal(source.closed, false);
   });
@@ -206,6 +202,48 @@ describe("FlowStreamStore", () => {
       store.getSnapshot().flows.rows.map((r) => r.id),
       ["u2"],
     );
+  });
+});
+
+describe("FlowStreamStore's own event stream (fetch, from a real HTTP server)", () => {
+  it("takes events split across writes, reconnects after a dropped connection, and stops at the end", async () => {
+    const frames = [
+      encodeEvent({ type: "ready", command: "hubble observe --follow", follow: true }),
+      encodeEvent({ type: "flows", flows: [flow(1), flow(2)] }),
+      encodeEvent({ type: "end", reason: "complete" }),
+    ];
+    const flowsFrame = frames[1];
+    let connections = 0;
+    const server = await servePage((req, res) => {
+      if (!req.url?.startsWith("/api/flows")) return void res.writeHead(404).end();
+      connections++;
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+      // The first connection breaks mid-event, as a proxy that times out would; the retry is short.
+      if (connections === 1) return void res.end(`retry: 20\n${frames[0]}${flowsFrame.slice(0, 40)}`);
+      res.write(frames[0]);
+      res.write(flowsFrame.slice(0, 40));
+      setTimeout(() => res.write(flowsFrame.slice(40)), 20);
+      setTimeout(() => res.end(frames[2]), 40);
+    });
+    try {
+      const store = new FlowStreamStore();
+      store.open("namespace=shop");
+      await waitUntil(() => store.getSnapshot().ended, "the stream's end");
+      const state = store.getSnapshot();
+      assert.equal(connections, 2, "one reconnection after the broken connection, none after the end");
+      assert.deepEqual(server.requests, ["GET /api/flows?namespace=shop", "GET /api/flows?namespace=shop"]);
+      assert.deepEqual(
+        state.flows.rows.map((r) => r.id),
+        ["u2", "u1"],
+        "the half event of the broken connection is not taken; the split one is, whole",
+      );
+      assert.equal(state.command, "hubble observe --follow");
+      assert.equal(state.connection, "closed");
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(connections, 2, "no reconnection after the end");
+    } finally {
+      await server.close();
+    }
   });
 });
 

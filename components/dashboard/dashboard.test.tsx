@@ -16,7 +16,7 @@ import { type PageServer, servePage } from "@/components/testing/server";
 import { Dashboard } from "./dashboard";
 
 // The whole page, without a browser build: the App Router's search params from a provider, the
-// flow stream from a fake EventSource the test plays the server through, the request/response
+// flow stream from a fake event stream the test plays the server through, the request/response
 // routes (status, namespaces, session, policies) from a small HTTP server, and the one input
 // happy-dom cannot give, the size of things, faked.
 
@@ -49,7 +49,6 @@ let requestsBefore = 0;
 let pageAsks = Object.keys(ANSWERS);
 /** The current test's page's query client. */
 let queries: QueryClient;
-const realEventSource = globalThis.EventSource;
 const realRect = HTMLElement.prototype.getBoundingClientRect;
 before(async () => {
   server = await servePage((req, res) => {
@@ -59,7 +58,6 @@ before(async () => {
     if (body === undefined) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not-found", message: "not here" } }));
     else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   });
-  (globalThis as { EventSource: unknown }).EventSource = FakeEventSource;
   // The panels' sizes (happy-dom lays nothing out): a 1440×900 window's map panel and flow table.
   HTMLElement.prototype.getBoundingClientRect = function () {
     return { x: 0, y: 0, top: 0, left: 0, right: 1438, bottom: 347, width: 1438, height: 347, toJSON: () => ({}) } as DOMRect;
@@ -68,7 +66,6 @@ before(async () => {
   Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => 400 });
 });
 after(async () => {
-  (globalThis as { EventSource: unknown }).EventSource = realEventSource;
   HTMLElement.prototype.getBoundingClientRect = realRect;
   delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
   delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
@@ -114,7 +111,7 @@ function renderPage(search = "") {
     const [params] = useState(() => new URLSearchParams(search));
     return (
       <SearchParamsContext.Provider value={params}>
-        <Dashboard />
+        <Dashboard openStream={FakeEventSource.open} />
       </SearchParamsContext.Provider>
     );
   }
@@ -131,7 +128,7 @@ describe("Dashboard", () => {
   it("opens the flow stream with the URL's view, says what excludes everything while empty, then shows the flows that arrive, newest first", async () => {
     const stream = renderPage("namespace=shop");
     assert.equal(stream.url, "/api/flows?namespace=shop");
-    stream.onopen?.();
+    stream.onopen?.(new Event("open"));
     stream.send({ type: "relay", state: { kind: "live", address: RELAY_ADDRESS, since: "2026-01-01T00:00:00Z" } });
     await waitUntil(() => screen.queryByRole("button", { name: /^Live · 2\/2 nodes/ }) !== null, "the status button to say the stream is live");
     const empty = screen.getByRole("region", { name: "No flows" });
@@ -147,7 +144,7 @@ describe("Dashboard", () => {
 
   it("a click on a row opens the drawer on that flow and puts it in the URL; closing it takes it out", async () => {
     const stream = renderPage();
-    stream.onopen?.();
+    stream.onopen?.(new Event("open"));
     stream.send({ type: "flows", flows: [flow(1), flow(2)] });
     await waitUntil(() => shownIds().length === 2, "the flows to show");
     assert.equal(screen.queryByRole("dialog", { name: "Flow details" }), null);
@@ -197,7 +194,7 @@ describe("Dashboard on an investigation page", () => {
       const [params] = useState(() => new URLSearchParams());
       return (
         <SearchParamsContext.Provider value={params}>
-          <Dashboard investigation={referenced} />
+          <Dashboard investigation={referenced} openStream={FakeEventSource.open} />
         </SearchParamsContext.Provider>
       );
     }

@@ -16,7 +16,7 @@ import { ServiceMap } from "@/components/service-map";
 import { EmptyState } from "@/components/top-bar/empty-state";
 import { RelayBanner } from "@/components/top-bar/relay-banner";
 import { TopBar } from "@/components/top-bar/top-bar";
-import { FlowStreamStore } from "@/components/flow-stream-store";
+import { FlowStreamStore, type OpenEventStream } from "@/components/flow-stream-store";
 import { InvestigationBanner } from "@/components/investigations/investigation-banner";
 import { ShareInvestigationButton } from "@/components/investigations/share-investigation";
 import { savedPolicies } from "@/components/investigations/saved-policies";
@@ -35,9 +35,16 @@ import { useViewState } from "./use-view-state";
  * stream store owns the high-rate flows; React Query owns status and namespaces; this component
  * only wires them together.
  */
-export function Dashboard({ investigation }: { readonly investigation?: InvestigationView } = {}) {
+export function Dashboard({
+  investigation,
+  openStream,
+}: {
+  readonly investigation?: InvestigationView;
+  /** How the page opens its event stream (the tests play the server through their own). */
+  readonly openStream?: OpenEventStream;
+} = {}) {
   const { view, problem, setView } = useViewState();
-  const store = useMemo(() => new FlowStreamStore(), []);
+  const store = useMemo(() => new FlowStreamStore(undefined, undefined, undefined, openStream), [openStream]);
   // The grouping is part of the stream: the server aggregates the map per grouping.
   const streamQuery = useMemo(() => {
     const p = flowQueryToParams(view.query);

@@ -1,14 +1,17 @@
 import type { StreamEvent } from "@/lib/sse";
+import type { OpenEventStream } from "@/components/flow-stream-store";
 
 /**
- * Stands in for the browser's EventSource in component tests: the test plays the server, sending
- * events by their type with their JSON as the data. Every instance made is in `opened` (reset it
- * before each test), so a test finds the stream the code under test opened.
+ * Stands in for the page's event stream in component tests (pass `FakeEventSource.open` as the
+ * store's or the Dashboard's `openStream`): the test plays the server, sending events by their type
+ * with their JSON as the data. Every instance made is in `opened` (reset it before each test), so a
+ * test finds the stream the code under test opened.
  */
 export class FakeEventSource {
   static opened: FakeEventSource[] = [];
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
+  static readonly open: OpenEventStream = (url) => new FakeEventSource(url);
+  onopen: ((event: Event) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
   closed = false;
   private readonly handlers = new Map<string, ((e: { data: string }) => void)[]>();
   constructor(readonly url: string) {

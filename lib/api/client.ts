@@ -10,7 +10,7 @@
 //   with code "unknown" and a message that says what came back and who likely sent it.
 // - No answer at all: ApiError "network-error", status 0.
 //
-// `GET /api/flows` (the SSE stream) is not here: it is an EventSource (components/flow-stream-store.ts).
+// `GET /api/flows` (the SSE stream) is not here: it is an event stream (components/flow-stream-store.ts).
 
 import { withBasePath } from "@/lib/base-path";
 import { isApiErrorCode, type ApiErrorCode } from "./errors";
