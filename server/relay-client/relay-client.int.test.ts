@@ -122,6 +122,20 @@ describe("RelayClient against the demo relay", () => {
     assert.ok(Math.max(...batches) <= 1024 + 32, `batches of ${batches}`);
   });
 
+  it("GetFlows in batches: a consumer always waiting still takes what one read of the socket brings as one batch", async () => {
+    const nowNs = msToNs(Date.now());
+    const req = create(GetFlowsRequestSchema, { since: nsToTimestamp(nowNs - msToNs(19_000)), until: nsToTimestamp(nowNs - msToNs(2_000)) });
+    let responses = 0;
+    let batches = 0;
+    for await (const batch of client.getFlowBatches(req)) {
+      batches++;
+      responses += batch.length;
+    }
+    assert.ok(responses > 2000, `${responses} responses`);
+    // Woken once per message, the consumer would take batches of one.
+    assert.ok(responses / batches > 8, `${responses} responses in ${batches} batches`);
+  });
+
   it("onConnected fires when the relay answers", async () => {
     let connected = false;
     await collect(client.getFlows(create(GetFlowsRequestSchema, { number: 1n }), { onConnected: () => (connected = true) }));
