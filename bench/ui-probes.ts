@@ -1,4 +1,4 @@
-// bench:ui's in-page probes: what runs in the page (frames, long tasks, SSE bytes) and how the driver reads it (counters, CDP metrics, heap after GC, the newest row's lag, a CPU profile).
+// bench:ui's in-page probes: what runs in the page (frames, long tasks) and how the driver reads it (counters, CDP metrics, the flow stream's bytes, heap after GC, the newest row's lag, a CPU profile).
 import { writeFileSync } from "node:fs";
 import type { Browser, CDPSession, Page } from "@playwright/test";
 
@@ -6,7 +6,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 declare global {
   interface Window {
-    __bench?: { frames: number; longTasks: number; longTaskMs: number; longestTaskMs: number; sseBytes: number; sseEvents: number };
+    __bench?: { frames: number; longTasks: number; longTaskMs: number; longestTaskMs: number };
   }
 }
 
@@ -16,7 +16,7 @@ declare global {
  */
 const PROBES = `(() => {
   if (window.__bench) return;
-  const b = { frames: 0, longTasks: 0, longTaskMs: 0, longestTaskMs: 0, sseBytes: 0, sseEvents: 0 };
+  const b = { frames: 0, longTasks: 0, longTaskMs: 0, longestTaskMs: 0 };
   window.__bench = b;
   const tick = () => { b.frames++; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
@@ -29,21 +29,6 @@ const PROBES = `(() => {
       }
     }).observe({ type: "longtask", buffered: true });
   } catch {}
-  // The SSE payload the page receives: bytes of every "flows" event's data, not parsed here.
-  if (typeof EventSource === "function") {
-    const add = EventSource.prototype.addEventListener;
-    EventSource.prototype.addEventListener = function (type, listener, options) {
-      if (type === "flows" && typeof listener === "function") {
-        const inner = listener;
-        return add.call(this, type, function (e) {
-          b.sseEvents++;
-          b.sseBytes += typeof e.data === "string" ? e.data.length : 0;
-          return inner.call(this, e);
-        }, options);
-      }
-      return add.call(this, type, listener, options);
-    };
-  }
 })();`;
 
 export type PageCounters = {
@@ -52,8 +37,6 @@ export type PageCounters = {
   longTasks: number;
   longTaskMs: number;
   longestTaskMs: number;
-  sseBytes: number;
-  sseEvents: number;
   flowsHeld: number | null;
   mapNodes: number;
   mapEdges: number;
@@ -71,8 +54,6 @@ export async function readCounters(page: Page): Promise<PageCounters> {
       longTasks: b.longTasks,
       longTaskMs: b.longTaskMs,
       longestTaskMs: b.longestTaskMs,
-      sseBytes: b.sseBytes,
-      sseEvents: b.sseEvents,
       flowsHeld: rowcount ? Number(rowcount) - 1 : null,
       mapNodes: document.querySelectorAll("[data-node-id]").length,
       mapEdges: document.querySelectorAll("[data-edge-id]").length,
@@ -108,17 +89,36 @@ export async function newestRowLagS(page: Page): Promise<number | null> {
   });
 }
 
-/** A new 1440×900 page with the probes installed and CDP performance metrics on, at `url`; `log` reports its page errors. */
-export async function openMeasuredPage(browser: Browser, url: string, log: (msg: string) => void): Promise<{ page: Page; cdp: CDPSession }> {
+/** The bytes of the page's flow stream (`/api/flows`) so far, counted by CDP's network events. */
+export interface StreamBytes {
+  bytes: number;
+}
+
+/**
+ * A new 1440×900 page with the probes installed and CDP performance metrics on, at `url`; `log`
+ * reports its page errors. `stream` counts the bytes the page receives on `/api/flows` (every event,
+ * as the network delivers them; the page reads the stream with fetch, so nothing in the page sees them all).
+ */
+export async function openMeasuredPage(browser: Browser, url: string, log: (msg: string) => void): Promise<{ page: Page; cdp: CDPSession; stream: StreamBytes }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.addInitScript({ content: PROBES });
   const page = await context.newPage();
   page.on("pageerror", (err) => log(`page error: ${err.message}`));
   const cdp = await context.newCDPSession(page);
   await cdp.send("Performance.enable", { timeDomain: "timeTicks" });
+  const stream: StreamBytes = { bytes: 0 };
+  const flowRequests = new Set<string>();
+  cdp.on("Network.requestWillBeSent", (e) => {
+    if (new URL(e.request.url).pathname.endsWith("/api/flows")) flowRequests.add(e.requestId);
+  });
+  cdp.on("Network.dataReceived", (e) => {
+    if (flowRequests.has(e.requestId)) stream.bytes += e.dataLength;
+  });
+  // No response bodies kept for DevTools: the stream runs for minutes.
+  await cdp.send("Network.enable", { maxTotalBufferSize: 0, maxResourceBufferSize: 0 });
   await page.goto(url);
   await page.evaluate(PROBES); // about:blank runs no init script on the first navigation
-  return { page, cdp };
+  return { page, cdp, stream };
 }
 
 // ── CPU profile summary ──────────────────────────────────────────────────────────────────

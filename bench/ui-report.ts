@@ -82,7 +82,7 @@ export function uiReport(run: UiRun): string {
     "",
   );
   out.push(
-    "| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | SSE KB/s | relay's rate: flows/s | server received flows/s (relay lost events/s) | newest row behind s (relay's part) |",
+    "| t (s) | fps | fps ÷ baseline | long tasks | long-task ms | main thread busy % (script / layout+style) | heap MB | DOM nodes | flows held | map nodes | map edges | stream KB/s (/api/flows) | relay's rate: flows/s | server received flows/s (relay lost events/s) | newest row behind s (relay's part) |",
   );
   out.push("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
   for (const s of samples) {

@@ -8,7 +8,7 @@
 // "longtask": count, total ms), main-thread busy time (CDP Performance.getMetrics TaskDuration,
 // ScriptDuration, LayoutDuration + RecalcStyleDuration), JS heap used (JSHeapUsedSize), DOM
 // nodes, the flows the table holds (the grid's aria-rowcount), the map's nodes and edges
-// ([data-node-id] / [data-edge-id]) and the SSE bytes received. The heap is also read after a
+// ([data-node-id] / [data-edge-id]) and the bytes of the flow stream (CDP network events). The heap is also read after a
 // forced GC at the start and the end of the dashboard run.
 //
 // Options: --seconds 300 --rate 2000 --baseline-seconds 20 --interval 10 --port 3200
@@ -27,7 +27,7 @@ import { type Browser, type CDPSession, chromium, type Page } from "@playwright/
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/chromium";
 import { parsePrometheusText, sampleValue } from "../lib/prometheus-text";
 import { interactions } from "./ui-actions";
-import { afterGc, cdpMetrics, newestRowLagS, openMeasuredPage, profile, readCounters } from "./ui-probes";
+import { afterGc, cdpMetrics, newestRowLagS, openMeasuredPage, profile, readCounters, type StreamBytes } from "./ui-probes";
 import { type Sample, uiReport } from "./ui-report";
 
 const { values } = parseArgs({
@@ -164,9 +164,10 @@ async function relayMetrics(): Promise<{ delayS: number | undefined; received: n
 }
 
 /** Samples `page` every INTERVAL seconds for `seconds`; t counts from the first counter read. */
-async function measure(page: Page, cdp: CDPSession, seconds: number, label: string): Promise<Sample[]> {
+async function measure(page: Page, cdp: CDPSession, stream: StreamBytes, seconds: number, label: string): Promise<Sample[]> {
   const samples: Sample[] = [];
   let prev = await readCounters(page);
+  let prevStreamBytes = stream.bytes;
   let prevM = await cdpMetrics(cdp);
   let prevRelay: Awaited<ReturnType<typeof relayMetrics>>;
   const t0 = prev.now;
@@ -177,6 +178,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
     const now = (await page.evaluate(() => performance.now())) as number;
     if (target > now) await sleep(target - now);
     const cur = await readCounters(page);
+    const streamBytes = stream.bytes;
     const m = await cdpMetrics(cdp);
     const status = label === "dashboard" ? await serverStatus() : undefined;
     const newestLagS = label === "dashboard" ? await newestRowLagS(page) : null;
@@ -197,7 +199,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
       mapNodes: cur.mapNodes,
       mapEdges: cur.mapEdges,
       domRows: cur.domRows,
-      sseKbPerS: (cur.sseBytes - prev.sseBytes) / 1024 / dtS,
+      sseKbPerS: (streamBytes - prevStreamBytes) / 1024 / dtS,
       serverRate: status?.rate,
       newestLagS,
       relayDelayS: relay?.delayS,
@@ -211,6 +213,7 @@ async function measure(page: Page, cdp: CDPSession, seconds: number, label: stri
         `heap=${s.heapMb.toFixed(1)}MB flows=${s.flowsHeld ?? "-"} nodes=${s.mapNodes} edges=${s.mapEdges} sse=${s.sseKbPerS.toFixed(0)}KB/s`,
     );
     prev = cur;
+    prevStreamBytes = streamBytes;
     prevM = m;
   }
   return samples;
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
 
   // Baseline: a page doing nothing but its rAF loop, while the server streams to nobody.
   const blank = await openMeasuredPage(browser, "about:blank", log);
-  const baseline = await measure(blank.page, blank.cdp, BASELINE_SECONDS, "baseline");
+  const baseline = await measure(blank.page, blank.cdp, blank.stream, BASELINE_SECONDS, "baseline");
   await blank.page.context().close();
 
   // The dashboard, all namespaces, live.
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
   await dash.page.locator('[role="grid"] [role="row"][data-index]').first().waitFor({ timeout: 60_000 });
   const gcStart = await afterGc(dash.cdp);
   log(`first rows shown; after GC: heap ${gcStart.heapMb.toFixed(1)} MB, ${gcStart.domNodes} DOM nodes`);
-  const samples = await measure(dash.page, dash.cdp, SECONDS, "dashboard");
+  const samples = await measure(dash.page, dash.cdp, dash.stream, SECONDS, "dashboard");
   const acts = await interactions(dash.page, log);
   const profileLines = PROFILE_SECONDS > 0 ? await profile(dash.cdp, PROFILE_SECONDS) : [];
   const gcEnd = await afterGc(dash.cdp);
