@@ -112,7 +112,7 @@ export class RelayClient implements FlowSource {
    * costs promises, and with AsyncLocalStorage's promise hooks (Next.js) an allocation for each.
    * A waiting consumer is woken once a turn of the event loop, so it takes what one read of the
    * socket brought as one batch (at 20,000 flows/s of `large`, ~460 responses; the client's CPU a
-   * response 15-16.5 -> 10.8 µs, .cache/diag/batches.ts).
+   * response 15-16.5 -> 10.8 µs, bench/follow-batches.ts).
    */
   getFlowBatches(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<readonly RelayResponse[]> {
     return { [Symbol.asyncIterator]: () => this.streamBatches(req, opts)[Symbol.asyncIterator]() };
