@@ -52,7 +52,7 @@ function manualSchedule() {
 
 function openStore(query = "namespace=shop", capacity?: number) {
   const clock = manualSchedule();
-  const store = new FlowStreamStore(capacity, clock.schedule, clock.now, FakeEventSource.open);
+  const store = new FlowStreamStore({ capacity, schedule: clock.schedule, now: clock.now, openStream: FakeEventSource.open });
   let published = 0;
   store.subscribe(() => published++);
   store.open(query);

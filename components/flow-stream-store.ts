@@ -95,13 +95,18 @@ export class FlowStreamStore {
   private cancelTake: (() => void) | undefined;
   private lastTakeMs = -Infinity;
 
-  constructor(
-    private readonly capacity = FLOW_BUFFER_CAPACITY,
-    private readonly schedule: Schedule = timeoutSchedule,
-    private readonly now: () => number = () => performance.now(),
-    private readonly openStream: OpenEventStream = openFetchEventStream,
-  ) {
-    this.buffer = new FlowBuffer(capacity);
+  private readonly capacity: number;
+  private readonly schedule: Schedule;
+  private readonly now: () => number;
+  private readonly openStream: OpenEventStream;
+
+  /** Each option has the page's default; the tests pass a smaller buffer, their clock, their stream. */
+  constructor(opts: { capacity?: number; schedule?: Schedule; now?: () => number; openStream?: OpenEventStream } = {}) {
+    this.capacity = opts.capacity ?? FLOW_BUFFER_CAPACITY;
+    this.schedule = opts.schedule ?? timeoutSchedule;
+    this.now = opts.now ?? (() => performance.now());
+    this.openStream = opts.openStream ?? openFetchEventStream;
+    this.buffer = new FlowBuffer(this.capacity);
     this.state = initialState(this.buffer.snapshot);
   }
 

@@ -44,7 +44,7 @@ export function Dashboard({
   readonly openStream?: OpenEventStream;
 } = {}) {
   const { view, problem, setView } = useViewState();
-  const store = useMemo(() => new FlowStreamStore(undefined, undefined, undefined, openStream), [openStream]);
+  const store = useMemo(() => new FlowStreamStore({ openStream }), [openStream]);
   // The grouping is part of the stream: the server aggregates the map per grouping.
   const streamQuery = useMemo(() => {
     const p = flowQueryToParams(view.query);
