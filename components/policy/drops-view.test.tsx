@@ -4,7 +4,7 @@ import { cleanup, fireEvent, render, screen, within } from "@testing-library/rea
 import type { DropGroup, DropGroups } from "@/lib/drops";
 import { formatFilterEntry, parseFilterEntry } from "@/lib/filter-model";
 import { defaultViewState, type ViewState } from "@/lib/view-state";
-import { withQueryClient } from "@/components/testing/queries";
+import { testQueryClient, withQueryClient } from "@/components/testing/queries";
 import { DropsView } from "./drops-view";
 import type { PoliciesResponse } from "./use-policies";
 import type { PolicyExplainer } from "./use-policy-explainer";
@@ -27,18 +27,33 @@ const GROUPS: DropGroups = {
   window: WINDOW,
 };
 
-/** Only what the view reads when the server counted the groups: the policies' state. */
-function explainer(source: PoliciesResponse["source"] = "none"): PolicyExplainer {
-  const data = { source, status: { state: "ready", message: null }, version: 1, since: "", policies: [], problems: [] } as unknown as PoliciesResponse;
-  return { policies: { state: "ready", error: undefined, data, compiled: undefined, version: `${source}:1` } } as unknown as PolicyExplainer;
+/** Only what the view reads when the server counted the groups: the policies' state and history. */
+function explainer(source: PoliciesResponse["source"] = "none", history?: PoliciesResponse["history"]): PolicyExplainer {
+  const data = { source, status: { state: "ready", message: null }, version: 1, since: "", policies: [], problems: [], history } as unknown as PoliciesResponse;
+  return {
+    policies: { state: "ready", error: undefined, data, compiled: undefined, version: `${source}:1` },
+    attribution: () => ({ policies: [] }),
+  } as unknown as PolicyExplainer;
 }
 
-function renderDrops(serverGroups: DropGroups | null, view: ViewState = defaultViewState()) {
+function renderDrops(serverGroups: DropGroups | null, view: ViewState = defaultViewState(), history?: PoliciesResponse["history"]) {
   const changes: ViewState[] = [];
   let closed = 0;
+  // The version before each change, as GET /api/policies?at= would answer: none fetched here.
+  const client = testQueryClient();
+  for (const c of history ?? []) client.setQueryData(["policies-before", c.version], explainer("directory").policies.data);
   render(
     withQueryClient(
-      <DropsView rows={[]} raw={new Map()} explainer={explainer()} view={view} serverGroups={serverGroups} onChange={(v) => changes.push(v)} onClose={() => closed++} />,
+      <DropsView
+        rows={[]}
+        raw={new Map()}
+        explainer={explainer(history ? "directory" : "none", history)}
+        view={view}
+        serverGroups={serverGroups}
+        onChange={(v) => changes.push(v)}
+        onClose={() => closed++}
+      />,
+      client,
     ),
   );
   const section = (name: string) => screen.getByRole("region", { name });
@@ -106,6 +121,32 @@ describe("DropsView", () => {
     fireEvent.click(within(section("By drop reason")).getByTestId("drops-row"));
     assert.equal(changes.length, 0);
     assert.match(screen.getByText(/cannot be turned into a filter/).textContent!, /"has spaces" cannot be turned into a filter\./);
+  });
+
+  describe("policy changes", () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const load = { version: 1, since: iso(WINDOW.startMs - 60_000), added: ["CiliumNetworkPolicy/shop/a"], changed: [], removed: [] };
+    // Made after the last drop the server counted: its groups end before it.
+    const added = { version: 2, since: iso(WINDOW.endMs + 10_000), added: ["CiliumNetworkPolicy/shop/b"], changed: [], removed: [] };
+    const listed = () => screen.queryByTestId("policy-changes");
+
+    it("a live window lists a change made after the last drop the server counted", () => {
+      renderDrops(GROUPS, defaultViewState(), [load, added]);
+      assert.match(listed()!.textContent!, /version 2.*added shop\/b: 0 drops since \(0 before\)/);
+      assert.doesNotMatch(listed()!.textContent!, /version 1/, "the initial load is not a change");
+      assert.equal(screen.getByTestId("policy-change-caused").textContent, "caused none of the 0 drops since: the version before it drops them too");
+    });
+
+    it("a window with an end leaves out a change after it", () => {
+      const view = defaultViewState();
+      renderDrops(GROUPS, { ...view, query: { ...view.query, since: iso(WINDOW.startMs), until: iso(WINDOW.endMs) } }, [load, added]);
+      assert.equal(listed(), null);
+    });
+
+    it("lists nothing before the server's groups arrive", () => {
+      renderDrops(null, defaultViewState(), [load, added]);
+      assert.equal(listed(), null);
+    });
   });
 
   it("✕ closes it", () => {

@@ -79,9 +79,15 @@ export function DropsView({ rows, raw, explainer, view, onChange, onClose, serve
   );
   const groups = serverGroups ?? local ?? EMPTY_GROUPS;
   const history = explainer.policies.data?.history;
+  // A live window without `until` has no end: a change made after the last drop the server
+  // counted is in it too (its groups end at that drop, which may be a scrape interval ago).
+  const openEnded = serverGroups !== undefined && !view.query.until;
   const changes = useMemo(
-    () => (history ? changeImpacts(history, source, (r) => attributedKeys(explainer.attribution(r)), { fromMs: groups.window.startMs, toMs: groups.window.endMs }) : []),
-    [history, source, explainer, groups.window],
+    () =>
+      history && serverGroups !== null
+        ? changeImpacts(history, source, (r) => attributedKeys(explainer.attribution(r)), { fromMs: groups.window.startMs, toMs: openEnded ? Infinity : groups.window.endMs })
+        : [],
+    [history, source, explainer, groups.window, serverGroups, openEnded],
   );
   const before = usePolicySetsBefore(changes);
   const caused = useCausedDrops(changes, before, source, raw);
