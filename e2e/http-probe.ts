@@ -25,7 +25,23 @@ export interface ProbeRequest {
   readonly body?: string | (() => Iterable<Buffer>);
 }
 
-export function probe(port: number, req: ProbeRequest): Promise<ProbeResponse> {
+/**
+ * One request on a connection of its own. A streamed body the server refuses part way is tried
+ * once more when the connection broke before any answer was read: the server answers 413 and
+ * closes while the client is still sending, and the reset that follows can reach the client's
+ * socket before the answer is read (RFC 9112 §9.6), so Node reports EPIPE or ECONNRESET instead.
+ */
+export async function probe(port: number, req: ProbeRequest): Promise<ProbeResponse> {
+  try {
+    return await probeOnce(port, req);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof req.body !== "function" || (code !== "EPIPE" && code !== "ECONNRESET")) throw err;
+    return probeOnce(port, req);
+  }
+}
+
+function probeOnce(port: number, req: ProbeRequest): Promise<ProbeResponse> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     let sent = 0;
