@@ -11,13 +11,16 @@ import type { RelayOutageSummary, RelayStatusView } from "@/lib/api/status";
 
 const CACHE_MS = 2000;
 
+/** What the relay calls found: the status without the server's own outage count. */
+type ProbedStatus = Omit<RelayStatusView, "relay"> & { readonly relay: Omit<RelayStatusView["relay"], "outages"> };
+
 /**
  * Answers "what does the relay look like now" from ServerStatus, GetNodes and the oldest flow in
  * the buffers (GetFlows first=true number=1: one per node). Cached briefly so many open browsers
  * cost the relay one round of calls every couple of seconds.
  */
 export class StatusMonitor {
-  private cached: { at: number; value: Promise<RelayStatusView> } | undefined;
+  private cached: { at: number; value: Promise<ProbedStatus> } | undefined;
 
   constructor(
     private readonly client: RelayClient,
@@ -29,20 +32,23 @@ export class StatusMonitor {
 
   status(): Promise<RelayStatusView> {
     const now = this.nowMs();
-    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.value;
-    const value = Promise.all([this.collect(now), this.history?.()]).then(([view, history]) => (history ? { ...view, history } : view));
-    this.cached = { at: now, value };
-    return value;
+    if (!this.cached || now - this.cached.at >= CACHE_MS) {
+      const value = Promise.all([this.collect(now), this.history?.()]).then(([view, history]) => (history ? { ...view, history } : view));
+      this.cached = { at: now, value };
+    }
+    // The outages are the server's own count and change the moment a stream is live again: read
+    // at every call, never from the cache (a cached count lags a reconnect by up to CACHE_MS).
+    return this.cached.value.then((view) => ({ ...view, relay: { ...view.relay, outages: this.outages() } }));
   }
 
-  private async collect(now: number): Promise<RelayStatusView> {
+  private async collect(now: number): Promise<ProbedStatus> {
     const checkedAt = new Date(now).toISOString();
     try {
       const [status, nodes, oldestNs] = await Promise.all([this.client.serverStatus(), this.client.getNodes().catch(() => undefined), this.oldestFlowNs()]);
       const numFlows = Number(status.numFlows);
       const maxFlows = Number(status.maxFlows);
       return {
-        relay: { address: this.client.address, demo: this.demo, reachable: true, version: status.version, checkedAt, outages: this.outages() },
+        relay: { address: this.client.address, demo: this.demo, reachable: true, version: status.version, checkedAt },
         nodes: {
           connected: status.numConnectedNodes ?? 0,
           unavailable: status.numUnavailableNodes ?? 0,
@@ -82,7 +88,6 @@ export class StatusMonitor {
           version: "",
           error: { code: e.code, message: e.message },
           checkedAt,
-          outages: this.outages(),
         },
         nodes: { connected: 0, unavailable: 0, unavailableNames: [], list: [] },
         flows: { rate: 0, numFlows: 0, maxFlows: 0, seenFlows: 0, bufferFill: 0 },
