@@ -17,6 +17,7 @@ import { getMetrics } from "@/server/metrics";
 import { FlowFollower, type FollowerState } from "@/server/relay-client/flow-follower";
 import { RelayClient, relayConnectionFromConfig } from "@/server/relay-client/relay-client";
 import { RelayOutages } from "@/server/relay-outages";
+import { ThreadedFlowSource } from "@/server/relay-client/follow-thread";
 import { StatusMonitor } from "@/server/status-monitor";
 import { createPolicyService, type PolicyService } from "@/server/policies";
 import { openInvestigationStore, type InvestigationStore } from "@/server/investigations";
@@ -101,11 +102,13 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const metrics = getMetrics();
 
   const outages = new RelayOutages();
+  // The live views' streams are read on a thread of their own (follow-thread.ts).
+  const liveSource = new ThreadedFlowSource(relayConnectionFromConfig(config, demoRelay?.address));
   const openLive =
     (filters: HubbleFilters): OpenLiveFeed =>
     (sink) => {
       const follower = new FlowFollower({
-        source: client,
+        source: liveSource,
         request: { whitelist: [...filters.whitelist], blacklist: [...filters.blacklist] },
         onResponse: (r) => {
           metrics.relayResponse(r);
@@ -181,6 +184,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
       stopRetention();
       hub.shutdown();
       await history?.close();
+      await liveSource.close();
       client.close();
       await Promise.all([demoRelay?.close(), policies.close(), investigations.close()]);
     },

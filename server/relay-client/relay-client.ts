@@ -12,7 +12,7 @@ import {
 } from "@/proto/gen/observer/observer_pb";
 import type { RelayTlsSettings, ServerConfig } from "@/server/config/env";
 import { type RelayResponse, flowsObserverClientConstructor } from "@/server/grpc/raw-flows";
-import type { ObserverClient } from "@/server/grpc/service-definition";
+import { type ObserverClient, observerServiceDefinition } from "@/server/grpc/service-definition";
 import { classifyRelayError } from "./errors";
 
 // The one gRPC client in front of Hubble Relay (observer.Observer). Every failure leaves here as
@@ -115,14 +115,25 @@ export class RelayClient implements FlowSource {
    * response 15-16.5 -> 10.8 µs, bench/follow-batches.ts).
    */
   getFlowBatches(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<readonly RelayResponse[]> {
-    return { [Symbol.asyncIterator]: () => this.streamBatches(req, opts)[Symbol.asyncIterator]() };
+    return { [Symbol.asyncIterator]: () => this.streamBatches(() => this.client.getFlows(req, new grpc.Metadata(), {}), opts)[Symbol.asyncIterator]() };
   }
 
-  private async *streamBatches(req: GetFlowsRequest, opts: GetFlowsOptions): AsyncGenerator<readonly RelayResponse[]> {
+  /**
+   * GetFlows as batches of the responses' undecoded bytes, for a reader on another thread
+   * (follow-thread.ts): the same call, batching, backpressure and classified errors as
+   * getFlowBatches.
+   */
+  getFlowFrames(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<readonly Uint8Array[]> {
+    const { path, requestSerialize } = observerServiceDefinition.getFlows;
+    const start = () => this.client.makeServerStreamRequest(path, requestSerialize, (bytes: Buffer): Uint8Array => bytes, req, new grpc.Metadata(), {});
+    return { [Symbol.asyncIterator]: () => this.streamBatches(start, opts)[Symbol.asyncIterator]() };
+  }
+
+  private async *streamBatches<T>(start: () => grpc.ClientReadableStream<T>, opts: GetFlowsOptions): AsyncGenerator<readonly T[]> {
     const { signal } = opts;
     signal?.throwIfAborted();
     this.assertOpen();
-    const call = this.client.getFlows(req, new grpc.Metadata(), {});
+    const call = start();
     this.calls.add(call);
 
     let connected = false;
@@ -150,7 +161,7 @@ export class RelayClient implements FlowSource {
 
     // Responses arrive as events and wait in `buffered` until the consumer asks; past
     // MAX_BUFFERED_RESPONSES the call pauses, so a slow consumer slows the stream (backpressure).
-    let buffered: RelayResponse[] = [];
+    let buffered: T[] = [];
     let ended = false;
     let failure: { err: unknown } | undefined;
     let wake: (() => void) | undefined;
@@ -159,7 +170,7 @@ export class RelayClient implements FlowSource {
       wakeQueued = false;
       wake?.();
     };
-    const onData = (response: RelayResponse) => {
+    const onData = (response: T) => {
       buffered.push(response);
       if (buffered.length >= MAX_BUFFERED_RESPONSES) call.pause();
       // The messages of one read from the socket arrive one by one within a turn of the event
