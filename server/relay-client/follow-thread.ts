@@ -6,7 +6,7 @@ import { type GetFlowsRequest, GetFlowsRequestSchema } from "@/proto/gen/observe
 import { GetFlowsDecoder, type RelayResponse } from "@/server/grpc/raw-flows";
 import { besideModule, startThread } from "@/server/threads";
 import { type FromFollowThread, type FollowThreadData, type ThreadError, type ToFollowThread, fromThreadError } from "./follow-thread-protocol";
-import type { FlowSource, GetFlowsOptions, RelayConnection } from "./relay-client";
+import { type FlowSource, type GetFlowsOptions, type RelayConnection, unbatched } from "./relay-client";
 
 // The live views' GetFlows streams, read on a thread of their own. gRPC's work for each message
 // (HTTP/2 frames, grpc-js's filter chain, a nextTick and promises per message) is most of what a
@@ -33,12 +33,7 @@ export class ThreadedFlowSource implements FlowSource {
   constructor(private readonly relay: RelayConnection) {}
 
   getFlows(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<RelayResponse> {
-    const batches = this.getFlowBatches(req, opts);
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const batch of batches) yield* batch;
-      },
-    };
+    return unbatched(this.getFlowBatches(req, opts));
   }
 
   getFlowBatches(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<readonly RelayResponse[]> {

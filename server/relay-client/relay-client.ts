@@ -63,6 +63,15 @@ export function flowBatches(source: FlowSource, req: GetFlowsRequest, opts: GetF
   })();
 }
 
+/** Batches as one response at a time. */
+export function unbatched(batches: AsyncIterable<readonly RelayResponse[]>): AsyncIterable<RelayResponse> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches) yield* batch;
+    },
+  };
+}
+
 /** Responses a stream buffers before it pauses the call (grpc-js then stops reading the HTTP/2 stream). */
 const MAX_BUFFERED_RESPONSES = 1024;
 
@@ -98,12 +107,7 @@ export class RelayClient implements FlowSource {
    * (non-follow requests, or a relay ending a follow stream) ends the iteration.
    */
   getFlows(req: GetFlowsRequest, opts: GetFlowsOptions = {}): AsyncIterable<RelayResponse> {
-    const batches = this.getFlowBatches(req, opts);
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const batch of batches) yield* batch;
-      },
-    };
+    return unbatched(this.getFlowBatches(req, opts));
   }
 
   /**
