@@ -87,6 +87,7 @@ export class ThreadedFlowSource implements FlowSource {
         }
         switch (message.kind) {
           case "connected":
+            // Always before the first frames: the follow thread's RelayClient says so before it yields a batch.
             opts.onConnected?.();
             break;
           case "frames": {
@@ -97,7 +98,6 @@ export class ThreadedFlowSource implements FlowSource {
               batch[i] = decoder.decode(bytes.subarray(start, message.ends[i]));
               start = message.ends[i];
             }
-            opts.onConnected?.();
             yield batch;
             worker.postMessage({ kind: "read", id } satisfies ToFollowThread);
             break;
