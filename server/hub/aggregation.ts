@@ -12,6 +12,7 @@ import { mapFrame } from "@/lib/service-map/wire";
 import { encodeEvent } from "@/lib/sse";
 import type { Grouping } from "@/lib/view-state";
 import { type BatchFlow, parsedFlow } from "./batch";
+import { RowInterner } from "./row-interner";
 import type { Subscription } from "./subscription";
 
 /** The time span a view's map and Drops view cover. */
@@ -95,6 +96,8 @@ export class ViewAggregation {
   private readonly model: ServiceMapModel;
   private readonly edgeDrops: EdgeDropIndex;
   private readonly attributions = new WeakMap<FlowRow, DropAttribution>();
+  /** The buckets' representative rows share their strings: most of them are the same bucket after bucket. */
+  private readonly interner = new RowInterner();
   private readonly viewers = new Map<Subscription, Viewer>();
   private snapshot: ServiceMapSnapshot | undefined;
   private edgeDropsVersion = 0;
@@ -182,7 +185,7 @@ export class ViewAggregation {
         this.leftOut++;
         return undefined;
       }
-      bucket.rows.set(sig, (entry = { row, count: 0, pending: 0 }));
+      bucket.rows.set(this.interner.string(sig), (entry = { row: this.interner.row(row), count: 0, pending: 0 }));
     }
     if (t < this.earliestMs) this.earliestMs = t;
     return { entry, bucket, sig };
