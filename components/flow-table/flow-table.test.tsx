@@ -55,8 +55,10 @@ describe("FlowTable", () => {
 
   it("a click selects its row and stops following, so the row stays where it is", () => {
     const { calls } = renderTable({ rows: rowsOf(50) });
-    fireEvent.pointerDown(document.querySelector('[data-flow-id="f-47"]')!, { button: 0 });
-    fireEvent.click(document.querySelector('[data-flow-id="f-47"]')!);
+    const row = document.querySelector('[data-flow-id="f-47"]')!;
+    fireEvent.pointerDown(row, { button: 0 });
+    fireEvent.pointerUp(row, { button: 0 });
+    fireEvent.click(row, { detail: 1 });
     assert.deepEqual(calls.select, ["f-47"]);
     assert.deepEqual(calls.follow, [false]);
   });
@@ -64,9 +66,36 @@ describe("FlowTable", () => {
   it("the press decides when the row under the pointer was replaced before the release", () => {
     const { calls } = renderTable({ rows: rowsOf(50) });
     fireEvent.pointerDown(document.querySelector('[data-flow-id="f-40"]')!, { button: 0 });
-    // The click lands on the rows' container, not on a row.
-    fireEvent.click(screen.getAllByRole("rowgroup")[0]);
+    // Released over the row that took its place; the click lands on the rows' container.
+    fireEvent.pointerUp(document.querySelector('[data-flow-id="f-41"]')!, { button: 0 });
+    fireEvent.click(screen.getAllByRole("rowgroup")[0], { detail: 1 });
     assert.deepEqual(calls.select, ["f-40"]);
+  });
+
+  it("the press decides when new flows pushed the pressed row out of the DOM (the browser then sends no click)", () => {
+    const first = rowsOf(50);
+    const { calls, rerender } = renderTable({ rows: first });
+    fireEvent.pointerDown(document.querySelector('[data-flow-id="f-45"]')!, { button: 0 });
+    rerender({ rows: [...rowsOf(200, 50), ...first] });
+    assert.equal(document.querySelector('[data-flow-id="f-45"]'), null, "the pressed row left the rendered range");
+    fireEvent.pointerUp(document.querySelector('[data-index="5"]')!, { button: 0 });
+    assert.deepEqual(calls.select, ["f-45"]);
+  });
+
+  it("a press released outside the rows selects nothing, then or at a later release", () => {
+    const { calls } = renderTable({ rows: rowsOf(50) });
+    fireEvent.pointerDown(document.querySelector('[data-flow-id="f-45"]')!, { button: 0 });
+    fireEvent.pointerUp(document.body, { button: 0 });
+    // A press that began outside the rows, released over one.
+    fireEvent.pointerUp(document.querySelector('[data-flow-id="f-44"]')!, { button: 0 });
+    fireEvent.click(document.querySelector('[data-flow-id="f-44"]')!, { detail: 1 });
+    assert.deepEqual(calls.select, []);
+  });
+
+  it("a click without a pointer (keyboard activation, assistive technology) selects the row it names", () => {
+    const { calls } = renderTable({ rows: rowsOf(50) });
+    fireEvent.click(document.querySelector('[data-flow-id="f-42"]')!, { detail: 0 });
+    assert.deepEqual(calls.select, ["f-42"]);
   });
 
   it("the keyboard moves a cursor (arrows, End, Home) and Enter selects the row under it", () => {

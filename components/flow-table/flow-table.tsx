@@ -148,6 +148,7 @@ export function FlowTable({
           role="rowgroup"
           onScroll={onScroll}
           onPointerDown={press.onPointerDown}
+          onPointerUp={press.onPointerUp}
           onClick={press.onClick}
           className="relative min-h-0 flex-1 overflow-auto [overflow-anchor:none]"
         >
