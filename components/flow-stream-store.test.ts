@@ -90,7 +90,7 @@ describe("FlowStreamStore", () => {
     await waitUntil(() => published() > 0, "the store to publish");
     assert.equal(published(), 1);
     assert.equal(store.getSnapshot().flows.rows.length, 50);
-    assert.equal(store.getSnapshot().lost, 3);
+    assert.equal(store.getSnapshot().gaps.lost, 3);
   });
 
   it(`takes new flows into the table at most every ${FLOWS_PUBLISH_MS} ms, however often they arrive`, () => {
@@ -154,10 +154,13 @@ describe("FlowStreamStore", () => {
     const { store, source } = openStore();
     source.send({ type: "lost", node: "n1", source: "PERF_EVENT_RING_BUFFER", count: 3 });
     source.send({ type: "lost", node: "n2", source: "PERF_EVENT_RING_BUFFER", count: 4 });
+    source.send({ type: "missed", count: 5 });
     source.send({ type: "relay", state: { kind: "failed", address: "relay:80", reason: "refused" } });
     for (let i = 0; i < 25; i++) source.send({ type: "error", code: "relay-unavailable", message: `e${i}` });
     const s = store.getSnapshot();
-    assert.equal(s.lost, 7);
+    assert.equal(s.gaps.lost, 7);
+    assert.deepEqual(s.gaps.lostBySource, { PERF_EVENT_RING_BUFFER: 7 });
+    assert.equal(s.gaps.missed, 5);
     assert.deepEqual(s.relay, { kind: "failed", address: "relay:80", reason: "refused" });
     assert.equal(s.errors.length, 20, "bounded");
     assert.equal(s.errors.at(-1), "e24");
@@ -167,8 +170,8 @@ describe("FlowStreamStore", () => {
     const { store, source } = openStore();
     source.sendRaw("lost", "not json");
     source.sendRaw("lost", JSON.stringify({ type: "missed", count: 5 }));
-    assert.equal(store.getSnapshot().lost, 0);
-    assert.equal(store.getSnapshot().missed, 0);
+    assert.equal(store.getSnapshot().gaps.lost, 0);
+    assert.equal(store.getSnapshot().gaps.missed, 0);
   });
 
   it("an end event closes the stream; a later error does not turn it into an error", () => {

@@ -9,6 +9,7 @@ import type { DropGroups } from "@/lib/drops";
 import { applyMapFrame, type MapState } from "@/lib/service-map/wire";
 import { parseEventData, type RelayStateView, type SamplingAccount, type StreamEvent } from "@/lib/sse";
 import { api } from "@/lib/api/client";
+import { addLost, addMissed, NO_GAPS, type StreamGaps } from "@/lib/stream-gaps";
 import { MAX_INVESTIGATION_FLOWS } from "@/lib/api/investigations";
 import { withBasePath } from "@/lib/base-path";
 
@@ -17,8 +18,8 @@ export interface FlowStreamState {
   readonly relay: RelayStateView | undefined;
   readonly nodes: { readonly connected: readonly string[]; readonly problems: readonly string[] };
   readonly command: string;
-  readonly lost: number;
-  readonly missed: number;
+  /** What the stream could not count: flows Hubble lost, flows this page's table missed. */
+  readonly gaps: StreamGaps;
   readonly errors: readonly string[];
   readonly ended: boolean;
   readonly flows: FlowBufferSnapshot;
@@ -189,9 +190,9 @@ export class FlowStreamStore {
         if (this.pendingCount >= this.buffer.capacity) return this.takeFlows();
         return this.scheduleTake();
       case "lost":
-        return this.update({ lost: s.lost + event.count });
+        return this.update({ gaps: addLost(s.gaps, event.source, event.count, Date.now()) });
       case "missed":
-        return this.update({ missed: s.missed + event.count });
+        return this.update({ gaps: addMissed(s.gaps, event.count) });
       case "nodes":
         if (event.state === "NODE_CONNECTED") return this.update({ nodes: { ...s.nodes, connected: event.nodes } });
         return this.update({
@@ -255,8 +256,7 @@ function initialState(flows: FlowBufferSnapshot): FlowStreamState {
     relay: undefined,
     nodes: { connected: [], problems: [] },
     command: "",
-    lost: 0,
-    missed: 0,
+    gaps: NO_GAPS,
     errors: [],
     ended: false,
     flows,

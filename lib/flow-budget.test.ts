@@ -33,4 +33,9 @@ describe("flow budget notice", () => {
     assert.match(text, /showing none of 5,000 forwarded flows/i);
     assert.match(text, /1,000 of 3,000 drops, audits and errors/);
   });
+
+  it("claims every flow counted only while Hubble lost none", () => {
+    assert.match(samplingNotice(account(21_000, 2000), account(1000, 1000))!, /count every flow\. Pause/);
+    assert.match(samplingNotice(account(21_000, 2000), account(1000, 1000), true)!, /count every flow that arrived\. Pause/);
+  });
 });

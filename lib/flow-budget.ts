@@ -27,8 +27,12 @@ export function samplingSummary(latest: SamplingAccount, previous: SamplingAccou
   };
 }
 
-/** The notice above the table when flows were left out; undefined when the table shows every flow. */
-export function samplingNotice(latest: SamplingAccount, previous: SamplingAccount | undefined): string | undefined {
+/**
+ * The notice above the table when flows were left out; undefined when the table shows every flow.
+ * `hubbleLost`: Hubble reported lost flows on the stream (lib/stream-gaps.ts), so the map and the
+ * Drops view count every flow that arrived, not every flow.
+ */
+export function samplingNotice(latest: SamplingAccount, previous: SamplingAccount | undefined, hubbleLost = false): string | undefined {
   const s = samplingSummary(latest, previous);
   const parts: string[] = [];
   if (s.forwardedSent < s.forwardedSeen) {
@@ -43,7 +47,7 @@ export function samplingNotice(latest: SamplingAccount, previous: SamplingAccoun
   if (s.prioritySent < s.prioritySeen) parts.push(`${fmt(s.prioritySent)} of ${fmt(s.prioritySeen)} drops, audits and errors`);
   if (parts.length === 0) return undefined;
   const text = parts.join("; ");
-  return `${text[0].toUpperCase()}${text.slice(1)} — the table gets ${fmt(latest.budget)} flows/s; the map and the Drops view count every flow. Pause or narrow the filter to see all.`;
+  return `${text[0].toUpperCase()}${text.slice(1)} — the table gets ${fmt(latest.budget)} flows/s; the map and the Drops view count every flow${hubbleLost ? " that arrived" : ""}. Pause or narrow the filter to see all.`;
 }
 
 function fmt(n: number): string {

@@ -166,6 +166,30 @@ describe("Dashboard", () => {
   });
 });
 
+describe("Dashboard: what the view could not count", () => {
+  it("says when Hubble lost flows (the map counts only what arrived) and when the page missed some of the table", async () => {
+    const stream = renderPage();
+    stream.onopen?.(new Event("open"));
+    stream.send({ type: "flows", flows: [flow(1)] });
+    const budget = { budget: 1000, seen: { forwarded: 20_000, priority: 0 }, sent: { forwarded: 1000, priority: 0 } };
+    stream.send({ type: "sampling", account: budget });
+    const sampling = await screen.findByTestId("sampling-notice");
+    assert.match(sampling.textContent!, /count every flow\. Pause/);
+    assert.equal(screen.queryByTestId("gaps-notice"), null, "no gap, no notice");
+
+    stream.send({ type: "lost", node: "node-a", source: "HUBBLE_RING_BUFFER", count: 4000 });
+    stream.send({ type: "lost", node: "node-b", source: "OBSERVER_EVENTS_QUEUE", count: 96 });
+    const gaps = await screen.findByTestId("gaps-notice");
+    assert.equal(gaps.textContent, "Hubble lost 4,096 flows in the last 5 min");
+    assert.match(gaps.getAttribute("title")!, /^Hubble lost 4,096 flows in the last 5 min: the map and the Drops view count only the flows that arrived\./);
+    assert.match(gaps.getAttribute("title")!, /\nHUBBLE_RING_BUFFER: 4,000 .*\nOBSERVER_EVENTS_QUEUE: 96 /s);
+    assert.match(screen.getByTestId("sampling-notice").textContent!, /count every flow that arrived\. Pause/);
+
+    stream.send({ type: "missed", count: 250 });
+    await waitUntil(() => /this page missed 250 flows of the table/.test(screen.getByTestId("gaps-notice").textContent!), "the missed flows to be said");
+  });
+});
+
 describe("Dashboard on an investigation page", () => {
   const ID = "abcdefghijklmnopqrstuv";
   const referenced: InvestigationView = {

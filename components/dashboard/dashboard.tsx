@@ -6,6 +6,8 @@ import { flowQueryToParams, toHubbleObserveCommand } from "@/lib/filter-model";
 import type { FlowRow } from "@/lib/flow-model";
 import { rowMatchesEdge, rowMatchesNode } from "@/lib/service-map";
 import { samplingNotice } from "@/lib/flow-budget";
+import { gapsNotice } from "@/lib/stream-gaps";
+import { LIVE_WINDOW_MS } from "@/lib/flow-pages";
 import type { SamplingAccount } from "@/lib/sse";
 import { shareableViewState, type ViewState, viewStateToParams } from "@/lib/view-state";
 import { FlowDrawer } from "@/components/flow-drawer";
@@ -29,6 +31,8 @@ import { useSelectedFlow } from "./use-selected-flow";
 import { useShortcuts } from "./use-shortcuts";
 import { useTheme } from "./use-theme";
 import { useViewState } from "./use-view-state";
+
+const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour12: false });
 
 /**
  * The page people open every day. State owners: the URL owns the view (useViewState); the flow
@@ -144,7 +148,9 @@ export function Dashboard({
   });
 
   const l7Seen = useMemo(() => flows.rows.some((r) => r.l7 !== undefined), [flows.rows]);
-  const sampling = live.sampling ? samplingNotice(live.sampling.latest, live.sampling.previous) : undefined;
+  // What the view could not count, over the map's window (a loss that left it no longer matters).
+  const gaps = investigation ? undefined : gapsNotice(live.gaps, { nowMs: Date.now(), windowMs: live.map?.snapshot.windowMs ?? LIVE_WINDOW_MS, timeOf: clock });
+  const sampling = live.sampling ? samplingNotice(live.sampling.latest, live.sampling.previous, (gaps?.lostInWindow ?? 0) > 0) : undefined;
 
   return (
     <div className="flex h-screen min-h-[720px] flex-col">
@@ -220,16 +226,29 @@ export function Dashboard({
               scrollKey={browsing ? `page ${pages.page}` : "live"}
               newFlows={newFlows}
               status={
-                sampling && !paused ? (
-                  <span
-                    role="status"
-                    data-testid="sampling-notice"
-                    title={sampling}
-                    className="min-w-0 truncate rounded bg-sky-50 px-2 text-sky-900 dark:bg-sky-950 dark:text-sky-200"
-                  >
-                    {sampling}
-                  </span>
-                ) : undefined
+                <>
+                  {gaps && (
+                    <span
+                      role="status"
+                      data-testid="gaps-notice"
+                      title={gaps.details}
+                      // Short, and it says the counts are short: it keeps its width before the budget's notice.
+                      className="max-w-[60%] shrink-0 truncate rounded bg-amber-50 px-2 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+                    >
+                      {gaps.text}
+                    </span>
+                  )}
+                  {sampling && !paused && (
+                    <span
+                      role="status"
+                      data-testid="sampling-notice"
+                      title={sampling}
+                      className="min-w-0 truncate rounded bg-sky-50 px-2 text-sky-900 dark:bg-sky-950 dark:text-sky-200"
+                    >
+                      {sampling}
+                    </span>
+                  )}
+                </>
               }
               selectedId={view.flow}
               onSelect={(flow) => update({ flow, panel: "details" })}
