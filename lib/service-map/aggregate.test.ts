@@ -355,6 +355,27 @@ describe("incremental updates", () => {
     assert.equal(strip(m.snapshot()), strip(whole.snapshot()));
   });
 
+  it("entries that share one row add and take back their own weights, at their own times", () => {
+    const row = flow({ source: frontend, destination: checkout, dport: 80, l7: httpResponse("GET", "/pay", 503, 2), t: T0 });
+    const first = { row, timeMs: T0, contribution: undefined };
+    const second = { row, timeMs: T0 + 60_000, contribution: undefined };
+    const m = new ServiceMapModel();
+    m.addEntries([
+      [first, 5],
+      [second, 3],
+    ]);
+    const e = () => m.snapshot().edges[0];
+    assert.equal(e().flows, 8);
+    assert.equal(e().lastSeenMs, T0 + 60_000, "the newest entry's time, not the shared row's");
+    m.removeEntries([first]);
+    assert.equal(e().flows, 3, "only the first entry's weight went");
+    assert.equal(e().http?.status5xx, 3);
+    m.removeEntries([first]);
+    assert.equal(e().flows, 3, "taken back once");
+    m.removeEntries([second]);
+    assert.deepEqual([m.snapshot().nodes.length, m.snapshot().edges.length], [0, 0]);
+  });
+
   it("removing every row empties the map", () => {
     const rows = [flow({ source: frontend, destination: checkout, dport: 80, l7: httpRequest("GET", "/x") })];
     const m = new ServiceMapModel();

@@ -56,11 +56,25 @@ export const DEFAULT_LIMITS: ServiceMapLimits = {
   maxLabel: 80,
 };
 
-interface Contribution {
+/** What a row (or an entry) added to the model, and where, so taking it back undoes exactly that. */
+export interface Contribution {
   /** Flows counted on the row's own port edge, on the pair's folded edge, and left out. */
   own: number;
   folded: number;
   skipped: number;
+}
+
+/**
+ * A weighted row whose holder keeps what it added: the server's windowed aggregation holds one
+ * per kind of flow per time bucket, and the entries of one kind share one row (a row stands for
+ * every flow of its map signature), so what each added cannot be found by the row.
+ */
+export interface ModelEntry {
+  readonly row: FlowRow;
+  /** The time the entry stands for (for an edge's last seen): the row's own when it is shared. */
+  readonly timeMs: number;
+  /** What the entry added, for `removeEntries`; the model sets it. */
+  contribution: Contribution | undefined;
 }
 
 export class ServiceMapModel {
@@ -112,20 +126,47 @@ export class ServiceMapModel {
 
   add(rows: readonly FlowRow[]): ServiceMapChanges {
     this.begin();
-    for (const row of rows) this.addRow(row, 1);
+    for (const row of rows) this.addRow(row, 1, this.contributionOf(row), row.timeMs);
     return this.end();
   }
 
   /** Adds each row `weight` times (the flows it stands for); `remove(rows)` takes all of it back. */
   addWeighted(entries: Iterable<readonly [FlowRow, number]>): ServiceMapChanges {
     this.begin();
-    for (const [row, weight] of entries) if (weight > 0) this.addRow(row, weight);
+    for (const [row, weight] of entries) if (weight > 0) this.addRow(row, weight, this.contributionOf(row), row.timeMs);
     return this.end();
   }
 
   remove(rows: readonly FlowRow[]): ServiceMapChanges {
     this.begin();
-    for (const row of rows) this.removeRow(row);
+    for (const row of rows) {
+      const c = this.contributions.get(row);
+      if (!c) continue;
+      this.contributions.delete(row);
+      this.takeBackAll(row, c);
+    }
+    return this.end();
+  }
+
+  /** Adds each entry's row `weight` times at the entry's time; `removeEntries` takes all of it back. */
+  addEntries(entries: Iterable<readonly [ModelEntry, number]>): ServiceMapChanges {
+    this.begin();
+    for (const [entry, weight] of entries) {
+      if (weight <= 0) continue;
+      const c = (entry.contribution ??= { own: 0, folded: 0, skipped: 0 });
+      this.addRow(entry.row, weight, c, entry.timeMs);
+    }
+    return this.end();
+  }
+
+  removeEntries(entries: Iterable<ModelEntry>): ServiceMapChanges {
+    this.begin();
+    for (const entry of entries) {
+      const c = entry.contribution;
+      if (!c) continue;
+      entry.contribution = undefined;
+      this.takeBackAll(entry.row, c);
+    }
     return this.end();
   }
 
@@ -155,8 +196,7 @@ export class ServiceMapModel {
 
   // --- rows ---
 
-  private addRow(row: FlowRow, w: number): void {
-    const c = this.contributionOf(row);
+  private addRow(row: FlowRow, w: number, c: Contribution, timeMs: number): void {
     const { from, to } = orientedEndpoints(row);
     const srcId = nodeIdOf(from, this.grouping);
     const dstId = nodeIdOf(to, this.grouping);
@@ -181,17 +221,14 @@ export class ServiceMapModel {
     this.touchNode(src);
     this.touchNode(dst);
     this.touchEdge(edge);
-    if (row.timeMs > edge.lastSeenMs) edge.lastSeenMs = row.timeMs;
-    if (row.timeMs > 0) {
-      if (row.timeMs < this.minMs) this.minMs = row.timeMs;
-      if (row.timeMs > this.maxMs) this.maxMs = row.timeMs;
+    if (timeMs > edge.lastSeenMs) edge.lastSeenMs = timeMs;
+    if (timeMs > 0) {
+      if (timeMs < this.minMs) this.minMs = timeMs;
+      if (timeMs > this.maxMs) this.maxMs = timeMs;
     }
   }
 
-  private removeRow(row: FlowRow): void {
-    const c = this.contributions.get(row);
-    if (!c) return;
-    this.contributions.delete(row);
+  private takeBackAll(row: FlowRow, c: Contribution): void {
     if (c.skipped > 0) this.truncated.rows = nonNeg(this.truncated.rows - c.skipped);
     const { from, to } = orientedEndpoints(row);
     const srcId = nodeIdOf(from, this.grouping);

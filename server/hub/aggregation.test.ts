@@ -46,6 +46,31 @@ describe("ViewAggregation (the server's map and drops of one view)", () => {
     assert.equal(agg.mapSnapshot()!.nodes.length, 0, "nodes leave with their last flow");
   });
 
+  it("a kind of flow in many buckets is one row: each bucket's count leaves with its bucket, the kind with its last, and the edge was last seen in the newest", () => {
+    let now = T0_MS + 1_000;
+    const agg = new ViewAggregation({ kind: "sliding", ms: 30_000 }, "workload", { attribute: (_f, row) => attributeDrop(row, undefined), now: () => now });
+    // The same kind of flow at 0 s, 10 s and 20 s: three buckets.
+    for (const s of [0, 10, 20]) {
+      now = T0_MS + s * 1000 + 500;
+      agg.addFlows(flowsAt(s, 4));
+      agg.tick();
+    }
+    assert.equal(agg.kindCount, 1, "one row for the kind, not one per bucket");
+    const edge = () => agg.mapSnapshot()!.edges[0];
+    assert.equal(edge().flows, 12);
+    assert.ok(edge().lastSeenMs >= T0_MS + 20_000, `last seen in the newest bucket (${edge().lastSeenMs - T0_MS} ms)`);
+    // The first bucket leaves: its 4 flows go, the kind stays for the others.
+    now = T0_MS + 30_000 + agg.bucketMs;
+    agg.tick();
+    assert.equal(edge().flows, 8);
+    assert.equal(agg.kindCount, 1);
+    // All three left: no edge, no kind.
+    now = T0_MS + 20_000 + 30_000 + agg.bucketMs;
+    agg.tick();
+    assert.equal(agg.mapSnapshot()!.edges.length, 0);
+    assert.equal(agg.kindCount, 0);
+  });
+
   it("ignores flows older than the window and counts them as outside", () => {
     const now = T0_MS + 100_000;
     const agg = new ViewAggregation({ kind: "sliding", ms: 10_000 }, "workload", { attribute: (_f, row) => attributeDrop(row, undefined), now: () => now });

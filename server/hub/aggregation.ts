@@ -4,7 +4,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { type DropAttribution, type DropCount, dropCountKey, type DropGroups, groupDropCounts, isInvestigatedDrop } from "@/lib/drops";
 import { bucketIndex, DEFAULT_BUCKETS } from "@/lib/drops/sparkline";
 import type { FlowRow } from "@/lib/flow-model";
-import { ServiceMapModel } from "@/lib/service-map/aggregate";
+import { type ModelEntry, ServiceMapModel } from "@/lib/service-map/aggregate";
 import { EdgeDropIndex } from "@/lib/service-map/policy-annotations";
 import { mapSignature } from "@/lib/service-map/signature";
 import type { ServiceMapSnapshot } from "@/lib/service-map/types";
@@ -54,11 +54,18 @@ const BUCKETS = 30;
 const MAX_KINDS_PER_BUCKET = 20_000;
 const MIN_BUCKET_MS = 1000;
 
-interface RowEntry {
-  readonly row: FlowRow;
+/** One kind of flow in one bucket: its kind's shared row, the bucket's first time for it, its counts. */
+interface RowEntry extends ModelEntry {
   /** Flows added to the model so far, and flows still to add at the next tick. */
   count: number;
   pending: number;
+}
+
+/** A kind of flow (a map signature) in the window: one row for all its buckets' entries. */
+interface Kind {
+  readonly row: FlowRow;
+  /** Buckets that hold an entry of it. */
+  buckets: number;
 }
 
 interface DropEntry {
@@ -82,7 +89,9 @@ interface Viewer {
 /**
  * The service map and the Drops view of one view (filters, window, grouping), from every flow of
  * it: the map's model (lib/service-map) and the drop counts, over time buckets, so flows leave a
- * sliding window bucket by bucket without being kept. Per flow, only a signature and a count;
+ * sliding window bucket by bucket without being kept. Per flow, only a signature and a count; per
+ * kind of flow (signature) one row, shared by the buckets that count it (each bucket's entry keeps
+ * its own count, time and what it added to the model, so its expiry takes back exactly that);
  * the model does its work per kind of flow at each tick (every 500 ms). Each tick's map delta and
  * drop groups are encoded once for every viewer.
  *
@@ -96,7 +105,12 @@ export class ViewAggregation {
   private readonly model: ServiceMapModel;
   private readonly edgeDrops: EdgeDropIndex;
   private readonly attributions = new WeakMap<FlowRow, DropAttribution>();
-  /** The buckets' representative rows share their strings: most of them are the same bucket after bucket. */
+  /**
+   * The window's kinds of flow, each with one representative row for every bucket that has it (a
+   * row stands for every flow of its signature). Kinds share their strings (most kinds differ in a
+   * port or a verdict, not in their workloads' names and labels).
+   */
+  private readonly kinds = new Map<string, Kind>();
   private readonly interner = new RowInterner();
   private readonly viewers = new Map<Subscription, Viewer>();
   private snapshot: ServiceMapSnapshot | undefined;
@@ -134,6 +148,11 @@ export class ViewAggregation {
         },
       );
     }
+  }
+
+  /** Kinds of flow (map signatures) in the window: one representative row each. */
+  get kindCount(): number {
+    return this.kinds.size;
   }
 
   get viewerCount(): number {
@@ -185,7 +204,10 @@ export class ViewAggregation {
         this.leftOut++;
         return undefined;
       }
-      bucket.rows.set(this.interner.string(sig), (entry = { row: this.interner.row(row), count: 0, pending: 0 }));
+      let kind = this.kinds.get(sig);
+      if (!kind) this.kinds.set(this.interner.string(sig), (kind = { row: this.interner.row(row), buckets: 0 }));
+      kind.buckets++;
+      bucket.rows.set(this.interner.string(sig), (entry = { row: kind.row, timeMs: t, contribution: undefined, count: 0, pending: 0 }));
     }
     if (t < this.earliestMs) this.earliestMs = t;
     return { entry, bucket, sig };
@@ -209,12 +231,12 @@ export class ViewAggregation {
   /** Moves the window, folds the new flows into the model, and sends what changed. */
   tick(): void {
     this.expire();
-    const entries: [FlowRow, number][] = [];
+    const entries: [RowEntry, number][] = [];
     const drops: [FlowRow, number][] = [];
     for (const b of this.buckets.values()) {
       for (const e of b.rows.values()) {
         if (e.pending === 0) continue;
-        entries.push([e.row, e.pending]);
+        entries.push([e, e.pending]);
         e.count += e.pending;
         e.pending = 0;
       }
@@ -225,7 +247,7 @@ export class ViewAggregation {
         d.pending = 0;
       }
     }
-    if (entries.length > 0) this.model.addWeighted(entries);
+    if (entries.length > 0) this.model.addEntries(entries);
     if (drops.length > 0) {
       this.edgeDrops.addWeighted(drops);
       this.edgeDropsVersion++;
@@ -289,7 +311,11 @@ export class ViewAggregation {
       if (b.index >= first) continue;
       this.buckets.delete(b.index);
       // Only what reached the model goes back out of it; pending flows were never added.
-      this.model.remove([...b.rows.values()].filter((e) => e.count > 0).map((e) => e.row));
+      this.model.removeEntries([...b.rows.values()].filter((e) => e.count > 0));
+      for (const sig of b.rows.keys()) {
+        const kind = this.kinds.get(sig);
+        if (kind && --kind.buckets <= 0) this.kinds.delete(sig);
+      }
       const drops = [...b.drops.values()].filter((d) => d.count > 0);
       if (drops.length > 0) {
         this.edgeDrops.remove(drops.map((d) => d.row));

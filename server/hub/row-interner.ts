@@ -9,19 +9,18 @@ const EMPTY: readonly never[] = Object.freeze([]);
 /**
  * Copies of flow rows that share their strings and string lists with earlier copies.
  *
- * A view's aggregation (./aggregation.ts) keeps one representative row per kind of flow per time
- * bucket, for as long as the bucket is in the window: at 20,000 flows/s of a 300-workload cluster,
- * a five-minute window holds ~170,000 of them. Each row decoded from the wire has its own copy of
- * every string: a workload's seven labels, its namespace, pod and node names (the wire reader's
- * name cache, server/grpc/wire-text.ts, makes decoding them cheap, but it holds 4,096 names of at
- * most 64 bytes and no lists, so it does not make the rows share them). Most of them are the same
- * in every bucket, so the copy this makes shares them: a row then costs its own objects and its
- * two unique strings (uuid, time), not a few kilobytes. Only a bucket's new kind of flow is
+ * A view's aggregation (./aggregation.ts) keeps one representative row per kind of flow in its
+ * window (one map signature: at 20,000 flows/s of a 300-workload cluster, tens of thousands). Each
+ * row decoded from the wire has its own copy of every string: a workload's seven labels, its
+ * namespace, pod and node names (the wire reader's name cache, server/grpc/wire-text.ts, makes
+ * decoding them cheap, but it holds 4,096 names of at most 64 bytes and no lists, so it does not
+ * make the rows share them). Kinds mostly differ in a port, a verdict or an L7 detail, not in
+ * their endpoints' names and labels, so the copy this makes shares them: a row then costs its own
+ * objects and its two unique strings (uuid, time), not a few kilobytes. Only a new kind of flow is
  * copied, never each flow.
  *
- * The copy is a new object (the map's model tells rows apart by identity) and equal to the row
- * field by field. Bounded: past `maxEntries` distinct strings and lists it forgets them all and
- * starts over (rows copied before keep what they share).
+ * The copy is a new object, equal to the row field by field. Bounded: past `maxEntries` distinct
+ * strings and lists it forgets them all and starts over (rows copied before keep what they share).
  */
 export class RowInterner {
   private strings = new Map<string, string>();
