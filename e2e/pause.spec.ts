@@ -24,13 +24,26 @@ function nsOf(time: string): bigint {
   return BigInt(Date.parse(`${whole}Z`)) * 1_000_000n + BigInt(frac.padEnd(9, "0").slice(0, 9));
 }
 
-/** A live row's box: a read while its element is being swapped comes back null, so read again. */
-async function boxOf(row: Locator) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const box = await row.boundingBox().catch(() => null);
-    if (box) return box;
-  }
-  throw new Error("no box for the row in 50 reads");
+/**
+ * A live row's box once the page's layout has settled: the row element is replaced as flows
+ * arrive (a read then comes back null), and the layout settles after the first frames (the map,
+ * the notices above the table), so the box is taken once two reads 300 ms apart agree, or a press
+ * can land where the row was.
+ */
+async function steadyBox(row: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  type Box = { x: number; y: number; width: number; height: number };
+  const read: { box: Box | null; previous: Box | null } = { box: null, previous: null };
+  await expect
+    .poll(
+      async () => {
+        read.previous = read.box;
+        read.box = await row.boundingBox().catch(() => null);
+        return read.box !== null && read.previous !== null && read.box.y === read.previous.y && read.box.x === read.previous.x;
+      },
+      { intervals: [300] },
+    )
+    .toBe(true);
+  return read.box!;
 }
 
 async function shownIds(page: Page): Promise<string[]> {
@@ -103,6 +116,7 @@ test("a row pressed while new flows push it out of the rendered rows opens on re
   await page.goto("/");
   const target = page.locator('[role="grid"] [role="row"][data-index="2"]');
   await expect(target).toBeVisible();
+  const box = await steadyBox(target);
   // The flow under the pointer at the moment of the press (rows move while the table follows).
   await page.evaluate(() => {
     const w = window as unknown as { pressedFlow?: string };
@@ -111,11 +125,10 @@ test("a row pressed while new flows push it out of the rendered rows opens on re
       once: true,
     });
   });
-  const box = await boxOf(target);
   await page.mouse.move(box.x + 40, box.y + box.height / 2);
   await page.mouse.down();
   const id = await page.evaluate(() => (window as unknown as { pressedFlow?: string }).pressedFlow ?? "");
-  expect(id, "a row was pressed").not.toBe("");
+  expect(id, "the press landed on a row").not.toBe("");
   // Held until the pressed row's element is gone (200 flows/s push it past the rendered range).
   await expect(page.locator(`[data-flow-id="${id}"]`)).toHaveCount(0, { timeout: 15_000 });
   await page.mouse.up();
@@ -126,22 +139,7 @@ test("a row pressed while new flows push it out of the rendered rows opens on re
 test("a clicked row holds the table still: it stays in place, new flows are counted above, its details open", async ({ page }) => {
   await page.goto("/");
   const target = page.locator('[role="grid"] [role="row"][data-index="5"]');
-  // The row element is replaced as flows arrive, and the page's layout settles after the first
-  // frames (the map, the notices above the table): read the row's box once two reads 300 ms apart
-  // agree, or the click can land where the row was.
-  type Box = { x: number; y: number; width: number; height: number };
-  const read: { box: Box | null; previous: Box | null } = { box: null, previous: null };
-  await expect
-    .poll(
-      async () => {
-        read.previous = read.box;
-        read.box = await target.boundingBox().catch(() => null);
-        return read.box !== null && read.previous !== null && read.box.y === read.previous.y && read.box.x === read.previous.x;
-      },
-      { intervals: [300] },
-    )
-    .toBe(true);
-  const box = read.box!;
+  const box = await steadyBox(target);
   // A click at the row's place, whichever flow is there at that moment (rows move while following).
   await page.mouse.click(box.x + 40, box.y + box.height / 2);
   await expect(page.getByRole("button", { name: "Copy raw JSON line" })).toBeVisible();
