@@ -130,13 +130,6 @@ export class ServiceMapModel {
     return this.end();
   }
 
-  /** Adds each row `weight` times (the flows it stands for); `remove(rows)` takes all of it back. */
-  addWeighted(entries: Iterable<readonly [FlowRow, number]>): ServiceMapChanges {
-    this.begin();
-    for (const [row, weight] of entries) if (weight > 0) this.addRow(row, weight, this.contributionOf(row), row.timeMs);
-    return this.end();
-  }
-
   remove(rows: readonly FlowRow[]): ServiceMapChanges {
     this.begin();
     for (const row of rows) {

@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { FlowRow } from "../flow-model";
 import { ServiceMapModel } from "./aggregate";
 import { collapseNamespaces } from "./collapse";
 import { edgeSecurity, edgeSecurityText } from "./edge-security";
@@ -39,12 +40,13 @@ describe("encrypted and mutually authenticated edges", () => {
     assert.equal(edgeSecurityText(after), "encrypted between nodes (WireGuard or IPsec): 1 of 2 flows (50%)");
   });
 
-  it("weighted rows (the server's representative rows) count their weight", () => {
+  it("weighted entries (the server's representative rows) count their weight", () => {
     const model = new ServiceMapModel("workload");
-    model.addWeighted([
-      [traced(true), 30],
-      [traced(false), 70],
-      [verdict("SPIRE"), 5],
+    const entry = (row: FlowRow) => ({ row, timeMs: row.timeMs, contribution: undefined });
+    model.addEntries([
+      [entry(traced(true)), 30],
+      [entry(traced(false)), 70],
+      [entry(verdict("SPIRE")), 5],
     ]);
     const [edge] = model.snapshot().edges;
     assert.deepEqual([edge.flows, edge.encrypted, edge.authenticated], [105, 30, 5]);
