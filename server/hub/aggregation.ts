@@ -204,10 +204,11 @@ export class ViewAggregation {
         this.leftOut++;
         return undefined;
       }
-      let kind = this.kinds.get(sig);
-      if (!kind) this.kinds.set(this.interner.string(sig), (kind = { row: this.interner.row(row), buckets: 0 }));
+      const key = this.interner.string(sig);
+      let kind = this.kinds.get(key);
+      if (!kind) this.kinds.set(key, (kind = { row: this.interner.row(row), buckets: 0 }));
       kind.buckets++;
-      bucket.rows.set(this.interner.string(sig), (entry = { row: kind.row, timeMs: t, contribution: undefined, count: 0, pending: 0 }));
+      bucket.rows.set(key, (entry = { row: kind.row, timeMs: t, contribution: undefined, count: 0, pending: 0 }));
     }
     if (t < this.earliestMs) this.earliestMs = t;
     return { entry, bucket, sig };
